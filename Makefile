@@ -1,0 +1,112 @@
+# Bulkhead: build, test, run. `make help` lists the targets.
+
+CROSS    ?= aarch64-linux-gnu-
+CC       := $(CROSS)gcc
+LD       := $(CROSS)ld
+OBJCOPY  := $(CROSS)objcopy
+HOSTCC   ?= cc
+PYTHON   ?= /usr/bin/python3
+B        := build
+
+# --- the hypervisor image -------------------------------------------------
+
+HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c core/*.c devices/*.c drivers/*.c lib/*.c)
+HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-mgeneral-regs-only -mstrict-align -march=armv8-a \
+	-fpie -fno-plt -fvisibility=hidden -include include/visibility.h -fno-stack-protector -fno-omit-frame-pointer \
+	-mno-outline-atomics -fno-common -ffunction-sections -fdata-sections \
+	-Iinclude -Iarch/arm64/include -I. -MMD -MP
+HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z text -z max-page-size=4096 \
+	--gc-sections -T arch/arm64/linker.ld
+
+all: $(B)/bulkhead.bin host-tools guests
+
+# `make V=1` shows the full commands.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+endif
+
+$(B)/hv/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(B)/hv/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(filter-out -include include/visibility.h,$(HV_CFLAGS)) -D__ASSEMBLY__ -c $< -o $@
+
+$(B)/bulkhead.elf: $(HV_OBJS) arch/arm64/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(HV_LDFLAGS) --fatal-warnings $(HV_OBJS) -o $@
+	$(Q)tools/check-image $@
+
+$(B)/bulkhead.bin: $(B)/bulkhead.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	$(Q)tools/set-image-size $< $@
+
+-include $(HV_OBJS:.o=.d)
+
+# --- in-tree guests -------------------------------------------------------
+
+include guests/test/build.mk
+
+guests: $(GUEST_BINS)
+
+# --- host tools -----------------------------------------------------------
+
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -I.
+
+host-tools: $(B)/host/bulkhead-config
+
+$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c -o $@
+
+# --- tests ----------------------------------------------------------------
+
+SAN_CFLAGS := $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -DHOST_TEST
+include tests/unit/build.mk
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
+
+integration: all
+	$(PYTHON) -m pytest -q tests/integration
+
+test: deps unit integration
+
+FUZZ_SECONDS ?= 20
+fuzz:
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# --- running --------------------------------------------------------------
+
+deps:
+	@tools/install-deps
+
+run: deps all
+	./bulkhead run examples/demo/*.cfg
+
+bench: deps all
+	$(PYTHON) tools/bench.py
+
+debug: all
+	tools/debug.sh
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make run    install what is missing, build, boot the demo VMs under QEMU"
+	@echo "make test   unit tests (ASan+UBSan) and integration tests booting QEMU"
+	@echo "make bench  benchmarks under -icount (ratios and instruction counts)"
+	@echo "make fuzz   libFuzzer targets for every parser of guest input"
+	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
+
+.PHONY: all guests host-tools unit integration test fuzz deps run bench debug clean help

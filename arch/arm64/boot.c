@@ -1,0 +1,98 @@
+/*
+ * The arm64 boot path: from head.S (MMU off, one CPU) to every CPU running
+ * its vCPU loop with the EL2 MMU on.
+ */
+#include "arch.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/page_alloc.h"
+#include "core/platform.h"
+#include "drivers/pl011.h"
+#include "percpu.h"
+#include "sysregs.h"
+
+extern char _start_image[], _end[];
+extern char secondary_entry[];
+
+void boot_main(u64 dtb_pa, u64 load_base);
+void secondary_main(u32 index);
+
+/* image_size from our own Image header: `bulkhead image` grows it to cover the VM package. */
+static u64 loaded_image_size(u64 load_base)
+{
+	return *(const u64 *)(uintptr_t)(load_base + 16);
+}
+
+static u32 current_el(void)
+{
+	return (u32)(read_currentel() >> 2) & 3;
+}
+
+/* Without virtualization=on QEMU enters at EL1, where a hypervisor cannot run. */
+static void refuse_el1(u64 dtb_pa)
+{
+	const char *why;
+
+	if (platform_parse(&platform, (const void *)(uintptr_t)dtb_pa, &why) == 0) {
+		pl011_init(pa_init(platform.uart.base));
+		hv_err("Bulkhead was entered at EL%u, not EL2: it needs the virtualization "
+		       "extensions. Run QEMU with -M virt,virtualization=on (or boot from firmware "
+		       "that enters kernels at EL2).", current_el());
+		arch_system_off();
+	}
+	for (;;)
+		wfe();
+}
+
+void boot_main(u64 dtb_pa, u64 load_base)
+{
+	if (current_el() != 2)
+		refuse_el1(dtb_pa);
+	arm64_cpu_init(0);
+	core_boot(pa_init(dtb_pa), pa_init(load_base), loaded_image_size(load_base));
+}
+
+void secondary_main(u32 index)
+{
+	arm64_cpu_init(index);
+	arm64_mmu_enable();
+	core_secondary(index);
+}
+
+static bool wait_online(u32 index)
+{
+	u64 deadline = arch_counter_read() + arch_counter_freq(); /* one second */
+
+	while (!__atomic_load_n(&cpus[index].online, __ATOMIC_ACQUIRE)) {
+		if (arch_counter_read() > deadline)
+			return false;
+		wfe();
+	}
+	return true;
+}
+
+void arch_smp_start(void)
+{
+	for (u32 i = 1; i < platform.ncpus; i++) {
+		paddr_t stack = page_alloc(&hv_pages, 4, PAGE_SIZE);
+		int rc;
+
+		if (!pa_addr(stack)) {
+			hv_err("cpu %u: no memory for its stack; left offline", i);
+			continue;
+		}
+		secondary_stack_tops[i] = pa_addr(stack) + 4 * PAGE_SIZE;
+		/* the new CPU reads these with its MMU and caches off */
+		arch_clean_dcache_range(&secondary_stack_tops[i], sizeof(u64));
+		arch_clean_dcache_range(_start_image, (u64)(_end - _start_image));
+		rc = psci_fw_cpu_on(platform.cpu_mpidr[i], (u64)(uintptr_t)secondary_entry, i);
+		if (rc != 0) {
+			hv_err("cpu %u (mpidr 0x%llx): PSCI CPU_ON failed with %d; left offline", i,
+			       (unsigned long long)platform.cpu_mpidr[i], rc);
+			continue;
+		}
+		if (!wait_online(i))
+			hv_err("cpu %u (mpidr 0x%llx) did not come online within 1 s", i,
+			       (unsigned long long)platform.cpu_mpidr[i]);
+	}
+}

@@ -1,0 +1,80 @@
+/*
+ * Entry point. The image starts with a Linux arm64 Image header so that QEMU
+ * -kernel, U-Boot booti and UEFI loaders start it the way they start Linux
+ * or Xen: x0 holds the physical address of the device tree.
+ */
+#include "asm_macros.h"
+
+	.section .text.head, "ax"
+	.globl _start
+_start:
+	b	primary_entry		/* code0 */
+	.long	0			/* code1 */
+	.quad	0			/* text_offset: any 2 MiB-aligned base */
+	.quad	0			/* image_size: set after linking (tools/set-image-size) */
+	.quad	0xa			/* flags: LE, 4K pages, place anywhere */
+	.quad	0, 0, 0			/* res2..res4 */
+	.ascii	"ARM\x64"		/* magic */
+	.long	0			/* res5 */
+
+primary_entry:
+	msr	daifset, #0xf
+	mov	x19, x0			/* DTB */
+	adr_l	x20, _start		/* where the loader put us */
+	bl	apply_relocations
+	adr_l	x1, __bss_start
+	adr_l	x2, __bss_end
+1:	cmp	x1, x2
+	b.hs	2f
+	stp	xzr, xzr, [x1], #16
+	b	1b
+2:	adr_l	x1, boot_stack_top
+	mov	sp, x1
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x19
+	mov	x1, x20
+	bl	boot_main
+3:	wfe
+	b	3b
+
+/*
+ * We are linked at 0; every absolute pointer in data needs the load base
+ * added. Only R_AARCH64_RELATIVE can appear in a static PIE.
+ */
+apply_relocations:
+	adr_l	x1, __rela_start
+	adr_l	x2, __rela_end
+1:	cmp	x1, x2
+	b.hs	2f
+	ldp	x3, x4, [x1], #16	/* r_offset, r_info */
+	ldr	x5, [x1], #8		/* r_addend */
+	cmp	w4, #1027		/* R_AARCH64_RELATIVE */
+	b.ne	1b
+	add	x5, x5, x20
+	str	x5, [x20, x3]
+	b	1b
+2:	ret
+
+/*
+ * Secondary CPUs arrive here from PSCI CPU_ON, at EL2 with the MMU off and
+ * x0 = their logical CPU index (the PSCI context id).
+ */
+	.globl secondary_entry
+secondary_entry:
+	msr	daifset, #0xf
+	adr_l	x1, secondary_stack_tops
+	ldr	x2, [x1, x0, lsl #3]
+	mov	sp, x2
+	mov	x29, xzr
+	mov	x30, xzr
+	bl	secondary_main
+1:	wfe
+	b	1b
+
+	.section .bss
+	.balign 16
+boot_stack:
+	.space	16384
+	.globl boot_stack_top
+boot_stack_top:

@@ -1,0 +1,36 @@
+/*
+ * AArch64 state that arch-neutral code embeds by value (core/ knows the size of
+ * these structures but never looks inside them).
+ */
+#ifndef BULKHEAD_ARM64_ARCH_TYPES_H
+#define BULKHEAD_ARM64_ARCH_TYPES_H
+
+#include "types.h"
+
+/* Saved on every trap. Offsets are used by vectors.S: keep them in sync. */
+struct arch_regs {
+	u64 x[31];
+	u64 elr;  /* offset 248 */
+	u64 spsr; /* offset 256 */
+};
+
+/* Guest EL1 system registers, switched only when a different vCPU runs. */
+struct arch_sysregs {
+	u64 sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
+	u64 vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
+	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
+	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1, cntkctl_el1;
+	u64 vmpidr_el2;
+};
+
+struct arch_vcpu {
+	struct arch_regs regs;
+	struct arch_sysregs sys;
+};
+
+struct arch_stage2 {
+	paddr_t root; /* level-1 table of the guest's IPA space */
+	u16 vmid;
+};
+
+#endif

@@ -1,0 +1,35 @@
+/* Per-CPU state of the arm64 port; TPIDR_EL2 points at this CPU's entry. */
+#ifndef BULKHEAD_ARM64_PERCPU_H
+#define BULKHEAD_ARM64_PERCPU_H
+
+#include "types.h"
+#include "arch_types.h"
+#include "core/platform.h"
+
+struct vcpu;
+
+struct arm64_percpu {
+	struct arch_regs *regs;  /* must stay first: vectors.S loads it */
+	struct vcpu *vcpu;
+	u32 index;
+};
+
+extern struct arm64_percpu arm64_percpu[MAX_CPUS];
+extern u64 secondary_stack_tops[MAX_CPUS];
+
+static inline struct arm64_percpu *this_percpu(void)
+{
+	struct arm64_percpu *p;
+
+	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
+	return p;
+}
+
+/* EL2 controls every CPU sets up the same way (vectors, traps, stage 2). */
+void arm64_cpu_init(u32 index);
+void arm64_mmu_enable(void);
+int psci_fw_cpu_on(u64 mpidr, u64 entry, u64 context);
+void psci_fw_system_off(void);
+u32 psci_fw_version(void);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * Guest traps: decode ESR_EL2 and hand the work to core/ (SMCCC calls, the
+ * MMIO bus) or give the guest the exception real hardware would give.
+ * Returns non-zero when the vCPU must leave the guest (core set vcpu->exit).
+ */
+#include "core/log.h"
+#include "core/smccc.h"
+#include "core/vm.h"
+#include "esr.h"
+#include "inject.h"
+#include "percpu.h"
+#include "sysregs.h"
+
+u64 arm64_guest_sync(struct arch_regs *regs);
+u64 arm64_guest_irq(struct arch_regs *regs);
+u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
+
+static void handle_smccc(struct vcpu *vcpu, struct arch_regs *regs)
+{
+	struct smccc_call call = { .fid = regs->x[0] & 0xffffffffull };
+
+	for (int i = 0; i < 6; i++)
+		call.arg[i] = regs->x[i + 1];
+	smccc_handle(vcpu, &call);
+	for (int i = 0; i < 4; i++)
+		regs->x[i] = call.ret[i];
+}
+
+static void skip_instruction(struct arch_regs *regs, u64 esr)
+{
+	regs->elr += (esr & ESR_IL) ? 4 : 2;
+}
+
+static u64 fault_ipa(void)
+{
+	/* HPFAR_EL2.FIPA holds IPA[47:12] at bit 4; the page offset is in FAR. */
+	return ((read_hpfar_el2() & 0x00000ffffffffff0ull) << 8) | (read_far_el2() & 0xfff);
+}
+
+static u64 sign_extend(u64 v, u32 bits)
+{
+	u64 m = 1ull << (bits - 1);
+
+	return (v ^ m) - m;
+}
+
+/* A load or store to an IPA stage 2 does not map: emulate it or abort. */
+static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+{
+	u32 size = 1u << ((esr >> DABT_SAS_SHIFT) & 3);
+	u32 srt = (esr >> DABT_SRT_SHIFT) & 0x1f;
+	bool write = esr & DABT_WNR;
+	u64 value = 0;
+
+	/* No syndrome (e.g. a load pair) or a fault during a stage-1 walk:
+	 * nothing Bulkhead can emulate; the guest sees an external abort. */
+	if (!(esr & DABT_ISV) || (esr & DABT_S1PTW))
+		goto abort;
+	if (write && srt != 31)
+		value = regs->x[srt] & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
+	if (!mmio_access(&vcpu->vm->bus, fault_ipa(), size, write, &value))
+		goto abort;
+	if (!write && srt != 31) {
+		if ((esr & DABT_SSE) && size < 8)
+			value = sign_extend(value, size * 8);
+		if (!(esr & DABT_SF))
+			value &= 0xffffffffull;
+		regs->x[srt] = value;
+	}
+	skip_instruction(regs, esr);
+	return;
+abort:
+	inject_external_abort(vcpu, regs, true, write, read_far_el2());
+}
+
+u64 arm64_guest_sync(struct arch_regs *regs)
+{
+	struct vcpu *vcpu = this_percpu()->vcpu;
+	u64 esr = read_esr_el2();
+
+	vcpu->traps++;
+	switch (esr_ec(esr)) {
+	case EC_HVC64:
+		handle_smccc(vcpu, regs);
+		break;
+	case EC_SMC64:
+		/* a trapped SMC returns to the SMC itself */
+		skip_instruction(regs, esr);
+		handle_smccc(vcpu, regs);
+		break;
+	case EC_DABT_LOW:
+		handle_data_abort(vcpu, regs, esr);
+		break;
+	case EC_IABT_LOW:
+		inject_external_abort(vcpu, regs, false, false, read_far_el2());
+		break;
+	case EC_SYSREG:
+	case EC_SVE:
+	case EC_UNKNOWN:
+		inject_undef(vcpu, regs);
+		break;
+	default:
+		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
+				  "unexpected exception class 0x%x (ESR 0x%llx) at 0x%llx", esr_ec(esr),
+				  (unsigned long long)esr, (unsigned long long)regs->elr);
+		break;
+	}
+	return vcpu->exit != VCPU_EXIT_NONE;
+}
+
+/* No physical interrupt is enabled for guests yet: nothing to acknowledge. */
+u64 arm64_guest_irq(struct arch_regs *regs)
+{
+	return this_percpu()->vcpu->exit != VCPU_EXIT_NONE;
+}
+
+u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind)
+{
+	struct vcpu *vcpu = this_percpu()->vcpu;
+
+	vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "%s from the guest at 0x%llx (ESR 0x%llx)",
+			  kind == 3 ? "SError" : "FIQ", (unsigned long long)regs->elr,
+			  (unsigned long long)read_esr_el2());
+	return 1;
+}

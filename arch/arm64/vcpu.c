@@ -1,0 +1,98 @@
+/* vCPU state: reset values, switching EL1 state, and the run call. */
+#include "arch.h"
+#include "core/vm.h"
+#include "percpu.h"
+#include "sysregs.h"
+
+u64 __guest_enter(void);
+u64 arm64_vttbr(const struct arch_stage2 *s2);
+
+#define SPSR_EL1H 0x5ull
+#define SPSR_DAIF (0xfull << 6)
+/* SCTLR_EL1 RES1 bits with the MMU and caches off, as the boot protocol wants. */
+#define SCTLR_EL1_RESET 0x30d00800ull
+
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
+{
+	*v = (struct arch_vcpu){ 0 };
+	v->regs.x[0] = x0;
+	v->regs.elr = ipa_addr(entry);
+	v->regs.spsr = SPSR_EL1H | SPSR_DAIF;
+	v->sys.sctlr_el1 = SCTLR_EL1_RESET;
+	v->sys.vmpidr_el2 = vmpidr;
+}
+
+static void load_sysregs(const struct arch_sysregs *s)
+{
+	write_sctlr_el1(s->sctlr_el1);
+	write_ttbr0_el1(s->ttbr0_el1);
+	write_ttbr1_el1(s->ttbr1_el1);
+	write_tcr_el1(s->tcr_el1);
+	write_mair_el1(s->mair_el1);
+	write_amair_el1(s->amair_el1);
+	write_vbar_el1(s->vbar_el1);
+	write_contextidr_el1(s->contextidr_el1);
+	write_tpidr_el1(s->tpidr_el1);
+	write_tpidr_el0(s->tpidr_el0);
+	write_tpidrro_el0(s->tpidrro_el0);
+	write_sp_el0(s->sp_el0);
+	write_sp_el1(s->sp_el1);
+	write_elr_el1(s->elr_el1);
+	write_spsr_el1(s->spsr_el1);
+	write_esr_el1(s->esr_el1);
+	write_far_el1(s->far_el1);
+	write_afsr0_el1(s->afsr0_el1);
+	write_afsr1_el1(s->afsr1_el1);
+	write_par_el1(s->par_el1);
+	write_cpacr_el1(s->cpacr_el1);
+	write_csselr_el1(s->csselr_el1);
+	write_cntkctl_el1(s->cntkctl_el1);
+	write_vmpidr_el2(s->vmpidr_el2);
+}
+
+static void save_sysregs(struct arch_sysregs *s)
+{
+	s->sctlr_el1 = read_sctlr_el1();
+	s->ttbr0_el1 = read_ttbr0_el1();
+	s->ttbr1_el1 = read_ttbr1_el1();
+	s->tcr_el1 = read_tcr_el1();
+	s->mair_el1 = read_mair_el1();
+	s->amair_el1 = read_amair_el1();
+	s->vbar_el1 = read_vbar_el1();
+	s->contextidr_el1 = read_contextidr_el1();
+	s->tpidr_el1 = read_tpidr_el1();
+	s->tpidr_el0 = read_tpidr_el0();
+	s->tpidrro_el0 = read_tpidrro_el0();
+	s->sp_el0 = read_sp_el0();
+	s->sp_el1 = read_sp_el1();
+	s->elr_el1 = read_elr_el1();
+	s->spsr_el1 = read_spsr_el1();
+	s->esr_el1 = read_esr_el1();
+	s->far_el1 = read_far_el1();
+	s->afsr0_el1 = read_afsr0_el1();
+	s->afsr1_el1 = read_afsr1_el1();
+	s->par_el1 = read_par_el1();
+	s->cpacr_el1 = read_cpacr_el1();
+	s->csselr_el1 = read_csselr_el1();
+	s->cntkctl_el1 = read_cntkctl_el1();
+	s->vmpidr_el2 = read_vmpidr_el2();
+}
+
+/*
+ * Traps the guest can be given back are handled inside __guest_enter without
+ * returning here; it returns only when core code set vcpu->exit.
+ */
+void arch_vcpu_run(struct vcpu *vcpu)
+{
+	struct arm64_percpu *p = this_percpu();
+
+	p->vcpu = vcpu;
+	p->regs = &vcpu->arch.regs;
+	load_sysregs(&vcpu->arch.sys);
+	write_vttbr_el2(arm64_vttbr(&vcpu->vm->s2));
+	isb();
+	__guest_enter();
+	save_sysregs(&vcpu->arch.sys);
+	p->vcpu = NULL;
+	p->regs = NULL;
+}

@@ -1,0 +1,180 @@
+/*
+ * EL2 exception vectors and the guest enter/exit path.
+ *
+ * While a guest runs, SP_EL2 points just below the frame that __guest_enter
+ * pushed, so a trap handler runs on that CPU's hypervisor stack and an exit
+ * back to C is a plain return from __guest_enter. TPIDR_EL2 points at this
+ * CPU's struct arm64_percpu, whose first field is the running vCPU's
+ * struct arch_regs.
+ */
+#include "asm_macros.h"
+
+#define REGS_ELR  248
+#define REGS_SPSR 256
+
+/* Save guest x0-x30, ELR and SPSR into the running vCPU; leaves x0 = regs. */
+.macro save_guest
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0]
+	stp	x2, x3, [x0, #16]
+	stp	x4, x5, [x0, #32]
+	stp	x6, x7, [x0, #48]
+	stp	x8, x9, [x0, #64]
+	stp	x10, x11, [x0, #80]
+	stp	x12, x13, [x0, #96]
+	stp	x14, x15, [x0, #112]
+	stp	x16, x17, [x0, #128]
+	stp	x18, x19, [x0, #144]
+	stp	x20, x21, [x0, #160]
+	stp	x22, x23, [x0, #176]
+	stp	x24, x25, [x0, #192]
+	stp	x26, x27, [x0, #208]
+	stp	x28, x29, [x0, #224]
+	str	x30, [x0, #240]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x0]
+	mrs	x1, elr_el2
+	mrs	x2, spsr_el2
+	stp	x1, x2, [x0, #REGS_ELR]
+.endm
+
+/* Hypervisor-mode exception: build a struct arm64_hv_frame on the stack. */
+.macro hv_exception kind
+	sub	sp, sp, #288
+	stp	x0, x1, [sp, #0]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	add	x1, sp, #288
+	stp	x30, x1, [sp, #240]
+	mrs	x1, elr_el2
+	mrs	x2, spsr_el2
+	stp	x1, x2, [sp, #256]
+	mov	x0, sp
+	mov	x1, #\kind
+	bl	arm64_hv_exception
+1:	wfe
+	b	1b
+.endm
+
+.macro ventry label
+	.balign 0x80
+	b	\label
+.endm
+
+	.section .text.vectors, "ax"
+	.balign 0x800
+	.globl el2_vectors
+el2_vectors:
+	ventry	hv_sync_sp0		/* current EL, SP_EL0 */
+	ventry	hv_irq_sp0
+	ventry	hv_fiq_sp0
+	ventry	hv_serror_sp0
+	ventry	hv_sync			/* current EL, SP_ELx */
+	ventry	hv_irq
+	ventry	hv_fiq
+	ventry	hv_serror
+	ventry	guest_sync		/* lower EL, AArch64 */
+	ventry	guest_irq
+	ventry	guest_fiq
+	ventry	guest_serror
+	ventry	guest_sync		/* lower EL, AArch32 (EL0 only) */
+	ventry	guest_irq
+	ventry	guest_fiq
+	ventry	guest_serror
+
+hv_sync_sp0:	hv_exception 0
+hv_irq_sp0:	hv_exception 1
+hv_fiq_sp0:	hv_exception 2
+hv_serror_sp0:	hv_exception 3
+hv_sync:	hv_exception 4
+hv_irq:		hv_exception 5
+hv_fiq:		hv_exception 6
+hv_serror:	hv_exception 7
+
+guest_sync:
+	save_guest
+	bl	arm64_guest_sync
+	cbnz	x0, guest_exit
+	b	guest_resume
+
+guest_irq:
+	save_guest
+	bl	arm64_guest_irq
+	cbnz	x0, guest_exit
+	b	guest_resume
+
+guest_fiq:
+	save_guest
+	mov	x1, #2
+	bl	arm64_guest_unexpected
+	cbnz	x0, guest_exit
+	b	guest_resume
+
+guest_serror:
+	save_guest
+	mov	x1, #3
+	bl	arm64_guest_unexpected
+	cbnz	x0, guest_exit
+	b	guest_resume
+
+/* Load the running vCPU's registers and return to it. */
+guest_resume:
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0]
+	ldp	x1, x2, [x0, #REGS_ELR]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldp	x18, x19, [x0, #144]
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
+	ldr	x30, [x0, #240]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh			/* no speculation past eret */
+	isb
+
+/* Back to the C caller of __guest_enter with x0 = exit code. */
+guest_exit:
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #96
+	ret
+
+/* u64 __guest_enter(void): run the vCPU whose regs the per-CPU area names. */
+	.text
+	.globl __guest_enter
+__guest_enter:
+	stp	x29, x30, [sp, #-96]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	b	guest_resume

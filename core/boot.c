@@ -1,0 +1,175 @@
+/*
+ * Boot, after the arch entry code: read the board, bring up the console and
+ * the page allocator, map the hypervisor, start the CPUs, create the VMs.
+ */
+#include "arch.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/package.h"
+#include "core/page_alloc.h"
+#include "core/platform.h"
+#include "core/vm.h"
+#include "drivers/pl011.h"
+#include "lib/string.h"
+
+#define BULKHEAD_VERSION "0.1.0"
+
+extern char _start_image[], _text_end[], _rodata_end[], _end[];
+
+struct cpu cpus[MAX_CPUS];
+static struct package boot_package;
+
+static const struct console_ops uart_console = { .putc = pl011_putc };
+
+static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
+{
+	return a < b + bsize && b < a + asize;
+}
+
+/*
+ * The allocator's bitmaps need memory before there is an allocator: take the
+ * first page-aligned run after the image that avoids the device tree.
+ */
+static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
+{
+	u64 candidates[2] = { align_up(image_end, PAGE_SIZE), align_up(dtb + dtb_size, PAGE_SIZE) };
+
+	for (u32 c = 0; c < 2; c++) {
+		u64 at = candidates[c];
+
+		if (overlaps(at, bytes, dtb, dtb_size))
+			continue;
+		for (u32 i = 0; i < platform.nmem; i++) {
+			const struct mem_range *m = &platform.mem[i];
+
+			if (at >= m->base && at + bytes <= m->base + m->size)
+				return at;
+		}
+	}
+	return 0;
+}
+
+static void init_memory(paddr_t image, u64 image_size)
+{
+	u64 dtb = pa_addr(platform.dtb);
+	u64 dtb_size = platform.fdt.total_size;
+	u64 bytes = 0;
+	u64 at;
+
+	for (u32 i = 0; i < platform.nmem; i++)
+		bytes += page_bank_bitmap_bytes(platform.mem[i].size);
+	at = place_bitmaps(pa_addr(image) + image_size, dtb, dtb_size, bytes);
+	if (!at)
+		panic("no room for the page allocator's %llu-byte bitmap", (unsigned long long)bytes);
+	for (u32 i = 0, off = 0; i < platform.nmem; i++) {
+		const struct mem_range *m = &platform.mem[i];
+		u64 base = align_up(m->base, PAGE_SIZE);
+		u64 size = align_down(m->base + m->size, PAGE_SIZE) - base;
+
+		if (page_pool_add_bank(&hv_pages, pa_init(base), size, (u64 *)(uintptr_t)(at + off)))
+			hv_warn("memory bank 0x%llx+0x%llx ignored", (unsigned long long)m->base,
+				(unsigned long long)m->size);
+		off += (u32)page_bank_bitmap_bytes(size);
+	}
+	page_pool_reserve(&hv_pages, image, image_size);
+	page_pool_reserve(&hv_pages, platform.dtb, dtb_size);
+	page_pool_reserve(&hv_pages, pa_init(at), bytes);
+}
+
+static void print_map(paddr_t image, u64 image_size)
+{
+	u64 base = pa_addr(image);
+	u64 hv_end = (u64)(uintptr_t)_end;
+	u64 total = 0;
+
+	for (u32 i = 0; i < platform.nmem; i++) {
+		hv_info("RAM 0x%llx-0x%llx (%llu MiB)", (unsigned long long)platform.mem[i].base,
+			(unsigned long long)(platform.mem[i].base + platform.mem[i].size),
+			(unsigned long long)(platform.mem[i].size / MiB));
+		total += platform.mem[i].size;
+	}
+	hv_info("hypervisor 0x%llx-0x%llx: text 0x%llx (RX), rodata 0x%llx (R), data 0x%llx (RW)",
+		(unsigned long long)base, (unsigned long long)hv_end, (unsigned long long)base,
+		(unsigned long long)(uintptr_t)_text_end, (unsigned long long)(uintptr_t)_rodata_end);
+	if (base + image_size > hv_end)
+		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
+			(unsigned long long)(base + image_size));
+	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
+		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
+		(unsigned long long)platform.uart.base);
+	if (platform.gic_version)
+		hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u",
+			platform.gic_version, (unsigned long long)platform.gicd.base,
+			(unsigned long long)platform.gicr.base, platform.timer_ppi_hyp,
+			platform.timer_ppi_virt);
+	hv_info("PSCI via %s; %u virtio-mmio slots; %llu MiB free for VMs",
+		platform.psci == PSCI_CONDUIT_SMC ? "smc" : platform.psci == PSCI_CONDUIT_HVC ? "hvc" : "none",
+		platform.virtio_mmio_count,
+		(unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
+	(void)total;
+}
+
+static void mark_online(u32 index)
+{
+	cpus[index].index = index;
+	cpus[index].mpidr = platform.cpu_mpidr[index];
+	__atomic_store_n(&cpus[index].online, true, __ATOMIC_RELEASE);
+	arch_send_event();
+}
+
+static void start_vms(paddr_t image, u64 image_size)
+{
+	u64 hv_size = (u64)(_end - _start_image);
+	const char *why;
+	u32 count;
+
+	if (package_open(&boot_package, (const u8 *)pa_to_ptr(image) + hv_size,
+			 image_size > hv_size ? image_size - hv_size : 0, &why)) {
+		hv_err("%s; nothing to run: powering off", why);
+		arch_system_off();
+	}
+	count = package_vm_count(&boot_package);
+	hv_info("VM package: %u VM%s", count, count == 1 ? "" : "s");
+	for (u32 i = 0; i < count; i++)
+		vm_create_from_package(&boot_package, i);
+	if (vm_running_count() == 0) {
+		hv_err("no VM could be started: powering off");
+		arch_system_off();
+	}
+}
+
+void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
+{
+	const char *why;
+
+	if (platform_parse(&platform, pa_to_ptr(dtb), &why)) {
+		if (platform.uart.base) {
+			pl011_init(pa_init(platform.uart.base));
+			console_init(&uart_console);
+			hv_err("cannot start: %s", why);
+		}
+		arch_system_off();
+	}
+	pl011_init(pa_init(platform.uart.base));
+	console_init(&uart_console);
+	hv_info("Bulkhead " BULKHEAD_VERSION " starting at EL2 on %u CPU%s", platform.ncpus,
+		platform.ncpus == 1 ? "" : "s");
+	if (platform.ncpus_in_dt > platform.ncpus)
+		hv_warn("the device tree lists %u CPUs; using the first %u", platform.ncpus_in_dt,
+			platform.ncpus);
+	init_memory(image, image_size);
+	arch_mmu_init(image, image_size);
+	print_map(image, image_size);
+	mark_online(0);
+	hv_info("cpu 0 online (MPIDR 0x%llx)", (unsigned long long)cpus[0].mpidr);
+	arch_smp_start();
+	start_vms(image, image_size);
+	cpu_run_loop();
+}
+
+void core_secondary(u32 index)
+{
+	mark_online(index);
+	hv_info("cpu %u online (MPIDR 0x%llx)", index, (unsigned long long)cpus[index].mpidr);
+	cpu_run_loop();
+}

@@ -1,0 +1,51 @@
+/*
+ * VM configuration in Xen's xl.cfg syntax. The same parser runs on the host
+ * (the `bulkhead` tool checks configs before building an image) and in the
+ * hypervisor (which parses the config text carried in the boot image).
+ */
+#ifndef BULKHEAD_CORE_CONFIG_H
+#define BULKHEAD_CORE_CONFIG_H
+
+#include "types.h"
+
+#define CONFIG_NAME_MAX 32
+#define CONFIG_PATH_MAX 256
+#define CONFIG_EXTRA_MAX 1024
+#define CONFIG_MAX_VCPUS 64
+#define CONFIG_MAX_MEMORY_MIB (1024 * 1024)
+
+enum vm_action {
+	ACTION_DESTROY,
+	ACTION_RESTART,
+	ACTION_PRESERVE,
+};
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	u32 vcpus;                      /* default 1 */
+	u64 memory_mib;                 /* required */
+	u64 ram_base;                   /* guest-physical base of RAM; default 0x40000000 */
+	char kernel[CONFIG_PATH_MAX];   /* required */
+	char ramdisk[CONFIG_PATH_MAX];  /* optional, "" when absent */
+	char extra[CONFIG_EXTRA_MAX];   /* kernel command line ("extra" or "cmdline") */
+	enum vm_action on_poweroff;     /* default destroy */
+	enum vm_action on_reboot;       /* default restart */
+	enum vm_action on_crash;        /* default destroy */
+};
+
+struct config_error {
+	u32 line;       /* 1-based line of the offending text; 0 when not tied to a line */
+	char key[CONFIG_NAME_MAX]; /* key involved, "" when none */
+	char msg[160];  /* what is wrong, in words */
+};
+
+/*
+ * Parses `len` bytes of config text (not necessarily NUL-terminated).
+ * Returns 0 on success; otherwise fills `err` and returns -1, leaving `out`
+ * unspecified.
+ */
+int config_parse(const char *text, size_t len, struct vm_config *out, struct config_error *err);
+
+const char *config_action_name(enum vm_action a);
+
+#endif

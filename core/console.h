@@ -1,0 +1,30 @@
+/*
+ * The physical console, shared by Bulkhead and every VM. Output is written a
+ * whole line at a time under one lock, each line prefixed with its owner:
+ * "(hv) " or "(NAME) ".
+ */
+#ifndef BULKHEAD_CORE_CONSOLE_H
+#define BULKHEAD_CORE_CONSOLE_H
+
+#include "types.h"
+
+#define CONSOLE_LINE_MAX 200
+
+/* A VM's partial output line, flushed on '\n' or when full. */
+struct console_line {
+	char buf[CONSOLE_LINE_MAX];
+	u32 len;
+};
+
+struct console_ops {
+	void (*putc)(char c);
+};
+
+void console_init(const struct console_ops *ops);
+/* Writes one complete line with its owner prefix (no trailing newline in `text`). */
+void console_write_line(const char *owner, const char *text, u32 len);
+/* Appends a guest byte to its line buffer; writes the line when complete. */
+void console_guest_putc(const char *owner, struct console_line *line, char c);
+void console_guest_flush(const char *owner, struct console_line *line);
+
+#endif

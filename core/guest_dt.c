@@ -1,0 +1,122 @@
+/*
+ * The VM's device tree: memory, vCPUs, PSCI over HVC, the PL011 and chosen.
+ * Only what the VM really has is described.
+ */
+#include "core/guest_dt.h"
+#include "core/guest_layout.h"
+#include "core/page_alloc.h"
+#include "core/vm.h"
+#include "devices/pl011.h"
+#include "lib/fdt.h"
+#include "lib/fmt.h"
+
+#define PHANDLE_APB_CLOCK 1
+#define APB_CLOCK_HZ 24000000
+
+static void reg64(struct fdt_writer *w, u64 base, u64 size)
+{
+	u32 cells[4] = { (u32)(base >> 32), (u32)base, (u32)(size >> 32), (u32)size };
+
+	fdtw_prop_cells(w, "reg", cells, 4);
+}
+
+static void node_at(struct fdt_writer *w, const char *name, u64 addr)
+{
+	char buf[48];
+
+	fmt_snprintf(buf, sizeof(buf), "%s@%llx", name, (unsigned long long)addr);
+	fdtw_begin_node(w, buf);
+}
+
+static void write_cpus(struct fdt_writer *w, const struct vm *vm)
+{
+	fdtw_begin_node(w, "cpus");
+	fdtw_prop_u32(w, "#address-cells", 1);
+	fdtw_prop_u32(w, "#size-cells", 0);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		node_at(w, "cpu", i);
+		fdtw_prop_string(w, "device_type", "cpu");
+		fdtw_prop_string(w, "compatible", "arm,armv8");
+		fdtw_prop_u32(w, "reg", i);
+		fdtw_prop_string(w, "enable-method", "psci");
+		fdtw_end_node(w);
+	}
+	fdtw_end_node(w);
+}
+
+static void write_psci(struct fdt_writer *w)
+{
+	static const char *const compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
+
+	fdtw_begin_node(w, "psci");
+	fdtw_prop_strings(w, "compatible", compat, 3);
+	fdtw_prop_string(w, "method", "hvc");
+	fdtw_end_node(w);
+}
+
+static void write_uart(struct fdt_writer *w)
+{
+	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
+	static const char *const clock_names[] = { "uartclk", "apb_pclk" };
+	u32 clocks[2] = { PHANDLE_APB_CLOCK, PHANDLE_APB_CLOCK };
+
+	fdtw_begin_node(w, "apb-pclk");
+	fdtw_prop_string(w, "compatible", "fixed-clock");
+	fdtw_prop_u32(w, "#clock-cells", 0);
+	fdtw_prop_u32(w, "clock-frequency", APB_CLOCK_HZ);
+	fdtw_prop_string(w, "clock-output-names", "clk24mhz");
+	fdtw_prop_u32(w, "phandle", PHANDLE_APB_CLOCK);
+	fdtw_end_node(w);
+
+	node_at(w, "pl011", GUEST_UART_BASE);
+	fdtw_prop_strings(w, "compatible", compat, 2);
+	reg64(w, GUEST_UART_BASE, PL011_MMIO_SIZE);
+	fdtw_prop_cells(w, "clocks", clocks, 2);
+	fdtw_prop_strings(w, "clock-names", clock_names, 2);
+	fdtw_end_node(w);
+}
+
+static void write_chosen(struct fdt_writer *w, const struct vm *vm, const struct boot_layout *b)
+{
+	char path[32];
+
+	fmt_snprintf(path, sizeof(path), "/pl011@%llx", (unsigned long long)GUEST_UART_BASE);
+	fdtw_begin_node(w, "chosen");
+	fdtw_prop_string(w, "bootargs", vm->cfg.extra);
+	fdtw_prop_string(w, "stdout-path", path);
+	if (b->initrd_start) {
+		fdtw_prop_u64(w, "linux,initrd-start", b->initrd_start);
+		fdtw_prop_u64(w, "linux,initrd-end", b->initrd_end);
+	}
+	fdtw_end_node(w);
+}
+
+int guest_dt_build(struct vm *vm, const struct boot_layout *b, void *buf, u32 cap)
+{
+	struct fdt_writer w;
+	paddr_t scratch = page_alloc(&hv_pages, 1, PAGE_SIZE);
+	int size;
+
+	if (!pa_addr(scratch))
+		return -1;
+	fdtw_init(&w, buf, cap, pa_to_ptr(scratch), PAGE_SIZE);
+	fdtw_begin_node(&w, "");
+	fdtw_prop_u32(&w, "#address-cells", 2);
+	fdtw_prop_u32(&w, "#size-cells", 2);
+	fdtw_prop_string(&w, "compatible", "linux,dummy-virt");
+	fdtw_prop_string(&w, "model", "Bulkhead virtual machine");
+
+	node_at(&w, "memory", vm->cfg.ram_base);
+	fdtw_prop_string(&w, "device_type", "memory");
+	reg64(&w, vm->cfg.ram_base, vm->ram_size);
+	fdtw_end_node(&w);
+
+	write_cpus(&w, vm);
+	write_psci(&w);
+	write_uart(&w);
+	write_chosen(&w, vm, b);
+	fdtw_end_node(&w);
+	size = fdtw_finish(&w);
+	page_free(&hv_pages, scratch, 1);
+	return size;
+}

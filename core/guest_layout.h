@@ -1,0 +1,13 @@
+/*
+ * The virtual board every VM sees: a subset of QEMU virt's layout, so guests
+ * built for `virt` (Linux, U-Boot, RTOSes) find devices where they expect.
+ * These are guest-physical addresses, not the host board's.
+ */
+#ifndef BULKHEAD_CORE_GUEST_LAYOUT_H
+#define BULKHEAD_CORE_GUEST_LAYOUT_H
+
+#define GUEST_UART_BASE   0x09000000ull
+#define GUEST_DTB_MAX     (2 * MiB)   /* the arm64 boot protocol's limit */
+#define GUEST_KERNEL_ALIGN (2 * MiB)
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * The Linux arm64 boot protocol, as Bulkhead applies it to every kernel:
+ * the Image at a 2 MiB-aligned base plus its text_offset, the device tree at
+ * the top of RAM (8-byte aligned, at most 2 MiB), the initrd just below it.
+ */
+#include "core/guest_dt.h"
+#include "core/guest_layout.h"
+#include "core/loader.h"
+#include "core/vm.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define IMAGE_MAGIC_OFFSET 56
+#define IMAGE_HEADER_SIZE 64
+
+struct image_header {
+	u64 text_offset;
+	u64 image_size;
+};
+
+static u64 read_le64(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static bool parse_image(const struct pkg_blob *k, struct image_header *h)
+{
+	if (k->size < IMAGE_HEADER_SIZE || memcmp(k->data + IMAGE_MAGIC_OFFSET, "ARM\x64", 4) != 0)
+		return false;
+	h->image_size = read_le64(k->data + 16);
+	/* text_offset is only meaningful when image_size is set (kernels >= 3.17) */
+	h->text_offset = h->image_size ? read_le64(k->data + 8) : 0x80000;
+	if (h->image_size < k->size)
+		h->image_size = k->size;
+	return true;
+}
+
+static void *guest_ptr(struct vm *vm, u64 ipa)
+{
+	return pa_to_ptr(pa_add(vm->ram_pa, ipa - vm->cfg.ram_base));
+}
+
+static void copy_in(struct vm *vm, u64 ipa, const void *src, u64 size)
+{
+	void *dst = guest_ptr(vm, ipa);
+
+	memcpy(dst, src, size);
+	arch_clean_dcache_range(dst, size);
+}
+
+static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b,
+		       char *why, u32 why_size)
+{
+	struct image_header h;
+	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
+
+	if (!parse_image(k, &h)) {
+		fmt_snprintf(why, why_size, "kernel '%s' is not a Linux arm64 Image", k->name);
+		return -1;
+	}
+	b->format = "Linux Image";
+	b->kernel_start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + h.text_offset;
+	b->kernel_end = b->kernel_start + h.image_size;
+	b->entry = b->kernel_start;
+	if (h.text_offset >= GUEST_KERNEL_ALIGN || b->kernel_end > ram_end ||
+	    b->kernel_end < b->kernel_start) {
+		fmt_snprintf(why, why_size, "kernel '%s' (%llu KiB) does not fit in %llu MiB of RAM",
+			     k->name, (unsigned long long)(h.image_size / KiB),
+			     (unsigned long long)(vm->ram_size / MiB));
+		return -1;
+	}
+	copy_in(vm, b->kernel_start, k->data, k->size);
+	return 0;
+}
+
+/* The DTB goes at the top of RAM, the initrd right below it. */
+static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool has_rd,
+				struct boot_layout *b, char *why, u32 why_size)
+{
+	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
+	u64 floor = align_up(b->kernel_end, PAGE_SIZE);
+
+	b->dtb = align_down(ram_end - GUEST_DTB_MAX, GUEST_DTB_MAX);
+	if (b->dtb < floor) {
+		fmt_snprintf(why, why_size, "%llu MiB of RAM leaves no room for the device tree "
+			     "above the kernel", (unsigned long long)(vm->ram_size / MiB));
+		return -1;
+	}
+	if (!has_rd)
+		return 0;
+	b->initrd_start = align_down(b->dtb - rd->size, PAGE_SIZE);
+	b->initrd_end = b->initrd_start + rd->size;
+	if (rd->size > b->dtb || b->initrd_start < floor) {
+		fmt_snprintf(why, why_size, "ramdisk '%s' (%llu KiB) does not fit in RAM beside "
+			     "the kernel", rd->name, (unsigned long long)(rd->size / KiB));
+		return -1;
+	}
+	copy_in(vm, b->initrd_start, rd->data, rd->size);
+	return 0;
+}
+
+int loader_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
+{
+	struct pkg_blob kernel;
+	struct pkg_blob ramdisk;
+	bool has_rd;
+	int size;
+
+	memset(b, 0, sizeof(*b));
+	if (!package_find(vm->pkg, vm->pkg_index, PKG_KERNEL, &kernel)) {
+		fmt_snprintf(why, why_size, "the VM package holds no kernel for this VM");
+		return -1;
+	}
+	has_rd = package_find(vm->pkg, vm->pkg_index, PKG_RAMDISK, &ramdisk);
+	if (load_kernel(vm, &kernel, b, why, why_size) ||
+	    place_dtb_and_initrd(vm, &ramdisk, has_rd, b, why, why_size))
+		return -1;
+	size = guest_dt_build(vm, b, guest_ptr(vm, b->dtb), GUEST_DTB_MAX);
+	if (size < 0) {
+		fmt_snprintf(why, why_size, "the generated device tree does not fit in %llu KiB",
+			     (unsigned long long)(GUEST_DTB_MAX / KiB));
+		return -1;
+	}
+	b->dtb_size = (u32)size;
+	arch_clean_dcache_range(guest_ptr(vm, b->dtb), (u64)size);
+	arch_invalidate_icache();
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* Loading a VM's kernel, ramdisk and device tree into its RAM. */
+#ifndef BULKHEAD_CORE_LOADER_H
+#define BULKHEAD_CORE_LOADER_H
+
+#include "core/package.h"
+
+struct vm;
+
+struct boot_layout {
+	u64 kernel_start;   /* guest-physical */
+	u64 kernel_end;
+	u64 entry;
+	u64 initrd_start;   /* 0 when there is none */
+	u64 initrd_end;
+	u64 dtb;
+	u32 dtb_size;
+	const char *format;
+};
+
+/* Places everything and fills `out`; returns 0 or -1 with `why` in words. */
+int loader_load(struct vm *vm, struct boot_layout *out, char *why, u32 why_size);
+
+#endif

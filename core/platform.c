@@ -1,0 +1,166 @@
+/*
+ * Reads the board from the device tree: memory, CPUs, PSCI, console UART,
+ * GIC and timer. Nothing about the board is assumed beyond what it says.
+ */
+#include "core/platform.h"
+#include "lib/string.h"
+
+struct platform platform;
+
+static void read_memory(struct platform *p)
+{
+	int depth = 0;
+
+	for (int n = fdt_next_node(&p->fdt, -1, &depth); n >= 0;
+	     n = fdt_next_node(&p->fdt, n, &depth)) {
+		const char *type = fdt_prop_string(&p->fdt, n, "device_type");
+
+		if (!type || strcmp(type, "memory") != 0)
+			continue;
+		for (int i = 0; i < fdt_reg_count(&p->fdt, n) && p->nmem < PLATFORM_MAX_MEM; i++) {
+			struct mem_range *m = &p->mem[p->nmem];
+
+			if (fdt_get_reg(&p->fdt, n, i, &m->base, &m->size) && m->size)
+				p->nmem++;
+		}
+	}
+}
+
+static void read_cpus(struct platform *p)
+{
+	int cpus = fdt_find_path(&p->fdt, "/cpus");
+
+	if (cpus < 0)
+		return;
+	for (int n = fdt_first_child(&p->fdt, cpus); n >= 0; n = fdt_next_sibling(&p->fdt, n)) {
+		const char *type = fdt_prop_string(&p->fdt, n, "device_type");
+		u64 mpidr;
+		u64 unused;
+
+		if (!type || strcmp(type, "cpu") != 0 || !fdt_get_reg(&p->fdt, n, 0, &mpidr, &unused))
+			continue;
+		p->ncpus_in_dt++;
+		if (p->ncpus < MAX_CPUS)
+			p->cpu_mpidr[p->ncpus++] = mpidr;
+	}
+}
+
+static void read_psci(struct platform *p)
+{
+	static const char *const compats[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(compats); i++) {
+		int n = fdt_find_compatible(&p->fdt, -1, compats[i]);
+		const char *method;
+
+		if (n < 0)
+			continue;
+		method = fdt_prop_string(&p->fdt, n, "method");
+		if (method && strcmp(method, "smc") == 0)
+			p->psci = PSCI_CONDUIT_SMC;
+		else if (method && strcmp(method, "hvc") == 0)
+			p->psci = PSCI_CONDUIT_HVC;
+		return;
+	}
+}
+
+/* stdout-path may be an alias and may carry ":options" after the path. */
+static int stdout_node(const struct platform *p)
+{
+	int chosen = fdt_find_path(&p->fdt, "/chosen");
+	const char *path = chosen >= 0 ? fdt_prop_string(&p->fdt, chosen, "stdout-path") : NULL;
+	char buf[128];
+	size_t len;
+
+	if (!path)
+		return -1;
+	len = strlen(path);
+	for (size_t i = 0; i < len; i++) {
+		if (path[i] == ':') {
+			len = i;
+			break;
+		}
+	}
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	if (buf[0] != '/') {
+		int aliases = fdt_find_path(&p->fdt, "/aliases");
+		const char *target = aliases >= 0 ? fdt_prop_string(&p->fdt, aliases, buf) : NULL;
+
+		return target ? fdt_find_path(&p->fdt, target) : -1;
+	}
+	return fdt_find_path(&p->fdt, buf);
+}
+
+static bool read_uart(struct platform *p)
+{
+	int n = stdout_node(p);
+
+	if (n < 0 || !fdt_is_compatible(&p->fdt, n, "arm,pl011"))
+		n = fdt_find_compatible(&p->fdt, -1, "arm,pl011");
+	return n >= 0 && fdt_get_reg(&p->fdt, n, 0, &p->uart.base, &p->uart.size);
+}
+
+static void read_gic(struct platform *p)
+{
+	int n = fdt_find_compatible(&p->fdt, -1, "arm,gic-v3");
+
+	if (n < 0)
+		return;
+	p->gic_version = 3;
+	fdt_get_reg(&p->fdt, n, 0, &p->gicd.base, &p->gicd.size);
+	fdt_get_reg(&p->fdt, n, 1, &p->gicr.base, &p->gicr.size);
+}
+
+/* Timer interrupts are listed secure, non-secure, virtual, hypervisor (PPIs). */
+static void read_timer(struct platform *p)
+{
+	int n = fdt_find_compatible(&p->fdt, -1, "arm,armv8-timer");
+	const void *data;
+	u32 len;
+
+	if (n < 0 || !fdt_get_prop(&p->fdt, n, "interrupts", &data, &len) || len < 48)
+		return;
+	p->timer_ppi_virt = (u32)fdt_read_cells((const u8 *)data + 2 * 12 + 4, 1) + 16;
+	p->timer_ppi_hyp = (u32)fdt_read_cells((const u8 *)data + 3 * 12 + 4, 1) + 16;
+}
+
+static void count_virtio(struct platform *p)
+{
+	for (int n = fdt_find_compatible(&p->fdt, -1, "virtio,mmio"); n >= 0;
+	     n = fdt_find_compatible(&p->fdt, n, "virtio,mmio"))
+		p->virtio_mmio_count++;
+}
+
+int platform_parse(struct platform *p, const void *dtb, const char **why)
+{
+	u32 size = fdt_header_size(dtb);
+
+	memset(p, 0, sizeof(*p));
+	p->dtb = pa_init((u64)(uintptr_t)dtb);
+	if (!size || fdt_open(&p->fdt, dtb, size) != 0) {
+		*why = "no valid device tree was passed in x0";
+		return -1;
+	}
+	read_memory(p);
+	read_cpus(p);
+	read_psci(p);
+	read_gic(p);
+	read_timer(p);
+	count_virtio(p);
+	if (!read_uart(p)) {
+		*why = "the device tree names no PL011 UART";
+		return -1;
+	}
+	if (!p->nmem) {
+		*why = "the device tree describes no memory";
+		return -1;
+	}
+	if (!p->ncpus) {
+		*why = "the device tree describes no CPUs";
+		return -1;
+	}
+	return 0;
+}

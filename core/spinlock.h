@@ -1,0 +1,30 @@
+/*
+ * Ticket spinlock. Waiters sleep in WFE and unlock sends SEV: under QEMU's
+ * -icount all CPUs share one host thread, and a spinner that never sleeps
+ * would starve the lock holder.
+ */
+#ifndef BULKHEAD_CORE_SPINLOCK_H
+#define BULKHEAD_CORE_SPINLOCK_H
+
+#include "arch.h"
+
+struct spinlock {
+	u32 next;
+	u32 owner;
+};
+
+static inline void spin_lock(struct spinlock *l)
+{
+	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		arch_wait_event();
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	arch_send_event();
+}
+
+#endif

@@ -1,0 +1,330 @@
+/*
+ * VM lifecycle: create from the boot package, reset (reboot/restart),
+ * stop (preserve) and destroy. A VM is either fully built or not at all:
+ * every failure path releases what was taken and names the reason.
+ */
+#include <stdarg.h>
+
+#include "core/cpu.h"
+#include "core/guest_layout.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/page_alloc.h"
+#include "core/vm.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+struct vm vms[MAX_VMS];
+static struct spinlock vms_lock;
+static u32 vm_crashes;
+static u32 next_vm_id = 1;
+
+static void uart_tx(void *ctx, char c)
+{
+	struct vm *vm = ctx;
+
+	console_guest_putc(vm->cfg.name, &vm->out, c);
+}
+
+static u64 vcpu_array_pages(u32 n)
+{
+	return align_up(n * sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE;
+}
+
+/* Returns memory to the pool only after wiping it: the next owner must never
+ * see this VM's data. */
+static void release(struct vm *vm)
+{
+	if (vm->vcpus) {
+		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
+		vm->vcpus = NULL;
+	}
+	arch_stage2_destroy(&vm->s2);
+	if (pa_addr(vm->ram_pa)) {
+		arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
+		page_free(&hv_pages, vm->ram_pa, vm->ram_size / PAGE_SIZE);
+		vm->ram_pa = pa_init(0);
+	}
+	spin_lock(&vms_lock);
+	vm->state = VM_FREE;
+	spin_unlock(&vms_lock);
+}
+
+static struct vm *claim_slot(void)
+{
+	struct vm *found = NULL;
+
+	spin_lock(&vms_lock);
+	for (u32 i = 0; i < MAX_VMS && !found; i++) {
+		if (vms[i].state == VM_FREE) {
+			found = &vms[i];
+			memset(found, 0, sizeof(*found));
+			found->state = VM_STOPPED;
+			found->id = next_vm_id++;
+		}
+	}
+	spin_unlock(&vms_lock);
+	return found;
+}
+
+/* One vCPU per physical CPU for now: find an idle, online CPU. */
+static int claim_cpu(struct vcpu *vcpu)
+{
+	int chosen = -1;
+
+	spin_lock(&vms_lock);
+	for (u32 i = 0; i < platform.ncpus && chosen < 0; i++) {
+		if (cpus[i].online && !cpus[i].vcpu) {
+			cpus[i].vcpu = vcpu;
+			chosen = (int)i;
+		}
+	}
+	spin_unlock(&vms_lock);
+	return chosen;
+}
+
+static int parse_config(struct vm *vm, const struct pkg_blob *cfg)
+{
+	struct config_error err;
+
+	strlcpy(vm->cfg_file, cfg->name, sizeof(vm->cfg_file));
+	if (config_parse((const char *)cfg->data, cfg->size, &vm->cfg, &err) == 0)
+		return 0;
+	if (err.line && err.key[0])
+		hv_err("%s:%u: %s: %s; VM not created", cfg->name, err.line, err.key, err.msg);
+	else if (err.key[0])
+		hv_err("%s: %s: %s; VM not created", cfg->name, err.key, err.msg);
+	else
+		hv_err("%s:%u: %s; VM not created", cfg->name, err.line, err.msg);
+	return -1;
+}
+
+static int alloc_memory(struct vm *vm)
+{
+	u64 size = vm->cfg.memory_mib * MiB;
+
+	vm->ram_pa = page_alloc(&hv_pages, size / PAGE_SIZE, 2 * MiB);
+	if (!pa_addr(vm->ram_pa)) {
+		hv_err("vm '%s': not enough free memory: needs %llu MiB as one 2 MiB-aligned run, "
+		       "%llu MiB free in all; VM not created", vm->cfg.name,
+		       (unsigned long long)vm->cfg.memory_mib,
+		       (unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
+		return -1;
+	}
+	vm->ram_size = size;
+	arch_scrub(pa_to_ptr(vm->ram_pa), size);
+	if (arch_stage2_init(&vm->s2, (u16)vm->id) ||
+	    arch_stage2_map(&vm->s2, ipa_init(vm->cfg.ram_base), vm->ram_pa, size, S2_RAM)) {
+		hv_err("vm '%s': no memory for its stage-2 tables; VM not created", vm->cfg.name);
+		return -1;
+	}
+	return 0;
+}
+
+static int alloc_vcpus(struct vm *vm)
+{
+	paddr_t pa = page_alloc(&hv_pages, vcpu_array_pages(vm->cfg.vcpus), PAGE_SIZE);
+
+	if (!pa_addr(pa)) {
+		hv_err("vm '%s': no memory for %u vCPUs; VM not created", vm->cfg.name, vm->cfg.vcpus);
+		return -1;
+	}
+	vm->vcpus = pa_to_ptr(pa);
+	vm->nvcpus = vm->cfg.vcpus;
+	memset(vm->vcpus, 0, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		vm->vcpus[i].state = VCPU_OFF;
+	}
+	return 0;
+}
+
+static void attach_devices(struct vm *vm)
+{
+	struct mmio_device uart;
+
+	memset(&vm->bus, 0, sizeof(vm->bus));
+	pl011_emul_init(&vm->uart, uart_tx, vm);
+	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &uart);
+	mmio_add(&vm->bus, &uart);
+}
+
+/* Loads the kernel into (zeroed) RAM and puts vCPU 0 at its entry. */
+static int boot_vm(struct vm *vm, bool announce)
+{
+	struct boot_layout b;
+	char why[160];
+
+	if (loader_load(vm, &b, why, sizeof(why))) {
+		hv_err("vm '%s': %s; VM not started", vm->cfg.name, why);
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].state = VCPU_OFF;
+		vm->vcpus[i].exit = VCPU_EXIT_NONE;
+	}
+	arch_vcpu_reset(&vm->vcpus[0].arch, ipa_init(b.entry), b.dtb, 0);
+	vm->vcpus[0].state = VCPU_RUNNABLE;
+	if (announce) {
+		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
+			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,
+			(unsigned long long)b.kernel_end, (unsigned long long)b.entry);
+		if (b.initrd_start)
+			hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
+				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
+				(unsigned long long)b.initrd_end);
+		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx",
+			vm->id, vm->cfg.name, (unsigned long long)b.dtb, b.dtb_size,
+			(unsigned long long)GUEST_UART_BASE);
+	}
+	return 0;
+}
+
+int vm_create_from_package(const struct package *pkg, u32 index)
+{
+	struct pkg_blob cfg;
+	struct vm *vm;
+	int cpu;
+
+	if (!package_find(pkg, index, PKG_CONFIG, &cfg))
+		return -1;
+	vm = claim_slot();
+	if (!vm) {
+		hv_err("%s: no free VM slot (at most %d VMs); VM not created", cfg.name, MAX_VMS);
+		return -1;
+	}
+	vm->pkg = pkg;
+	vm->pkg_index = index;
+	if (parse_config(vm, &cfg) || alloc_vcpus(vm) || alloc_memory(vm))
+		goto fail;
+	attach_devices(vm);
+	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
+		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+		(unsigned long long)vm->cfg.ram_base,
+		(unsigned long long)(vm->cfg.ram_base + vm->ram_size),
+		(unsigned long long)pa_addr(vm->ram_pa), (unsigned long long)vm->cfg.memory_mib);
+	if (boot_vm(vm, true))
+		goto fail;
+	vm->state = VM_RUNNING;
+	cpu = claim_cpu(&vm->vcpus[0]);
+	if (cpu < 0) {
+		hv_err("vm '%s': no idle physical CPU for its vCPU 0 (one vCPU per CPU in this "
+		       "version); VM not started", vm->cfg.name);
+		goto fail;
+	}
+	vm->vcpus[0].pcpu = (u32)cpu;
+	hv_info("vm %u '%s': vCPU 0 on cpu %d", vm->id, vm->cfg.name, cpu);
+	arch_send_event();
+	return 0;
+fail:
+	release(vm);
+	return -1;
+}
+
+void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vcpu->exit != VCPU_EXIT_NONE)
+		return; /* the first reason wins */
+	vcpu->exit = exit;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vcpu->exit_why, sizeof(vcpu->exit_why), fmt, ap);
+	va_end(ap);
+}
+
+u32 vm_running_count(void)
+{
+	u32 n = 0;
+
+	spin_lock(&vms_lock);
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state == VM_RUNNING)
+			n++;
+	}
+	spin_unlock(&vms_lock);
+	return n;
+}
+
+static void unassign_cpu(struct vcpu *vcpu)
+{
+	spin_lock(&vms_lock);
+	if (cpus[vcpu->pcpu].vcpu == vcpu)
+		cpus[vcpu->pcpu].vcpu = NULL;
+	spin_unlock(&vms_lock);
+}
+
+static void restart(struct vm *vm)
+{
+	vm->restarts++;
+	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
+	attach_devices(vm);
+	if (boot_vm(vm, false)) {
+		unassign_cpu(&vm->vcpus[0]);
+		release(vm);
+	}
+}
+
+static void apply_action(struct vm *vm, struct vcpu *vcpu, enum vm_action action)
+{
+	switch (action) {
+	case ACTION_RESTART:
+		restart(vm);
+		break;
+	case ACTION_PRESERVE:
+		unassign_cpu(vcpu);
+		spin_lock(&vms_lock);
+		vm->state = VM_STOPPED;
+		spin_unlock(&vms_lock);
+		break;
+	case ACTION_DESTROY:
+		unassign_cpu(vcpu);
+		release(vm);
+		break;
+	}
+}
+
+static void power_off_when_idle(void)
+{
+	if (vm_running_count() != 0)
+		return;
+	hv_info("no VM is running (%u crashed): powering off", vm_crashes);
+	arch_system_off();
+}
+
+void vm_handle_exit(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	enum vm_action action;
+	const char *what;
+
+	console_guest_flush(vm->cfg.name, &vm->out);
+	switch (vcpu->exit) {
+	case VCPU_EXIT_POWEROFF:
+		action = vm->cfg.on_poweroff;
+		what = "powered off";
+		break;
+	case VCPU_EXIT_REBOOT:
+		action = vm->cfg.on_reboot;
+		what = "rebooted";
+		break;
+	case VCPU_EXIT_CRASH:
+		action = vm->cfg.on_crash;
+		what = "crashed";
+		__atomic_fetch_add(&vm_crashes, 1, __ATOMIC_RELAXED);
+		break;
+	default:
+		return;
+	}
+	if (vcpu->exit == VCPU_EXIT_CRASH)
+		hv_err("vm %u '%s' crashed: %s; on_crash=%s", vm->id, vm->cfg.name, vcpu->exit_why,
+		       config_action_name(action));
+	else
+		hv_info("vm %u '%s' %s (%s); %s=%s", vm->id, vm->cfg.name, what, vcpu->exit_why,
+			vcpu->exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
+			config_action_name(action));
+	vcpu->exit = VCPU_EXIT_NONE;
+	apply_action(vm, vcpu, action);
+	power_off_when_idle();
+}

@@ -1,0 +1,72 @@
+/* Virtual machines and their vCPUs. */
+#ifndef BULKHEAD_CORE_VM_H
+#define BULKHEAD_CORE_VM_H
+
+#include "arch.h"
+#include "core/config.h"
+#include "core/console.h"
+#include "core/mmio.h"
+#include "core/package.h"
+#include "core/spinlock.h"
+#include "devices/pl011.h"
+
+#define MAX_VMS 16
+
+enum vm_state {
+	VM_FREE,      /* slot unused */
+	VM_RUNNING,
+	VM_STOPPED,   /* powered off or crashed and kept (on_* = preserve) */
+};
+
+enum vcpu_exit {
+	VCPU_EXIT_NONE,
+	VCPU_EXIT_POWEROFF,
+	VCPU_EXIT_REBOOT,
+	VCPU_EXIT_CRASH,
+};
+
+enum vcpu_state { VCPU_OFF, VCPU_RUNNABLE };
+
+struct vm;
+
+struct vcpu {
+	struct arch_vcpu arch;
+	struct vm *vm;
+	u32 id;
+	u32 pcpu;              /* physical CPU it runs on */
+	enum vcpu_state state;
+	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
+	char exit_why[96];
+	u64 traps;
+};
+
+struct vm {
+	u32 id;
+	enum vm_state state;
+	struct vm_config cfg;
+	const struct package *pkg;
+	u32 pkg_index;           /* this VM's index in the package */
+	char cfg_file[PKG_NAME_MAX];
+	struct arch_stage2 s2;
+	paddr_t ram_pa;
+	u64 ram_size;
+	struct vcpu *vcpus;
+	u32 nvcpus;
+	struct mmio_bus bus;
+	struct pl011_emul uart;
+	struct console_line out;
+	u32 restarts;
+};
+
+extern struct vm vms[MAX_VMS];
+
+/* Creates VM number `index` of the package and starts its first vCPU. */
+int vm_create_from_package(const struct package *pkg, u32 index);
+/* Called on the vCPU's CPU when the vCPU left the guest with an exit request. */
+void vm_handle_exit(struct vcpu *vcpu);
+/* Asks the vCPU to leave the guest; the reason is printed when it is handled. */
+void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+u32 vm_running_count(void);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * Emulated PL011. The guest never waits on transmit: every byte is taken at
+ * once, so the FIFO is always reported empty. There is no receive path yet,
+ * so RXFE is always set.
+ */
+#include "devices/pl011.h"
+#include "lib/string.h"
+
+#define UARTDR    0x000
+#define UARTRSR   0x004
+#define UARTFR    0x018
+#define UARTILPR  0x020
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIFLS  0x034
+#define UARTIMSC  0x038
+#define UARTRIS   0x03c
+#define UARTMIS   0x040
+#define UARTICR   0x044
+#define UARTDMACR 0x048
+#define UART_ID_BASE 0xfe0
+
+#define FR_RXFE (1u << 4)
+#define FR_TXFE (1u << 7)
+#define INT_TX  (1u << 5)
+#define INT_ALL 0x7ffu
+
+/* PeriphID0-3 and PCellID0-3 of the PL011 r1p5 that Linux's amba bus probes. */
+static const u8 pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c), void *ctx)
+{
+	memset(u, 0, sizeof(*u));
+	u->tx = tx;
+	u->tx_ctx = ctx;
+	u->cr = 0x300;   /* TXE | RXE, the reset value */
+	u->ifls = 0x12;
+}
+
+void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev)
+{
+	dev->name = "pl011";
+	dev->base = base;
+	dev->size = PL011_MMIO_SIZE;
+	dev->ctx = u;
+	dev->read = pl011_emul_read;
+	dev->write = pl011_emul_write;
+}
+
+static bool access_ok(u64 offset, u32 size)
+{
+	if (size != 1 && size != 2 && size != 4)
+		return false;
+	return is_aligned(offset, size) && offset + size <= PL011_MMIO_SIZE;
+}
+
+static u32 *plain_register(struct pl011_emul *u, u64 reg)
+{
+	switch (reg) {
+	case UARTIBRD: return &u->ibrd;
+	case UARTFBRD: return &u->fbrd;
+	case UARTLCR_H: return &u->lcr_h;
+	case UARTCR: return &u->cr;
+	case UARTIFLS: return &u->ifls;
+	case UARTIMSC: return &u->imsc;
+	case UARTDMACR: return &u->dmacr;
+	default: return NULL;
+	}
+}
+
+static u32 read_register(struct pl011_emul *u, u64 reg)
+{
+	u32 *plain = plain_register(u, reg);
+
+	if (plain)
+		return *plain;
+	switch (reg) {
+	case UARTFR:
+		return FR_RXFE | FR_TXFE;
+	case UARTRIS:
+		return u->ris;
+	case UARTMIS:
+		return u->ris & u->imsc;
+	default:
+		break;
+	}
+	if (reg >= UART_ID_BASE && reg < UART_ID_BASE + 4 * sizeof(pl011_id))
+		return pl011_id[(reg - UART_ID_BASE) / 4];
+	return 0; /* DR (no input), RSR and reserved offsets read as zero */
+}
+
+bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
+{
+	struct pl011_emul *u = ctx;
+	u64 reg = align_down(offset, 4);
+	u32 shift = (u32)(offset - reg) * 8;
+
+	if (!access_ok(offset, size))
+		return false;
+	*value = read_register(u, reg) >> shift;
+	if (size < 4)
+		*value &= (1u << (size * 8)) - 1;
+	return true;
+}
+
+bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
+{
+	struct pl011_emul *u = ctx;
+	u32 *plain;
+
+	if (!access_ok(offset, size))
+		return false;
+	if (offset == UARTDR) {
+		u->tx(u->tx_ctx, (char)(value & 0xff));
+		u->ris |= INT_TX;
+		return true;
+	}
+	if (offset == UARTICR) {
+		u->ris &= ~((u32)value & INT_ALL);
+		return true;
+	}
+	plain = plain_register(u, offset);
+	if (plain && size == 4)
+		*plain = (u32)value;
+	return true; /* read-only and reserved registers ignore writes */
+}

@@ -1,0 +1,26 @@
+/*
+ * Emulated Arm PL011 UART as a guest sees it: enough of the register file for
+ * Linux's amba-pl011 driver and earlycon. Transmitted bytes go to a sink.
+ */
+#ifndef BULKHEAD_DEVICES_PL011_H
+#define BULKHEAD_DEVICES_PL011_H
+
+#include "types.h"
+#include "core/mmio.h"
+
+#define PL011_MMIO_SIZE 0x1000
+
+struct pl011_emul {
+	void (*tx)(void *ctx, char c);
+	void *tx_ctx;
+	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
+	u32 ris;  /* raw interrupt status */
+};
+
+void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c), void *ctx);
+/* Fills an MMIO bus entry for this UART at guest-physical `base`. */
+void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev);
+bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value);
+bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value);
+
+#endif

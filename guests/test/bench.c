@@ -1,0 +1,51 @@
+/*
+ * Benchmarks for the host to collect: BENCH lines, not checks. Both loops
+ * are the same code except for the HVC itself, so the host can subtract the
+ * loop overhead.
+ */
+#include "guests/test/guest.h"
+#include "guests/test/smccc.h"
+#include "guests/test/sysreg.h"
+#include "hypercall.h"
+
+#define ITERATIONS 1000
+
+static u64 counter(void)
+{
+	u64 v;
+
+	isb();
+	v = read_sysreg(cntvct_el0);
+	return v;
+}
+
+/* Prints the mean per iteration in ns with one decimal. */
+static void print_per_iteration(const char *name, u64 ticks)
+{
+	u64 tenths = ticks_to_ns(ticks) * 10 / ITERATIONS;
+
+	printk("BENCH %s %lu.%lu\n", name, tenths / 10, tenths % 10);
+}
+
+void run_bench(bool hvc_works)
+{
+	u64 t0, t1;
+
+	if (hvc_works) {
+		t0 = counter();
+		for (int i = 0; i < ITERATIONS; i++)
+			(void)SMCCC_CALL("hvc #0", BH_HC_NOP, 0, 0, 0);
+		t1 = counter();
+		print_per_iteration("null-hypercall-ns", t1 - t0);
+	} else {
+		check_skip("BENCH null-hypercall-ns", "hvc-nop did not pass");
+	}
+
+	t0 = counter();
+	for (int i = 0; i < ITERATIONS; i++)
+		(void)SMCCC_CALL("", BH_HC_NOP, 0, 0, 0);
+	t1 = counter();
+	print_per_iteration("loop-overhead-ns", t1 - t0);
+
+	printk("BENCH first-instruction-ns %lu\n", ticks_to_ns(plat.entry_ticks));
+}

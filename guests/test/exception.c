@@ -1,0 +1,68 @@
+/*
+ * Exception handling. Outside a probe every exception is a bug (in the guest
+ * or in the hypervisor), so it is reported and the VM powered off. Inside a
+ * probe a synchronous exception is the expected outcome: it is recorded and
+ * the faulting instruction skipped. Printing before the console is known
+ * is harmless: printk drops the text.
+ */
+#include "guests/test/guest.h"
+#include "guests/test/sysreg.h"
+
+struct frame {
+	u64 x[31];
+	u64 elr;
+	u64 spsr;
+	u64 pad;
+};
+
+static volatile bool probing;
+static volatile struct fault last;
+static int depth;
+
+void probe_begin(void)
+{
+	last.taken = false;
+	barrier();
+	probing = true;
+	barrier();
+}
+
+struct fault probe_end(void)
+{
+	struct fault f;
+
+	barrier();
+	probing = false;
+	barrier();
+	f.taken = last.taken;
+	f.esr = last.esr;
+	f.far = last.far;
+	f.elr = last.elr;
+	return f;
+}
+
+static const char *const kind_names[4] = { "sync", "irq", "fiq", "serror" };
+static const char *const origin_names[4] = { "el1-sp0", "el1-spx", "el0-a64", "el0-a32" };
+
+void exception_entry(struct frame *f, u64 kind);
+
+void exception_entry(struct frame *f, u64 kind)
+{
+	u64 esr = read_sysreg(esr_el1);
+	u64 far = read_sysreg(far_el1);
+
+	if (kind == 4 && probing) {
+		last.esr = esr;
+		last.far = far;
+		last.elr = f->elr;
+		last.taken = true;
+		f->elr += 4;
+		return;
+	}
+	/* A fault while reporting a fault: stop before it recurses. */
+	if (depth++)
+		halt();
+	printk("FAIL unexpected exception %s from %s: ESR=0x%lx FAR=0x%lx ELR=0x%lx SPSR=0x%lx\n",
+	       kind_names[kind & 3], origin_names[(kind >> 2) & 3], esr, far, f->elr, f->spsr);
+	power_off();
+}

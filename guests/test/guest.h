@@ -1,0 +1,76 @@
+/* What the test guest's parts share: boot facts and each part's entry points. */
+#ifndef GUEST_TEST_GUEST_H
+#define GUEST_TEST_GUEST_H
+
+#include "types.h"
+#include "lib/fdt.h"
+
+struct platform {
+	u64 entry_ticks;       /* CNTPCT_EL0 at the first instruction of start */
+	bool no_hv;            /* started at EL2: nothing handles HVC below us */
+	u64 dtb_addr;
+	u32 dtb_size;          /* header totalsize; 0 when no header */
+	bool fdt_ok;
+	struct fdt fdt;
+	bool has_memory;
+	u64 ram_base, ram_size;
+	u64 uart_base;         /* 0 when the DT named no PL011 */
+	const char *bootargs;  /* NULL without /chosen/bootargs */
+	bool psci_smc;         /* PSCI conduit from /psci "method" (default HVC) */
+	char mode[32];
+	char name[32];
+};
+
+extern struct platform plat;
+
+/* The image's own extent at run time, from the linker script. */
+extern char _start[], _end[];
+
+/* console.c */
+void console_init(u64 base);
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* dt.c */
+void dt_parse(struct platform *p);
+void bootargs_parse(struct platform *p);
+
+/* mmu.c: identity (va == pa) unless mmu_map_at is used */
+enum map_kind { MAP_NORMAL, MAP_DEVICE };
+int mmu_map(u64 addr, u64 size, enum map_kind kind);
+int mmu_map_at(u64 va, u64 pa, u64 size, enum map_kind kind);
+void mmu_enable(void);
+
+/* exception.c: a probe turns synchronous exceptions into a record */
+struct fault {
+	bool taken;
+	u64 esr, far, elr;
+};
+void probe_begin(void);
+struct fault probe_end(void);
+
+/* probe.S: one access each, so a fault skips exactly that instruction */
+u32 probe_read32(u64 addr);
+void probe_write32(u64 addr, u32 val);
+
+/* power.c */
+u64 psci_call(u32 fid, u64 a1, u64 a2, u64 a3);
+void power_off(void) __attribute__((noreturn));
+void halt(void) __attribute__((noreturn));
+
+/* results.c */
+void check_pass(const char *name);
+void check_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_skip(const char *name, const char *why);
+void finish(void) __attribute__((noreturn));
+
+/* timer.c */
+u64 ticks_to_ns(u64 ticks);
+void delay_ms(u64 ms);
+
+/* checks.c, calls.c, probes.c, bench.c */
+void run_checks(void);
+bool run_call_checks(void);
+void run_probes(void);
+void run_bench(bool hvc_works);
+
+#endif

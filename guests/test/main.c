@@ -1,0 +1,110 @@
+/*
+ * C entry and the test modes. The mode comes from the bootargs word
+ * test=MODE; every mode ends by powering the VM off (or resetting it), so
+ * the host sees a definite end.
+ */
+#include "guests/test/guest.h"
+#include "guests/test/sysreg.h"
+#include "hypercall.h"
+#include "lib/string.h"
+
+struct platform plat;
+
+static void map_or_die(u64 addr, u64 size, enum map_kind kind, const char *what)
+{
+	if (mmu_map(addr, size, kind)) {
+		printk("FAIL cannot map %s 0x%lx+0x%lx\n", what, addr, size);
+		power_off();
+	}
+}
+
+static void setup_mmu(void)
+{
+	u64 img = (u64)_start, img_size = (u64)_end - (u64)_start;
+	u64 ram_end = plat.ram_base + plat.ram_size;
+
+	if (plat.has_memory)
+		map_or_die(plat.ram_base, plat.ram_size, MAP_NORMAL, "RAM");
+	/* A DT that misplaces RAM must not take our own code away. */
+	if (!plat.has_memory || img < plat.ram_base || img + img_size > ram_end)
+		map_or_die(img, img_size, MAP_NORMAL, "image");
+	if (plat.dtb_size && (!plat.has_memory || plat.dtb_addr < plat.ram_base ||
+			      plat.dtb_addr + plat.dtb_size > ram_end))
+		map_or_die(plat.dtb_addr, plat.dtb_size, MAP_NORMAL, "DTB");
+	if (plat.uart_base)
+		map_or_die(plat.uart_base, PAGE_SIZE, MAP_DEVICE, "UART");
+	mmu_enable();
+}
+
+/*
+ * The hypervisor must notice a guest that faults inside its own vector
+ * table: point VBAR at an IPA outside RAM (mapped in stage 1 so that the
+ * fetch reaches stage 2) and take an abort.
+ */
+static void mode_crash(void)
+{
+	u64 ram_end = plat.ram_base + plat.ram_size;
+	u64 vbar = align_up(ram_end + 64 * KiB, 2 * KiB);
+	u32 v;
+
+	printk("crash test: faulting with no vector table\n");
+	map_or_die(vbar, PAGE_SIZE, MAP_NORMAL, "vector page");
+	map_or_die(ram_end, PAGE_SIZE, MAP_DEVICE, "target");
+	write_sysreg(vbar_el1, vbar);
+	isb();
+	v = *(volatile u32 *)ram_end;
+	printk("FAIL crash test: load from 0x%lx returned 0x%x\n", ram_end, v);
+	power_off();
+}
+
+static void mode_reset(void)
+{
+	u64 ret;
+
+	printk("reset test: boot\n");
+	ret = psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+	printk("FAIL system-reset returned 0x%lx\n", ret);
+	power_off();
+}
+
+static void mode_hello(void)
+{
+	printk("hello from %s\n", plat.name);
+	for (int i = 0; i < 5; i++) {
+		if (i)
+			delay_ms(20);
+		printk("tick %d\n", i);
+	}
+	power_off();
+}
+
+void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2);
+
+void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
+{
+	plat.entry_ticks = entry_ticks;
+	plat.no_hv = started_el2;
+	plat.dtb_addr = dtb;
+	dt_parse(&plat);
+	/* Without a UART nothing can be reported, but the run still ends. */
+	console_init(plat.uart_base);
+	bootargs_parse(&plat);
+
+	printk("bulkhead test guest: mode=%s\n", plat.mode);
+	if (plat.no_hv)
+		printk("NOTE: started at EL2, no hypervisor\n");
+	setup_mmu();
+	/* SErrors are never expected; unmasked, they get reported. */
+	asm volatile("msr daifclr, #4" : : : "memory");
+
+	if (!strcmp(plat.mode, "all"))
+		run_checks();
+	else if (!strcmp(plat.mode, "crash"))
+		mode_crash();
+	else if (!strcmp(plat.mode, "reset"))
+		mode_reset();
+	else if (!strcmp(plat.mode, "hello"))
+		mode_hello();
+	printk("FAIL unknown test mode '%s'\n", plat.mode);
+	power_off();
+}

@@ -1,0 +1,49 @@
+/*
+ * The arch-neutral API: everything core/, devices/ and drivers/ may ask of
+ * the architecture. arch/arm64 implements it for the hypervisor; the host
+ * unit tests implement it with plain memory (tests/unit/fake_arch.c).
+ */
+#ifndef BULKHEAD_ARCH_H
+#define BULKHEAD_ARCH_H
+
+#include "types.h"
+#include <arch_types.h>
+
+struct vcpu;
+
+/* CPU */
+u32 arch_cpu_index(void);
+void arch_wait_event(void);   /* sleep until an event or interrupt (WFE) */
+void arch_send_event(void);   /* wake CPUs sleeping in arch_wait_event (SEV) */
+void arch_system_off(void) __attribute__((noreturn));
+u64 arch_counter_read(void);
+u64 arch_counter_freq(void);
+
+/* Boot: map the hypervisor (image and VM package included) and turn the MMU
+ * on; then start the other CPUs, which enter core_secondary(). */
+void arch_mmu_init(paddr_t image_base, u64 image_mem_size);
+void arch_smp_start(void);
+
+/* Memory: the hypervisor maps all RAM at its physical address. */
+static inline void *pa_to_ptr(paddr_t pa) { return (void *)(uintptr_t)pa_addr(pa); }
+static inline paddr_t ptr_to_pa(const void *p) { return pa_init((u64)(uintptr_t)p); }
+/* Make data written through the hypervisor's cacheable mapping visible to a
+ * guest that starts with its MMU (and caches) off. */
+void arch_clean_dcache_range(const void *p, u64 size);
+void arch_invalidate_icache(void);
+/* Zeroes memory and cleans it to the point of coherency, so that nothing of
+ * what was there before is visible even to a guest running with caches off. */
+void arch_scrub(void *p, u64 size);
+
+/* Stage-2 translation of one VM. */
+enum s2_mem { S2_RAM, S2_RAM_RO };
+int arch_stage2_init(struct arch_stage2 *s2, u16 vmid);
+int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, enum s2_mem mem);
+void arch_stage2_destroy(struct arch_stage2 *s2);
+
+/* vCPUs */
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);
+/* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */
+void arch_vcpu_run(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * libFuzzer target for the VM config parser. Besides memory safety (ASan,
+ * UBSan), it checks the promises callers rely on: results are always
+ * NUL-terminated and within the documented ranges.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+
+#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+static int terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static void check_config(const struct vm_config *c)
+{
+	size_t name_len = strnlen(c->name, sizeof(c->name));
+
+	CHECK(name_len >= 1 && name_len < sizeof(c->name));
+	CHECK(terminated(c->kernel, sizeof(c->kernel)) && c->kernel[0]);
+	CHECK(terminated(c->ramdisk, sizeof(c->ramdisk)));
+	CHECK(terminated(c->extra, sizeof(c->extra)));
+	CHECK(c->vcpus >= 1 && c->vcpus <= CONFIG_MAX_VCPUS);
+	CHECK(c->memory_mib >= 1 && c->memory_mib <= CONFIG_MAX_MEMORY_MIB);
+	CHECK(c->ram_base % (2 * MiB) == 0);
+	CHECK(c->ram_base + c->memory_mib * MiB <= (1ull << 39));
+	CHECK(c->on_poweroff <= ACTION_PRESERVE && c->on_reboot <= ACTION_PRESERVE &&
+	      c->on_crash <= ACTION_PRESERVE);
+}
+
+static void check_error(const struct config_error *e, const uint8_t *data, size_t size)
+{
+	size_t lines = 1;
+
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	CHECK(terminated(e->msg, sizeof(e->msg)) && e->msg[0]);
+	CHECK(terminated(e->key, sizeof(e->key)));
+	CHECK(e->line <= lines);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vm_config cfg;
+	struct config_error err;
+
+	/* Poison the outputs so that anything left unset shows up as garbage. */
+	memset(&cfg, 0xa5, sizeof(cfg));
+	memset(&err, 0xa5, sizeof(err));
+	if (config_parse((const char *)data, size, &cfg, &err) == 0)
+		check_config(&cfg);
+	else
+		check_error(&err, data, size);
+	return 0;
+}

@@ -1,0 +1,432 @@
+/* Unit tests for the xl.cfg-style VM config parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+
+/* The minimal valid config; tests append or prepend to it. */
+#define BASE "name = \"vm\"\nmemory = 128\nkernel = \"Image\"\n"
+
+static struct vm_config cfg;
+static struct config_error err;
+
+/* Parses from an exact-size heap copy so that ASan catches any read past
+ * `len` (the parser must not expect a NUL terminator). */
+static int parse(const char *text)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len ? len : 1);
+	int ret;
+
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	memset(&err, 0x5a, sizeof(err));
+	ret = config_parse(copy, len, &cfg, &err);
+	free(copy);
+	return ret;
+}
+
+static void parse_ok(const char *text)
+{
+	if (parse(text) != 0) {
+		print_error("config:\n%s\nunexpected error: line %u key '%s': %s\n",
+			    text, err.line, err.key, err.msg);
+		fail();
+	}
+}
+
+/* Checks line, key and that the message contains `msg`. */
+static void parse_err(const char *text, unsigned line, const char *key, const char *msg)
+{
+	bool ok;
+
+	if (parse(text) == 0) {
+		print_error("config:\n%s\nparsed but should fail with '%s'\n", text, msg);
+		fail();
+	}
+	ok = err.line == line && strcmp(err.key, key) == 0 && strstr(err.msg, msg) != NULL &&
+	     memchr(err.msg, '\0', sizeof(err.msg)) && memchr(err.key, '\0', sizeof(err.key));
+	if (!ok) {
+		print_error("config:\n%s\ngot line %u key '%s' msg '%s'\n"
+			    "want line %u key '%s' msg containing '%s'\n",
+			    text, err.line, err.key, err.msg, line, key, msg);
+		fail();
+	}
+}
+
+/* --- accepted configs ---------------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+	parse_ok(BASE);
+	assert_string_equal(cfg.name, "vm");
+	assert_int_equal(cfg.memory_mib, 128);
+	assert_string_equal(cfg.kernel, "Image");
+	assert_int_equal(cfg.vcpus, 1);
+	assert_int_equal(cfg.ram_base, 0x40000000);
+	assert_string_equal(cfg.ramdisk, "");
+	assert_string_equal(cfg.extra, "");
+	assert_int_equal(cfg.on_poweroff, ACTION_DESTROY);
+	assert_int_equal(cfg.on_reboot, ACTION_RESTART);
+	assert_int_equal(cfg.on_crash, ACTION_DESTROY);
+}
+
+static void test_all_keys(void **state)
+{
+	parse_ok("name = \"web-01.prod_a\"\n"
+		 "vcpus = 4\n"
+		 "memory = 2048\n"
+		 "ram_base = 0x80000000\n"
+		 "kernel = \"/boot/Image\"\n"
+		 "ramdisk = \"/boot/initrd\"\n"
+		 "extra = \"console=hvc0 root=/dev/vda\"\n"
+		 "on_poweroff = \"preserve\"\n"
+		 "on_reboot = \"destroy\"\n"
+		 "on_crash = \"restart\"\n");
+	assert_string_equal(cfg.name, "web-01.prod_a");
+	assert_int_equal(cfg.vcpus, 4);
+	assert_int_equal(cfg.memory_mib, 2048);
+	assert_int_equal(cfg.ram_base, 0x80000000);
+	assert_string_equal(cfg.kernel, "/boot/Image");
+	assert_string_equal(cfg.ramdisk, "/boot/initrd");
+	assert_string_equal(cfg.extra, "console=hvc0 root=/dev/vda");
+	assert_int_equal(cfg.on_poweroff, ACTION_PRESERVE);
+	assert_int_equal(cfg.on_reboot, ACTION_DESTROY);
+	assert_int_equal(cfg.on_crash, ACTION_RESTART);
+}
+
+static void test_cmdline_synonym(void **state)
+{
+	parse_ok(BASE "cmdline = \"quiet\"\n");
+	assert_string_equal(cfg.extra, "quiet");
+}
+
+static void test_comments_and_blanks(void **state)
+{
+	parse_ok("# leading comment\n"
+		 "\n"
+		 "   \t\n"
+		 "name = \"vm\" # trailing comment with = and \"quotes\"\n"
+		 "  memory=128#no space\n"
+		 "\tkernel\t=\t\"a#b\"\n"
+		 "# last line without newline");
+	assert_string_equal(cfg.kernel, "a#b");
+	assert_int_equal(cfg.memory_mib, 128);
+}
+
+static void test_quoting(void **state)
+{
+	parse_ok("name = 'vm'\nmemory = 1\nkernel = 'C:\\path \"x\"'\n"
+		 "extra = \"say \\\"hi\\\" \\\\ 'single'\"\n");
+	assert_string_equal(cfg.name, "vm");
+	assert_string_equal(cfg.kernel, "C:\\path \"x\"");
+	assert_string_equal(cfg.extra, "say \"hi\" \\ 'single'");
+}
+
+static void test_integers(void **state)
+{
+	parse_ok(BASE "vcpus = 0x10\nram_base = 0X0000000000200000\n");
+	assert_int_equal(cfg.vcpus, 16);
+	assert_int_equal(cfg.ram_base, 0x200000);
+	parse_ok(BASE "ram_base = 0\n");
+	assert_int_equal(cfg.ram_base, 0);
+	parse_ok(BASE "vcpus = 64\n");
+	assert_int_equal(cfg.vcpus, 64);
+}
+
+static void test_semicolons_and_crlf(void **state)
+{
+	parse_ok("name = \"vm\";\r\nmemory = 128 ; vcpus = 2;# c\r\nkernel = \"k\";");
+	assert_int_equal(cfg.vcpus, 2);
+	assert_string_equal(cfg.kernel, "k");
+}
+
+static void test_limits(void **state)
+{
+	char text[2048];
+	char longpath[CONFIG_PATH_MAX];
+
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	snprintf(text, sizeof(text),
+		 "name = \"abcdefghijklmnopqrstuvwxyz01234\"\nmemory = 1048576\n"
+		 "ram_base = 0\nkernel = \"%s\"\n", longpath);
+	/* 1 TiB does not fit in 39 bits: valid alone, rejected together. */
+	parse_err(text, 3, "ram_base", "does not fit");
+	snprintf(text, sizeof(text),
+		 "name = \"abcdefghijklmnopqrstuvwxyz01234\"\nmemory = 524288\n"
+		 "ram_base = 0\nkernel = \"%s\"\n", longpath);
+	parse_ok(text);
+	assert_int_equal(strlen(cfg.name), 31);
+	assert_int_equal(strlen(cfg.kernel), CONFIG_PATH_MAX - 1);
+	assert_int_equal(cfg.memory_mib, 524288);
+}
+
+static void test_ram_top_of_ipa(void **state)
+{
+	/* Ends exactly at 1 << 39: allowed. */
+	parse_ok("name = \"vm\"\nkernel = \"k\"\nram_base = 0x7fc0000000\nmemory = 1024\n");
+	parse_err("name = \"vm\"\nkernel = \"k\"\nram_base = 0x7fc0000000\nmemory = 1025\n",
+		  3, "ram_base", "does not fit");
+	/* Default base with too much memory blames memory. */
+	parse_err("name = \"vm\"\nkernel = \"k\"\nmemory = 523265\n", 3, "memory", "39 bits");
+	parse_ok("name = \"vm\"\nkernel = \"k\"\nmemory = 523264\n");
+}
+
+static void test_lists_syntax(void **state)
+{
+	/* No key takes a list yet, so a well-formed list is a type error. */
+	parse_err(BASE "extra = [ \"a\", 'b',\n  # comment\n  3, ]\n", 4, "extra",
+		  "expected a string, got a list");
+	parse_err(BASE "vcpus = []\n", 4, "vcpus", "expected an integer, got a list");
+	parse_err(BASE "vcpus = [\n\n]\n", 4, "vcpus", "got a list");
+}
+
+static void test_empty_optional_strings(void **state)
+{
+	parse_ok(BASE "ramdisk = \"\"\nextra = ''\n");
+	assert_string_equal(cfg.ramdisk, "");
+}
+
+static void test_action_names(void **state)
+{
+	assert_string_equal(config_action_name(ACTION_DESTROY), "destroy");
+	assert_string_equal(config_action_name(ACTION_RESTART), "restart");
+	assert_string_equal(config_action_name(ACTION_PRESERVE), "preserve");
+	assert_string_equal(config_action_name((enum vm_action)42), "unknown");
+}
+
+static void test_null_err_and_text(void **state)
+{
+	assert_int_equal(config_parse("x", 1, &cfg, NULL), -1);
+	assert_int_equal(config_parse(NULL, 0, &cfg, &err), -1);
+	assert_string_equal(err.msg, "missing required key");
+}
+
+/* --- rejected configs ---------------------------------------------------- */
+
+static void test_unknown_key(void **state)
+{
+	parse_err(BASE "disk = [ 'phy:/dev/vg/guest,xvda,w' ]\n", 4, "disk", "unknown key");
+	parse_err("\n\nbuilder = \"hvm\"\n", 3, "builder", "unknown key");
+	parse_err(BASE "Memory = 1\n", 4, "Memory", "unknown key");
+}
+
+static void test_long_unknown_key_truncated(void **state)
+{
+	parse_err("a_very_long_key_name_that_exceeds_the_error_field = 1\n", 1,
+		  "a_very_long_key_name_that_excee", "unknown key");
+}
+
+static void test_duplicate_key(void **state)
+{
+	parse_err(BASE "\nmemory = 256\n", 5, "memory", "duplicate key (first set on line 2)");
+	parse_err(BASE "extra = \"a\"\ncmdline = \"b\"\n", 5, "cmdline", "synonyms");
+	parse_err(BASE "cmdline = \"a\"\nextra = \"b\"\n", 5, "extra", "line 4");
+}
+
+static void test_wrong_type(void **state)
+{
+	parse_err("memory = \"lots\"\n", 1, "memory", "expected an integer (MiB), got a string");
+	parse_err(BASE "vcpus = '2'\n", 4, "vcpus", "expected an integer");
+	parse_err(BASE "ram_base = \"0x40000000\"\n", 4, "ram_base", "expected an integer");
+	parse_err("name = 5\n", 1, "name", "expected a string, got an integer");
+	parse_err(BASE "on_crash = 1\n", 4, "on_crash", "expected a string");
+	parse_err(BASE "on_crash = destroy\n", 4, "on_crash", "must be quoted");
+}
+
+static void test_range(void **state)
+{
+	parse_err(BASE "vcpus = 0\n", 4, "vcpus", "must be between 1 and 64");
+	parse_err(BASE "vcpus = 65\n", 4, "vcpus", "must be between 1 and 64");
+	parse_err("memory = 0\n", 1, "memory", "must be between 1 and 1048576");
+	parse_err("memory = 1048577\n", 1, "memory", "must be between 1 and 1048576");
+	parse_err(BASE "ram_base = 0x40100000\n", 4, "ram_base", "2 MiB aligned");
+	parse_err(BASE "ram_base = 0x8000000000\n", 4, "ram_base", "39 bits");
+	parse_err(BASE "vcpus = -1\n", 4, "vcpus", "negative");
+}
+
+static void test_overflow(void **state)
+{
+	parse_ok(BASE "ram_base = 0x0000000000000000000000000000\n");
+	parse_err(BASE "vcpus = 18446744073709551616\n", 4, "vcpus", "too large");
+	parse_err(BASE "vcpus = 18446744073709551615\n", 4, "vcpus", "between");
+	parse_err(BASE "vcpus = 0x10000000000000000\n", 4, "vcpus", "too large");
+	parse_err(BASE "vcpus = 99999999999999999999999\n", 4, "vcpus", "too large");
+	/* Would wrap to 2 if truncated to 32 bits. */
+	parse_err(BASE "vcpus = 0x100000002\n", 4, "vcpus", "between");
+}
+
+static void test_malformed_integer(void **state)
+{
+	parse_err("memory = 128M\n", 1, "memory", "malformed integer");
+	parse_err("memory = 1.5\n", 1, "memory", "malformed integer");
+	parse_err("memory = 0x\n", 1, "memory", "malformed integer");
+	parse_err("memory = 0xfg\n", 1, "memory", "malformed integer");
+	parse_err("memory = 0128\n", 1, "memory", "leading zeros");
+}
+
+static void test_bad_names(void **state)
+{
+	parse_err("name = \"\"\n", 1, "name", "1 to 31 characters");
+	parse_err("name = \"abcdefghijklmnopqrstuvwxyz012345\"\n", 1, "name", "1 to 31");
+	parse_err("name = \"has space\"\n", 1, "name", "may only contain");
+	parse_err("name = \"a/b\"\n", 1, "name", "may only contain");
+}
+
+static void test_bad_strings(void **state)
+{
+	char text[400];
+
+	parse_err("kernel = \"\"\n", 1, "kernel", "must not be empty");
+	memset(text, 0, sizeof(text));
+	strcpy(text, "kernel = \"");
+	memset(text + strlen(text), 'k', CONFIG_PATH_MAX);
+	strcat(text, "\"\n");
+	parse_err(text, 1, "kernel", "too long (at most 255 characters)");
+	parse_err("kernel = \"a\\nb\"\n", 1, "kernel", "unsupported escape");
+	parse_err("kernel = \"a\\", 1, "kernel", "unterminated string");
+	parse_err("kernel = \"a\x01\"\n", 1, "kernel", "control character");
+	parse_err("kernel = \"\xff\"\n", 1, "kernel", "UTF-8");
+	parse_err("kernel = \"\xc0\xaf\"\n", 1, "kernel", "UTF-8");
+	parse_err("kernel = \"\xed\xa0\x80\"\n", 1, "kernel", "UTF-8");
+	parse_err("kernel = \"\xe2\x82\"\n", 1, "kernel", "UTF-8");
+	parse_ok(BASE "extra = \"\xe2\x82\xac \xf0\x9f\x98\x80\"\n");
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = BASE "extra = \"a\0b\"\n";
+
+	assert_int_equal(config_parse(text, sizeof(text) - 1, &cfg, &err), -1);
+	assert_int_equal(err.line, 4);
+	assert_string_equal(err.key, "extra");
+	assert_non_null(strstr(err.msg, "control character"));
+	/* Text after an embedded NUL at the start of a line is still bounded. */
+	assert_int_equal(config_parse("\0name", 5, &cfg, &err), -1);
+	assert_int_equal(err.line, 1);
+}
+
+static void test_actions(void **state)
+{
+	parse_err(BASE "on_reboot = \"rename-restart\"\n", 4, "on_reboot",
+		  "'rename-restart' is not supported by Bulkhead");
+	parse_err(BASE "on_crash = \"coredump-destroy\"\n", 4, "on_crash", "not supported by Bulkhead");
+	parse_err(BASE "on_poweroff = \"explode\"\n", 4, "on_poweroff", "must be \"destroy\"");
+	parse_err(BASE "on_poweroff = \"Destroy\"\n", 4, "on_poweroff", "must be");
+	parse_err(BASE "on_poweroff = \"destroy\\\\\"\n", 4, "on_poweroff", "must be");
+}
+
+static void test_syntax(void **state)
+{
+	parse_err("name = \"vm\nmemory = 1\n", 1, "name", "unterminated string");
+	parse_err("\nname = 'vm", 2, "name", "unterminated string");
+	parse_err("memory 128\n", 1, "memory", "expected '='");
+	parse_err("memory\n= 128\n", 1, "memory", "expected '='");
+	parse_err("memory =\n", 1, "memory", "missing value");
+	parse_err("memory = # nothing\n", 1, "memory", "missing value");
+	parse_err("memory =", 1, "memory", "missing value");
+	parse_err("memory = 128 256\n", 1, "memory", "unexpected text after the value");
+	parse_err("name = \"vm\" junk\n", 1, "name", "unexpected text");
+	parse_err(BASE "= 5\n", 4, "", "expected a key");
+	parse_err("1abc = 5\n", 1, "", "expected a key");
+	parse_err(BASE "vcpus = 1;;\n", 4, "", "expected a key");
+	parse_err(BASE "vcpus = $\n", 4, "vcpus", "expected a value");
+	parse_err(BASE "memory += 1\n", 4, "memory", "expected '='");
+}
+
+static void test_list_syntax_errors(void **state)
+{
+	parse_err(BASE "extra = [ \"a\",\n \"b\"\n", 4, "extra", "unterminated list");
+	parse_err(BASE "extra = [", 4, "extra", "unterminated list");
+	parse_err(BASE "extra = [ \"a\" \"b\" ]\n", 4, "extra", "expected ',' or ']'");
+	parse_err(BASE "extra = [ , ]\n", 4, "extra", "expected a list element");
+	parse_err(BASE "extra = [ [ 1 ] ]\n", 4, "extra", "nested lists");
+	parse_err(BASE "extra = [\n\n 'a\n]\n", 6, "extra", "unterminated string");
+	parse_err(BASE "extra = [ 1 ] x\n", 4, "extra", "unexpected text");
+	parse_err(BASE "extra = [ bare ]\n", 4, "extra", "must be quoted");
+}
+
+static void test_missing_required(void **state)
+{
+	parse_err("", 0, "name", "missing required key");
+	parse_err("memory = 1\nkernel = \"k\"\n", 0, "name", "missing required key");
+	parse_err("name = \"vm\"\nkernel = \"k\"\n", 0, "memory", "missing required key");
+	parse_err("name = \"vm\"\nmemory = 1\n", 0, "kernel", "missing required key");
+}
+
+static void test_first_error_wins(void **state)
+{
+	parse_err("bogus = 1\nmemory = \"x\"\n", 1, "bogus", "unknown key");
+	parse_err(BASE "vcpus = 0\nname = 1\n", 4, "vcpus", "between");
+}
+
+static void test_every_prefix(void **state)
+{
+	/* Truncating a valid config anywhere must fail cleanly or succeed. */
+	static const char full[] = "name = \"vm\" # c\nvcpus = [ 1 ]\n";
+	static const char good[] = "name = 'vm'\nmemory = 0x80 ;\nkernel = \"a\\\"b\"\n"
+				   "ram_base = 0x40000000\non_crash = 'preserve'\n";
+
+	for (size_t n = 0; n <= sizeof(good) - 1; n++) {
+		char *copy = malloc(n ? n : 1);
+
+		memcpy(copy, good, n);
+		(void)config_parse(copy, n, &cfg, &err);
+		free(copy);
+	}
+	for (size_t n = 0; n <= sizeof(full) - 1; n++) {
+		char *copy = malloc(n ? n : 1);
+
+		memcpy(copy, full, n);
+		assert_int_equal(config_parse(copy, n, &cfg, &err), -1);
+		assert_non_null(memchr(err.msg, '\0', sizeof(err.msg)));
+		assert_true(err.msg[0] != '\0');
+		free(copy);
+	}
+	assert_int_equal(config_parse(good, sizeof(good) - 1, &cfg, &err), 0);
+	assert_string_equal(cfg.kernel, "a\"b");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_cmdline_synonym),
+		cmocka_unit_test(test_comments_and_blanks),
+		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_semicolons_and_crlf),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_ram_top_of_ipa),
+		cmocka_unit_test(test_lists_syntax),
+		cmocka_unit_test(test_empty_optional_strings),
+		cmocka_unit_test(test_action_names),
+		cmocka_unit_test(test_null_err_and_text),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_long_unknown_key_truncated),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_malformed_integer),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_bad_strings),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_list_syntax_errors),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_every_prefix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
