@@ -55,7 +55,7 @@ static u64 first_nonzero(u64 start, u64 end)
 	return end;
 }
 
-static void check_ram_zeroed(void)
+void check_ram_zeroed(void)
 {
 	u64 ram_end = plat.ram_base + plat.ram_size;
 	/* Not ours to judge: our own image and the DTB the hypervisor wrote. */

@@ -57,11 +57,28 @@ static void mode_crash(void)
 	power_off();
 }
 
+/*
+ * Leaves a pattern in RAM between our image and the DTB before resetting, so
+ * that the ram-zeroed check of the next boot proves the hypervisor scrubbed
+ * the VM's memory on restart.
+ */
+static void dirty_ram(void)
+{
+	u64 start = align_up((u64)_end, PAGE_SIZE);
+	u64 end = plat.dtb_addr > start ? align_down(plat.dtb_addr, PAGE_SIZE) : start;
+
+	for (u64 *p = (u64 *)start; (u64)p < end; p++)
+		*p = 0xa5a5a5a5a5a5a5a5ull;
+	printk("reset test: wrote a pattern over 0x%lx-0x%lx\n", start, end);
+}
+
 static void mode_reset(void)
 {
 	u64 ret;
 
 	printk("reset test: boot\n");
+	check_ram_zeroed();
+	dirty_ram();
 	ret = psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
 	printk("FAIL system-reset returned 0x%lx\n", ret);
 	power_off();
