@@ -138,20 +138,35 @@ static void start_vms(paddr_t image, u64 image_size)
 	}
 }
 
+/* Reads the board and opens the console; false when there is no usable board. */
+static bool open_console(paddr_t dtb, const char **why)
+{
+	bool ok = platform_parse(&platform, pa_to_ptr(dtb), why) == 0;
+
+	if (platform.uart.base) {
+		pl011_init(pa_init(platform.uart.base));
+		console_init(&uart_console);
+	}
+	return ok;
+}
+
+void core_refuse_boot(paddr_t dtb, const char *why)
+{
+	const char *unused;
+
+	open_console(dtb, &unused);
+	hv_err("%s", why);
+	arch_system_off();
+}
+
 void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 {
 	const char *why;
 
-	if (platform_parse(&platform, pa_to_ptr(dtb), &why)) {
-		if (platform.uart.base) {
-			pl011_init(pa_init(platform.uart.base));
-			console_init(&uart_console);
-			hv_err("cannot start: %s", why);
-		}
+	if (!open_console(dtb, &why)) {
+		hv_err("cannot start: %s", why);
 		arch_system_off();
 	}
-	pl011_init(pa_init(platform.uart.base));
-	console_init(&uart_console);
 	hv_info("Bulkhead " BULKHEAD_VERSION " starting at EL2 on %u CPU%s", platform.ncpus,
 		platform.ncpus == 1 ? "" : "s");
 	if (platform.ncpus_in_dt > platform.ncpus)

@@ -20,5 +20,7 @@ extern struct cpu cpus[MAX_CPUS];
 void cpu_run_loop(void) __attribute__((noreturn));
 void core_boot(paddr_t dtb, paddr_t image_base, u64 image_mem_size);
 void core_secondary(u32 cpu);
+/* Prints why Bulkhead cannot run here (if the board has a console) and powers off. */
+void core_refuse_boot(paddr_t dtb, const char *why) __attribute__((noreturn));
 
 #endif

@@ -7,7 +7,6 @@
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform.h"
-#include "drivers/pl011.h"
 #include "percpu.h"
 #include "sysregs.h"
 
@@ -28,26 +27,13 @@ static u32 current_el(void)
 	return (u32)(read_currentel() >> 2) & 3;
 }
 
-/* Without virtualization=on QEMU enters at EL1, where a hypervisor cannot run. */
-static void refuse_el1(u64 dtb_pa)
-{
-	const char *why;
-
-	if (platform_parse(&platform, (const void *)(uintptr_t)dtb_pa, &why) == 0) {
-		pl011_init(pa_init(platform.uart.base));
-		hv_err("Bulkhead was entered at EL%u, not EL2: it needs the virtualization "
-		       "extensions. Run QEMU with -M virt,virtualization=on (or boot from firmware "
-		       "that enters kernels at EL2).", current_el());
-		arch_system_off();
-	}
-	for (;;)
-		wfe();
-}
-
 void boot_main(u64 dtb_pa, u64 load_base)
 {
+	/* Without virtualization=on QEMU enters at EL1, where no hypervisor can run. */
 	if (current_el() != 2)
-		refuse_el1(dtb_pa);
+		core_refuse_boot(pa_init(dtb_pa), "Bulkhead was entered at EL1, not EL2: it needs the "
+				 "virtualization extensions. Run QEMU with -M virt,virtualization=on "
+				 "(or boot from firmware that enters kernels at EL2).");
 	arm64_cpu_init(0);
 	core_boot(pa_init(dtb_pa), pa_init(load_base), loaded_image_size(load_base));
 }

@@ -1,0 +1,56 @@
+"""Helpers for integration tests: write VM configs, boot them under QEMU."""
+
+import os
+import subprocess
+import textwrap
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BULKHEAD = os.path.join(ROOT, "bulkhead")
+TEST_GUEST = os.path.join(ROOT, "build", "guests", "test", "test.bin")
+
+
+class Run:
+    def __init__(self, proc):
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.lines = [line.rstrip("\r") for line in proc.stdout.splitlines()]
+
+    def vm_lines(self, name):
+        prefix = f"({name}) "
+        return [line[len(prefix):] for line in self.lines if line.startswith(prefix)]
+
+    def hv_lines(self):
+        return [line[5:] for line in self.lines if line.startswith("(hv) ")]
+
+    def __repr__(self):
+        return f"exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+def bulkhead(*args, timeout=120):
+    proc = subprocess.run([BULKHEAD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL, text=True, timeout=timeout)
+    return Run(proc)
+
+
+@pytest.fixture
+def vmcfg(tmp_path):
+    """vmcfg(name, **keys) writes tmp_path/NAME.cfg and returns its path."""
+
+    def write(name, text=None, **keys):
+        path = tmp_path / f"{name}.cfg"
+        if text is None:
+            fields = {"name": name, "memory": 32, "kernel": TEST_GUEST}
+            fields.update(keys)
+            text = "".join(f"{k} = {v!r}\n" if isinstance(v, str) else f"{k} = {v}\n"
+                           for k, v in fields.items())
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    return write
+
+
+def run_vms(*cfgs, timeout=60, args=()):
+    return bulkhead("run", "--timeout", str(timeout), *args, *cfgs, timeout=timeout + 60)

@@ -1,0 +1,96 @@
+"""Several VMs, crash containment and the on_* policies."""
+
+from conftest import run_vms
+
+
+def test_two_vms_print_under_their_own_names(vmcfg):
+    a = vmcfg("alpha", extra="test=hello name=alpha")
+    b = vmcfg("beta", extra="test=hello name=beta")
+    run = run_vms(a, b)
+    assert run.code == 0, run
+    for name in ("alpha", "beta"):
+        lines = run.vm_lines(name)
+        assert f"hello from {name}" in lines, run
+        assert [l for l in lines if l.startswith("tick ")] == [f"tick {i}" for i in range(5)]
+    hv = run.hv_lines()
+    assert "vm 1 'alpha' powered off (PSCI SYSTEM_OFF); on_poweroff=destroy" in hv
+    assert "vm 2 'beta' powered off (PSCI SYSTEM_OFF); on_poweroff=destroy" in hv
+
+
+def test_crashed_vm_is_destroyed_and_others_carry_on(vmcfg):
+    crasher = vmcfg("crasher", extra="test=crash", on_crash="destroy")
+    other = vmcfg("other", extra="test=hello name=other")
+    run = run_vms(crasher, other)
+    assert run.code == 1, run  # a crashed VM makes the run fail
+    crash = [i for i, l in enumerate(run.lines)
+             if l.startswith("(hv) vm 1 'crasher' crashed: fault inside its own exception "
+                             "vectors") and l.endswith("on_crash=destroy")]
+    assert crash, run
+    assert "tick 4" in run.vm_lines("other"), run
+    assert "vm 2 'other' powered off (PSCI SYSTEM_OFF); on_poweroff=destroy" in run.hv_lines()
+    assert "no VM is running (1 crashed): powering off" in run.hv_lines()
+
+
+def test_on_crash_restart_boots_the_vm_again(vmcfg):
+    crasher = vmcfg("crasher", extra="test=crash", on_crash="restart")
+    run = run_vms(crasher, timeout=10)
+    assert run.code != 0, run
+    boots = run.vm_lines("crasher").count("crash test: faulting with no vector table")
+    assert boots >= 2, run
+    assert "PANIC" not in run.out
+
+
+def test_on_crash_preserve_keeps_the_vm_stopped(vmcfg):
+    crasher = vmcfg("crasher", extra="test=crash", on_crash="preserve")
+    run = run_vms(crasher)
+    assert run.code == 1, run
+    assert run.vm_lines("crasher").count("crash test: faulting with no vector table") == 1
+    assert any(l.startswith("vm 1 'crasher' crashed") and l.endswith("on_crash=preserve")
+               for l in run.hv_lines()), run
+
+
+def test_reboot_restarts_with_scrubbed_memory(vmcfg):
+    """The guest fills its RAM before each reset; the next boot must find it zeroed."""
+    cfg = vmcfg("resetter", memory=16, extra="test=reset", on_reboot="restart")
+    run = run_vms(cfg, timeout=10)
+    lines = run.vm_lines("resetter")
+    assert lines.count("reset test: boot") >= 3, run
+    assert lines.count("CHECK ram-zeroed: PASS") == lines.count("reset test: boot") or \
+        lines.count("CHECK ram-zeroed: PASS") == lines.count("reset test: boot") - 1, run
+    assert not [l for l in lines if "FAIL" in l], run
+    assert any(l.startswith("reset test: wrote a pattern") for l in lines)
+    assert run.hv_lines().count(
+        "vm 1 'resetter' rebooted (PSCI SYSTEM_RESET); on_reboot=restart") >= 2
+
+
+def test_reboot_with_on_reboot_destroy_ends_the_vm(vmcfg):
+    cfg = vmcfg("resetter", memory=16, extra="test=reset", on_reboot="destroy")
+    run = run_vms(cfg)
+    assert run.code == 0, run
+    assert run.vm_lines("resetter").count("reset test: boot") == 1
+    assert "vm 1 'resetter' rebooted (PSCI SYSTEM_RESET); on_reboot=destroy" in run.hv_lines()
+
+
+def test_poweroff_restart_policy(vmcfg):
+    cfg = vmcfg("again", extra="test=hello name=again", on_poweroff="restart")
+    run = run_vms(cfg, timeout=10)
+    assert run.vm_lines("again").count("hello from again") >= 2, run
+
+
+def test_more_vms_than_cpus_are_refused_cleanly(vmcfg):
+    # the first two never stop (they reboot forever), so both CPUs stay taken
+    cfgs = [vmcfg(f"vm{i}", memory=16, extra="test=reset", on_reboot="restart")
+            for i in range(2)]
+    cfgs.append(vmcfg("vm2", extra="test=hello name=vm2"))
+    run = run_vms(*cfgs, args=("--cpus", "2"), timeout=8)
+    assert "vm 'vm2': no idle physical CPU for its vCPU 0 (one vCPU per CPU in this version); " \
+        "VM not started" in run.hv_lines(), run
+    assert not run.vm_lines("vm2")
+    assert "reset test: boot" in run.vm_lines("vm0") and "reset test: boot" in run.vm_lines("vm1")
+
+
+def test_timeout_fails_the_run(vmcfg):
+    cfg = vmcfg("resetter", memory=16, extra="test=reset", on_reboot="restart")
+    run = run_vms(cfg, timeout=3)
+    assert run.code == 3, run
+    assert "timeout" in run.err
