@@ -117,6 +117,24 @@ static void mark_online(u32 index)
 	arch_send_event();
 }
 
+/* What Bulkhead itself holds: everything in use that is not VM RAM, the
+ * firmware's device tree or the VM package. */
+static void report_memory(paddr_t image, u64 image_size)
+{
+	u64 used = (hv_pages.total_pages - hv_pages.free_pages) * PAGE_SIZE;
+	u64 hv_image = (u64)(_end - _start_image);
+	u64 vm_ram = 0;
+
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state != VM_FREE)
+			vm_ram += vms[i].ram_size;
+	}
+	used -= vm_ram + align_up(platform.fdt.total_size, PAGE_SIZE) + (image_size - hv_image);
+	hv_info("memory: %llu MiB for VMs; hypervisor %llu KiB (image %llu KiB)",
+		(unsigned long long)(vm_ram / MiB), (unsigned long long)(used / KiB),
+		(unsigned long long)(hv_image / KiB));
+}
+
 static void start_vms(paddr_t image, u64 image_size)
 {
 	u64 hv_size = (u64)(_end - _start_image);
@@ -136,6 +154,7 @@ static void start_vms(paddr_t image, u64 image_size)
 		hv_err("no VM could be started: powering off");
 		arch_system_off();
 	}
+	report_memory(image, image_size);
 }
 
 /* Reads the board and opens the console; false when there is no usable board. */

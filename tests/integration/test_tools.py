@@ -1,0 +1,19 @@
+"""Host tooling: make debug's gdb session, bulkhead check."""
+
+import subprocess
+
+from conftest import ROOT, bulkhead
+
+
+def test_debug_stops_at_the_first_instruction_with_symbols():
+    proc = subprocess.run([f"{ROOT}/tools/debug.sh", "--check"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                          timeout=120, cwd=ROOT)
+    assert "=> 0x40200000 <_start_image>:" in proc.stdout, proc.stdout
+    assert "b\t0x40200040 <primary_entry>" in proc.stdout, proc.stdout
+
+
+def test_check_accepts_the_demo_configs():
+    run = bulkhead("check", *[f"{ROOT}/examples/demo/{n}.cfg" for n in ("alpha", "beta", "gamma")])
+    assert run.code == 0, run
+    assert run.out.count(": ok") == 3

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""make bench: Bulkhead's figures, printed as a table.
+
+Timings come from QEMU run with -icount shift=0,sleep=off, where virtual time
+advances one nanosecond per executed instruction: a guest reading its counter
+measures instructions, deterministically (DESIGN.md section 5). Nothing here
+is asserted; the table is for people and for the notes on each issue.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BULKHEAD = os.path.join(ROOT, "bulkhead")
+TEST_GUEST = os.path.join(ROOT, "build", "guests", "test", "test.bin")
+HV_SOURCES = ["arch", "core", "devices", "drivers", "lib", "include"]
+
+ROWS = []
+
+
+def row(metric, value, target="", note=""):
+    ROWS.append((metric, str(value), target, note))
+
+
+def count_lines(path):
+    """Lines that are neither blank nor only comment."""
+    count = 0
+    in_block = False
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for raw in f:
+            line = raw.strip()
+            if in_block:
+                if "*/" in line:
+                    in_block = False
+                    line = line.split("*/", 1)[1].strip()
+                else:
+                    continue
+            if line.startswith("/*"):
+                if "*/" not in line:
+                    in_block = True
+                continue
+            if not line or line.startswith("//"):
+                continue
+            count += 1
+    return count
+
+
+def source_lines():
+    c_lines = asm_lines = 0
+    for top in HV_SOURCES:
+        for folder, _, files in os.walk(os.path.join(ROOT, top)):
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.endswith((".c", ".h")):
+                    c_lines += count_lines(path)
+                elif name.endswith(".S"):
+                    asm_lines += count_lines(path)
+    return c_lines, asm_lines
+
+
+def run_guest(extra, memory=32, cpus=4):
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = os.path.join(tmp, "bench.cfg")
+        with open(cfg, "w") as f:
+            f.write(f'name = "bench"\nmemory = {memory}\nkernel = "{TEST_GUEST}"\n'
+                    f'extra = "{extra}"\n')
+        proc = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", str(cpus),
+                               "--timeout", "300", cfg],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout)
+        raise SystemExit("bench: the benchmark guest did not run cleanly")
+    return proc.stdout
+
+
+def bench_values(output):
+    values = {}
+    for match in re.finditer(r"^\(bench\) BENCH (\S+) ([0-9.]+)", output, re.M):
+        values[match.group(1)] = float(match.group(2))
+    return values
+
+
+def hv_memory(output):
+    match = re.search(r"hypervisor (\d+) KiB \(image (\d+) KiB\)", output)
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+def main():
+    subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
+    image = os.path.getsize(os.path.join(ROOT, "build", "bulkhead.bin"))
+    row("hypervisor image (bytes)", image, "<= 262144")
+    c_lines, asm_lines = source_lines()
+    row("lines of C / assembly", f"{c_lines} / {asm_lines}", "", "hypervisor sources only")
+
+    output = run_guest("test=all")
+    values = bench_values(output)
+    hv_kib, image_kib = hv_memory(output)
+    row("hypervisor memory (KiB)", hv_kib, "<= 4096",
+        f"image incl. bss {image_kib} KiB; tables, stacks, bitmaps")
+    row("reset -> guest's first instruction (insns)", int(values["first-instruction-ns"]), "",
+        "4 CPUs, 32 MiB guest (scrubbed and loaded)")
+    null_hc = values["null-hypercall-ns"] - values["loop-overhead-ns"]
+    row("null hypercall round trip (insns)", f"{null_hc:.1f}", "<= 150",
+        f"measured {values['null-hypercall-ns']:.1f}, loop {values['loop-overhead-ns']:.1f}")
+
+    print("Bulkhead benchmarks (QEMU TCG, -icount shift=0,sleep=off: 1 instruction = 1 ns)")
+    widths = [max(len(r[i]) for r in ROWS + [("metric", "value", "target", "")])
+              for i in range(3)]
+    print(f"{'metric':<{widths[0]}}  {'value':>{widths[1]}}  {'target':<{widths[2]}}  note")
+    for metric, value, target, note in ROWS:
+        print(f"{metric:<{widths[0]}}  {value:>{widths[1]}}  {target:<{widths[2]}}  {note}")
+
+
+if __name__ == "__main__":
+    main()
