@@ -186,6 +186,8 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 		hv_err("cannot start: %s", why);
 		arch_system_off();
 	}
+	if (!log_set_from_cmdline(platform.bootargs))
+		hv_warn("unknown loglevel in '%s' (use error, warn, info or debug)", platform.bootargs);
 	hv_info("Bulkhead " BULKHEAD_VERSION " starting at EL2 on %u CPU%s", platform.ncpus,
 		platform.ncpus == 1 ? "" : "s");
 	if (platform.ncpus_in_dt > platform.ncpus)

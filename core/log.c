@@ -5,6 +5,7 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "lib/fmt.h"
+#include "lib/string.h"
 
 enum log_level log_threshold = LOG_INFO;
 
@@ -18,6 +19,30 @@ static void vlog(const char *fmt, va_list ap)
 	if ((u32)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	console_write_line("hv", line, (u32)n);
+}
+
+static const char *const level_names[] = { "always", "error", "warn", "info", "debug" };
+
+bool log_set_from_cmdline(const char *cmdline)
+{
+	const char *opt = "loglevel=";
+	size_t optlen = strlen(opt);
+
+	for (const char *p = cmdline; p && *p; p++) {
+		if ((p != cmdline && p[-1] != ' ') || strncmp(p, opt, optlen) != 0)
+			continue;
+		p += optlen;
+		for (u32 i = LOG_ERROR; i < ARRAY_SIZE(level_names); i++) {
+			size_t n = strlen(level_names[i]);
+
+			if (strncmp(p, level_names[i], n) == 0 && (p[n] == ' ' || p[n] == '\0')) {
+				log_threshold = (enum log_level)i;
+				return true;
+			}
+		}
+		return false;
+	}
+	return true;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

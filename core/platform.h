@@ -30,6 +30,7 @@ struct platform {
 	u32 timer_ppi_hyp;        /* EL2 physical timer PPI, as an INTID */
 	u32 timer_ppi_virt;
 	u32 virtio_mmio_count;
+	const char *bootargs;     /* /chosen/bootargs: Bulkhead's own options, or NULL */
 };
 
 extern struct platform platform;

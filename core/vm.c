@@ -289,7 +289,7 @@ static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
 		return;
-	hv_info("no VM is running (%u crashed): powering off", vm_crashes);
+	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	arch_system_off();
 }
 

@@ -70,6 +70,9 @@ static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr
 	skip_instruction(regs, esr);
 	return;
 abort:
+	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
+		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)fault_ipa(),
+		 (unsigned long long)regs->elr);
 	inject_external_abort(vcpu, regs, true, write, read_far_el2());
 }
 

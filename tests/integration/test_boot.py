@@ -84,3 +84,19 @@ def test_smoke_boot_on_cortex_a53(vmcfg):
     run = run_vms(cfg, args=("--cpu", "cortex-a53", "--cpus", "2"))
     assert run.code == 0, run
     assert any(line.endswith(" 0 failed") for line in run.vm_lines("a53")), run
+
+
+def test_loglevel_debug_reports_refused_guest_accesses(vmcfg):
+    cfg = vmcfg("probe", extra="test=all")
+    run = run_vms(cfg, args=("--loglevel", "debug"))
+    assert run.code == 0, run
+    assert any(re.match(r"vm 'probe': read of 4 bytes at IPA 0x9010000 \(PC 0x[0-9a-f]+\): "
+                        r"external abort", line) for line in run.hv_lines()), run
+
+
+def test_loglevel_warn_keeps_the_console_quiet(vmcfg):
+    cfg = vmcfg("quiet", extra="test=hello name=quiet")
+    run = run_vms(cfg, args=("--loglevel", "warn"))
+    assert run.code == 0, run
+    assert run.hv_lines() == ["no VM is running (0 crashed): powering off"], run
+    assert "tick 4" in run.vm_lines("quiet")

@@ -1,0 +1,179 @@
+/*
+ * The arch-neutral API (include/arch.h) implemented on the host, so that core/
+ * runs in unit tests without arch/arm64: the counter is a variable, events
+ * are no-ops (tests are single-threaded), cache maintenance only records what
+ * it was asked to do, and stage 2 keeps a log of mappings instead of tables.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_arch.h"
+
+struct fake_arch fake = { .counter_freq = 62500000, .fail_stage2_map_after = -1 };
+
+void fake_arch_reset(void)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.counter_freq = 62500000;
+	fake.fail_stage2_map_after = -1;
+}
+
+bool fake_dcache_cleaned(const void *p, u64 size)
+{
+	u32 n = fake.dcache_cleans < FAKE_LOG_MAX ? fake.dcache_cleans : FAKE_LOG_MAX;
+
+	for (u32 i = 0; i < n; i++) {
+		const u8 *lo = fake.dcache[i].p;
+
+		if ((const u8 *)p >= lo && (const u8 *)p + size <= lo + fake.dcache[i].size)
+			return true;
+	}
+	return false;
+}
+
+static void log_range(struct fake_range *log, u32 *count, const void *p, u64 size)
+{
+	if (*count < FAKE_LOG_MAX)
+		log[*count] = (struct fake_range){ p, size };
+	(*count)++;
+}
+
+/* CPU */
+
+u32 arch_cpu_index(void)
+{
+	return fake.cpu_index;
+}
+
+void arch_wait_event(void)
+{
+	fake.wait_events++;
+}
+
+void arch_send_event(void)
+{
+	fake.send_events++;
+}
+
+void arch_system_off(void)
+{
+	fake.system_offs++;
+	if (fake.system_off_jmp)
+		longjmp(*fake.system_off_jmp, 1);
+	abort();
+}
+
+u64 arch_counter_read(void)
+{
+	u64 now = fake.counter;
+
+	fake.counter += fake.counter_step;
+	return now;
+}
+
+u64 arch_counter_freq(void)
+{
+	return fake.counter_freq;
+}
+
+/* Boot */
+
+void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
+{
+	fake.mmu_inits++;
+	fake.mmu_image_base = image_base;
+	fake.mmu_image_size = image_mem_size;
+}
+
+void arch_smp_start(void)
+{
+	fake.smp_starts++;
+}
+
+/* Memory */
+
+void arch_clean_dcache_range(const void *p, u64 size)
+{
+	log_range(fake.dcache, &fake.dcache_cleans, p, size);
+}
+
+void arch_invalidate_icache(void)
+{
+	fake.icache_invalidates++;
+}
+
+void arch_scrub(void *p, u64 size)
+{
+	memset(p, 0, size);
+	log_range(fake.scrub, &fake.scrubs, p, size);
+}
+
+/* Stage 2 */
+
+int arch_stage2_init(struct arch_stage2 *s2, u16 vmid)
+{
+	void *root;
+
+	memset(s2, 0, sizeof(*s2));
+	if (fake.fail_stage2_init)
+		return -1;
+	root = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!root)
+		return -1;
+	memset(root, 0, PAGE_SIZE);
+	s2->root = ptr_to_pa(root);
+	s2->vmid = vmid;
+	fake.s2_inits++;
+	return 0;
+}
+
+int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, enum s2_mem mem)
+{
+	if (!pa_addr(s2->root) || !is_aligned(ipa_addr(ipa) | pa_addr(pa) | size, PAGE_SIZE) ||
+	    !range_ok(ipa_addr(ipa), size) || ipa_addr(ipa) + size > (1ull << 39))
+		return -1;
+	if (fake.fail_stage2_map_after == 0)
+		return -1;
+	if (fake.fail_stage2_map_after > 0)
+		fake.fail_stage2_map_after--;
+	if (fake.s2_maps < FAKE_LOG_MAX)
+		fake.s2_map[fake.s2_maps] = (struct fake_s2_map){
+			s2, s2->vmid, ipa_addr(ipa), pa_addr(pa), size, mem,
+		};
+	fake.s2_maps++;
+	s2->maps++;
+	s2->mapped += size;
+	return 0;
+}
+
+void arch_stage2_destroy(struct arch_stage2 *s2)
+{
+	if (!pa_addr(s2->root))
+		return;
+	free(pa_to_ptr(s2->root));
+	s2->root = pa_init(0);
+	s2->maps = 0;
+	s2->mapped = 0;
+	fake.s2_destroys++;
+}
+
+/* vCPUs */
+
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
+{
+	u32 resets = v->resets;
+
+	memset(v, 0, sizeof(*v));
+	v->regs.x[0] = x0;
+	v->regs.pc = ipa_addr(entry);
+	v->sys.vmpidr = vmpidr;
+	v->resets = resets + 1;
+}
+
+void arch_vcpu_run(struct vcpu *vcpu)
+{
+	fake.vcpu_runs++;
+	fake.last_run = vcpu;
+	if (fake.vcpu_run_hook)
+		fake.vcpu_run_hook(vcpu);
+}

@@ -1,0 +1,63 @@
+/*
+ * What the fake arch (fake_arch.c) records, and the knobs tests turn. Every
+ * function of include/arch.h is implemented on the host with plain memory;
+ * calls with effects worth asserting on are logged here.
+ */
+#ifndef BULKHEAD_TESTS_FAKE_ARCH_H
+#define BULKHEAD_TESTS_FAKE_ARCH_H
+
+#include <setjmp.h>
+
+#include "arch.h"
+
+#define FAKE_LOG_MAX 64
+
+struct fake_range {
+	const void *p;
+	u64 size;
+};
+
+struct fake_s2_map {
+	const struct arch_stage2 *s2;
+	u16 vmid;
+	u64 ipa;
+	u64 pa;
+	u64 size;
+	enum s2_mem mem;
+};
+
+struct fake_arch {
+	/* knobs */
+	u32 cpu_index;
+	u64 counter;            /* arch_counter_read returns it, then adds counter_step */
+	u64 counter_step;
+	u64 counter_freq;
+	jmp_buf *system_off_jmp; /* arch_system_off longjmps here (value 1); abort() when NULL */
+	bool fail_stage2_init;
+	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
+	void (*vcpu_run_hook)(struct vcpu *vcpu);
+
+	/* records */
+	u32 wait_events, send_events, system_offs, smp_starts, icache_invalidates;
+	u32 mmu_inits;
+	paddr_t mmu_image_base;
+	u64 mmu_image_size;
+	u32 dcache_cleans;      /* total calls; the first FAKE_LOG_MAX are kept */
+	struct fake_range dcache[FAKE_LOG_MAX];
+	u32 scrubs;
+	struct fake_range scrub[FAKE_LOG_MAX];
+	u32 s2_inits, s2_destroys;
+	u32 s2_maps;            /* successful arch_stage2_map calls; first FAKE_LOG_MAX kept */
+	struct fake_s2_map s2_map[FAKE_LOG_MAX];
+	u32 vcpu_runs;
+	struct vcpu *last_run;
+};
+
+extern struct fake_arch fake;
+
+/* Back to the defaults: all zero, counter_freq 62.5 MHz, no map failures. */
+void fake_arch_reset(void);
+/* True when [p, p+size) was covered by one arch_clean_dcache_range call. */
+bool fake_dcache_cleaned(const void *p, u64 size);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Host stand-ins for the state arch-neutral code embeds by value (see
+ * arch/arm64/include/arch_types.h for the real ones). core/ never looks inside
+ * these; the fake arch (tests/unit/fake_arch.c) and the tests do.
+ */
+#ifndef BULKHEAD_FAKE_ARCH_TYPES_H
+#define BULKHEAD_FAKE_ARCH_TYPES_H
+
+#include "types.h"
+
+struct arch_regs {
+	u64 x[31];
+	u64 pc;      /* where the vCPU resumes */
+	u64 pstate;
+};
+
+struct arch_sysregs {
+	u64 vmpidr;
+};
+
+struct arch_vcpu {
+	struct arch_regs regs;
+	struct arch_sysregs sys;
+	u32 resets;  /* arch_vcpu_reset calls since the structure was zeroed */
+};
+
+struct arch_stage2 {
+	paddr_t root;   /* a host page standing in for the root table */
+	u16 vmid;
+	u32 maps;       /* arch_stage2_map calls that succeeded */
+	u64 mapped;     /* bytes they mapped */
+};
+
+#endif
