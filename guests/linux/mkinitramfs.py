@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Builds a gzip'd cpio (newc) initramfs for a Linux guest from Debian's parts.
+
+  mkinitramfs.py [--init SCRIPT] [--module NAME]... [--add SRC:DEST]... -o OUT
+
+It holds busybox-static, the named kernel modules with everything they
+depend on (read from each module's own .modinfo, since Debian ships no
+modules.dep), /etc/modules listing them in load order, the shared set-up
+script /lib/bulkhead/setup.sh, and SCRIPT as /init (default: init.sh here,
+which sets up and starts a shell). Tests bring their own /init scripts; they
+start with `. /lib/bulkhead/setup.sh`.
+"""
+
+import argparse
+import glob
+import gzip
+import io
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOTFS = os.path.join(HERE, "..", "..", "build", "linux", "rootfs")
+DEFAULT_MODULES = ["virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio_balloon"]
+
+
+def modinfo_depends(path):
+    """The depends= field of an ELF64 little-endian kernel module."""
+    with open(path, "rb") as f:
+        data = f.read()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+
+    def section(index):
+        name, _, _, _, offset, size = struct.unpack_from("<IIQQQQ", data, shoff + index * shentsize)
+        return name, offset, size
+
+    _, names_off, _ = section(shstrndx)
+    for index in range(shnum):
+        name, offset, size = section(index)
+        label = data[names_off + name:data.index(b"\0", names_off + name)]
+        if label == b".modinfo":
+            for field in data[offset:offset + size].split(b"\0"):
+                if field.startswith(b"depends="):
+                    value = field[len(b"depends="):].decode()
+                    return [d for d in value.split(",") if d]
+    return []
+
+
+def module_index(rootfs):
+    index = {}
+    for path in glob.glob(os.path.join(rootfs, "lib", "modules", "*", "kernel", "**", "*.ko"),
+                          recursive=True):
+        index[os.path.basename(path)[:-3].replace("-", "_")] = path
+    return index
+
+
+def resolve(names, index):
+    """Modules in load order: every dependency before what needs it."""
+    order, seen = [], set()
+
+    def visit(name):
+        key = name.replace("-", "_")
+        if key in seen:
+            return
+        if key not in index:
+            raise SystemExit(f"mkinitramfs: no module '{name}' in {ROOTFS}")
+        seen.add(key)
+        for dep in modinfo_depends(index[key]):
+            visit(dep)
+        order.append(key)
+
+    for name in names:
+        visit(name)
+    return order
+
+
+class Cpio:
+    """Writer of the 'newc' cpio format the kernel unpacks."""
+
+    def __init__(self):
+        self.out = io.BytesIO()
+        self.ino = 1
+
+    def _entry(self, name, mode, data=b"", nlink=1):
+        name_bytes = name.encode() + b"\0"
+        header = "070701" + "".join(f"{v:08x}" for v in (
+            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(name_bytes), 0))
+        self.ino += 1
+        self.out.write(header.encode() + name_bytes)
+        self.out.write(b"\0" * (-(110 + len(name_bytes)) % 4))
+        self.out.write(data)
+        self.out.write(b"\0" * (-len(data) % 4))
+
+    def directory(self, name):
+        self._entry(name, 0o040755, nlink=2)
+
+    def file(self, name, data, mode=0o644):
+        self._entry(name, 0o100000 | mode, data)
+
+    def symlink(self, name, target):
+        self._entry(name, 0o120777, target.encode())
+
+    def finish(self):
+        self._entry("TRAILER!!!", 0)
+        return self.out.getvalue()
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def build(init, modules, extra, rootfs):
+    index = module_index(rootfs)
+    order = resolve(modules, index)
+    cpio = Cpio()
+    for folder in ("bin", "sbin", "dev", "etc", "lib", "lib/modules", "lib/bulkhead", "proc",
+                   "sys", "tmp", "run", "usr", "usr/bin", "usr/sbin", "root"):
+        cpio.directory(folder)
+    cpio.file("bin/busybox", read(os.path.join(rootfs, "bin", "busybox")), 0o755)
+    cpio.symlink("bin/sh", "busybox")
+    for key in order:
+        cpio.file(f"lib/modules/{key}.ko", read(index[key]))
+    cpio.file("etc/modules", "".join(f"{key}\n" for key in order).encode())
+    cpio.file("lib/bulkhead/setup.sh", read(os.path.join(HERE, "setup.sh")), 0o755)
+    for src, dest in extra:
+        cpio.file(dest.lstrip("/"), read(src), 0o755)
+    cpio.file("init", read(init), 0o755)
+    return gzip.compress(cpio.finish(), compresslevel=6, mtime=0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--init", default=os.path.join(HERE, "init.sh"))
+    parser.add_argument("--module", action="append", dest="modules",
+                        help=f"kernel module to carry and load (default: {' '.join(DEFAULT_MODULES)})")
+    parser.add_argument("--add", action="append", default=[], metavar="SRC:DEST",
+                        help="also carry file SRC at DEST")
+    parser.add_argument("--rootfs", default=ROOTFS, help="unpacked Debian packages")
+    args = parser.parse_args()
+    extra = [tuple(item.split(":", 1)) for item in args.add]
+    image = build(args.init, args.modules or DEFAULT_MODULES, extra, args.rootfs)
+    tmp = args.output + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(image)
+    os.replace(tmp, args.output)
+    print(f"{args.output}: {len(image)} bytes")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
