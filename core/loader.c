@@ -84,8 +84,10 @@ static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool h
 	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
 	u64 floor = align_up(b->kernel_end, PAGE_SIZE);
 
+	/* with less than GUEST_DTB_MAX of RAM at a low base, ram_end - GUEST_DTB_MAX
+	 * would wrap and put the DTB far outside the VM's RAM */
 	b->dtb = align_down(ram_end - GUEST_DTB_MAX, GUEST_DTB_MAX);
-	if (b->dtb < floor) {
+	if (vm->ram_size < GUEST_DTB_MAX || b->dtb < floor) {
 		fmt_snprintf(why, why_size, "%llu MiB of RAM leaves no room for the device tree "
 			     "above the kernel", (unsigned long long)(vm->ram_size / MiB));
 		return -1;

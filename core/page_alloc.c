@@ -88,7 +88,6 @@ void page_pool_reserve(struct page_pool *pool, paddr_t base, u64 size)
 /* First page index of `n` free pages whose address is `align`-aligned. */
 static bool find_run(const struct page_bank *b, u64 n, u64 align, u64 *out)
 {
-	u64 step = align / PAGE_SIZE;
 	u64 i = (align_up(b->base, align) - b->base) / PAGE_SIZE;
 
 	while (i + n <= b->npages) {
@@ -100,8 +99,9 @@ static bool find_run(const struct page_bank *b, u64 n, u64 align, u64 *out)
 			*out = i;
 			return true;
 		}
-		/* skip past the used page, keeping the alignment */
-		i = align_up(i + j + 1, step);
+		/* skip past the used page to the next aligned address (the bank's
+		 * base need not be aligned, so align the address, not the index) */
+		i = (align_up(b->base + (i + j + 1) * PAGE_SIZE, align) - b->base) / PAGE_SIZE;
 	}
 	return false;
 }

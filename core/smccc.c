@@ -14,6 +14,7 @@
 static bool psci_function_known(u32 fid)
 {
 	switch (fid) {
+	case SMCCC_VERSION:  /* how callers discover SMCCC 1.1 */
 	case PSCI_VERSION:
 	case PSCI_FEATURES:
 	case PSCI_MIGRATE_INFO_TYPE:

@@ -1,15 +1,27 @@
 # Host unit tests (cmocka, ASan+UBSan). Each test names the sources it links.
 # Host builds use libc's string functions, so lib/string.c is not linked here.
+#
+# Every test sees tests/unit/fake_arch/, whose arch_types.h stands in for the
+# real arch's: core/ code compiles against include/arch.h without any
+# arch/arm64 header, and links tests/unit/fake_arch.c for its implementation.
+# The optional third argument adds compiler flags for that test only.
 
 UNIT_TESTS :=
+FAKE_ARCH := tests/unit/fake_arch.c
 
 define unit_test
 UNIT_TESTS += $(B)/unit/$(1)
 $(B)/unit/$(1): tests/unit/$(1).c $(2)
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(SAN_CFLAGS) -Itests/unit $$^ -lcmocka -o $$@
+	$$(HOSTCC) $$(SAN_CFLAGS) -Itests/unit -Itests/unit/fake_arch $(3) $$^ -lcmocka -o $$@
 endef
 
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
 $(eval $(call unit_test,test_config,core/config.c))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
+$(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
+$(eval $(call unit_test,test_pl011,devices/pl011.c core/mmio.c))
+$(eval $(call unit_test,test_smccc,core/smccc.c))
+$(eval $(call unit_test,test_package,core/package.c))
+$(eval $(call unit_test,test_loader,core/loader.c core/guest_dt.c core/package.c core/page_alloc.c lib/fdt.c lib/fmt.c $(FAKE_ARCH)))

@@ -1,0 +1,57 @@
+# libFuzzer targets for every parser of guest (and package) input.
+#
+#   make fuzz FUZZ_SECONDS=N     (runs: $(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=N)
+#
+# Every tests/fuzz/fuzz_NAME.c is built with clang, libFuzzer, ASan and UBSan
+# into build/fuzz/fuzz_NAME together with the sources fuzz_NAME_SRCS lists,
+# then run for FUZZ_SECONDS seconds on the corpus build/fuzz/corpus/fuzz_NAME
+# (kept between runs; tests/fuzz/corpus/fuzz_NAME/ seeds it when present).
+# A crash, sanitizer report, leak or failed CHECK fails the run; the input is
+# saved as build/fuzz/fuzz_NAME-crash-*. Reproduce with
+# `build/fuzz/fuzz_NAME build/fuzz/fuzz_NAME-crash-...`.
+#
+# Code that needs the arch API compiles against the fake arch's types
+# (tests/unit/fake_arch/); add $(FAKE_ARCH) to a target's sources when it
+# calls into it.
+
+B            ?= build
+FUZZ_SECONDS ?= 20
+FUZZ_CC      ?= clang
+FUZZ_DIR     := $(B)/fuzz
+FAKE_ARCH    := tests/unit/fake_arch.c
+
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -I. -Itests/unit -Itests/unit/fake_arch -DHOST_TEST \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Sources each target links besides its own file.
+fuzz_config_SRCS  := core/config.c
+fuzz_fdt_SRCS     := lib/fdt.c
+fuzz_pl011_SRCS   := devices/pl011.c core/mmio.c
+fuzz_smccc_SRCS   := core/smccc.c
+fuzz_package_SRCS := core/package.c
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+# Headers are not tracked per file: any change rebuilds every target.
+FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h tests/unit/*.h \
+	tests/unit/fake_arch/*.h)
+
+run: $(addprefix run-,$(FUZZ_TARGETS))
+build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+
+define fuzz_target
+$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(FUZZ_HDRS) tests/fuzz/fuzz.mk
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -o $$@
+
+run-$(1): $(FUZZ_DIR)/$(1)
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	@echo "== $(1) for $$(FUZZ_SECONDS)s"
+	$(FUZZ_DIR)/$(1) -max_total_time=$$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/$(1)- \
+		$(FUZZ_DIR)/corpus/$(1) $$(wildcard tests/fuzz/corpus/$(1))
+endef
+
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
+
+.PHONY: run build $(addprefix run-,$(FUZZ_TARGETS))

@@ -1,0 +1,109 @@
+/*
+ * libFuzzer target for SMCCC dispatch (core/smccc.c). The input is a
+ * sequence of calls, 28 bytes each, little-endian: the function ID (w0, as
+ * the trap handler passes it) and x1-x3; x4-x6 are derived from x1.
+ * vcpu_request_exit and console_guest_putc are doubles that record calls.
+ *
+ * Checks: x0 is NOT_SUPPORTED (-1) for yielding calls and for every owner
+ * other than the architecture, standard (PSCI) and vendor-hypervisor
+ * services; x1-x3 come back as they went in; only SYSTEM_OFF / SYSTEM_RESET
+ * ask the vCPU to exit and only CONSOLE_PUTC writes, with x1's low byte.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/smccc.h"
+#include "core/vm.h"
+#include "hypercall.h"
+
+#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+#define RECORD 28
+#define NOT_SUPPORTED ((u64)(s64)-1)
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+static u32 exit_calls, putc_calls;
+static enum vcpu_exit last_exit;
+static char last_char;
+
+void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...)
+{
+	CHECK(v == &vcpu && fmt != NULL);
+	exit_calls++;
+	last_exit = exit;
+}
+
+void console_guest_putc(const char *owner, struct console_line *line, char c)
+{
+	CHECK(owner == vm.cfg.name && line == &vm.out);
+	putc_calls++;
+	last_char = c;
+}
+
+static u64 le(const u8 *p, int n)
+{
+	u64 v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
+{
+	struct smccc_call c = {
+		.fid = fid,
+		.arg = { x1, x2, x3, ~x1, x1 * 3, x1 ^ 0x5a5a5a5a5a5a5a5aull },
+		.ret = { 0x1111, 0x2222, 0x3333, 0x4444 },
+	};
+	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
+	bool fast = fid & SMCCC_FAST_CALL;
+	u32 exits_before = exit_calls, putcs_before = putc_calls;
+
+	smccc_handle(&vcpu, &c);
+
+	CHECK(c.ret[1] == x1 && c.ret[2] == x2 && c.ret[3] == x3);
+	CHECK(c.arg[0] == x1 && c.arg[1] == x2 && c.arg[2] == x3);
+	if (!fast || (owner != SMCCC_OWNER_ARCH && owner != SMCCC_OWNER_STANDARD &&
+		      owner != SMCCC_OWNER_VENDOR_HYP))
+		CHECK(c.ret[0] == NOT_SUPPORTED);
+
+	/* x0 is one of the values the ABI defines */
+	CHECK(c.ret[0] == 0 || c.ret[0] == NOT_SUPPORTED || c.ret[0] == 0x10001 ||
+	      c.ret[0] == 2 || c.ret[0] == ((BH_ABI_MAJOR << 16) | BH_ABI_MINOR));
+
+	if (fid == PSCI_SYSTEM_OFF || fid == PSCI_SYSTEM_RESET) {
+		CHECK(exit_calls == exits_before + 1);
+		CHECK(last_exit == (fid == PSCI_SYSTEM_OFF ? VCPU_EXIT_POWEROFF : VCPU_EXIT_REBOOT));
+		CHECK(c.ret[0] == 0);
+	} else {
+		CHECK(exit_calls == exits_before);
+	}
+	if (fid == BH_HC_CONSOLE_PUTC) {
+		CHECK(putc_calls == putcs_before + 1);
+		CHECK(last_char == (char)(x1 & 0xff));
+		CHECK(c.ret[0] == 0);
+	} else {
+		CHECK(putc_calls == putcs_before);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	strcpy(vm.cfg.name, "fuzz");
+	vm.vcpus = &vcpu;
+	vm.nvcpus = 1;
+	vcpu.vm = &vm;
+
+	for (size_t pos = 0; pos + RECORD <= size; pos += RECORD) {
+		const u8 *r = data + pos;
+
+		one_call((u32)le(r, 4), le(r + 4, 8), le(r + 12, 8), le(r + 20, 8));
+	}
+	return 0;
+}

@@ -1,0 +1,566 @@
+/*
+ * Loading a VM: kernel, ramdisk and the generated device tree, with the fake
+ * arch. The VM's RAM is a host buffer (its "physical address" is the pointer,
+ * as under the hypervisor's identity map) and the package is built in memory
+ * with a fake Linux arm64 Image.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/guest_layout.h"
+#include "core/loader.h"
+#include "core/page_alloc.h"
+#include "core/vm.h"
+#include "fake_arch.h"
+#include "lib/fdt.h"
+
+#define RAM_BASE 0x40000000ull
+#define HV_PAGES 16
+
+static struct vm vm;
+static u8 *ram;
+static u8 *hv_mem;
+static u64 hv_bitmap[1];
+static struct package pkg;
+static u8 *pkg_buf;
+static u64 pkg_size;
+static struct boot_layout b;
+static char why[160];
+
+/* One entry of the package being built. */
+struct item {
+	u32 kind, vm;
+	const char *name;
+	const u8 *data;
+	u64 size;
+};
+
+static int setup(void **state)
+{
+	fake_arch_reset();
+	memset(&vm, 0, sizeof(vm));
+	memset(&b, 0, sizeof(b));
+	memset(&pkg, 0, sizeof(pkg));
+	memset(why, 0, sizeof(why));
+	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
+	assert_non_null(hv_mem);
+	memset(hv_mem, 0x77, HV_PAGES * PAGE_SIZE);
+	memset(&hv_pages, 0, sizeof(hv_pages));
+	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
+					    hv_bitmap), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(ram);
+	free(pkg_buf);
+	free(hv_mem);
+	ram = pkg_buf = hv_mem = NULL;
+	return 0;
+}
+
+/* RAM for the VM: `size` bytes of host memory at guest-physical `base`. */
+static void give_ram(u64 base, u64 size, u32 nvcpus, const char *bootargs)
+{
+	ram = aligned_alloc(2 * MiB, align_up(size, 2 * MiB));
+	assert_non_null(ram);
+	memset(ram, 0, size);
+	strcpy(vm.cfg.name, "linux");
+	vm.cfg.ram_base = base;
+	vm.cfg.memory_mib = size / MiB;
+	vm.cfg.vcpus = nvcpus;
+	strcpy(vm.cfg.extra, bootargs);
+	vm.ram_pa = ptr_to_pa(ram);
+	vm.ram_size = size;
+	vm.nvcpus = nvcpus;
+}
+
+static void make_package(const struct item *items, u32 n)
+{
+	u64 off = sizeof(struct pkg_header) + n * sizeof(struct pkg_entry);
+	struct pkg_header *h;
+	struct pkg_entry *e;
+	const char *err = NULL;
+
+	pkg_size = off;
+	for (u32 i = 0; i < n; i++)
+		pkg_size += align_up(items[i].size, 8);
+	pkg_buf = malloc(pkg_size);
+	assert_non_null(pkg_buf);
+	memset(pkg_buf, 0, pkg_size);
+	h = (struct pkg_header *)pkg_buf;
+	e = (struct pkg_entry *)(h + 1);
+	memcpy(h->magic, PKG_MAGIC, 8);
+	h->version = 1;
+	h->count = n;
+	h->total_size = pkg_size;
+	for (u32 i = 0; i < n; i++) {
+		e[i].kind = items[i].kind;
+		e[i].vm = items[i].vm;
+		e[i].offset = off;
+		e[i].size = items[i].size;
+		strcpy(e[i].name, items[i].name);
+		memcpy(pkg_buf + off, items[i].data, items[i].size);
+		off += align_up(items[i].size, 8);
+	}
+	assert_int_equal(package_open(&pkg, pkg_buf, pkg_size, &err), 0);
+	vm.pkg = &pkg;
+	vm.pkg_index = 0;
+}
+
+/* A Linux arm64 Image of `size` bytes: header, then a recognisable body. */
+static u8 *make_image(u64 size, u64 text_offset, u64 image_size)
+{
+	u8 *k = malloc(size);
+
+	assert_non_null(k);
+	for (u64 i = 0; i < size; i++)
+		k[i] = (u8)(i * 7 + 3);
+	if (size >= 64) {
+		memset(k, 0, 64);
+		k[0] = 0x4d; /* "MZ" of the EFI stub, then a branch: not looked at */
+		k[1] = 0x5a;
+		for (int i = 0; i < 8; i++) {
+			k[8 + i] = (u8)(text_offset >> (8 * i));
+			k[16 + i] = (u8)(image_size >> (8 * i));
+		}
+		k[24] = 0x0a; /* flags: little-endian, 4K pages, anywhere */
+		memcpy(k + 56, "ARM\x64", 4);
+	}
+	return k;
+}
+
+static u8 *make_bytes(u64 size, u8 seed)
+{
+	u8 *p = malloc(size ? size : 1);
+
+	assert_non_null(p);
+	for (u64 i = 0; i < size; i++)
+		p[i] = (u8)(i * 13 + seed);
+	return p;
+}
+
+static u8 *at(u64 ipa)
+{
+	assert_true(ipa >= vm.cfg.ram_base && ipa < vm.cfg.ram_base + vm.ram_size);
+	return ram + (ipa - vm.cfg.ram_base);
+}
+
+static int load(void)
+{
+	u64 free_before = hv_pages.free_pages;
+	int ret;
+
+	memset(why, 0, sizeof(why));
+	ret = loader_load(&vm, &b, why, sizeof(why));
+	/* the device tree's scratch page always goes back */
+	assert_int_equal(hv_pages.free_pages, free_before);
+	return ret;
+}
+
+static void expect_failure(const char *msg)
+{
+	if (load() == 0)
+		fail_msg("loaded, but should fail with '%s'", msg);
+	if (!strstr(why, msg))
+		fail_msg("failed with '%s', want '%s'", why, msg);
+	assert_non_null(memchr(why, '\0', sizeof(why)));
+}
+
+static void open_dtb(struct fdt *f)
+{
+	assert_int_equal(fdt_open(f, at(b.dtb), b.dtb_size), 0);
+	assert_int_equal(fdt_header_size(at(b.dtb)), b.dtb_size);
+}
+
+static u64 prop_u64(const struct fdt *f, int node, const char *name)
+{
+	const void *data;
+	u32 len;
+
+	assert_true(fdt_get_prop(f, node, name, &data, &len));
+	assert_int_equal(len, 8);
+	return fdt_read_cells(data, 2);
+}
+
+static void check_dt(u64 ram_base, u64 ram_size, u32 nvcpus, const char *bootargs)
+{
+	struct fdt f;
+	const char *s;
+	u64 addr, size;
+	u32 v, count = 0;
+	int n, cpus, child;
+
+	open_dtb(&f);
+	assert_true(fdt_prop_u32(&f, fdt_root(&f), "#address-cells", &v));
+	assert_int_equal(v, 2);
+	assert_true(fdt_prop_u32(&f, fdt_root(&f), "#size-cells", &v));
+	assert_int_equal(v, 2);
+
+	n = fdt_find_path(&f, "/memory");
+	assert_true(n >= 0);
+	assert_string_equal(fdt_prop_string(&f, n, "device_type"), "memory");
+	assert_int_equal(fdt_reg_count(&f, n), 1);
+	assert_true(fdt_get_reg(&f, n, 0, &addr, &size));
+	assert_int_equal(addr, ram_base);
+	assert_int_equal(size, ram_size);
+
+	cpus = fdt_find_path(&f, "/cpus");
+	assert_true(cpus >= 0);
+	for (child = fdt_first_child(&f, cpus); child >= 0; child = fdt_next_sibling(&f, child)) {
+		assert_true(fdt_node_name_is(&f, child, "cpu"));
+		assert_true(fdt_prop_u32(&f, child, "reg", &v));
+		assert_int_equal(v, count);
+		assert_string_equal(fdt_prop_string(&f, child, "device_type"), "cpu");
+		assert_string_equal(fdt_prop_string(&f, child, "enable-method"), "psci");
+		count++;
+	}
+	assert_int_equal(count, nvcpus);
+
+	n = fdt_find_path(&f, "/psci");
+	assert_true(n >= 0);
+	assert_string_equal(fdt_prop_string(&f, n, "method"), "hvc");
+	assert_true(fdt_is_compatible(&f, n, "arm,psci-1.0"));
+	assert_true(fdt_is_compatible(&f, n, "arm,psci-0.2"));
+
+	n = fdt_find_path(&f, "/chosen");
+	assert_true(n >= 0);
+	assert_string_equal(fdt_prop_string(&f, n, "bootargs"), bootargs);
+	s = fdt_prop_string(&f, n, "stdout-path");
+	assert_non_null(s);
+	assert_string_equal(s, "/pl011@9000000");
+	n = fdt_find_path(&f, s);
+	assert_true(n >= 0);
+	assert_true(fdt_is_compatible(&f, n, "arm,pl011"));
+	assert_true(fdt_get_reg(&f, n, 0, &addr, &size));
+	assert_int_equal(addr, GUEST_UART_BASE);
+	assert_int_equal(size, PL011_MMIO_SIZE);
+}
+
+static void check_initrd_props(bool present)
+{
+	struct fdt f;
+	const void *data;
+	u32 len;
+	int chosen;
+
+	open_dtb(&f);
+	chosen = fdt_find_path(&f, "/chosen");
+	assert_true(chosen >= 0);
+	if (!present) {
+		assert_false(fdt_get_prop(&f, chosen, "linux,initrd-start", &data, &len));
+		assert_false(fdt_get_prop(&f, chosen, "linux,initrd-end", &data, &len));
+		return;
+	}
+	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-start"), b.initrd_start);
+	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-end"), b.initrd_end);
+}
+
+static void test_linux_with_ramdisk(void **state)
+{
+	const u64 ram_size = 16 * MiB, ksize = 96 * KiB, rdsize = 300 * KiB + 123;
+	u8 *kernel = make_image(ksize, 0x80000, 256 * KiB);
+	u8 *rd = make_bytes(rdsize, 5);
+	const char *args = "console=ttyAMA0 root=/dev/ram0 rdinit=/init";
+	struct item items[] = {
+		{ PKG_CONFIG, 0, "linux.cfg", (const u8 *)"name = \"linux\"\n", 15 },
+		{ PKG_KERNEL, 0, "Image", kernel, ksize },
+		{ PKG_RAMDISK, 0, "rootfs.cpio", rd, rdsize },
+	};
+
+	give_ram(RAM_BASE, ram_size, 3, args);
+	make_package(items, ARRAY_SIZE(items));
+	assert_int_equal(load(), 0);
+
+	/* kernel at the 2 MiB-aligned base plus text_offset; image_size counts */
+	assert_string_equal(b.format, "Linux Image");
+	assert_int_equal(b.kernel_start, RAM_BASE + 0x80000);
+	assert_int_equal(b.entry, b.kernel_start);
+	assert_int_equal(b.kernel_end, b.kernel_start + 256 * KiB);
+	assert_memory_equal(at(b.kernel_start), kernel, ksize);
+	for (u64 i = 0; i < 0x80000; i++)
+		assert_int_equal(ram[i], 0);
+
+	/* the DTB in the top 2 MiB, the initrd page-aligned right below it */
+	assert_int_equal(b.dtb, RAM_BASE + ram_size - GUEST_DTB_MAX);
+	assert_true(b.dtb_size > 0 && b.dtb_size <= GUEST_DTB_MAX);
+	assert_int_equal(b.initrd_end - b.initrd_start, rdsize);
+	assert_true(is_aligned(b.initrd_start, PAGE_SIZE));
+	assert_true(b.initrd_end <= b.dtb);
+	assert_true(b.dtb - b.initrd_end < PAGE_SIZE);
+	assert_true(b.initrd_start >= b.kernel_end);
+	assert_memory_equal(at(b.initrd_start), rd, rdsize);
+
+	check_dt(RAM_BASE, ram_size, 3, args);
+	check_initrd_props(true);
+
+	/* everything written was cleaned for a guest starting with caches off */
+	assert_true(fake_dcache_cleaned(at(b.kernel_start), ksize));
+	assert_true(fake_dcache_cleaned(at(b.initrd_start), rdsize));
+	assert_true(fake_dcache_cleaned(at(b.dtb), b.dtb_size));
+	assert_int_equal(fake.icache_invalidates, 1);
+	free(kernel);
+	free(rd);
+}
+
+static void test_linux_without_ramdisk(void **state)
+{
+	const u64 ksize = 4 * KiB;
+	u8 *kernel = make_image(ksize, 0x80000, 64 * KiB);
+	struct item items[] = { { PKG_KERNEL, 0, "Image", kernel, ksize } };
+
+	give_ram(RAM_BASE, 64 * MiB, 1, "");
+	make_package(items, 1);
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.initrd_start, 0);
+	assert_int_equal(b.initrd_end, 0);
+	assert_int_equal(b.dtb, RAM_BASE + 62 * MiB);
+	check_dt(RAM_BASE, 64 * MiB, 1, "");
+	check_initrd_props(false);
+	free(kernel);
+}
+
+static void test_text_offset(void **state)
+{
+	const u64 ksize = 8 * KiB;
+	u8 *k1 = make_image(ksize, 0x1ff000, 8 * KiB);
+	u8 *k2 = make_image(ksize, 0x12345, 0); /* pre-3.17: text_offset means nothing */
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "Image", k1, ksize },
+		{ PKG_KERNEL, 1, "old-Image", k2, ksize },
+	};
+
+	give_ram(RAM_BASE, 8 * MiB, 2, "x");
+	make_package(items, 2);
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.kernel_start, RAM_BASE + 0x1ff000);
+	assert_memory_equal(at(b.kernel_start), k1, ksize);
+
+	memset(ram, 0, vm.ram_size);
+	vm.pkg_index = 1;
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.kernel_start, RAM_BASE + 0x80000);
+	assert_int_equal(b.kernel_end, b.kernel_start + ksize);
+	assert_memory_equal(at(b.kernel_start), k2, ksize);
+	check_dt(RAM_BASE, 8 * MiB, 2, "x");
+	free(k1);
+	free(k2);
+}
+
+static void test_per_vm_blobs(void **state)
+{
+	u8 *k0 = make_image(4 * KiB, 0, 4 * KiB);
+	u8 *k1 = make_image(12 * KiB, 0, 12 * KiB);
+	u8 *rd0 = make_bytes(5000, 1);
+	struct item items[] = {
+		{ PKG_CONFIG, 0, "a.cfg", (const u8 *)"a", 1 },
+		{ PKG_KERNEL, 0, "a-Image", k0, 4 * KiB },
+		{ PKG_RAMDISK, 0, "a.cpio", rd0, 5000 },
+		{ PKG_CONFIG, 1, "b.cfg", (const u8 *)"b", 1 },
+		{ PKG_KERNEL, 1, "b-Image", k1, 12 * KiB },
+	};
+
+	give_ram(0x80000000, 4 * MiB, 1, "vm b");
+	make_package(items, ARRAY_SIZE(items));
+	vm.pkg_index = 1;
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.kernel_start, 0x80000000);
+	assert_memory_equal(at(b.kernel_start), k1, 12 * KiB);
+	/* VM 0's ramdisk is not VM 1's */
+	assert_int_equal(b.initrd_start, 0);
+	assert_int_equal(b.dtb, 0x80200000);
+	check_dt(0x80000000, 4 * MiB, 1, "vm b");
+	check_initrd_props(false);
+	free(k0);
+	free(k1);
+	free(rd0);
+}
+
+static void test_not_an_image(void **state)
+{
+	u8 *k = make_image(4 * KiB, 0x80000, 4 * KiB);
+	u8 *tiny = make_image(63, 0, 0);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "vmlinux", k, 4 * KiB },
+		{ PKG_KERNEL, 1, "tiny", tiny, 63 },
+	};
+
+	k[59] = 0x65; /* "ARMe" */
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, 2);
+	expect_failure("kernel 'vmlinux' is not a Linux arm64 Image");
+	vm.pkg_index = 1;
+	expect_failure("kernel 'tiny' is not a Linux arm64 Image");
+	/* nothing was written */
+	for (u64 i = 0; i < vm.ram_size; i += 4096)
+		assert_int_equal(ram[i], 0);
+	free(k);
+	free(tiny);
+}
+
+static void test_no_kernel(void **state)
+{
+	u8 *rd = make_bytes(100, 0);
+	struct item items[] = {
+		{ PKG_CONFIG, 0, "a.cfg", (const u8 *)"a", 1 },
+		{ PKG_RAMDISK, 0, "rd", rd, 100 },
+	};
+
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, 2);
+	expect_failure("holds no kernel");
+	free(rd);
+}
+
+static void test_kernel_too_big(void **state)
+{
+	u8 *k1 = make_image(4 * KiB, 0x80000, 32 * MiB);      /* image_size > RAM */
+	u8 *k2 = make_image(4 * KiB, 2 * MiB, 4 * KiB);       /* text_offset too large */
+	u8 *k3 = make_image(4 * KiB, 0x80000, ~0ull - 4096); /* end wraps */
+	u8 *k4 = make_image(4 * KiB, 0x80000, 14 * MiB);      /* no room for the DTB */
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "big", k1, 4 * KiB },
+		{ PKG_KERNEL, 1, "offset", k2, 4 * KiB },
+		{ PKG_KERNEL, 2, "wrap", k3, 4 * KiB },
+		{ PKG_KERNEL, 3, "crowded", k4, 4 * KiB },
+	};
+
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, ARRAY_SIZE(items));
+	expect_failure("kernel 'big' (32768 KiB) does not fit in 16 MiB of RAM");
+	vm.pkg_index = 1;
+	expect_failure("kernel 'offset' (4 KiB) does not fit");
+	vm.pkg_index = 2;
+	expect_failure("kernel 'wrap'");
+	vm.pkg_index = 3;
+	expect_failure("16 MiB of RAM leaves no room for the device tree above the kernel");
+	free(k1);
+	free(k2);
+	free(k3);
+	free(k4);
+}
+
+static void test_kernel_fills_ram_exactly(void **state)
+{
+	/* kernel ending exactly where the DTB starts is fine */
+	u8 *k = make_image(4 * KiB, 0x80000, 6 * MiB - 0x80000);
+	struct item items[] = { { PKG_KERNEL, 0, "Image", k, 4 * KiB } };
+
+	give_ram(RAM_BASE, 8 * MiB, 1, "");
+	make_package(items, 1);
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.kernel_end, b.dtb);
+	free(k);
+}
+
+static void test_ramdisk_too_big(void **state)
+{
+	const u64 big = 1536 * KiB + 64 * KiB;
+	u8 *k = make_image(4 * KiB, 0x80000, 64 * KiB);
+	u8 *rd = make_bytes(big, 9);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "Image", k, 4 * KiB },
+		{ PKG_RAMDISK, 0, "huge.cpio", rd, big },
+	};
+
+	/* 4 MiB: DTB at +2 MiB, kernel up to +0x90000 */
+	give_ram(RAM_BASE, 4 * MiB, 1, "");
+	make_package(items, 2);
+	expect_failure("ramdisk 'huge.cpio' (1600 KiB) does not fit in RAM beside the kernel");
+	free(k);
+	free(rd);
+}
+
+static void test_ramdisk_fits_exactly(void **state)
+{
+	/* the initrd may end at the DTB and start at the kernel's end */
+	const u64 rdsize = 2 * MiB - 0x90000;
+	u8 *k = make_image(4 * KiB, 0x80000, 64 * KiB);
+	u8 *rd = make_bytes(rdsize, 9);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "Image", k, 4 * KiB },
+		{ PKG_RAMDISK, 0, "rd", rd, rdsize },
+	};
+
+	give_ram(RAM_BASE, 4 * MiB, 1, "");
+	make_package(items, 2);
+	assert_int_equal(load(), 0);
+	assert_int_equal(b.initrd_start, b.kernel_end);
+	assert_int_equal(b.initrd_end, b.dtb);
+	assert_memory_equal(at(b.initrd_start), rd, rdsize);
+	check_initrd_props(true);
+	free(k);
+	free(rd);
+}
+
+static void test_ramdisk_larger_than_dtb_address(void **state)
+{
+	/* RAM at 0: the ramdisk is larger than the DTB's address itself */
+	u8 *k = make_image(4 * KiB, 0, 4 * KiB);
+	u8 *rd = make_bytes(3 * MiB, 1);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "Image", k, 4 * KiB },
+		{ PKG_RAMDISK, 0, "rd", rd, 3 * MiB },
+	};
+
+	give_ram(0, 4 * MiB, 1, "");
+	make_package(items, 2);
+	expect_failure("ramdisk 'rd' (3072 KiB) does not fit");
+	free(k);
+	free(rd);
+}
+
+static void test_ram_smaller_than_dtb_area(void **state)
+{
+	/* less than 2 MiB of RAM: the DTB can never fit, wherever RAM is */
+	u8 *k = make_image(4 * KiB, 0, 4 * KiB);
+	struct item items[] = { { PKG_KERNEL, 0, "Image", k, 4 * KiB } };
+
+	give_ram(0, 1 * MiB, 1, "");
+	make_package(items, 1);
+	expect_failure("1 MiB of RAM leaves no room for the device tree");
+	free(ram);
+	ram = NULL;
+	give_ram(RAM_BASE, 1 * MiB, 1, "");
+	expect_failure("1 MiB of RAM leaves no room for the device tree");
+	free(k);
+}
+
+static void test_no_scratch_page(void **state)
+{
+	u8 *k = make_image(4 * KiB, 0x80000, 4 * KiB);
+	struct item items[] = { { PKG_KERNEL, 0, "Image", k, 4 * KiB } };
+
+	give_ram(RAM_BASE, 8 * MiB, 1, "");
+	make_package(items, 1);
+	assert_int_not_equal(pa_addr(page_alloc(&hv_pages, HV_PAGES, PAGE_SIZE)), 0);
+	expect_failure("the generated device tree does not fit in 2048 KiB");
+	free(k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_linux_with_ramdisk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux_without_ramdisk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_offset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_vm_blobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_an_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_fills_ram_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ramdisk_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ramdisk_fits_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ramdisk_larger_than_dtb_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ram_smaller_than_dtb_area, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_scratch_page, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

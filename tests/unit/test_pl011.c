@@ -1,0 +1,346 @@
+/*
+ * The emulated PL011 as a guest reaches it: every access goes through a VM's
+ * MMIO bus (core/mmio.c) at the guest-physical address of the UART.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/guest_layout.h"
+#include "core/mmio.h"
+#include "devices/pl011.h"
+
+#define BASE GUEST_UART_BASE
+
+#define DR    0x000
+#define RSR   0x004
+#define FR    0x018
+#define ILPR  0x020
+#define IBRD  0x024
+#define FBRD  0x028
+#define LCR_H 0x02c
+#define CR    0x030
+#define IFLS  0x034
+#define IMSC  0x038
+#define RIS   0x03c
+#define MIS   0x040
+#define ICR   0x044
+#define DMACR 0x048
+
+#define FR_RXFE (1u << 4)
+#define FR_TXFE (1u << 7)
+#define INT_TX  (1u << 5)
+
+static struct mmio_bus bus;
+static struct pl011_emul uart;
+static char sent[256];
+static u32 nsent;
+static int sink_ctx;
+
+static void sink(void *ctx, char c)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	assert_true(nsent < sizeof(sent));
+	sent[nsent++] = c;
+}
+
+static int setup(void **state)
+{
+	struct mmio_device dev;
+
+	memset(&bus, 0, sizeof(bus));
+	memset(sent, 0, sizeof(sent));
+	nsent = 0;
+	pl011_emul_init(&uart, sink, &sink_ctx);
+	pl011_emul_device(&uart, BASE, &dev);
+	assert_int_equal(mmio_add(&bus, &dev), 0);
+	return 0;
+}
+
+static u64 rd(u64 off, u32 size)
+{
+	u64 v = 0xdeadbeefdeadbeefull;
+
+	if (!mmio_access(&bus, BASE + off, size, false, &v))
+		fail_msg("read of %u bytes at +%#llx refused", size, (unsigned long long)off);
+	return v;
+}
+
+static void wr(u64 off, u32 size, u64 v)
+{
+	if (!mmio_access(&bus, BASE + off, size, true, &v))
+		fail_msg("write of %u bytes at +%#llx refused", size, (unsigned long long)off);
+}
+
+static bool try_access(u64 addr, u32 size, bool write)
+{
+	u64 v = 0x41;
+
+	return mmio_access(&bus, addr, size, write, &v);
+}
+
+static void test_device_entry(void **state)
+{
+	const struct mmio_device *d = mmio_find(&bus, BASE, 4);
+
+	assert_non_null(d);
+	assert_string_equal(d->name, "pl011");
+	assert_int_equal(d->base, BASE);
+	assert_int_equal(d->size, PL011_MMIO_SIZE);
+	assert_ptr_equal(d->ctx, &uart);
+	assert_ptr_equal(mmio_find(&bus, BASE + PL011_MMIO_SIZE - 4, 4), d);
+	assert_null(mmio_find(&bus, BASE + PL011_MMIO_SIZE - 2, 4));
+	assert_null(mmio_find(&bus, BASE + PL011_MMIO_SIZE, 1));
+	assert_null(mmio_find(&bus, BASE - 1, 1));
+	assert_null(mmio_find(&bus, BASE - 2, 4));
+}
+
+static void test_reset_values(void **state)
+{
+	assert_int_equal(rd(CR, 4), 0x300);
+	assert_int_equal(rd(IFLS, 4), 0x12);
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
+	assert_int_equal(rd(IBRD, 4), 0);
+	assert_int_equal(rd(FBRD, 4), 0);
+	assert_int_equal(rd(LCR_H, 4), 0);
+	assert_int_equal(rd(IMSC, 4), 0);
+	assert_int_equal(rd(RIS, 4), 0);
+	assert_int_equal(rd(MIS, 4), 0);
+	assert_int_equal(rd(DMACR, 4), 0);
+	assert_int_equal(rd(DR, 4), 0);
+	assert_int_equal(rd(RSR, 4), 0);
+	assert_int_equal(nsent, 0);
+}
+
+static void test_transmit(void **state)
+{
+	const char *msg = "hello, world\n";
+
+	for (const char *p = msg; *p; p++)
+		wr(DR, 4, (u8)*p);
+	assert_int_equal(nsent, strlen(msg));
+	assert_memory_equal(sent, msg, strlen(msg));
+	/* only the low byte is sent, whatever the access size */
+	wr(DR, 4, 0xffffff41);
+	wr(DR, 2, 0x1242);
+	wr(DR, 1, 0x43);
+	assert_int_equal(nsent, strlen(msg) + 3);
+	assert_memory_equal(sent + strlen(msg), "ABC", 3);
+	/* the FIFO is never full, never has input */
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
+	/* a byte write to the upper part of DR is not a transmission */
+	wr(DR + 1, 1, 0x44);
+	assert_int_equal(nsent, strlen(msg) + 3);
+}
+
+static void test_tx_interrupt(void **state)
+{
+	wr(DR, 4, 'x');
+	assert_int_equal(rd(RIS, 4), INT_TX);
+	assert_int_equal(rd(MIS, 4), 0);
+	wr(IMSC, 4, INT_TX | 0x10);
+	assert_int_equal(rd(IMSC, 4), INT_TX | 0x10);
+	assert_int_equal(rd(MIS, 4), INT_TX);
+	/* ICR clears only the bits written */
+	wr(ICR, 4, 0x10);
+	assert_int_equal(rd(RIS, 4), INT_TX);
+	wr(ICR, 4, INT_TX);
+	assert_int_equal(rd(RIS, 4), 0);
+	assert_int_equal(rd(MIS, 4), 0);
+	/* ICR is write-only: it reads as zero */
+	assert_int_equal(rd(ICR, 4), 0);
+	wr(DR, 1, 'y');
+	assert_int_equal(rd(MIS, 4), INT_TX);
+	wr(ICR, 4, 0xffffffff);
+	assert_int_equal(rd(RIS, 4), 0);
+	/* RIS and MIS are read-only */
+	wr(RIS, 4, INT_TX);
+	wr(MIS, 4, INT_TX);
+	assert_int_equal(rd(RIS, 4), 0);
+	assert_int_equal(rd(MIS, 4), 0);
+}
+
+static void test_plain_registers(void **state)
+{
+	static const u64 regs[] = { IBRD, FBRD, LCR_H, CR, IFLS, IMSC, DMACR };
+
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
+		u32 v = 0x1000 + (u32)i * 0x111;
+
+		wr(regs[i], 4, v);
+		assert_int_equal(rd(regs[i], 4), v);
+	}
+	/* registers are independent */
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
+		assert_int_equal(rd(regs[i], 4), 0x1000 + (u32)i * 0x111);
+	/* only the low 32 bits of a value are kept */
+	wr(IBRD, 4, 0x123456789ull);
+	assert_int_equal(rd(IBRD, 4), 0x23456789);
+	/* writes narrower than the register are ignored */
+	wr(CR, 1, 0xff);
+	wr(CR, 2, 0xffff);
+	wr(CR + 2, 2, 0xffff);
+	assert_int_equal(rd(CR, 4), 0x1000 + 3 * 0x111);
+	/* read-only registers ignore writes */
+	wr(FR, 4, 0);
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
+	assert_int_equal(nsent, 0);
+}
+
+static void test_narrow_reads(void **state)
+{
+	wr(IBRD, 4, 0xa1b2c3d4);
+	assert_int_equal(rd(IBRD, 1), 0xd4);
+	assert_int_equal(rd(IBRD + 1, 1), 0xc3);
+	assert_int_equal(rd(IBRD + 2, 1), 0xb2);
+	assert_int_equal(rd(IBRD + 3, 1), 0xa1);
+	assert_int_equal(rd(IBRD, 2), 0xc3d4);
+	assert_int_equal(rd(IBRD + 2, 2), 0xa1b2);
+	assert_int_equal(rd(CR + 1, 1), 0x03);
+	assert_int_equal(rd(FR, 1), FR_RXFE | FR_TXFE);
+	assert_int_equal(rd(FR + 1, 1), 0);
+	assert_int_equal(rd(FR, 2), FR_RXFE | FR_TXFE);
+}
+
+static void test_id_registers(void **state)
+{
+	static const u8 id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+	for (u32 i = 0; i < 8; i++) {
+		assert_int_equal(rd(0xfe0 + 4 * i, 4), id[i]);
+		assert_int_equal(rd(0xfe0 + 4 * i, 1), id[i]);
+		assert_int_equal(rd(0xfe0 + 4 * i + 1, 1), 0);
+	}
+	/* just below the ID block: reserved, reads as zero */
+	assert_int_equal(rd(0xfdc, 4), 0);
+	/* writes are ignored */
+	wr(0xfe0, 4, 0);
+	assert_int_equal(rd(0xfe0, 4), 0x11);
+}
+
+static void test_reserved_offsets(void **state)
+{
+	static const u64 offs[] = { 0x008, 0x00c, 0x010, 0x014, 0x01c, ILPR, 0x04c, 0x100,
+				    0x800, 0xfd0, 0xffc - 0x20 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		wr(offs[i], 4, 0xffffffff);
+		assert_int_equal(rd(offs[i], 4), 0);
+	}
+	assert_int_equal(rd(CR, 4), 0x300);
+	assert_int_equal(nsent, 0);
+}
+
+static void test_refused_accesses(void **state)
+{
+	u64 v = 0x5555;
+
+	/* sizes other than 1, 2, 4 */
+	for (u32 size = 0; size <= 16; size++) {
+		if (size == 1 || size == 2 || size == 4)
+			continue;
+		assert_false(try_access(BASE + DR, size, true));
+		assert_false(try_access(BASE + FR, size, false));
+	}
+	/* unaligned */
+	assert_false(try_access(BASE + DR + 1, 2, true));
+	assert_false(try_access(BASE + DR + 2, 4, true));
+	assert_false(try_access(BASE + FR + 1, 4, false));
+	assert_false(try_access(BASE + FR + 3, 2, false));
+	/* past the end of the device, or not in it */
+	assert_false(try_access(BASE + PL011_MMIO_SIZE, 4, false));
+	assert_false(try_access(BASE + PL011_MMIO_SIZE - 2, 4, false));
+	assert_false(try_access(BASE - 4, 4, false));
+	assert_false(try_access(0, 4, true));
+	assert_false(try_access(~0ull, 1, false));
+	assert_false(try_access(~0ull - 3, 4, false));
+	assert_int_equal(nsent, 0);
+	/* the last bytes are fine */
+	assert_true(try_access(BASE + PL011_MMIO_SIZE - 4, 4, false));
+	assert_true(try_access(BASE + PL011_MMIO_SIZE - 1, 1, false));
+	/* a refused read leaves the value alone */
+	assert_false(mmio_access(&bus, BASE + 1, 4, false, &v));
+	assert_int_equal(v, 0x5555);
+	/* direct calls refuse offsets beyond the register file */
+	assert_false(pl011_emul_read(&uart, PL011_MMIO_SIZE, 4, &v));
+	assert_false(pl011_emul_write(&uart, PL011_MMIO_SIZE, 1, 0));
+}
+
+/* mmio_add's own rules: no overlap, no wrap, a bounded number of devices. */
+static bool dummy_read(void *ctx, u64 offset, u32 size, u64 *value)
+{
+	*value = (u64)(uintptr_t)ctx + offset;
+	return true;
+}
+
+static bool dummy_write(void *ctx, u64 offset, u32 size, u64 value)
+{
+	return false;
+}
+
+static void test_bus(void **state)
+{
+	struct mmio_device d = {
+		.name = "dummy", .size = 0x1000, .read = dummy_read, .write = dummy_write,
+	};
+	u64 v;
+
+	d.base = BASE + 0x800;
+	assert_int_equal(mmio_add(&bus, &d), -1);
+	d.base = BASE - 0x800;
+	assert_int_equal(mmio_add(&bus, &d), -1);
+	d.base = BASE - 0x2000;
+	d.size = 0x3000;
+	assert_int_equal(mmio_add(&bus, &d), -1);
+	d.base = 0xfffffffffffff000ull;
+	d.size = 0x2000;
+	assert_int_equal(mmio_add(&bus, &d), -1);
+	assert_int_equal(bus.count, 1);
+
+	/* adjacent is fine on both sides */
+	d.size = 0x1000;
+	d.base = BASE - 0x1000;
+	d.ctx = (void *)0x100000;
+	assert_int_equal(mmio_add(&bus, &d), 0);
+	d.base = BASE + PL011_MMIO_SIZE;
+	d.ctx = (void *)0x200000;
+	assert_int_equal(mmio_add(&bus, &d), 0);
+	assert_true(mmio_access(&bus, BASE - 0x1000 + 0x10, 4, false, &v));
+	assert_int_equal(v, 0x100010);
+	assert_true(mmio_access(&bus, BASE + PL011_MMIO_SIZE + 8, 4, false, &v));
+	assert_int_equal(v, 0x200008);
+	assert_false(mmio_access(&bus, BASE + PL011_MMIO_SIZE + 8, 4, true, &v));
+	/* an access straddling two devices belongs to neither */
+	assert_false(mmio_access(&bus, BASE - 2, 4, false, &v));
+	assert_false(mmio_access(&bus, BASE + PL011_MMIO_SIZE - 2, 4, false, &v));
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
+
+	for (u64 i = bus.count; i < MMIO_MAX_DEVICES; i++) {
+		d.base = 0x10000000 + i * 0x1000;
+		assert_int_equal(mmio_add(&bus, &d), 0);
+	}
+	d.base = 0x20000000;
+	assert_int_equal(mmio_add(&bus, &d), -1);
+	assert_int_equal(bus.count, MMIO_MAX_DEVICES);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_device_entry, setup),
+		cmocka_unit_test_setup(test_reset_values, setup),
+		cmocka_unit_test_setup(test_transmit, setup),
+		cmocka_unit_test_setup(test_tx_interrupt, setup),
+		cmocka_unit_test_setup(test_plain_registers, setup),
+		cmocka_unit_test_setup(test_narrow_reads, setup),
+		cmocka_unit_test_setup(test_id_registers, setup),
+		cmocka_unit_test_setup(test_reserved_offsets, setup),
+		cmocka_unit_test_setup(test_refused_accesses, setup),
+		cmocka_unit_test_setup(test_bus, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,250 @@
+/*
+ * SMCCC dispatch: PSCI, the SMCCC architecture calls and Bulkhead's
+ * hypercalls. vcpu_request_exit and console_guest_putc are replaced by
+ * doubles that record their calls.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/smccc.h"
+#include "core/vm.h"
+#include "hypercall.h"
+
+#define NOT_SUPPORTED ((u64)(s64)-1)
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+static struct {
+	u32 calls;
+	struct vcpu *vcpu;
+	enum vcpu_exit exit;
+	char why[96];
+} exits;
+
+static struct {
+	u32 calls;
+	const char *owner;
+	struct console_line *line;
+	char bytes[64];
+} putcs;
+
+void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...)
+{
+	va_list ap;
+
+	exits.calls++;
+	exits.vcpu = v;
+	exits.exit = exit;
+	va_start(ap, fmt);
+	vsnprintf(exits.why, sizeof(exits.why), fmt, ap);
+	va_end(ap);
+}
+
+void console_guest_putc(const char *owner, struct console_line *line, char c)
+{
+	if (putcs.calls < sizeof(putcs.bytes))
+		putcs.bytes[putcs.calls] = c;
+	putcs.calls++;
+	putcs.owner = owner;
+	putcs.line = line;
+}
+
+static int setup(void **state)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	memset(&exits, 0, sizeof(exits));
+	memset(&putcs, 0, sizeof(putcs));
+	strcpy(vm.cfg.name, "guest");
+	vm.nvcpus = 1;
+	vm.vcpus = &vcpu;
+	vcpu.vm = &vm;
+	return 0;
+}
+
+/* Calls fid with args 1..6 = a1, 0x22.., 0x33..; returns x0 and checks that
+ * x1-x3 come back as they went in. */
+static u64 call3(u64 fid, u64 a1)
+{
+	struct smccc_call c = {
+		.fid = fid,
+		.arg = { a1, 0x2222222222222222ull, 0x3333333333333333ull, 4, 5, 6 },
+		.ret = { 0xaaaa, 0xbbbb, 0xcccc, 0xdddd },
+	};
+
+	smccc_handle(&vcpu, &c);
+	assert_int_equal(c.ret[1], a1);
+	assert_int_equal(c.ret[2], 0x2222222222222222ull);
+	assert_int_equal(c.ret[3], 0x3333333333333333ull);
+	/* the arguments are left alone */
+	assert_int_equal(c.arg[0], a1);
+	assert_int_equal(c.arg[5], 6);
+	return c.ret[0];
+}
+
+static u64 call(u64 fid)
+{
+	return call3(fid, 0x1111111111111111ull);
+}
+
+static void no_side_effects(void)
+{
+	assert_int_equal(exits.calls, 0);
+	assert_int_equal(putcs.calls, 0);
+}
+
+static void test_psci_version(void **state)
+{
+	assert_int_equal(call(PSCI_VERSION), 0x10001);
+	assert_int_equal(call(PSCI_MIGRATE_INFO_TYPE), 2);
+	no_side_effects();
+}
+
+static void test_psci_features(void **state)
+{
+	static const u32 known[] = {
+		PSCI_VERSION, PSCI_FEATURES, PSCI_MIGRATE_INFO_TYPE, PSCI_SYSTEM_OFF,
+		PSCI_SYSTEM_RESET, SMCCC_VERSION,
+	};
+	static const u32 unknown[] = {
+		PSCI_CPU_SUSPEND_64, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_AFFINITY_INFO_64,
+		0x84000005, 0x8400000f, 0xC4000008, BH_HC_NOP, 0, 0xffffffff,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		assert_int_equal(call3(PSCI_FEATURES, known[i]), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++)
+		assert_int_equal(call3(PSCI_FEATURES, unknown[i]), NOT_SUPPORTED);
+	/* the queried ID is a 32-bit value: upper bits are ignored */
+	assert_int_equal(call3(PSCI_FEATURES, 0xffffffff00000000ull | PSCI_VERSION), 0);
+	no_side_effects();
+}
+
+static void test_psci_system_off(void **state)
+{
+	assert_int_equal(call(PSCI_SYSTEM_OFF), 0);
+	assert_int_equal(exits.calls, 1);
+	assert_ptr_equal(exits.vcpu, &vcpu);
+	assert_int_equal(exits.exit, VCPU_EXIT_POWEROFF);
+	assert_non_null(strstr(exits.why, "SYSTEM_OFF"));
+	assert_int_equal(putcs.calls, 0);
+}
+
+static void test_psci_system_reset(void **state)
+{
+	assert_int_equal(call(PSCI_SYSTEM_RESET), 0);
+	assert_int_equal(exits.calls, 1);
+	assert_ptr_equal(exits.vcpu, &vcpu);
+	assert_int_equal(exits.exit, VCPU_EXIT_REBOOT);
+	assert_non_null(strstr(exits.why, "SYSTEM_RESET"));
+}
+
+static void test_psci_unimplemented(void **state)
+{
+	static const u32 fids[] = {
+		PSCI_CPU_SUSPEND_64, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_AFFINITY_INFO_64,
+		0x84000001, 0x84000003, 0xC4000000, 0xC4000008, 0xC4000009, 0x8400ffff,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fids); i++)
+		assert_int_equal(call(fids[i]), NOT_SUPPORTED);
+	no_side_effects();
+}
+
+static void test_smccc_arch(void **state)
+{
+	assert_int_equal(call(SMCCC_VERSION), 0x10001);
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, SMCCC_VERSION), 0);
+	/* no workaround calls: ARCH_WORKAROUND_1/2/3 */
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, 0x80008000), NOT_SUPPORTED);
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, 0x80007fff), NOT_SUPPORTED);
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, 0x80003fff), NOT_SUPPORTED);
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, SMCCC_ARCH_FEATURES), NOT_SUPPORTED);
+	assert_int_equal(call3(SMCCC_ARCH_FEATURES, 0xffffffff00000000ull | SMCCC_VERSION), 0);
+	assert_int_equal(call(0x80000002), NOT_SUPPORTED);
+	assert_int_equal(call(0x80008000), NOT_SUPPORTED);
+	assert_int_equal(call(0xC0000000), NOT_SUPPORTED);
+	no_side_effects();
+}
+
+static void test_bulkhead_calls(void **state)
+{
+	assert_int_equal(call(BH_HC_NOP), 0);
+	assert_int_equal(call(BH_HC_VERSION), (BH_ABI_MAJOR << 16) | BH_ABI_MINOR);
+	no_side_effects();
+	assert_int_equal(call(BH_HC_BASE + 3), NOT_SUPPORTED);
+	assert_int_equal(call(BH_HC_BASE + 0xffff), NOT_SUPPORTED);
+	/* the 32-bit forms are not Bulkhead calls */
+	assert_int_equal(call(BH_HC_NOP & ~SMCCC_64BIT), NOT_SUPPORTED);
+	no_side_effects();
+}
+
+static void test_console_putc(void **state)
+{
+	const char *msg = "hi\n";
+
+	for (const char *p = msg; *p; p++)
+		assert_int_equal(call3(BH_HC_CONSOLE_PUTC, (u8)*p), 0);
+	assert_int_equal(putcs.calls, 3);
+	assert_memory_equal(putcs.bytes, msg, 3);
+	assert_string_equal(putcs.owner, "guest");
+	assert_ptr_equal(putcs.line, &vm.out);
+	/* only the low byte of x1 is the character */
+	assert_int_equal(call3(BH_HC_CONSOLE_PUTC, 0xffffffffffffff41ull), 0);
+	assert_int_equal(putcs.bytes[3], 'A');
+	assert_int_equal(exits.calls, 0);
+}
+
+static void test_yielding_calls_refused(void **state)
+{
+	/* bit 31 clear: yielding (standard) calls, none of which exist here */
+	static const u32 fids[] = {
+		PSCI_VERSION & ~SMCCC_FAST_CALL, PSCI_SYSTEM_OFF & ~SMCCC_FAST_CALL,
+		BH_HC_CONSOLE_PUTC & ~SMCCC_FAST_CALL, BH_HC_NOP & ~SMCCC_FAST_CALL,
+		SMCCC_VERSION & ~SMCCC_FAST_CALL, 0,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fids); i++)
+		assert_int_equal(call(fids[i]), NOT_SUPPORTED);
+	no_side_effects();
+}
+
+static void test_unknown_owners(void **state)
+{
+	for (u32 owner = 0; owner <= SMCCC_OWNER_MASK; owner++) {
+		if (owner == SMCCC_OWNER_ARCH || owner == SMCCC_OWNER_STANDARD ||
+		    owner == SMCCC_OWNER_VENDOR_HYP)
+			continue;
+		for (u32 low = 0; low < 4; low++) {
+			u32 fid = SMCCC_FAST_CALL | (owner << SMCCC_OWNER_SHIFT) | low;
+
+			assert_int_equal(call(fid), NOT_SUPPORTED);
+			assert_int_equal(call(fid | SMCCC_64BIT), NOT_SUPPORTED);
+		}
+	}
+	no_side_effects();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_psci_version, setup),
+		cmocka_unit_test_setup(test_psci_features, setup),
+		cmocka_unit_test_setup(test_psci_system_off, setup),
+		cmocka_unit_test_setup(test_psci_system_reset, setup),
+		cmocka_unit_test_setup(test_psci_unimplemented, setup),
+		cmocka_unit_test_setup(test_smccc_arch, setup),
+		cmocka_unit_test_setup(test_bulkhead_calls, setup),
+		cmocka_unit_test_setup(test_console_putc, setup),
+		cmocka_unit_test_setup(test_yielding_calls_refused, setup),
+		cmocka_unit_test_setup(test_unknown_owners, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
