@@ -79,7 +79,12 @@ unit: $(UNIT_TESTS)
 integration: all
 	$(PYTHON) -m pytest -q tests/integration
 
-test: deps unit integration
+# A short fuzz run in every test pass keeps the targets building and honest;
+# `make fuzz` runs them longer.
+fuzz-smoke:
+	$(MAKE) -s -f tests/fuzz/fuzz.mk FUZZ_SECONDS=5
+
+test: deps unit fuzz-smoke integration
 
 FUZZ_SECONDS ?= 20
 fuzz:
@@ -109,4 +114,4 @@ help:
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools unit integration test fuzz deps run bench debug clean help
+.PHONY: all guests host-tools unit integration test fuzz fuzz-smoke deps run bench debug clean help
