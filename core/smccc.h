@@ -6,13 +6,16 @@
 
 struct vcpu;
 
-struct smccc_call {
-	u64 fid;
-	u64 arg[6];   /* x1..x6 */
-	u64 ret[4];   /* x0..x3 on return */
+/*
+ * The calling vCPU's x0-x7, handled in place: the function ID in w0 and
+ * arguments in x1-x6 on entry, results in x0-x3 on return. Registers a call
+ * defines no result for keep their values, as SMCCC 1.1 allows.
+ */
+struct smccc_regs {
+	u64 x[8];
 };
 
 /* Handles one call; always produces a result (NOT_SUPPORTED when unknown). */
-void smccc_handle(struct vcpu *vcpu, struct smccc_call *call);
+void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
 
 #endif

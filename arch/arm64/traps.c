@@ -15,15 +15,10 @@ u64 arm64_guest_sync(struct arch_regs *regs);
 u64 arm64_guest_irq(struct arch_regs *regs);
 u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
 
+/* x0-x7 of the saved registers are the SMCCC register file, handled in place. */
 static void handle_smccc(struct vcpu *vcpu, struct arch_regs *regs)
 {
-	struct smccc_call call = { .fid = regs->x[0] & 0xffffffffull };
-
-	for (int i = 0; i < 6; i++)
-		call.arg[i] = regs->x[i + 1];
-	smccc_handle(vcpu, &call);
-	for (int i = 0; i < 4; i++)
-		regs->x[i] = call.ret[i];
+	smccc_handle(vcpu, (struct smccc_regs *)regs->x);
 }
 
 static void skip_instruction(struct arch_regs *regs, u64 esr)

@@ -42,14 +42,20 @@ build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 define fuzz_target
 $(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(FUZZ_HDRS) tests/fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -o $$@
+	@echo "  FUZZCC  $$@"
+	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -o $$@
 
+# The fuzzer's chatter goes to build/fuzz/NAME.log; on failure its tail is shown.
 run-$(1): $(FUZZ_DIR)/$(1)
 	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
-	@echo "== $(1) for $$(FUZZ_SECONDS)s"
-	$(FUZZ_DIR)/$(1) -max_total_time=$$(FUZZ_SECONDS) -print_final_stats=1 \
+	@if $(FUZZ_DIR)/$(1) -max_total_time=$$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/$(1)- \
-		$(FUZZ_DIR)/corpus/$(1) $$(wildcard tests/fuzz/corpus/$(1))
+		$(FUZZ_DIR)/corpus/$(1) $$(wildcard tests/fuzz/corpus/$(1)) \
+		> $(FUZZ_DIR)/$(1).log 2>&1; then \
+		echo "fuzz $(1): ok, $$$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $(FUZZ_DIR)/$(1).log) runs in $$(FUZZ_SECONDS) s"; \
+	else \
+		tail -n 40 $(FUZZ_DIR)/$(1).log; echo "fuzz $(1): FAILED (log: $(FUZZ_DIR)/$(1).log)"; exit 1; \
+	fi
 endef
 
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))

@@ -54,10 +54,8 @@ static u64 le(const u8 *p, int n)
 
 static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 {
-	struct smccc_call c = {
-		.fid = fid,
-		.arg = { x1, x2, x3, ~x1, x1 * 3, x1 ^ 0x5a5a5a5a5a5a5a5aull },
-		.ret = { 0x1111, 0x2222, 0x3333, 0x4444 },
+	struct smccc_regs c = {
+		.x = { fid, x1, x2, x3, ~x1, x1 * 3, x1 ^ 0x5a5a5a5a5a5a5a5aull, 7 },
 	};
 	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
 	bool fast = fid & SMCCC_FAST_CALL;
@@ -65,27 +63,27 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 
 	smccc_handle(&vcpu, &c);
 
-	CHECK(c.ret[1] == x1 && c.ret[2] == x2 && c.ret[3] == x3);
-	CHECK(c.arg[0] == x1 && c.arg[1] == x2 && c.arg[2] == x3);
+	CHECK(c.x[1] == x1 && c.x[2] == x2 && c.x[3] == x3);
+	CHECK(c.x[4] == ~x1 && c.x[7] == 7);
 	if (!fast || (owner != SMCCC_OWNER_ARCH && owner != SMCCC_OWNER_STANDARD &&
 		      owner != SMCCC_OWNER_VENDOR_HYP))
-		CHECK(c.ret[0] == NOT_SUPPORTED);
+		CHECK(c.x[0] == NOT_SUPPORTED);
 
 	/* x0 is one of the values the ABI defines */
-	CHECK(c.ret[0] == 0 || c.ret[0] == NOT_SUPPORTED || c.ret[0] == 0x10001 ||
-	      c.ret[0] == 2 || c.ret[0] == ((BH_ABI_MAJOR << 16) | BH_ABI_MINOR));
+	CHECK(c.x[0] == 0 || c.x[0] == NOT_SUPPORTED || c.x[0] == 0x10001 ||
+	      c.x[0] == 2 || c.x[0] == ((BH_ABI_MAJOR << 16) | BH_ABI_MINOR));
 
 	if (fid == PSCI_SYSTEM_OFF || fid == PSCI_SYSTEM_RESET) {
 		CHECK(exit_calls == exits_before + 1);
 		CHECK(last_exit == (fid == PSCI_SYSTEM_OFF ? VCPU_EXIT_POWEROFF : VCPU_EXIT_REBOOT));
-		CHECK(c.ret[0] == 0);
+		CHECK(c.x[0] == 0);
 	} else {
 		CHECK(exit_calls == exits_before);
 	}
 	if (fid == BH_HC_CONSOLE_PUTC) {
 		CHECK(putc_calls == putcs_before + 1);
 		CHECK(last_char == (char)(x1 & 0xff));
-		CHECK(c.ret[0] == 0);
+		CHECK(c.x[0] == 0);
 	} else {
 		CHECK(putc_calls == putcs_before);
 	}

@@ -72,20 +72,20 @@ static int setup(void **state)
  * x1-x3 come back as they went in. */
 static u64 call3(u64 fid, u64 a1)
 {
-	struct smccc_call c = {
-		.fid = fid,
-		.arg = { a1, 0x2222222222222222ull, 0x3333333333333333ull, 4, 5, 6 },
-		.ret = { 0xaaaa, 0xbbbb, 0xcccc, 0xdddd },
+	struct smccc_regs r = {
+		.x = { fid, a1, 0x2222222222222222ull, 0x3333333333333333ull, 4, 5, 6, 7 },
 	};
 
-	smccc_handle(&vcpu, &c);
-	assert_int_equal(c.ret[1], a1);
-	assert_int_equal(c.ret[2], 0x2222222222222222ull);
-	assert_int_equal(c.ret[3], 0x3333333333333333ull);
-	/* the arguments are left alone */
-	assert_int_equal(c.arg[0], a1);
-	assert_int_equal(c.arg[5], 6);
-	return c.ret[0];
+	smccc_handle(&vcpu, &r);
+	/* result registers the call does not define keep their values */
+	assert_int_equal(r.x[1], a1);
+	assert_int_equal(r.x[2], 0x2222222222222222ull);
+	assert_int_equal(r.x[3], 0x3333333333333333ull);
+	/* and the other argument registers are left alone */
+	assert_int_equal(r.x[4], 4);
+	assert_int_equal(r.x[6], 6);
+	assert_int_equal(r.x[7], 7);
+	return r.x[0];
 }
 
 static u64 call(u64 fid)
