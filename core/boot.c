@@ -195,6 +195,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 			platform.ncpus);
 	init_memory(image, image_size);
 	arch_mmu_init(image, image_size);
+	arch_interrupts_init();
 	print_map(image, image_size);
 	mark_online(0);
 	hv_info("cpu 0 online (MPIDR 0x%llx)", (unsigned long long)cpus[0].mpidr);

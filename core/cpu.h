@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "core/platform.h"
+#include "core/spinlock.h"
 
 struct vcpu;
 
@@ -11,12 +12,17 @@ struct cpu {
 	u32 index;
 	u64 mpidr;
 	bool online;
-	struct vcpu *vcpu;   /* the vCPU this CPU runs (one per CPU for now) */
+	struct spinlock rq_lock;  /* guards the run queue and its vCPUs' state */
+	struct vcpu *rq_head;
+	u32 nr_vcpus;
+	struct vcpu *current;     /* running now, or NULL */
+	struct vcpu *last;        /* ran last: round robin continues after it */
+	u64 slice_end;
 };
 
 extern struct cpu cpus[MAX_CPUS];
 
-/* Per-CPU loop: run the assigned vCPU, handle its exits, sleep when idle. */
+/* Per-CPU loop: run the next runnable vCPU, handle its exits, sleep when idle. */
 void cpu_run_loop(void) __attribute__((noreturn));
 void core_boot(paddr_t dtb, paddr_t image_base, u64 image_mem_size);
 void core_secondary(u32 cpu);

@@ -11,7 +11,20 @@
 #include "lib/fmt.h"
 
 #define PHANDLE_APB_CLOCK 1
+#define PHANDLE_GIC 2
 #define APB_CLOCK_HZ 24000000
+
+/* Interrupt specifiers: <type number flags> as the GICv3 binding has them. */
+#define GIC_SPI 0
+#define GIC_PPI 1
+#define IRQ_LEVEL_HIGH 4
+
+static void interrupt_spec(u32 *cells, u32 type, u32 number, u32 flags)
+{
+	cells[0] = type;
+	cells[1] = number;
+	cells[2] = flags;
+}
 
 static void reg64(struct fdt_writer *w, u64 base, u64 size)
 {
@@ -37,7 +50,7 @@ static void write_cpus(struct fdt_writer *w, const struct vm *vm)
 		node_at(w, "cpu", i);
 		fdtw_prop_string(w, "device_type", "cpu");
 		fdtw_prop_string(w, "compatible", "arm,armv8");
-		fdtw_prop_u32(w, "reg", i);
+		fdtw_prop_u32(w, "reg", (u32)vcpu_mpidr(i));
 		fdtw_prop_string(w, "enable-method", "psci");
 		fdtw_end_node(w);
 	}
@@ -59,6 +72,7 @@ static void write_uart(struct fdt_writer *w)
 	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
 	static const char *const clock_names[] = { "uartclk", "apb_pclk" };
 	u32 clocks[2] = { PHANDLE_APB_CLOCK, PHANDLE_APB_CLOCK };
+	u32 irq[3];
 
 	fdtw_begin_node(w, "apb-pclk");
 	fdtw_prop_string(w, "compatible", "fixed-clock");
@@ -71,8 +85,46 @@ static void write_uart(struct fdt_writer *w)
 	node_at(w, "pl011", GUEST_UART_BASE);
 	fdtw_prop_strings(w, "compatible", compat, 2);
 	reg64(w, GUEST_UART_BASE, PL011_MMIO_SIZE);
+	interrupt_spec(irq, GIC_SPI, GUEST_UART_SPI, IRQ_LEVEL_HIGH);
+	fdtw_prop_cells(w, "interrupts", irq, 3);
 	fdtw_prop_cells(w, "clocks", clocks, 2);
 	fdtw_prop_strings(w, "clock-names", clock_names, 2);
+	fdtw_end_node(w);
+}
+
+static void write_gic(struct fdt_writer *w, const struct vm *vm)
+{
+	u32 reg[8] = {
+		0, (u32)GUEST_GICD_BASE, 0, VGIC_DIST_SIZE,
+		0, (u32)GUEST_GICR_BASE, 0, vm->nvcpus * VGIC_REDIST_STRIDE,
+	};
+	u32 maint[3];
+
+	interrupt_spec(maint, GIC_PPI, 9, IRQ_LEVEL_HIGH);
+	node_at(w, "intc", GUEST_GICD_BASE);
+	fdtw_prop_string(w, "compatible", "arm,gic-v3");
+	fdtw_prop_u32(w, "#interrupt-cells", 3);
+	fdtw_prop_empty(w, "interrupt-controller");
+	fdtw_prop_u32(w, "#redistributor-regions", 1);
+	fdtw_prop_cells(w, "reg", reg, 8);
+	fdtw_prop_cells(w, "interrupts", maint, 3);
+	fdtw_prop_u32(w, "phandle", PHANDLE_GIC);
+	fdtw_end_node(w);
+}
+
+/* The architected timer's PPIs: secure and non-secure physical, virtual, hypervisor. */
+static void write_timer(struct fdt_writer *w)
+{
+	static const u32 ppis[4] = { 13, 14, 11, 10 };
+	u32 cells[12];
+
+	/* GICv3 bindings carry no CPU mask in the flags */
+	for (u32 i = 0; i < 4; i++)
+		interrupt_spec(&cells[i * 3], GIC_PPI, ppis[i], IRQ_LEVEL_HIGH);
+	fdtw_begin_node(w, "timer");
+	fdtw_prop_string(w, "compatible", "arm,armv8-timer");
+	fdtw_prop_cells(w, "interrupts", cells, 12);
+	fdtw_prop_empty(w, "always-on");
 	fdtw_end_node(w);
 }
 
@@ -105,6 +157,7 @@ int guest_dt_build(struct vm *vm, const struct boot_layout *b, void *buf, u32 ca
 	fdtw_prop_u32(&w, "#size-cells", 2);
 	fdtw_prop_string(&w, "compatible", "linux,dummy-virt");
 	fdtw_prop_string(&w, "model", "Bulkhead virtual machine");
+	fdtw_prop_u32(&w, "interrupt-parent", PHANDLE_GIC);
 
 	node_at(&w, "memory", vm->cfg.ram_base);
 	fdtw_prop_string(&w, "device_type", "memory");
@@ -113,6 +166,8 @@ int guest_dt_build(struct vm *vm, const struct boot_layout *b, void *buf, u32 ca
 
 	write_cpus(&w, vm);
 	write_psci(&w);
+	write_gic(&w, vm);
+	write_timer(&w);
 	write_uart(&w);
 	write_chosen(&w, vm, b);
 	fdtw_end_node(&w);

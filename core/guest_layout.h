@@ -6,7 +6,13 @@
 #ifndef BULKHEAD_CORE_GUEST_LAYOUT_H
 #define BULKHEAD_CORE_GUEST_LAYOUT_H
 
+#define GUEST_GICD_BASE   0x08000000ull
+#define GUEST_GICR_BASE   0x080a0000ull
 #define GUEST_UART_BASE   0x09000000ull
+#define GUEST_UART_SPI    1                 /* as the device tree numbers SPIs */
+#define GUEST_UART_INTID  (32 + GUEST_UART_SPI)
+#define GUEST_PPI_VTIMER  27
+#define GUEST_PPI_PTIMER  30
 #define GUEST_DTB_MAX     (2 * MiB)   /* the arm64 boot protocol's limit */
 #define GUEST_KERNEL_ALIGN (2 * MiB)
 

@@ -1,23 +1,258 @@
 /*
- * The per-CPU loop. Each CPU runs the one vCPU assigned to it (static
- * partitioning); with nothing assigned it sleeps until an event.
+ * Run queues and the per-CPU loop. A run queue is a singly linked list of
+ * the vCPUs placed on a CPU; its lock guards their state. The loop runs the
+ * next runnable vCPU after the one that ran last, so runnable vCPUs share
+ * the CPU round robin; the EL2 timer ends a slice only when another vCPU is
+ * waiting for the CPU, and wakes blocked vCPUs whose timer is due.
  */
 #include "arch.h"
 #include "core/cpu.h"
+#include "core/sched.h"
 #include "core/vm.h"
+
+#define SLICES_PER_SECOND 100
+
+static struct cpu *this_cpu(void)
+{
+	return &cpus[arch_cpu_index()];
+}
+
+u32 sched_pick_cpu(void)
+{
+	u32 best = 0;
+
+	for (u32 i = 0; i < platform.ncpus; i++) {
+		if (cpus[i].online && (!cpus[best].online || cpus[i].nr_vcpus < cpus[best].nr_vcpus))
+			best = i;
+	}
+	return best;
+}
+
+void sched_add(struct vcpu *vcpu, u32 pcpu)
+{
+	struct cpu *c = &cpus[pcpu];
+
+	spin_lock(&c->rq_lock);
+	vcpu->pcpu = pcpu;
+	vcpu->rq_next = c->rq_head;
+	c->rq_head = vcpu;
+	c->nr_vcpus++;
+	spin_unlock(&c->rq_lock);
+}
+
+void sched_remove(struct vcpu *vcpu)
+{
+	struct cpu *c = &cpus[vcpu->pcpu];
+
+	spin_lock(&c->rq_lock);
+	for (struct vcpu **p = &c->rq_head; *p; p = &(*p)->rq_next) {
+		if (*p == vcpu) {
+			*p = vcpu->rq_next;
+			c->nr_vcpus--;
+			break;
+		}
+	}
+	if (c->last == vcpu)
+		c->last = NULL;
+	spin_unlock(&c->rq_lock);
+}
+
+static void kick_cpu_of(struct vcpu *vcpu)
+{
+	if (vcpu->pcpu != arch_cpu_index())
+		arch_kick_cpu(vcpu->pcpu);
+}
+
+void sched_start(struct vcpu *vcpu)
+{
+	struct cpu *c = &cpus[vcpu->pcpu];
+
+	spin_lock(&c->rq_lock);
+	vcpu->state = VCPU_RUNNABLE;
+	vcpu->wake_at = 0;
+	spin_unlock(&c->rq_lock);
+	kick_cpu_of(vcpu);
+}
+
+void sched_stop(struct vcpu *vcpu)
+{
+	struct cpu *c = &cpus[vcpu->pcpu];
+
+	spin_lock(&c->rq_lock);
+	vcpu->state = VCPU_OFF;
+	vcpu->wake_at = 0;
+	spin_unlock(&c->rq_lock);
+}
+
+bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
+{
+	struct cpu *c = &cpus[vcpu->pcpu];
+	bool blocked = false;
+
+	spin_lock(&c->rq_lock);
+	if (vcpu->state == VCPU_RUNNABLE && !wake_now(vcpu)) {
+		vcpu->state = VCPU_BLOCKED;
+		blocked = true;
+	}
+	spin_unlock(&c->rq_lock);
+	return blocked;
+}
+
+void sched_wake(struct vcpu *vcpu)
+{
+	struct cpu *c = &cpus[vcpu->pcpu];
+	bool woke = false;
+
+	spin_lock(&c->rq_lock);
+	if (vcpu->state == VCPU_BLOCKED) {
+		vcpu->state = VCPU_RUNNABLE;
+		vcpu->wake_at = 0;
+		woke = true;
+	}
+	spin_unlock(&c->rq_lock);
+	if (woke)
+		kick_cpu_of(vcpu);
+}
+
+static bool can_run(const struct vcpu *v)
+{
+	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE);
+}
+
+/* The runnable vCPU after the one that ran last (round robin); lock held. */
+static struct vcpu *pick_next(struct cpu *c)
+{
+	struct vcpu *start = c->last && c->last->rq_next ? c->last->rq_next : c->rq_head;
+	struct vcpu *v = start;
+
+	if (!v)
+		return NULL;
+	do {
+		if (can_run(v))
+			return v;
+		v = v->rq_next ? v->rq_next : c->rq_head;
+	} while (v != start);
+	return NULL;
+}
+
+static u32 runnable_count(const struct cpu *c)
+{
+	u32 n = 0;
+
+	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next)
+		n += can_run(v);
+	return n;
+}
+
+/* Earliest of: a blocked vCPU's timer, and the slice end when others wait. */
+static u64 next_deadline(struct cpu *c)
+{
+	u64 when = 0;
+
+	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next) {
+		if (v->state == VCPU_BLOCKED && v->wake_at && (!when || v->wake_at < when))
+			when = v->wake_at;
+	}
+	if (c->current && runnable_count(c) > 1 && (!when || c->slice_end < when))
+		when = c->slice_end;
+	return when;
+}
+
+static void rearm(struct cpu *c)
+{
+	arch_set_timer(next_deadline(c));
+}
+
+/* Wakes blocked vCPUs whose timer is due; lock held. */
+static void wake_due(struct cpu *c, u64 now)
+{
+	for (struct vcpu *v = c->rq_head; v; v = v->rq_next) {
+		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now) {
+			v->state = VCPU_RUNNABLE;
+			v->wake_at = 0;
+		}
+	}
+}
+
+bool sched_others_waiting(void)
+{
+	struct cpu *c = this_cpu();
+	bool waiting;
+
+	spin_lock(&c->rq_lock);
+	waiting = runnable_count(c) > (c->current && can_run(c->current) ? 1u : 0u);
+	spin_unlock(&c->rq_lock);
+	return waiting;
+}
+
+bool sched_timer_expired(void)
+{
+	struct cpu *c = this_cpu();
+	u64 now = arch_counter_read();
+	bool preempt;
+
+	spin_lock(&c->rq_lock);
+	wake_due(c, now);
+	preempt = c->current && now >= c->slice_end && runnable_count(c) > 1;
+	rearm(c);
+	spin_unlock(&c->rq_lock);
+	return preempt;
+}
+
+bool sched_kicked(void)
+{
+	struct cpu *c = this_cpu();
+	bool leave;
+
+	spin_lock(&c->rq_lock);
+	rearm(c);
+	leave = c->current && __atomic_load_n(&c->current->vm->stopping, __ATOMIC_ACQUIRE);
+	spin_unlock(&c->rq_lock);
+	return leave;
+}
+
+static struct vcpu *claim_next(struct cpu *c)
+{
+	struct vcpu *v;
+
+	spin_lock(&c->rq_lock);
+	v = pick_next(c);
+	if (v) {
+		v->running = true;
+		c->current = v;
+		c->last = v;
+		c->slice_end = arch_counter_read() + arch_counter_freq() / SLICES_PER_SECOND;
+	}
+	rearm(c);
+	spin_unlock(&c->rq_lock);
+	return v;
+}
+
+static void release_current(struct cpu *c, struct vcpu *v)
+{
+	spin_lock(&c->rq_lock);
+	c->current = NULL;
+	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
+	spin_unlock(&c->rq_lock);
+	arch_send_event(); /* someone may wait for this vCPU to be off the CPU */
+}
 
 void cpu_run_loop(void)
 {
-	struct cpu *self = &cpus[arch_cpu_index()];
+	struct cpu *c = this_cpu();
 
 	for (;;) {
-		struct vcpu *vcpu = __atomic_load_n(&self->vcpu, __ATOMIC_ACQUIRE);
+		struct vcpu *v = claim_next(c);
 
-		if (!vcpu || vcpu->state != VCPU_RUNNABLE) {
-			arch_wait_event();
+		if (!v) {
+			arch_idle();
 			continue;
 		}
-		arch_vcpu_run(vcpu);
-		vm_handle_exit(vcpu);
+		arch_vcpu_run(v);
+		release_current(c, v);
+		if (v->exit == VCPU_EXIT_YIELD)
+			v->exit = VCPU_EXIT_NONE;
+		else if (v->exit != VCPU_EXIT_NONE)
+			vm_handle_exit(v);
 	}
 }

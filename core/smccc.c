@@ -3,6 +3,7 @@
  * power control, the SMCCC architecture calls, and Bulkhead's own ABI
  * (include/hypercall.h). Anything else returns NOT_SUPPORTED, as SMCCC asks.
  */
+#include "core/sched.h"
 #include "core/smccc.h"
 #include "core/vm.h"
 #include "hypercall.h"
@@ -17,6 +18,11 @@ static bool psci_function_known(u32 fid)
 	case SMCCC_VERSION:  /* how callers discover SMCCC 1.1 */
 	case PSCI_VERSION:
 	case PSCI_FEATURES:
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+	case PSCI_CPU_OFF:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
 	case PSCI_MIGRATE_INFO_TYPE:
 	case PSCI_SYSTEM_OFF:
 	case PSCI_SYSTEM_RESET:
@@ -26,9 +32,64 @@ static bool psci_function_known(u32 fid)
 	}
 }
 
+static bool ipa_in_ram(const struct vm *vm, u64 ipa)
+{
+	return ipa >= vm->cfg.ram_base && ipa - vm->cfg.ram_base < vm->ram_size;
+}
+
+/* SMC32 calls pass 32-bit arguments: the upper halves are not the caller's. */
+static u64 arg(const struct smccc_regs *r, u32 fid, u32 n)
+{
+	return (fid & SMCCC_64BIT) ? r->x[n] : (u32)r->x[n];
+}
+
+static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+{
+	struct vm *vm = vcpu->vm;
+	struct vcpu *target = vm_vcpu_by_mpidr(vm, arg(r, fid, 1));
+	u64 entry = arg(r, fid, 2);
+	s64 ret = PSCI_SUCCESS;
+
+	if (!target)
+		return PSCI_INVALID_PARAMETERS;
+	if (!ipa_in_ram(vm, entry))
+		return PSCI_INVALID_ADDRESS;
+	spin_lock(&vm->psci_lock);
+	if (target->state != VCPU_OFF || target->running) {
+		ret = PSCI_ALREADY_ON;
+	} else {
+		arch_vcpu_reset(&target->arch, ipa_init(entry), arg(r, fid, 3), vcpu_mpidr(target->id));
+		sched_start(target);
+	}
+	spin_unlock(&vm->psci_lock);
+	return ret;
+}
+
+static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+{
+	struct vcpu *target = vm_vcpu_by_mpidr(vcpu->vm, arg(r, fid, 1));
+
+	if (!target || arg(r, fid, 2) != 0)
+		return PSCI_INVALID_PARAMETERS;
+	return target->state == VCPU_OFF ? 1 : 0;  /* OFF : ON */
+}
+
 static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	switch (fid) {
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+		r->x[0] = (u64)psci_cpu_on(vcpu, fid, r);
+		break;
+	case PSCI_CPU_OFF:
+		sched_stop(vcpu);
+		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "PSCI CPU_OFF");
+		r->x[0] = (u64)(s64)PSCI_DENIED; /* only seen if the vCPU is started again */
+		break;
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+		r->x[0] = (u64)psci_affinity_info(vcpu, fid, r);
+		break;
 	case PSCI_VERSION:
 		r->x[0] = PSCI_VERSION_1_1;
 		break;

@@ -10,6 +10,7 @@
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
+#include "core/sched.h"
 #include "core/vm.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -26,9 +27,40 @@ static void uart_tx(void *ctx, char c)
 	console_guest_putc(vm->cfg.name, &vm->out, c);
 }
 
+/* One allocation holds the vCPUs and their vGIC redistributor state. */
+static u64 vcpu_array_bytes(u32 n)
+{
+	return align_up(n * sizeof(struct vcpu), 64) + n * sizeof(struct vgic_cpu);
+}
+
 static u64 vcpu_array_pages(u32 n)
 {
-	return align_up(n * sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE;
+	return align_up(vcpu_array_bytes(n), PAGE_SIZE) / PAGE_SIZE;
+}
+
+u64 vcpu_mpidr(u32 index)
+{
+	/* 16 vCPUs per cluster, as GICv3 SGI target lists address them */
+	return (index % 16) | ((u64)(index / 16) << 8);
+}
+
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (vcpu_mpidr(i) == (mpidr & 0xff00ffffffull))
+			return &vm->vcpus[i];
+	}
+	return NULL;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	__atomic_store_n(&vcpu->irq_dirty, true, __ATOMIC_RELEASE);
+	if (vcpu->state == VCPU_BLOCKED)
+		sched_wake(vcpu);
+	else if (__atomic_load_n(&vcpu->running, __ATOMIC_ACQUIRE) &&
+		 vcpu->pcpu != arch_cpu_index())
+		arch_kick_cpu(vcpu->pcpu);
 }
 
 /* Returns memory to the pool only after wiping it: the next owner must never
@@ -36,6 +68,10 @@ static u64 vcpu_array_pages(u32 n)
 static void release(struct vm *vm)
 {
 	if (vm->vcpus) {
+		for (u32 i = 0; i < vm->nvcpus; i++) {
+			if (vm->vcpus[i].vm)
+				sched_remove(&vm->vcpus[i]);
+		}
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
@@ -65,22 +101,6 @@ static struct vm *claim_slot(void)
 	}
 	spin_unlock(&vms_lock);
 	return found;
-}
-
-/* One vCPU per physical CPU for now: find an idle, online CPU. */
-static int claim_cpu(struct vcpu *vcpu)
-{
-	int chosen = -1;
-
-	spin_lock(&vms_lock);
-	for (u32 i = 0; i < platform.ncpus && chosen < 0; i++) {
-		if (cpus[i].online && !cpus[i].vcpu) {
-			cpus[i].vcpu = vcpu;
-			chosen = (int)i;
-		}
-	}
-	spin_unlock(&vms_lock);
-	return chosen;
 }
 
 static int parse_config(struct vm *vm, const struct pkg_blob *cfg)
@@ -132,22 +152,85 @@ static int alloc_vcpus(struct vm *vm)
 	vm->vcpus = pa_to_ptr(pa);
 	vm->nvcpus = vm->cfg.vcpus;
 	memset(vm->vcpus, 0, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
+	vm->vgic_cpus = (struct vgic_cpu *)((u8 *)vm->vcpus +
+					    align_up(vm->nvcpus * sizeof(struct vcpu), 64));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].state = VCPU_OFF;
+		sched_add(&vm->vcpus[i], sched_pick_cpu());
 	}
 	return 0;
 }
 
+/* After the guest reprogrammed its vGIC, any vCPU may have something new to take. */
+static void vgic_changed(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (vgic_has_pending(&vm->vgic, i) || vm->vcpus[i].running)
+			vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
+static bool gicd_read(void *ctx, u64 off, u32 size, u64 *value)
+{
+	return vgic_dist_read(&((struct vm *)ctx)->vgic, off, size, value);
+}
+
+static bool gicd_write(void *ctx, u64 off, u32 size, u64 value)
+{
+	struct vm *vm = ctx;
+	bool ok = vgic_dist_write(&vm->vgic, off, size, value);
+
+	vgic_changed(vm);
+	return ok;
+}
+
+static bool gicr_read(void *ctx, u64 off, u32 size, u64 *value)
+{
+	return vgic_redist_read(&((struct vm *)ctx)->vgic, off, size, value);
+}
+
+static bool gicr_write(void *ctx, u64 off, u32 size, u64 value)
+{
+	struct vm *vm = ctx;
+	bool ok = vgic_redist_write(&vm->vgic, off, size, value);
+
+	vgic_changed(vm);
+	return ok;
+}
+
+void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level)
+{
+	int target = vgic_set_line(&vm->vgic, vcpu, intid, level);
+
+	if (target >= 0 && (u32)target < vm->nvcpus)
+		vcpu_kick(&vm->vcpus[target]);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+	vm_set_irq_line(ctx, 0, GUEST_UART_INTID, level);
+}
+
 static void attach_devices(struct vm *vm)
 {
-	struct mmio_device uart;
+	struct mmio_device dev;
+	u64 mpidr[VGIC_MAX_VCPUS];
 
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		mpidr[i] = vcpu_mpidr(i);
+	vgic_init(&vm->vgic, vm->vgic_cpus, vm->nvcpus, mpidr);
 	memset(&vm->bus, 0, sizeof(vm->bus));
-	pl011_emul_init(&vm->uart, uart_tx, vm);
-	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &uart);
-	mmio_add(&vm->bus, &uart);
+	pl011_emul_init(&vm->uart, uart_tx, uart_irq, vm);
+	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &dev);
+	mmio_add(&vm->bus, &dev);
+	dev = (struct mmio_device){ "gicd", GUEST_GICD_BASE, VGIC_DIST_SIZE, vm, gicd_read,
+				    gicd_write };
+	mmio_add(&vm->bus, &dev);
+	dev = (struct mmio_device){ "gicr", GUEST_GICR_BASE, (u64)vm->nvcpus * VGIC_REDIST_STRIDE,
+				    vm, gicr_read, gicr_write };
+	mmio_add(&vm->bus, &dev);
 }
 
 /* Loads the kernel into (zeroed) RAM and puts vCPU 0 at its entry. */
@@ -161,11 +244,11 @@ static int boot_vm(struct vm *vm, bool announce)
 		return -1;
 	}
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		vm->vcpus[i].state = VCPU_OFF;
+		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
+		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), 0, vcpu_mpidr(i));
 	}
-	arch_vcpu_reset(&vm->vcpus[0].arch, ipa_init(b.entry), b.dtb, 0);
-	vm->vcpus[0].state = VCPU_RUNNABLE;
+	vm->vcpus[0].arch.regs.x[0] = b.dtb;
 	if (announce) {
 		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
 			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,
@@ -174,9 +257,9 @@ static int boot_vm(struct vm *vm, bool announce)
 			hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
 				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
 				(unsigned long long)b.initrd_end);
-		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx",
-			vm->id, vm->cfg.name, (unsigned long long)b.dtb, b.dtb_size,
-			(unsigned long long)GUEST_UART_BASE);
+		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
+			"gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b.dtb, b.dtb_size,
+			(unsigned long long)GUEST_UART_BASE, (unsigned long long)GUEST_GICD_BASE);
 	}
 	return 0;
 }
@@ -185,7 +268,6 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 {
 	struct pkg_blob cfg;
 	struct vm *vm;
-	int cpu;
 
 	if (!package_find(pkg, index, PKG_CONFIG, &cfg))
 		return -1;
@@ -196,7 +278,13 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 	}
 	vm->pkg = pkg;
 	vm->pkg_index = index;
-	if (parse_config(vm, &cfg) || alloc_vcpus(vm) || alloc_memory(vm))
+	if (parse_config(vm, &cfg))
+		goto fail;
+	if (vm->cfg.vcpus > VGIC_MAX_VCPUS) {
+		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
+		goto fail;
+	}
+	if (alloc_vcpus(vm) || alloc_memory(vm))
 		goto fail;
 	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
@@ -206,16 +294,12 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		(unsigned long long)pa_addr(vm->ram_pa), (unsigned long long)vm->cfg.memory_mib);
 	if (boot_vm(vm, true))
 		goto fail;
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		hv_info("vm %u '%s': vCPU %u on cpu %u", vm->id, vm->cfg.name, i, vm->vcpus[i].pcpu);
+	spin_lock(&vms_lock);
 	vm->state = VM_RUNNING;
-	cpu = claim_cpu(&vm->vcpus[0]);
-	if (cpu < 0) {
-		hv_err("vm '%s': no idle physical CPU for its vCPU 0 (one vCPU per CPU in this "
-		       "version); VM not started", vm->cfg.name);
-		goto fail;
-	}
-	vm->vcpus[0].pcpu = (u32)cpu;
-	hv_info("vm %u '%s': vCPU 0 on cpu %d", vm->id, vm->cfg.name, cpu);
-	arch_send_event();
+	spin_unlock(&vms_lock);
+	sched_start(&vm->vcpus[0]);
 	return 0;
 fail:
 	release(vm);
@@ -247,42 +331,58 @@ u32 vm_running_count(void)
 	return n;
 }
 
-static void unassign_cpu(struct vcpu *vcpu)
-{
-	spin_lock(&vms_lock);
-	if (cpus[vcpu->pcpu].vcpu == vcpu)
-		cpus[vcpu->pcpu].vcpu = NULL;
-	spin_unlock(&vms_lock);
-}
-
 static void restart(struct vm *vm)
 {
 	vm->restarts++;
 	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
 	attach_devices(vm);
 	if (boot_vm(vm, false)) {
-		unassign_cpu(&vm->vcpus[0]);
 		release(vm);
+		return;
 	}
+	__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
+	sched_start(&vm->vcpus[0]);
 }
 
-static void apply_action(struct vm *vm, struct vcpu *vcpu, enum vm_action action)
+static void apply_action(struct vm *vm, enum vm_action action)
 {
 	switch (action) {
 	case ACTION_RESTART:
 		restart(vm);
 		break;
 	case ACTION_PRESERVE:
-		unassign_cpu(vcpu);
+		for (u32 i = 0; i < vm->nvcpus; i++)
+			sched_stop(&vm->vcpus[i]);
 		spin_lock(&vms_lock);
 		vm->state = VM_STOPPED;
 		spin_unlock(&vms_lock);
 		break;
 	case ACTION_DESTROY:
-		unassign_cpu(vcpu);
 		release(vm);
 		break;
 	}
+}
+
+/*
+ * Takes every vCPU of the VM off its CPU. Returns false when another vCPU of
+ * the VM is already doing so (it will apply the VM's action).
+ */
+static bool stop_all_vcpus(struct vm *vm)
+{
+	bool expected = false;
+
+	if (!__atomic_compare_exchange_n(&vm->stopping, &expected, true, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
+			arch_kick_cpu(vm->vcpus[i].pcpu);
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		while (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
+			arch_wait_event();
+	}
+	return true;
 }
 
 static void power_off_when_idle(void)
@@ -299,6 +399,10 @@ void vm_handle_exit(struct vcpu *vcpu)
 	enum vm_action action;
 	const char *what;
 
+	if (!stop_all_vcpus(vm)) {
+		vcpu->exit = VCPU_EXIT_NONE;
+		return;
+	}
 	console_guest_flush(vm->cfg.name, &vm->out);
 	switch (vcpu->exit) {
 	case VCPU_EXIT_POWEROFF:
@@ -315,6 +419,7 @@ void vm_handle_exit(struct vcpu *vcpu)
 		__atomic_fetch_add(&vm_crashes, 1, __ATOMIC_RELAXED);
 		break;
 	default:
+		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 		return;
 	}
 	if (vcpu->exit == VCPU_EXIT_CRASH)
@@ -325,6 +430,6 @@ void vm_handle_exit(struct vcpu *vcpu)
 			vcpu->exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
 			config_action_name(action));
 	vcpu->exit = VCPU_EXIT_NONE;
-	apply_action(vm, vcpu, action);
+	apply_action(vm, action);
 	power_off_when_idle();
 }

@@ -9,6 +9,7 @@
 #include "core/package.h"
 #include "core/spinlock.h"
 #include "devices/pl011.h"
+#include "devices/vgic.h"
 
 #define MAX_VMS 16
 
@@ -20,12 +21,17 @@ enum vm_state {
 
 enum vcpu_exit {
 	VCPU_EXIT_NONE,
+	VCPU_EXIT_YIELD,     /* back to the scheduler: blocked, preempted, CPU_OFF */
 	VCPU_EXIT_POWEROFF,
 	VCPU_EXIT_REBOOT,
 	VCPU_EXIT_CRASH,
 };
 
-enum vcpu_state { VCPU_OFF, VCPU_RUNNABLE };
+enum vcpu_state {
+	VCPU_OFF,            /* not started, or PSCI CPU_OFF */
+	VCPU_RUNNABLE,
+	VCPU_BLOCKED,        /* in WFI until a virtual interrupt is pending */
+};
 
 struct vm;
 
@@ -33,11 +39,15 @@ struct vcpu {
 	struct arch_vcpu arch;
 	struct vm *vm;
 	u32 id;
-	u32 pcpu;              /* physical CPU it runs on */
-	enum vcpu_state state;
+	u32 pcpu;              /* physical CPU whose run queue holds it */
+	enum vcpu_state state; /* changed under that run queue's lock */
+	bool running;          /* loaded on its CPU right now */
+	bool irq_dirty;        /* the vGIC changed: refresh list registers before entry */
 	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
 	char exit_why[96];
+	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
+	struct vcpu *rq_next;  /* run queue link */
 };
 
 struct vm {
@@ -52,6 +62,10 @@ struct vm {
 	u64 ram_size;
 	struct vcpu *vcpus;
 	u32 nvcpus;
+	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
+	struct spinlock psci_lock; /* serializes CPU_ON */
+	struct vgic vgic;
+	struct vgic_cpu *vgic_cpus;
 	struct mmio_bus bus;
 	struct pl011_emul uart;
 	struct console_line out;
@@ -68,5 +82,13 @@ void vm_handle_exit(struct vcpu *vcpu);
 void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 u32 vm_running_count(void);
+
+/* The vCPU with this MPIDR affinity, or NULL. */
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
+u64 vcpu_mpidr(u32 index);
+/* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
+void vcpu_kick(struct vcpu *vcpu);
+/* A device's interrupt line (SPI) or a vCPU's PPI changed level. */
+void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level);
 
 #endif

@@ -30,10 +30,12 @@
 /* PeriphID0-3 and PCellID0-3 of the PL011 r1p5 that Linux's amba bus probes. */
 static const u8 pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c), void *ctx)
+void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
+		     void (*irq)(void *ctx, bool level), void *ctx)
 {
 	memset(u, 0, sizeof(*u));
 	u->tx = tx;
+	u->irq = irq;
 	u->tx_ctx = ctx;
 	u->cr = 0x300;   /* TXE | RXE, the reset value */
 	u->ifls = 0x12;
@@ -105,24 +107,43 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 	return true;
 }
 
-bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
+/* The interrupt output is high while an unmasked interrupt is raised. */
+static void update_irq(struct pl011_emul *u)
 {
-	struct pl011_emul *u = ctx;
+	bool level = (u->ris & u->imsc) != 0;
+
+	if (level != u->irq_level && u->irq) {
+		u->irq_level = level;
+		u->irq(u->tx_ctx, level);
+	}
+}
+
+static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value)
+{
 	u32 *plain;
 
-	if (!access_ok(offset, size))
-		return false;
 	if (offset == UARTDR) {
 		u->tx(u->tx_ctx, (char)(value & 0xff));
 		u->ris |= INT_TX;
-		return true;
+		return;
 	}
 	if (offset == UARTICR) {
 		u->ris &= ~((u32)value & INT_ALL);
-		return true;
+		return;
 	}
 	plain = plain_register(u, offset);
 	if (plain && size == 4)
 		*plain = (u32)value;
-	return true; /* read-only and reserved registers ignore writes */
+	/* read-only and reserved registers ignore writes */
+}
+
+bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
+{
+	struct pl011_emul *u = ctx;
+
+	if (!access_ok(offset, size))
+		return false;
+	write_register(u, offset, size, value);
+	update_irq(u);
+	return true;
 }

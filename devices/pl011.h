@@ -12,12 +12,15 @@
 
 struct pl011_emul {
 	void (*tx)(void *ctx, char c);
+	void (*irq)(void *ctx, bool level);  /* the UART's interrupt output, or NULL */
 	void *tx_ctx;
+	bool irq_level;
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
 	u32 ris;  /* raw interrupt status */
 };
 
-void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c), void *ctx);
+void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
+		     void (*irq)(void *ctx, bool level), void *ctx);
 /* Fills an MMIO bus entry for this UART at guest-physical `base`. */
 void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev);
 bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value);

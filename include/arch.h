@@ -13,6 +13,12 @@ struct vcpu;
 
 /* CPU */
 u32 arch_cpu_index(void);
+/* Interrupts the CPU so that it looks at its run queue again. */
+void arch_kick_cpu(u32 cpu);
+/* Sleeps until an interrupt, handles it, returns. Interrupts stay masked otherwise. */
+void arch_idle(void);
+/* Programs this CPU's scheduler timer for counter value `when` (0: off). */
+void arch_set_timer(u64 when);
 void arch_wait_event(void);   /* sleep until an event or interrupt (WFE) */
 void arch_send_event(void);   /* wake CPUs sleeping in arch_wait_event (SEV) */
 void arch_system_off(void) __attribute__((noreturn));
@@ -23,6 +29,8 @@ u64 arch_counter_freq(void);
  * on; then start the other CPUs, which enter core_secondary(). */
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size);
 void arch_smp_start(void);
+/* The interrupt controller, once mapped (boot CPU; others do it as they start). */
+void arch_interrupts_init(void);
 
 /* Memory: the hypervisor maps all RAM at its physical address. */
 static inline void *pa_to_ptr(paddr_t pa) { return (void *)(uintptr_t)pa_addr(pa); }
@@ -31,6 +39,7 @@ static inline paddr_t ptr_to_pa(const void *p) { return pa_init((u64)(uintptr_t)
  * guest that starts with its MMU (and caches) off. */
 void arch_clean_dcache_range(const void *p, u64 size);
 void arch_invalidate_icache(void);
+void arch_clean_invalidate_dcache_range(const void *p, u64 size);
 /* Zeroes memory and cleans it to the point of coherency, so that nothing of
  * what was there before is visible even to a guest running with caches off. */
 void arch_scrub(void *p, u64 size);

@@ -7,8 +7,10 @@
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform.h"
+#include "gicv3.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vgic_lr.h"
 
 extern char _start_image[], _end[];
 extern char secondary_entry[];
@@ -38,10 +40,26 @@ void boot_main(u64 dtb_pa, u64 load_base)
 	core_boot(pa_init(dtb_pa), pa_init(load_base), loaded_image_size(load_base));
 }
 
+static void cpu_interrupts_init(u32 index)
+{
+	gic_init_cpu(platform.cpu_mpidr[index]);
+	vgic_lr_init_cpu();
+}
+
+void arch_interrupts_init(void)
+{
+	if (platform.gic_version != 3)
+		panic("Bulkhead needs a GICv3 interrupt controller; the device tree has none "
+		      "(QEMU: -M virt,gic-version=3)");
+	gic_init_distributor();
+	cpu_interrupts_init(0);
+}
+
 void secondary_main(u32 index)
 {
 	arm64_cpu_init(index);
 	arm64_mmu_enable();
+	cpu_interrupts_init(index);
 	core_secondary(index);
 }
 

@@ -15,22 +15,35 @@ extern char el2_vectors[];
 #define HCR_AMO   (1ull << 5)
 #define HCR_FB    (1ull << 9)
 #define HCR_BSU_IS (1ull << 10)
+#define HCR_TWI   (1ull << 13)
+#define HCR_TWE   (1ull << 14)
+#define HCR_TID3  (1ull << 18)
 #define HCR_TSC   (1ull << 19)
 #define HCR_TIDCP (1ull << 20)
 #define HCR_TACR  (1ull << 21)
+#define HCR_TSW   (1ull << 22)
 #define HCR_RW    (1ull << 31)
-#define HCR_APK   (1ull << 40)
 #define HCR_API   (1ull << 41)
 
 /*
  * Guests run AArch64 at EL1 under stage 2; physical interrupts and SErrors
- * come to EL2; SMC and implementation-defined registers trap; TLB and cache
- * maintenance is broadcast inner-shareable so a vCPU that moves stays coherent.
- * Pointer-authentication keys stay usable without trapping.
+ * come to EL2; SMC, WFI/WFE, ID registers, set/way maintenance and
+ * implementation-defined registers trap; TLB and cache maintenance is
+ * broadcast inner-shareable so a vCPU that moves stays coherent. Pointer
+ * authentication is hidden from guests (ID registers): its instructions do
+ * not trap (API) and stay no-ops, while its key registers trap (APK clear)
+ * and are UNDEFINED, so keys never need switching and never leak.
  */
 static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB |
-			     HCR_BSU_IS | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_RW | HCR_APK |
-			     HCR_API;
+			     HCR_BSU_IS | HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP |
+			     HCR_TACR | HCR_TSW | HCR_RW | HCR_API;
+
+/* MDCR_EL2: debug, OS lock, debug ROM and PMU accesses trap; no counters for EL1. */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM   (1ull << 6)
+#define MDCR_TDA   (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA  (1ull << 11)
 
 /* CPTR_EL2: RES1 bits, plus TZ (SVE) and TSM (SME) trapped: not virtualized. */
 #define CPTR_EL2_RES1 0x32ffull
@@ -67,7 +80,7 @@ void arm64_cpu_init(u32 index)
 	write_vtcr_el2(VTCR_T0SZ_39 | VTCR_SL0_L1 | VTCR_IRGN_WB | VTCR_ORGN_WB | VTCR_SH_INNER |
 		       (pa_range_field() << VTCR_PS_SHIFT) | VTCR_RES1);
 	write_cptr_el2(CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM);
-	write_mdcr_el2(0);
+	write_mdcr_el2(MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_cntvoff_el2(0);
 	write_vpidr_el2(read_midr_el1());
@@ -117,6 +130,17 @@ void arch_clean_dcache_range(const void *p, u64 size)
 
 	for (; addr < end; addr += line)
 		__asm__ volatile("dc cvac, %0" : : "r"(addr) : "memory");
+	dsb_sy();
+}
+
+void arch_clean_invalidate_dcache_range(const void *p, u64 size)
+{
+	u64 line = 4ull << ((read_ctr_el0() >> 16) & 0xf);
+	u64 addr = align_down((u64)(uintptr_t)p, line);
+	u64 end = (u64)(uintptr_t)p + size;
+
+	for (; addr < end; addr += line)
+		__asm__ volatile("dc civac, %0" : : "r"(addr) : "memory");
 	dsb_sy();
 }
 

@@ -7,9 +7,14 @@
 #include "core/smccc.h"
 #include "core/vm.h"
 #include "esr.h"
+#include "core/sched.h"
 #include "inject.h"
+#include "irq.h"
 #include "percpu.h"
+#include "sysreg_emul.h"
 #include "sysregs.h"
+#include "vgic_lr.h"
+#include "vtimer.h"
 
 u64 arm64_guest_sync(struct arch_regs *regs);
 u64 arm64_guest_irq(struct arch_regs *regs);
@@ -71,6 +76,44 @@ abort:
 	inject_external_abort(vcpu, regs, true, write, read_far_el2());
 }
 
+static bool wake_now(struct vcpu *vcpu)
+{
+	return vgic_has_pending(&vcpu->vm->vgic, vcpu->id) || vtimer_asserted();
+}
+
+/*
+ * WFI blocks the vCPU until an interrupt is pending for it. WFE only yields
+ * the CPU: the event a guest waits for (a SEV from another vCPU, a lock
+ * release) is invisible to the hypervisor, so blocking could deadlock.
+ */
+static void handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+{
+	skip_instruction(regs, esr);
+	if (esr & 1) {
+		if (sched_others_waiting())
+			vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFE");
+		return;
+	}
+	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
+	if (sched_block(vcpu, wake_now))
+		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFI");
+	else
+		vgic_fill(vcpu);
+}
+
+/* Interrupt state changed while we were out of the guest: refresh the list registers. */
+static u64 back_to_guest(struct vcpu *vcpu)
+{
+	if (vcpu->exit != VCPU_EXIT_NONE)
+		return 1;
+	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
+		vgic_sync(vcpu);
+		vgic_fill(vcpu);
+	}
+	return 0;
+}
+
 u64 arm64_guest_sync(struct arch_regs *regs)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
@@ -78,6 +121,9 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 
 	vcpu->traps++;
 	switch (esr_ec(esr)) {
+	case EC_WFX:
+		handle_wfx(vcpu, regs, esr);
+		break;
 	case EC_HVC64:
 		handle_smccc(vcpu, regs);
 		break;
@@ -93,6 +139,10 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 		inject_external_abort(vcpu, regs, false, false, read_far_el2());
 		break;
 	case EC_SYSREG:
+		if (!sysreg_emulate(vcpu, regs, esr))
+			inject_undef(vcpu, regs);
+		break;
+	case EC_PAUTH:
 	case EC_SVE:
 	case EC_UNKNOWN:
 		inject_undef(vcpu, regs);
@@ -103,13 +153,16 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 				  (unsigned long long)esr, (unsigned long long)regs->elr);
 		break;
 	}
-	return vcpu->exit != VCPU_EXIT_NONE;
+	return back_to_guest(vcpu);
 }
 
-/* No physical interrupt is enabled for guests yet: nothing to acknowledge. */
 u64 arm64_guest_irq(struct arch_regs *regs)
 {
-	return this_percpu()->vcpu->exit != VCPU_EXIT_NONE;
+	struct vcpu *vcpu = this_percpu()->vcpu;
+
+	if (arm64_handle_irqs(vcpu))
+		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "preempted");
+	return back_to_guest(vcpu);
 }
 
 u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind)

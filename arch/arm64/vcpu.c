@@ -3,6 +3,11 @@
 #include "core/vm.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vgic_lr.h"
+#include "vtimer.h"
+
+void fpsimd_save(struct arch_fpsimd *fp);
+void fpsimd_restore(const struct arch_fpsimd *fp);
 
 u64 __guest_enter(void);
 u64 arm64_vttbr(const struct arch_stage2 *s2);
@@ -89,9 +94,15 @@ void arch_vcpu_run(struct vcpu *vcpu)
 	p->vcpu = vcpu;
 	p->regs = &vcpu->arch.regs;
 	load_sysregs(&vcpu->arch.sys);
+	fpsimd_restore(&vcpu->arch.fp);
 	write_vttbr_el2(arm64_vttbr(&vcpu->vm->s2));
 	isb();
+	vtimer_load(vcpu);
+	vgic_load(vcpu);
 	__guest_enter();
+	vgic_put(vcpu);
+	vtimer_put(vcpu);
+	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);
 	p->vcpu = NULL;
 	p->regs = NULL;

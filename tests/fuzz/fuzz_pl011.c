@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(&bus, 0, sizeof(bus));
 	memset(&m, 0, sizeof(m));
 	sent = 0;
-	pl011_emul_init(&uart, tx, &sent);
+	pl011_emul_init(&uart, tx, NULL, &sent);
 	pl011_emul_device(&uart, BASE, &dev);
 	CHECK(mmio_add(&bus, &dev) == 0);
 	m.reg[0x030 / 4] = 0x300;

@@ -54,7 +54,7 @@ static int setup(void **state)
 	memset(&bus, 0, sizeof(bus));
 	memset(sent, 0, sizeof(sent));
 	nsent = 0;
-	pl011_emul_init(&uart, sink, &sink_ctx);
+	pl011_emul_init(&uart, sink, NULL, &sink_ctx);
 	pl011_emul_device(&uart, BASE, &dev);
 	assert_int_equal(mmio_add(&bus, &dev), 0);
 	return 0;

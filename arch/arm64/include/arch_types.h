@@ -23,9 +23,33 @@ struct arch_sysregs {
 	u64 vmpidr_el2;
 };
 
+/* FP/SIMD registers, switched when another vCPU runs on the CPU. */
+struct arch_fpsimd {
+	u64 q[64];  /* v0-v31, 128 bits each */
+	u64 fpsr;
+	u64 fpcr;
+};
+
+/* The guest's EL1 virtual timer while its vCPU is off the CPU. */
+struct arch_vtimer {
+	u64 ctl;
+	u64 cval;
+};
+
+/* The vCPU's side of the GIC virtual CPU interface. */
+struct arch_vgic_cpu {
+	u64 vmcr;
+	u64 ap0r0, ap1r0;
+	u32 lr_used;     /* bit n: ICH_LR<n>_EL2 holds an interrupt of this vCPU */
+	u32 lr_intid[16];
+};
+
 struct arch_vcpu {
 	struct arch_regs regs;
 	struct arch_sysregs sys;
+	struct arch_fpsimd fp;
+	struct arch_vtimer vtimer;
+	struct arch_vgic_cpu gic;
 };
 
 struct arch_stage2 {

@@ -11,6 +11,7 @@
 #define EC_UNKNOWN     0x00
 #define EC_WFX         0x01
 #define EC_FP          0x07
+#define EC_PAUTH       0x09
 #define EC_SVC64       0x15
 #define EC_HVC64       0x16
 #define EC_SMC64       0x17

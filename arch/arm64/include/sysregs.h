@@ -75,6 +75,76 @@ SYSREG_RW(cpacr_el1)
 SYSREG_RW(csselr_el1)
 SYSREG_RW(cntkctl_el1)
 
+/* GICv3 CPU interface (ICC_*) and virtual interface control (ICH_*). Older
+ * assemblers lack the names, so the generic S<op0>_<op1>_<Cn>_<Cm>_<op2> form
+ * is used; the accessor name says which register it is. */
+#define SYSREG_RW_ENC(name, enc)                                      \
+	static inline u64 read_##name(void)                           \
+	{                                                             \
+		u64 v;                                                \
+		__asm__ volatile("mrs %0, " enc : "=r"(v));           \
+		return v;                                             \
+	}                                                             \
+	static inline void write_##name(u64 v)                        \
+	{                                                             \
+		__asm__ volatile("msr " enc ", %0" : : "r"(v));       \
+	}
+
+SYSREG_RW_ENC(icc_sre_el2, "S3_4_C12_C9_5")
+SYSREG_RW_ENC(icc_pmr_el1, "S3_0_C4_C6_0")
+SYSREG_RW_ENC(icc_bpr1_el1, "S3_0_C12_C12_3")
+SYSREG_RW_ENC(icc_ctlr_el1, "S3_0_C12_C12_4")
+SYSREG_RW_ENC(icc_igrpen1_el1, "S3_0_C12_C12_7")
+SYSREG_RW_ENC(icc_iar1_el1, "S3_0_C12_C12_0")
+SYSREG_RW_ENC(icc_eoir1_el1, "S3_0_C12_C12_1")
+SYSREG_RW_ENC(icc_sgi1r_el1, "S3_0_C12_C11_5")
+SYSREG_RW_ENC(ich_hcr_el2, "S3_4_C12_C11_0")
+SYSREG_RW_ENC(ich_vtr_el2, "S3_4_C12_C11_1")
+SYSREG_RW_ENC(ich_misr_el2, "S3_4_C12_C11_2")
+SYSREG_RW_ENC(ich_eisr_el2, "S3_4_C12_C11_3")
+SYSREG_RW_ENC(ich_elrsr_el2, "S3_4_C12_C11_5")
+SYSREG_RW_ENC(ich_vmcr_el2, "S3_4_C12_C11_7")
+SYSREG_RW_ENC(ich_ap0r0_el2, "S3_4_C12_C8_0")
+SYSREG_RW_ENC(ich_ap1r0_el2, "S3_4_C12_C9_0")
+
+/* Timers: the EL1 virtual timer the guest owns, the EL2 physical timer Bulkhead keeps. */
+SYSREG_RW(cntv_ctl_el0)
+SYSREG_RW(cntv_cval_el0)
+SYSREG_RW(cnthp_ctl_el2)
+SYSREG_RW(cnthp_cval_el2)
+SYSREG_READ(cntvct_el0)
+
+/* ID registers Bulkhead sanitizes for guests. */
+SYSREG_READ(id_aa64pfr1_el1)
+SYSREG_READ(id_aa64dfr0_el1)
+SYSREG_READ(id_aa64dfr1_el1)
+SYSREG_READ(id_aa64afr0_el1)
+SYSREG_READ(id_aa64afr1_el1)
+SYSREG_READ(id_aa64isar0_el1)
+SYSREG_READ(id_aa64isar1_el1)
+SYSREG_READ(id_aa64mmfr1_el1)
+SYSREG_READ(id_aa64mmfr2_el1)
+SYSREG_RW_ENC(id_aa64isar2_el1, "S3_0_C0_C6_2")
+SYSREG_RW_ENC(id_aa64zfr0_el1, "S3_0_C0_C4_4")
+SYSREG_RW_ENC(id_aa64smfr0_el1, "S3_0_C0_C4_5")
+SYSREG_READ(id_pfr0_el1)
+SYSREG_READ(id_pfr1_el1)
+SYSREG_READ(id_dfr0_el1)
+SYSREG_READ(id_afr0_el1)
+SYSREG_READ(id_mmfr0_el1)
+SYSREG_READ(id_mmfr1_el1)
+SYSREG_READ(id_mmfr2_el1)
+SYSREG_READ(id_mmfr3_el1)
+SYSREG_READ(id_isar0_el1)
+SYSREG_READ(id_isar1_el1)
+SYSREG_READ(id_isar2_el1)
+SYSREG_READ(id_isar3_el1)
+SYSREG_READ(id_isar4_el1)
+SYSREG_READ(id_isar5_el1)
+SYSREG_READ(mvfr0_el1)
+SYSREG_READ(mvfr1_el1)
+SYSREG_READ(mvfr2_el1)
+
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }

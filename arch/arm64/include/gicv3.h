@@ -1,0 +1,29 @@
+/* Bulkhead's own use of the physical GICv3: its SGIs, PPIs and the CPU interface. */
+#ifndef BULKHEAD_ARM64_GICV3_H
+#define BULKHEAD_ARM64_GICV3_H
+
+#include "types.h"
+
+/* Software-generated interrupt Bulkhead sends between physical CPUs. */
+#define SGI_KICK 0
+/* PPIs, as INTIDs (fixed by the Arm Base System Architecture for GICv3 systems
+ * and cross-checked with the device tree at boot). */
+#define PPI_MAINTENANCE 25
+#define PPI_HYP_TIMER 26
+#define PPI_VIRT_TIMER 27
+#define INTID_SPURIOUS 1020
+
+void gic_init_distributor(void);
+/* Wakes this CPU's redistributor and enables its CPU interface. */
+void gic_init_cpu(u64 mpidr);
+/* Acknowledges the highest-priority pending interrupt (or returns >= 1020). */
+/* Enables or disables one of this CPU's PPIs at its redistributor. */
+void gic_ppi_enable(u32 intid, bool enable);
+u32 gic_ack(void);
+void gic_eoi(u32 intid);
+void gic_send_sgi(u64 target_mpidr, u32 sgi);
+u32 gic_list_registers(void);
+u64 gic_read_lr(u32 n);
+void gic_write_lr(u32 n, u64 value);
+
+#endif

@@ -1,0 +1,12 @@
+/* Physical interrupt handling at EL2. */
+#ifndef BULKHEAD_ARM64_IRQ_H
+#define BULKHEAD_ARM64_IRQ_H
+
+#include "types.h"
+
+struct vcpu;
+
+/* Handles every pending interrupt; true when the running vCPU must leave the guest. */
+bool arm64_handle_irqs(struct vcpu *vcpu);
+
+#endif

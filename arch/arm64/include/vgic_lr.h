@@ -1,0 +1,21 @@
+/* Moving a vCPU's interrupts between the vGIC model and the list registers. */
+#ifndef BULKHEAD_ARM64_VGIC_LR_H
+#define BULKHEAD_ARM64_VGIC_LR_H
+
+#include "types.h"
+
+struct vcpu;
+
+void vgic_lr_init_cpu(void);
+/* Entering the guest after a switch: virtual CPU interface state and interrupts in. */
+void vgic_load(struct vcpu *vcpu);
+/* Leaving the CPU: everything back into the model. */
+void vgic_put(struct vcpu *vcpu);
+/* List registers back into the model (and cleared). */
+void vgic_sync(struct vcpu *vcpu);
+/* The model's best interrupts into free list registers. */
+void vgic_fill(struct vcpu *vcpu);
+/* The maintenance interrupt: an interrupt was deactivated, or the registers ran low. */
+void vgic_maintenance(struct vcpu *vcpu);
+
+#endif

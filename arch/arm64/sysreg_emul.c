@@ -1,0 +1,246 @@
+/*
+ * Trapped system registers. The ID registers (HCR_EL2.TID3) are shown with
+ * the features Bulkhead does not virtualize taken out, so a guest never
+ * tries to use them: SVE, SME, MTE, pointer authentication, the PMU, SPE,
+ * AMU, MPAM, trace, nested virtualization. Debug and PMU registers
+ * (MDCR_EL2) read as zero and ignore writes. Set/way cache maintenance
+ * (HCR_EL2.TSW) becomes a clean and invalidate of the VM's memory by address.
+ * ICC_SGI1R_EL1 sends virtual SGIs to the VM's own vCPUs only. Everything
+ * else that traps is UNDEFINED to the guest.
+ */
+#include "arch.h"
+#include "core/vm.h"
+#include "esr.h"
+#include "sysreg_emul.h"
+#include "sysregs.h"
+
+/* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
+struct sysreg_access {
+	u32 op0, op1, crn, crm, op2;
+	u32 rt;
+	bool read;
+};
+
+static struct sysreg_access decode(u64 esr)
+{
+	struct sysreg_access a = {
+		.op0 = (esr >> 20) & 3,
+		.op2 = (esr >> 17) & 7,
+		.op1 = (esr >> 14) & 7,
+		.crn = (esr >> 10) & 0xf,
+		.rt = (esr >> 5) & 0x1f,
+		.crm = (esr >> 1) & 0xf,
+		.read = esr & 1,
+	};
+
+	return a;
+}
+
+static bool is(const struct sysreg_access *a, u32 op0, u32 op1, u32 crn, u32 crm, u32 op2)
+{
+	return a->op0 == op0 && a->op1 == op1 && a->crn == crn && a->crm == crm && a->op2 == op2;
+}
+
+static u64 clear_field(u64 v, u32 shift)
+{
+	return v & ~(0xfull << shift);
+}
+
+static u64 set_field(u64 v, u32 shift, u64 field)
+{
+	return clear_field(v, shift) | (field << shift);
+}
+
+static u64 sanitized_pfr0(void)
+{
+	u64 v = read_id_aa64pfr0_el1();
+
+	v = clear_field(v, 8);   /* EL2: not offered to guests */
+	v = clear_field(v, 12);  /* EL3 */
+	v = clear_field(v, 32);  /* SVE */
+	v = clear_field(v, 40);  /* MPAM */
+	v = clear_field(v, 44);  /* AMU */
+	v = clear_field(v, 52);  /* RME */
+	return v;
+}
+
+static u64 sanitized_pfr1(void)
+{
+	/* keep BT and SSBS, which need nothing from the hypervisor */
+	return read_id_aa64pfr1_el1() & 0xffull;
+}
+
+static u64 sanitized_dfr0(void)
+{
+	u64 v = 0;
+
+	v = set_field(v, 0, 6);     /* DebugVer: Armv8.0 debug */
+	v = set_field(v, 12, 1);    /* BRPs: 2 breakpoints (registers read as zero) */
+	v = set_field(v, 20, 1);    /* WRPs: 2 watchpoints */
+	v = set_field(v, 36, 0xf);  /* DoubleLock: not implemented */
+	return v;
+}
+
+static u64 sanitized_isar1(void)
+{
+	u64 v = read_id_aa64isar1_el1();
+
+	v = clear_field(v, 4);   /* APA */
+	v = clear_field(v, 8);   /* API */
+	v = clear_field(v, 24);  /* GPA */
+	v = clear_field(v, 28);  /* GPI */
+	return v;
+}
+
+static u64 sanitized_isar2(void)
+{
+	u64 v = read_id_aa64isar2_el1();
+
+	v = clear_field(v, 8);   /* GPA3 */
+	v = clear_field(v, 12);  /* APA3 */
+	return v;
+}
+
+static u64 sanitized_mmfr0(void)
+{
+	u64 v = read_id_aa64mmfr0_el1();
+
+	/* the guest's IPA space is 39 bits: report 40 at most */
+	return (v & 0xf) > 2 ? set_field(v, 0, 2) : v;
+}
+
+static u64 sanitized_mmfr1(void)
+{
+	return clear_field(read_id_aa64mmfr1_el1(), 8);  /* VH */
+}
+
+static u64 sanitized_mmfr2(void)
+{
+	return clear_field(read_id_aa64mmfr2_el1(), 24); /* NV */
+}
+
+/* ID register space: op0 3, op1 0, CRn 0, CRm 1-7. Unallocated ones read as zero. */
+static u64 id_register(u32 crm, u32 op2)
+{
+	switch (crm << 3 | op2) {
+	case 1 << 3 | 0: return read_id_pfr0_el1();
+	case 1 << 3 | 1: return read_id_pfr1_el1();
+	case 1 << 3 | 2: return read_id_dfr0_el1() & ~0xf000000ull; /* no AArch32 PMU */
+	case 1 << 3 | 3: return read_id_afr0_el1();
+	case 1 << 3 | 4: return read_id_mmfr0_el1();
+	case 1 << 3 | 5: return read_id_mmfr1_el1();
+	case 1 << 3 | 6: return read_id_mmfr2_el1();
+	case 1 << 3 | 7: return read_id_mmfr3_el1();
+	case 2 << 3 | 0: return read_id_isar0_el1();
+	case 2 << 3 | 1: return read_id_isar1_el1();
+	case 2 << 3 | 2: return read_id_isar2_el1();
+	case 2 << 3 | 3: return read_id_isar3_el1();
+	case 2 << 3 | 4: return read_id_isar4_el1();
+	case 2 << 3 | 5: return read_id_isar5_el1();
+	case 3 << 3 | 0: return read_mvfr0_el1();
+	case 3 << 3 | 1: return read_mvfr1_el1();
+	case 3 << 3 | 2: return read_mvfr2_el1();
+	case 4 << 3 | 0: return sanitized_pfr0();
+	case 4 << 3 | 1: return sanitized_pfr1();
+	case 5 << 3 | 0: return sanitized_dfr0();
+	case 6 << 3 | 0: return read_id_aa64isar0_el1();
+	case 6 << 3 | 1: return sanitized_isar1();
+	case 6 << 3 | 2: return sanitized_isar2();
+	case 7 << 3 | 0: return sanitized_mmfr0();
+	case 7 << 3 | 1: return sanitized_mmfr1();
+	case 7 << 3 | 2: return sanitized_mmfr2();
+	default: return 0;  /* ZFR0, SMFR0, DFR1, AFRx and reserved encodings */
+	}
+}
+
+static bool is_id_register(const struct sysreg_access *a)
+{
+	return a->op0 == 3 && a->op1 == 0 && a->crn == 0 && a->crm >= 1 && a->crm <= 7;
+}
+
+/* Debug (op0 2) and PMU registers: present, but nothing behind them. */
+static bool is_debug_or_pmu(const struct sysreg_access *a)
+{
+	if (a->op0 == 2)
+		return true;
+	if (a->op0 == 3 && a->crn == 9 && a->crm >= 12 && (a->op1 == 0 || a->op1 == 3))
+		return true;  /* PMCR, PMCNTEN*, PMINTEN*, PMU counters ... */
+	return a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm >= 8;  /* PMEV* */
+}
+
+#define OSLSR_OSLM_IMPLEMENTED (1ull << 3)
+
+static bool is_oslsr(const struct sysreg_access *a)
+{
+	return is(a, 2, 0, 1, 1, 4);
+}
+
+static bool is_set_way(const struct sysreg_access *a)
+{
+	return a->op0 == 1 && a->op1 == 0 && a->crn == 7 && a->op2 == 2 &&
+	       (a->crm == 6 || a->crm == 10 || a->crm == 14);
+}
+
+/*
+ * A set/way loop walks every set and way of a cache level; flushing the VM's
+ * memory by address once per level pass (on set 0, way 0) has the effect the
+ * guest wants without a full flush per operation.
+ */
+static void set_way(struct vcpu *vcpu, u64 value)
+{
+	struct vm *vm = vcpu->vm;
+
+	if ((value & ~0xeull) != 0)
+		return;
+	arch_clean_invalidate_dcache_range(pa_to_ptr(vm->ram_pa), vm->ram_size);
+}
+
+static void send_sgi(struct vcpu *vcpu, u64 value)
+{
+	struct vm *vm = vcpu->vm;
+	u64 kick = 0;
+
+	vgic_send_sgi(&vm->vgic, vcpu->id, value, &kick);
+	for (u32 i = 0; i < vm->nvcpus && kick; i++) {
+		if (kick & (1ull << i))
+			vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
+static u64 get_rt(const struct arch_regs *regs, u32 rt)
+{
+	return rt == 31 ? 0 : regs->x[rt];
+}
+
+static void set_rt(struct arch_regs *regs, u32 rt, u64 v)
+{
+	if (rt != 31)
+		regs->x[rt] = v;
+}
+
+bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+{
+	struct sysreg_access a = decode(esr);
+
+	if (is_id_register(&a)) {
+		if (!a.read)
+			return false;
+		set_rt(regs, a.rt, id_register(a.crm, a.op2));
+	} else if (is_oslsr(&a)) {
+		if (a.read)
+			set_rt(regs, a.rt, OSLSR_OSLM_IMPLEMENTED);
+	} else if (is_debug_or_pmu(&a)) {
+		if (a.read)
+			set_rt(regs, a.rt, 0);
+	} else if (is_set_way(&a)) {
+		set_way(vcpu, get_rt(regs, a.rt));
+	} else if (is(&a, 3, 0, 12, 11, 5) && !a.read) {
+		send_sgi(vcpu, get_rt(regs, a.rt));        /* ICC_SGI1R_EL1 */
+	} else if ((is(&a, 3, 0, 12, 11, 6) || is(&a, 3, 0, 12, 11, 7)) && !a.read) {
+		/* ICC_ASGI1R_EL1, ICC_SGI0R_EL1: other security state or group 0: no target */
+	} else {
+		return false;
+	}
+	regs->elr += 4;
+	return true;
+}

@@ -1,0 +1,129 @@
+/*
+ * The vGIC's hardware half: interrupts picked from the model go into the
+ * ICH_LR<n>_EL2 list registers, where the guest acknowledges and completes
+ * them without trapping; on the way out their state goes back to the model.
+ * Every interrupt but an SGI asks for a maintenance interrupt when the guest
+ * deactivates it (EOI bit), so level-sensitive lines are sampled again; when
+ * more interrupts wait than there are list registers, the underflow
+ * maintenance interrupt brings the rest in.
+ */
+#include "core/guest_layout.h"
+#include "core/vm.h"
+#include "gicv3.h"
+#include "sysregs.h"
+#include "vgic_lr.h"
+#include "vtimer.h"
+
+#define LR_PENDING  (1ull << 62)
+#define LR_ACTIVE   (1ull << 63)
+#define LR_GROUP1   (1ull << 60)
+#define LR_EOI      (1ull << 41)
+#define LR_PRIO_SHIFT 48
+#define LR_INTID_MASK 0xffffffffull
+
+#define ICH_HCR_EN  (1ull << 0)
+#define ICH_HCR_UIE (1ull << 1)
+#define MAX_LRS 16
+
+static u32 nr_lrs;
+
+void vgic_lr_init_cpu(void)
+{
+	nr_lrs = gic_list_registers();
+	if (nr_lrs > MAX_LRS)
+		nr_lrs = MAX_LRS;
+	for (u32 i = 0; i < nr_lrs; i++)
+		gic_write_lr(i, 0);
+}
+
+void vgic_sync(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+
+	for (u32 n = 0; n < nr_lrs; n++) {
+		u64 lr;
+
+		if (!(g->lr_used & (1u << n)))
+			continue;
+		lr = gic_read_lr(n);
+		gic_write_lr(n, 0);
+		vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING,
+			     lr & LR_ACTIVE);
+	}
+	g->lr_used = 0;
+	write_ich_hcr_el2(ICH_HCR_EN);
+}
+
+static u64 encode(const struct vgic_lr *l)
+{
+	u64 lr = l->intid | ((u64)l->priority << LR_PRIO_SHIFT);
+
+	if (l->pending)
+		lr |= LR_PENDING;
+	if (l->active)
+		lr |= LR_ACTIVE;
+	if (l->group1)
+		lr |= LR_GROUP1;
+	if (l->intid >= 16)
+		lr |= LR_EOI;
+	return lr;
+}
+
+void vgic_fill(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	struct vgic_lr picked[MAX_LRS];
+	u32 free = 0;
+	u32 n;
+
+	for (u32 i = 0; i < nr_lrs; i++)
+		free += !(g->lr_used & (1u << i));
+	n = vgic_pick(&vcpu->vm->vgic, vcpu->id, picked, free);
+	for (u32 i = 0, k = 0; k < n && i < nr_lrs; i++) {
+		if (g->lr_used & (1u << i))
+			continue;
+		gic_write_lr(i, encode(&picked[k]));
+		g->lr_intid[i] = picked[k].intid;
+		g->lr_used |= 1u << i;
+		k++;
+	}
+	/* all registers in use and maybe more waiting: ask to be told when they drain */
+	write_ich_hcr_el2(ICH_HCR_EN | (n == free && n ? ICH_HCR_UIE : 0));
+}
+
+void vgic_load(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+
+	write_ich_vmcr_el2(g->vmcr);
+	write_ich_ap0r0_el2(g->ap0r0);
+	write_ich_ap1r0_el2(g->ap1r0);
+	__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
+	vgic_fill(vcpu);
+}
+
+void vgic_put(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+
+	vgic_sync(vcpu);
+	g->vmcr = read_ich_vmcr_el2();
+	g->ap0r0 = read_ich_ap0r0_el2();
+	g->ap1r0 = read_ich_ap1r0_el2();
+	write_ich_ap0r0_el2(0);
+	write_ich_ap1r0_el2(0);
+}
+
+void vgic_maintenance(struct vcpu *vcpu)
+{
+	u64 eisr = read_ich_eisr_el2();
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+
+	for (u32 n = 0; n < nr_lrs; n++) {
+		if ((eisr & (1ull << n)) && (g->lr_used & (1u << n)) &&
+		    g->lr_intid[n] == GUEST_PPI_VTIMER)
+			vtimer_deactivated(vcpu);
+	}
+	vgic_sync(vcpu);
+	vgic_fill(vcpu);
+}

@@ -1,0 +1,39 @@
+/*
+ * The scheduler: each physical CPU has a run queue of the vCPUs placed on
+ * it and runs the runnable ones round robin, 10 ms at a time when several
+ * want the CPU. A vCPU in WFI is blocked until a virtual interrupt is
+ * pending or its timer fires.
+ */
+#ifndef BULKHEAD_CORE_SCHED_H
+#define BULKHEAD_CORE_SCHED_H
+
+#include "types.h"
+
+struct vcpu;
+
+/* The online CPU with the fewest vCPUs. */
+u32 sched_pick_cpu(void);
+void sched_add(struct vcpu *vcpu, u32 pcpu);
+/* The vCPU must not be running. */
+void sched_remove(struct vcpu *vcpu);
+/* OFF -> RUNNABLE (PSCI CPU_ON, VM start). */
+void sched_start(struct vcpu *vcpu);
+/* -> OFF (PSCI CPU_OFF, VM stop). */
+void sched_stop(struct vcpu *vcpu);
+/* Called on the vCPU's own CPU for WFI: blocks unless `wake_now` says an
+ * interrupt is already there. Returns true when the vCPU blocked. */
+bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *));
+/* BLOCKED -> RUNNABLE, from any CPU; kicks the vCPU's CPU when it is another. */
+void sched_wake(struct vcpu *vcpu);
+
+/* True when another vCPU on this CPU is waiting to run (a WFE should yield). */
+bool sched_others_waiting(void);
+
+/* From the arch interrupt path on this CPU: the scheduler's timer fired.
+ * Returns true when the running vCPU should give up the CPU. */
+bool sched_timer_expired(void);
+/* From the arch interrupt path: another CPU kicked this one. Returns true
+ * when the running vCPU should leave the guest. */
+bool sched_kicked(void);
+
+#endif

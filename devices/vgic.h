@@ -1,0 +1,105 @@
+/*
+ * The virtual GICv3 as a VM sees it: distributor (GICD) and one
+ * redistributor (GICR: RD and SGI frames) per vCPU, emulated on MMIO traps.
+ * This is the interrupt state model only: which interrupts are enabled,
+ * pending, active, their priority, configuration and routing. Getting
+ * pending interrupts into a running vCPU (the ICH_* list registers) is the
+ * arch code's job, through vgic_pick() and vgic_lr_sync().
+ *
+ * INTIDs: 0-15 SGIs and 16-31 PPIs are per vCPU; 32..32+VGIC_NR_SPIS-1 are
+ * SPIs shared by the VM. One lock per VM guards the whole state; every entry
+ * point takes it, so any CPU may call in.
+ */
+#ifndef BULKHEAD_DEVICES_VGIC_H
+#define BULKHEAD_DEVICES_VGIC_H
+
+#include "types.h"
+#include "core/spinlock.h"
+
+#define VGIC_NR_PRIVATE 32
+#define VGIC_NR_SPIS 96                 /* INTIDs 32..127: TYPER.ITLinesNumber = 3 */
+#define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_VCPUS 64
+#define VGIC_DIST_SIZE 0x10000          /* GICD frame */
+#define VGIC_REDIST_STRIDE 0x20000      /* RD_base + SGI_base per vCPU */
+#define VGIC_PRIO_BITS 5                /* priorities as the guest sees them: 32 levels */
+
+struct vgic_irq {
+	u8 priority;       /* as written by the guest (only the top VGIC_PRIO_BITS bits kept) */
+	bool enabled;
+	bool edge;         /* ICFGR: edge-triggered (SGIs are always edge) */
+	bool pending;      /* latched pending state (edge, or set by ISPENDR / an SGI) */
+	bool level;        /* current input level of a level-sensitive line */
+	bool active;
+	bool group1;       /* IGROUPR bit */
+	bool in_lr;        /* currently held in a list register of vcpu `lr_vcpu` */
+	u16 lr_vcpu;
+	u64 route;         /* SPIs: IROUTER (affinity of the target vCPU; IRM not supported) */
+};
+
+struct vgic_cpu {
+	struct vgic_irq priv[VGIC_NR_PRIVATE];
+	u64 mpidr;         /* this vCPU's affinity, as in its MPIDR_EL1 */
+	bool sleeping;     /* GICR_WAKER.ProcessorSleep */
+};
+
+struct vgic {
+	struct spinlock lock;
+	u32 ctlr;          /* GICD_CTLR as the guest wrote it (ARE_NS forced on) */
+	struct vgic_irq spi[VGIC_NR_SPIS];
+	struct vgic_cpu *cpus;
+	u32 ncpus;
+};
+
+/* `cpus` holds `ncpus` entries owned by the caller; mpidr[i] is vCPU i's affinity. */
+void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr);
+
+/* MMIO handlers; `offset` is from the frame base. Accesses the GIC
+ * architecture does not allow (bad size or alignment) return false. */
+bool vgic_dist_read(struct vgic *g, u64 offset, u32 size, u64 *value);
+bool vgic_dist_write(struct vgic *g, u64 offset, u32 size, u64 value);
+/* `offset` is from the start of the redistributor region (vCPU = offset / stride). */
+bool vgic_redist_read(struct vgic *g, u64 offset, u32 size, u64 *value);
+bool vgic_redist_write(struct vgic *g, u64 offset, u32 size, u64 value);
+
+/*
+ * Interrupt sources. Each returns a bitmask-free answer: the vCPU index that
+ * should be kicked to notice the change (it may be blocked in WFI or running
+ * elsewhere), or -1 when no vCPU needs to look.
+ */
+/* A device line or PPI: level-sensitive lines follow `level`; edge lines latch on a rising call. */
+int vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level);
+/* Edge-style injection (e.g. a PPI from a timer the hypervisor emulates). */
+int vgic_inject_edge(struct vgic *g, u32 vcpu, u32 intid);
+/* A guest write of ICC_SGI1R_EL1 by `sender`: sets SGIs pending on the targets
+ * (only this VM's vCPUs can ever be reached); returns a bitmask of vCPUs to kick
+ * in `kick` (ncpus <= VGIC_MAX_VCPUS). */
+void vgic_send_sgi(struct vgic *g, u32 sender, u64 sgi1r, u64 *kick);
+
+/* True when vCPU `vcpu` has an interrupt it could take now or later (pending,
+ * enabled, group enabled in GICD_CTLR), whatever its priority mask: what wakes
+ * it from WFI. */
+bool vgic_has_pending(struct vgic *g, u32 vcpu);
+
+/*
+ * List-register traffic. vgic_pick() fills `out` with up to `max` interrupts
+ * for `vcpu`, highest priority first (lowest value; ties by lower INTID),
+ * among those pending-and-enabled or active, not already in a list register;
+ * each picked interrupt is marked in_lr and its latched pending state moves
+ * into the list register (for level lines the LR gets pending while the line
+ * is high). Returns how many.
+ */
+struct vgic_lr {
+	u32 intid;
+	u8 priority;
+	bool pending;
+	bool active;
+	bool group1;
+};
+u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max);
+/* When a list register is read back on exit: its state goes back into the
+ * model and the interrupt is no longer in_lr. A level line that is still
+ * high becomes pending again when it is no longer active. */
+void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active);
+
+#endif
