@@ -38,21 +38,6 @@ static u64 vcpu_array_pages(u32 n)
 	return align_up(vcpu_array_bytes(n), PAGE_SIZE) / PAGE_SIZE;
 }
 
-u64 vcpu_mpidr(u32 index)
-{
-	/* 16 vCPUs per cluster, as GICv3 SGI target lists address them */
-	return (index % 16) | ((u64)(index / 16) << 8);
-}
-
-struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr)
-{
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (vcpu_mpidr(i) == (mpidr & 0xff00ffffffull))
-			return &vm->vcpus[i];
-	}
-	return NULL;
-}
-
 void vcpu_kick(struct vcpu *vcpu)
 {
 	__atomic_store_n(&vcpu->irq_dirty, true, __ATOMIC_RELEASE);
@@ -246,9 +231,10 @@ static int boot_vm(struct vm *vm, bool announce)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
-		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), 0, vcpu_mpidr(i));
+		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
+		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0,
+				vcpu_mpidr(i));
 	}
-	vm->vcpus[0].arch.regs.x[0] = b.dtb;
 	if (announce) {
 		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
 			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,

@@ -7,7 +7,8 @@
  * Checks: x0 is NOT_SUPPORTED (-1) for yielding calls and for every owner
  * other than the architecture, standard (PSCI) and vendor-hypervisor
  * services; x1-x3 come back as they went in; only SYSTEM_OFF / SYSTEM_RESET
- * ask the vCPU to exit and only CONSOLE_PUTC writes, with x1's low byte.
+ * ask the vCPU to exit and only CONSOLE_PUTC writes, with x1's low byte;
+ * PSCI CPU_OFF stops the caller; CPU_ON only ever starts the VM's own vCPUs.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,7 +24,20 @@
 #define NOT_SUPPORTED ((u64)(s64)-1)
 
 static struct vm vm;
-static struct vcpu vcpu;
+static struct vcpu vcpus[2];
+
+/* Scheduler doubles: PSCI CPU_ON / CPU_OFF change only the state. */
+void sched_start(struct vcpu *v)
+{
+	CHECK(v == &vcpus[0] || v == &vcpus[1]);
+	v->state = VCPU_RUNNABLE;
+}
+
+void sched_stop(struct vcpu *v)
+{
+	CHECK(v == &vcpus[0] || v == &vcpus[1]);
+	v->state = VCPU_OFF;
+}
 
 static u32 exit_calls, putc_calls;
 static enum vcpu_exit last_exit;
@@ -31,7 +45,7 @@ static char last_char;
 
 void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...)
 {
-	CHECK(v == &vcpu && fmt != NULL);
+	CHECK(v == &vcpus[0] && fmt != NULL);
 	exit_calls++;
 	last_exit = exit;
 }
@@ -61,7 +75,7 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 	bool fast = fid & SMCCC_FAST_CALL;
 	u32 exits_before = exit_calls, putcs_before = putc_calls;
 
-	smccc_handle(&vcpu, &c);
+	smccc_handle(&vcpus[0], &c);
 
 	CHECK(c.x[1] == x1 && c.x[2] == x2 && c.x[3] == x3);
 	CHECK(c.x[4] == ~x1 && c.x[7] == 7);
@@ -70,10 +84,16 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 		CHECK(c.x[0] == NOT_SUPPORTED);
 
 	/* x0 is one of the values the ABI defines */
-	CHECK(c.x[0] == 0 || c.x[0] == NOT_SUPPORTED || c.x[0] == 0x10001 ||
-	      c.x[0] == 2 || c.x[0] == ((BH_ABI_MAJOR << 16) | BH_ABI_MINOR));
+	CHECK(c.x[0] == 0 || c.x[0] == 1 || c.x[0] == NOT_SUPPORTED || c.x[0] == 0x10001 ||
+	      c.x[0] == 2 || c.x[0] == ((BH_ABI_MAJOR << 16) | BH_ABI_MINOR) ||
+	      c.x[0] == (u64)(s64)PSCI_INVALID_PARAMETERS || c.x[0] == (u64)(s64)PSCI_DENIED ||
+	      c.x[0] == (u64)(s64)PSCI_ALREADY_ON || c.x[0] == (u64)(s64)PSCI_INVALID_ADDRESS);
 
-	if (fid == PSCI_SYSTEM_OFF || fid == PSCI_SYSTEM_RESET) {
+	if (fid == PSCI_CPU_OFF) {
+		CHECK(exit_calls == exits_before + 1 && last_exit == VCPU_EXIT_YIELD);
+		CHECK(vcpus[0].state == VCPU_OFF);
+		vcpus[0].state = VCPU_RUNNABLE;
+	} else if (fid == PSCI_SYSTEM_OFF || fid == PSCI_SYSTEM_RESET) {
 		CHECK(exit_calls == exits_before + 1);
 		CHECK(last_exit == (fid == PSCI_SYSTEM_OFF ? VCPU_EXIT_POWEROFF : VCPU_EXIT_REBOOT));
 		CHECK(c.x[0] == 0);
@@ -92,11 +112,17 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	memset(&vm, 0, sizeof(vm));
-	memset(&vcpu, 0, sizeof(vcpu));
+	memset(vcpus, 0, sizeof(vcpus));
 	strcpy(vm.cfg.name, "fuzz");
-	vm.vcpus = &vcpu;
-	vm.nvcpus = 1;
-	vcpu.vm = &vm;
+	vm.cfg.ram_base = 0x40000000;
+	vm.ram_size = 0x1000000;
+	vm.vcpus = vcpus;
+	vm.nvcpus = 2;
+	for (u32 i = 0; i < 2; i++) {
+		vcpus[i].vm = &vm;
+		vcpus[i].id = i;
+	}
+	vcpus[0].state = VCPU_RUNNABLE;
 
 	for (size_t pos = 0; pos + RECORD <= size; pos += RECORD) {
 		const u8 *r = data + pos;

@@ -55,12 +55,34 @@ void console_guest_putc(const char *owner, struct console_line *line, char c)
 	putcs.line = line;
 }
 
+
+/* Scheduler doubles: record what PSCI asked for. */
+static struct {
+	u32 starts, stops;
+	struct vcpu *started, *stopped;
+} sched;
+
+void sched_start(struct vcpu *v)
+{
+	sched.starts++;
+	sched.started = v;
+	v->state = VCPU_RUNNABLE;
+}
+
+void sched_stop(struct vcpu *v)
+{
+	sched.stops++;
+	sched.stopped = v;
+	v->state = VCPU_OFF;
+}
+
 static int setup(void **state)
 {
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	memset(&exits, 0, sizeof(exits));
 	memset(&putcs, 0, sizeof(putcs));
+	memset(&sched, 0, sizeof(sched));
 	strcpy(vm.cfg.name, "guest");
 	vm.nvcpus = 1;
 	vm.vcpus = &vcpu;
@@ -110,11 +132,11 @@ static void test_psci_features(void **state)
 {
 	static const u32 known[] = {
 		PSCI_VERSION, PSCI_FEATURES, PSCI_MIGRATE_INFO_TYPE, PSCI_SYSTEM_OFF,
-		PSCI_SYSTEM_RESET, SMCCC_VERSION,
+		PSCI_SYSTEM_RESET, SMCCC_VERSION, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_CPU_ON_32,
+		PSCI_AFFINITY_INFO_64, PSCI_AFFINITY_INFO_32,
 	};
 	static const u32 unknown[] = {
-		PSCI_CPU_SUSPEND_64, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_AFFINITY_INFO_64,
-		0x84000005, 0x8400000f, 0xC4000008, BH_HC_NOP, 0, 0xffffffff,
+		PSCI_CPU_SUSPEND_64, 0x84000005, 0x8400000f, 0xC4000008, BH_HC_NOP, 0, 0xffffffff,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
@@ -148,13 +170,91 @@ static void test_psci_system_reset(void **state)
 static void test_psci_unimplemented(void **state)
 {
 	static const u32 fids[] = {
-		PSCI_CPU_SUSPEND_64, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_AFFINITY_INFO_64,
-		0x84000001, 0x84000003, 0xC4000000, 0xC4000008, 0xC4000009, 0x8400ffff,
+		PSCI_CPU_SUSPEND_64, 0x84000001, 0xC4000000, 0xC4000008, 0xC4000009, 0x8400ffff,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fids); i++)
 		assert_int_equal(call(fids[i]), NOT_SUPPORTED);
 	no_side_effects();
+}
+
+/* A second vCPU (MPIDR 1) for the CPU_ON tests; RAM at 0x40000000, 16 MiB. */
+static struct vcpu vcpus2[2];
+
+static void two_vcpus(void)
+{
+	memset(vcpus2, 0, sizeof(vcpus2));
+	vm.vcpus = vcpus2;
+	vm.nvcpus = 2;
+	vm.cfg.ram_base = 0x40000000;
+	vm.ram_size = 16 << 20;
+	for (u32 i = 0; i < 2; i++) {
+		vcpus2[i].vm = &vm;
+		vcpus2[i].id = i;
+	}
+	vcpus2[0].state = VCPU_RUNNABLE;
+}
+
+static u64 call_on(struct vcpu *caller, u64 fid, u64 target, u64 entry, u64 ctx)
+{
+	struct smccc_regs r = { .x = { fid, target, entry, ctx } };
+
+	smccc_handle(caller, &r);
+	return r.x[0];
+}
+
+static void test_psci_cpu_on(void **state)
+{
+	two_vcpus();
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0x1234),
+			 PSCI_SUCCESS);
+	assert_int_equal(sched.starts, 1);
+	assert_ptr_equal(sched.started, &vcpus2[1]);
+	assert_int_equal(vcpus2[1].arch.regs.pc, 0x40080000);
+	assert_int_equal(vcpus2[1].arch.regs.x[0], 0x1234);
+	/* started once: a second CPU_ON is refused */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0),
+			 (u64)(s64)PSCI_ALREADY_ON);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 0, 0x40080000, 0),
+			 (u64)(s64)PSCI_ALREADY_ON);
+	assert_int_equal(sched.starts, 1);
+}
+
+static void test_psci_cpu_on_errors(void **state)
+{
+	two_vcpus();
+	/* no such vCPU: only this VM's own MPIDRs exist */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 2, 0x40080000, 0),
+			 (u64)(s64)PSCI_INVALID_PARAMETERS);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 0x100, 0x40080000, 0),
+			 (u64)(s64)PSCI_INVALID_PARAMETERS);
+	/* entry outside the VM's RAM */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x3ffff000, 0),
+			 (u64)(s64)PSCI_INVALID_ADDRESS);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x41000000, 0),
+			 (u64)(s64)PSCI_INVALID_ADDRESS);
+	/* SMC32: the upper halves of the arguments are ignored */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_32, 0xffffffff00000001ull,
+				 0xffffffff40080000ull, 0), PSCI_SUCCESS);
+	assert_int_equal(vcpus2[1].arch.regs.pc, 0x40080000);
+}
+
+static void test_psci_affinity_info_and_cpu_off(void **state)
+{
+	two_vcpus();
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 1); /* OFF */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 0, 0, 0), 0); /* ON */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 5, 0, 0),
+			 (u64)(s64)PSCI_INVALID_PARAMETERS);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 0, 1, 0),
+			 (u64)(s64)PSCI_INVALID_PARAMETERS);
+	call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 0);
+	call_on(&vcpus2[1], PSCI_CPU_OFF, 0, 0, 0);
+	assert_ptr_equal(sched.stopped, &vcpus2[1]);
+	assert_int_equal(exits.exit, VCPU_EXIT_YIELD);
+	assert_ptr_equal(exits.vcpu, &vcpus2[1]);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 1);
 }
 
 static void test_smccc_arch(void **state)
@@ -244,6 +344,9 @@ int main(void)
 		cmocka_unit_test_setup(test_console_putc, setup),
 		cmocka_unit_test_setup(test_yielding_calls_refused, setup),
 		cmocka_unit_test_setup(test_unknown_owners, setup),
+		cmocka_unit_test_setup(test_psci_cpu_on, setup),
+		cmocka_unit_test_setup(test_psci_cpu_on_errors, setup),
+		cmocka_unit_test_setup(test_psci_affinity_info_and_cpu_off, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
