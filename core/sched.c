@@ -12,6 +12,11 @@
 
 #define SLICES_PER_SECOND 100
 
+static u64 slice_ticks(void)
+{
+	return arch_counter_freq() / SLICES_PER_SECOND;
+}
+
 static struct cpu *this_cpu(void)
 {
 	return &cpus[arch_cpu_index()];
@@ -194,6 +199,8 @@ bool sched_timer_expired(void)
 	spin_lock(&c->rq_lock);
 	wake_due(c, now);
 	preempt = c->current && now >= c->slice_end && runnable_count(c) > 1;
+	if (preempt)
+		c->slice_end = now + slice_ticks(); /* never re-arm in the past */
 	rearm(c);
 	spin_unlock(&c->rq_lock);
 	return preempt;
@@ -221,7 +228,7 @@ static struct vcpu *claim_next(struct cpu *c)
 		v->running = true;
 		c->current = v;
 		c->last = v;
-		c->slice_end = arch_counter_read() + arch_counter_freq() / SLICES_PER_SECOND;
+		c->slice_end = arch_counter_read() + slice_ticks();
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);

@@ -19,6 +19,11 @@
  * vgic_lr_sync(). Register reads show the model meanwhile, and register
  * writes change the model only (a pending state cleared by ICPENDR comes back
  * if the LR still had it, as on hardware where the guest may win that race).
+ * An edge interrupt's latch moves into the LR; a level interrupt's latch
+ * stays in the model until the LR comes back no longer pending (the guest
+ * acknowledged it). A level interrupt that is active goes into an LR as
+ * active only: its line is sampled again when the guest deactivates it, so a
+ * line the handler lowered is not taken a second time.
  */
 #include "types.h"
 #include "lib/string.h"
@@ -569,11 +574,12 @@ void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpid
 	/* SPIs: level-sensitive, group 0, disabled, priority 0, IROUTER 0 */
 }
 
+/* For an SPI, `vcpu` is not used: the kick goes to the vCPU IROUTER names. */
 int vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level)
 {
 	struct vgic_irq *irq;
 	bool was;
-	int kick = -1;
+	int kick;
 
 	if (intid >= VGIC_NR_IRQS || (intid < VGIC_NR_PRIVATE && vcpu >= g->ncpus))
 		return -1;
@@ -705,7 +711,8 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 		out[i] = (struct vgic_lr){
 			.intid = k & 0xff,
 			.priority = irq->priority,
-			.pending = deliverable(g, irq),
+			/* an active level line is pending again only once deactivated */
+			.pending = deliverable(g, irq) && (irq->edge || !irq->active),
 			.active = irq->active,
 			.group1 = irq->group1,
 		};
@@ -730,12 +737,18 @@ void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active
 	irq = irq_of(g, vcpu, intid);
 	/* Only the LR that vgic_pick() filled for this vCPU may give the state back. */
 	if (irq->in_lr && irq->lr_vcpu == vcpu) {
-		irq->in_lr = false;
-		irq->active = active;
+		/*
+		 * A level line that was not active when picked was handed to the
+		 * LR as pending: if that is gone, the guest acknowledged it and
+		 * the latch is spent. One that was active was handed without its
+		 * pending state, which the latch (and the line) still hold.
+		 */
 		if (irq->edge)
 			irq->pending = irq->pending || pending;
-		else if (!pending)
-			irq->pending = false;  /* acknowledged: the latch is spent */
+		else if (!irq->active && !pending)
+			irq->pending = false;
+		irq->in_lr = false;
+		irq->active = active;
 	}
 	spin_unlock(&g->lock);
 }

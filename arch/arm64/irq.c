@@ -17,12 +17,16 @@
 
 #define CNTHP_CTL_ENABLE (1ull << 0)
 
+/* At most this many interrupts per call, so that a source that keeps firing
+ * cannot hold the CPU here: what is left is taken on the next exit. */
+#define MAX_IRQS_PER_EXIT 16
+
 /* Returns true when the running vCPU (if any) must leave the guest. */
 bool arm64_handle_irqs(struct vcpu *vcpu)
 {
 	bool leave = false;
 
-	for (;;) {
+	for (u32 n = 0; n < MAX_IRQS_PER_EXIT; n++) {
 		u32 intid = gic_ack();
 
 		if (intid >= INTID_SPURIOUS)

@@ -8,9 +8,10 @@
  *
  * then 12-byte records, each one guest or device action:
  *
- *   u8  op       % 8: GICD read, GICD write, GICR read, GICR write, SGI1R
- *                write, device line / edge, pick (vCPU entry), LR traffic
- *   u8  a        size selector, vCPU selector, flags
+ *   u8  op       bits 0-2: GICD read, GICD write, GICR read, GICR write,
+ *                SGI1R write, device line / edge, pick (vCPU entry), LR
+ *                traffic; bits 3-7: access size and addressing mode
+ *   u8  a        vCPU selector (a % (ncpus + 1): one past the last too)
  *   u16 b        offset, INTID, LR slot
  *   u64 value    written value, SGI1R, line level, guest LR action, the
  *                high bits of wild offsets
@@ -169,7 +170,7 @@ static void do_pick(u32 vcpu, u32 want)
 		CHECK(lr->pending || lr->active);
 		CHECK(lr->active == irq->active);
 		if (lr->pending)
-			CHECK(irq->enabled && group_on(irq));
+			CHECK(irq->enabled && group_on(irq) && (irq->edge || !lr->active));
 		CHECK(lr->priority == irq->priority && (lr->priority & 7) == 0);
 		CHECK(lr->group1 == irq->group1);
 		if (i > 0)
@@ -258,21 +259,40 @@ static void check_kick(int kick, u32 vcpu, u32 intid)
 	CHECK(irq->pending || (!irq->edge && irq->level));
 }
 
-static void do_access(u32 op, u8 a, u16 b, u64 value)
+/* Register blocks a biased offset starts from (selected by b >> 8). */
+static const u32 dist_regs[16] = {
+	0x0000, 0x0080, 0x0100, 0x0180, 0x0200, 0x0280, 0x0300, 0x0380,
+	0x0400, 0x0480, 0x0c00, 0x0d00, 0x6100, 0x6180, 0x6300, 0xffd0,
+};
+static const u32 redist_regs[16] = {
+	0x00000, 0x00008, 0x00014, 0x00070, 0x0ffd0, 0x10080, 0x10100, 0x10180,
+	0x10200, 0x10280, 0x10300, 0x10380, 0x10400, 0x10c00, 0x10d00, 0x10e00,
+};
+
+/*
+ * flags (the op byte's top 5 bits): size (bits 0-2), addressing (bits 3-4):
+ * 0 raw offset b (frame: a's top bit for GICR), 1-2 a register block plus
+ * b & 0x7f (aligned to the size unless b's bit 7 is set), 3 wild (b plus
+ * value's high bits).
+ */
+static void do_access(u32 op, u32 flags, u32 vcpu, u8 a, u16 b, u64 value)
 {
-	static const u32 sizes[8] = { 4, 1, 8, 4, 2, 0, 3, 16 };
-	u32 size = sizes[a & 7];
+	static const u32 sizes[8] = { 4, 4, 4, 1, 8, 2, 0, 16 };
+	u32 size = sizes[flags & 7], mode = (flags >> 3) & 3;
 	bool dist = op < 2, write = op & 1;
-	u64 off = b, v = value;
+	u64 off, v = value;
 	bool ok;
 
-	if (dist) {
-		if (a & 0x08)
-			off |= value & ~0xffffull;  /* wild offsets */
+	if (mode == 3) {
+		off = b | (value & ~0xffffull);
+	} else if (mode == 0) {
+		off = dist ? b : (u64)vcpu * VGIC_REDIST_STRIDE + (a & 0x80 ? 0x10000 : 0) + b;
 	} else {
-		off += (u64)(a >> 4) * VGIC_REDIST_STRIDE + ((a & 0x08) ? 0x10000 : 0);
-		if ((a >> 4) == 15)
-			off |= value & ~0xfffffull;
+		off = (dist ? dist_regs[b >> 8 & 15] : redist_regs[b >> 8 & 15]) + (b & 0x7f);
+		if (!(b & 0x80) && size >= 2 && size <= 8)
+			off &= ~(u64)(size - 1);
+		if (!dist)
+			off += (u64)vcpu * VGIC_REDIST_STRIDE;
 	}
 	if (write)
 		ok = dist ? vgic_dist_write(&g, off, size, value) : vgic_redist_write(&g, off, size, value);
@@ -292,7 +312,9 @@ static void do_access(u32 op, u8 a, u16 b, u64 value)
 		CHECK((v & 0x07070707) == 0);
 	if (!dist && (off % VGIC_REDIST_STRIDE) == 0x10c00)
 		CHECK(v == 0xaaaaaaaa);
-	if ((off % (dist ? VGIC_DIST_SIZE : VGIC_REDIST_STRIDE)) == 0xffe8)
+	if (!dist && (off % VGIC_REDIST_STRIDE) == 0x14 && size == 4)
+		CHECK(v == 0 || v == 6);
+	if ((off % (dist ? VGIC_DIST_SIZE : VGIC_REDIST_STRIDE)) == 0xffe8 && size == 4)
 		CHECK(v == 0x3b);
 }
 
@@ -309,7 +331,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	for (size_t pos = HEADER; pos + RECORD <= size; pos += RECORD) {
 		const u8 *r = data + pos;
-		u32 op = r[0] % 8;
+		u32 op = r[0] % 8, flags = r[0] >> 3;
 		u8 a = r[1];
 		u16 b = (u16)le(r + 2, 2);
 		u64 value = le(r + 4, 8);
@@ -317,7 +339,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 		switch (op) {
 		case 0: case 1: case 2: case 3:
-			do_access(op, a, b, value);
+			do_access(op, flags, vcpu, a, b, value);
 			break;
 		case 4: {
 			u64 kick = 0x5a5a;

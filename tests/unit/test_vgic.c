@@ -947,13 +947,14 @@ static void test_level_repend(void **state)
 	assert_int_equal(vgic_set_line(&g, 1, 27, true), 1);
 	assert_int_equal(pick(1, lr, 2), 1);
 	assert_true(lr[0].pending);
-	/* acknowledged: active; the line is still high, so also pending */
+	/* acknowledged: active; the line is still high, so also pending, but the
+	 * LR gets it as active only: the line is sampled again on deactivation */
 	vgic_lr_sync(&g, 1, 27, false, true);
 	assert_int_equal(rr(1, SGI + ISACTIVER, 4), bit(27));
 	assert_int_equal(rr(1, SGI + ISPENDR, 4), bit(27));
 	assert_int_equal(pick(1, lr, 2), 1);
 	assert_true(lr[0].active);
-	assert_true(lr[0].pending);
+	assert_false(lr[0].pending);
 	/* deactivated with the line still high: pending again */
 	vgic_lr_sync(&g, 1, 27, false, false);
 	assert_true(vgic_has_pending(&g, 1));
@@ -990,6 +991,20 @@ static void test_level_latch(void **state)
 	assert_false(lr[0].pending);
 	vgic_lr_sync(&g, 0, 33, false, false);
 	assert_int_equal(pick(0, lr, 2), 0);
+
+	/* set pending while active in an LR (handed over as active only): it is
+	 * taken after the guest deactivates the first one */
+	dw(ISPENDR + 4, 4, bit(33));
+	assert_int_equal(pick(0, lr, 2), 1);
+	vgic_lr_sync(&g, 0, 33, false, true);
+	assert_int_equal(pick(0, lr, 2), 1);
+	assert_false(lr[0].pending);
+	dw(ISPENDR + 4, 4, bit(33));
+	vgic_lr_sync(&g, 0, 33, false, false);
+	assert_int_equal(dr(ISPENDR + 4, 4), bit(33));
+	assert_int_equal(pick(0, lr, 2), 1);
+	assert_true(lr[0].pending);
+	assert_false(lr[0].active);
 }
 
 static void test_changes_while_in_lr(void **state)
