@@ -17,7 +17,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-mgeneral-regs-only -mstrict-align -march=armv8-a \
 	-fpie -fno-plt -fvisibility=hidden -include include/visibility.h -fno-stack-protector -fno-omit-frame-pointer \
-	-mno-outline-atomics -fno-strict-aliasing -fno-common -ffunction-sections -fdata-sections \
+	-mno-outline-atomics -fno-strict-aliasing -fno-tree-loop-distribute-patterns -fno-common -ffunction-sections -fdata-sections \
 	-Iinclude -Iarch/arm64/include -I. -MMD -MP
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z text -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/linker.ld
@@ -54,6 +54,7 @@ $(B)/bulkhead.bin: $(B)/bulkhead.elf
 # --- in-tree guests -------------------------------------------------------
 
 include guests/test/build.mk
+include guests/linux/build.mk
 
 guests: $(GUEST_BINS)
 

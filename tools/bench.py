@@ -17,6 +17,14 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BULKHEAD = os.path.join(ROOT, "bulkhead")
 TEST_GUEST = os.path.join(ROOT, "build", "guests", "test", "test.bin")
 HV_SOURCES = ["arch", "core", "devices", "drivers", "lib", "include"]
+LINUX = os.path.join(ROOT, "build", "linux")
+COUNTER_NS = 16  # QEMU virt's generic timer runs at 62.5 MHz
+
+BOOT_INIT = """#!/bin/sh
+/bin/cntvct
+. /lib/bulkhead/setup.sh
+poweroff -f
+"""
 
 ROWS = []
 
@@ -89,6 +97,49 @@ def hv_memory(output):
     return (int(match.group(1)), int(match.group(2))) if match else (None, None)
 
 
+def linux_initramfs(tmp):
+    init = os.path.join(tmp, "init.sh")
+    with open(init, "w") as f:
+        f.write(BOOT_INIT)
+    out = os.path.join(tmp, "boot.cpio.gz")
+    subprocess.run([os.path.join(ROOT, "guests", "linux", "mkinitramfs.py"), "--init", init,
+                    "--add", f"{LINUX}/cntvct:/bin/cntvct", "-o", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def counter_at_init(output):
+    match = re.search(r"CNTVCT (\d+)", output)
+    if not match:
+        sys.stderr.write(output[-3000:])
+        raise SystemExit("bench: the Linux guest did not reach init")
+    return int(match.group(1))
+
+
+def linux_boot_ratio():
+    """Reset to init, same kernel and initramfs, under Bulkhead and natively (EL1)."""
+    subprocess.run([os.path.join(ROOT, "guests", "linux", "fetch-debian.sh")], check=True,
+                   stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = linux_initramfs(tmp)
+        native = subprocess.run(
+            ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
+             "-smp", "2", "-m", "256M", "-nographic", "-icount", "shift=0,sleep=off",
+             "-kernel", f"{LINUX}/Image", "-initrd", initrd,
+             "-append", "console=ttyAMA0 quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, errors="replace", timeout=600)
+        cfg = os.path.join(tmp, "linux.cfg")
+        with open(cfg, "w") as f:
+            f.write(f'name = "linux"\nvcpus = 2\nmemory = 256\nkernel = "{LINUX}/Image"\n'
+                    f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n')
+        hosted = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", "2", "--mem", "1G",
+                                 "--timeout", "600", cfg],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+    return counter_at_init(native.stdout), counter_at_init(hosted.stdout)
+
+
 def main():
     subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
     image = os.path.getsize(os.path.join(ROOT, "build", "bulkhead.bin"))
@@ -106,6 +157,11 @@ def main():
     null_hc = values["null-hypercall-ns"] - values["loop-overhead-ns"]
     row("null hypercall round trip (insns)", f"{null_hc:.1f}", "<= 150",
         f"measured {values['null-hypercall-ns']:.1f}, loop {values['loop-overhead-ns']:.1f}")
+
+    native, hosted = linux_boot_ratio()
+    row("Linux boot to init, under Bulkhead / native", f"{hosted / native:.3f}", "<= 1.03",
+        f"{hosted * COUNTER_NS / 1e6:.0f}M / {native * COUNTER_NS / 1e6:.0f}M insns; "
+        "Debian 2 vCPUs, 256 MiB")
 
     print("Bulkhead benchmarks (QEMU TCG, -icount shift=0,sleep=off: 1 instruction = 1 ns)")
     widths = [max(len(r[i]) for r in ROWS + [("metric", "value", "target", "")])
