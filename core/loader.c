@@ -2,7 +2,11 @@
  * The Linux arm64 boot protocol, as Bulkhead applies it to every kernel:
  * the Image at a 2 MiB-aligned base plus its text_offset, the device tree at
  * the top of RAM (8-byte aligned, at most 2 MiB), the initrd just below it.
+ * ELF kernels go where their program headers say, entered at e_entry; any
+ * other file is a raw binary loaded at RAM base + 0x80000 and entered at its
+ * first byte, as QEMU does. Every kernel gets x0 = the device tree.
  */
+#include "core/elf.h"
 #include "core/guest_dt.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
@@ -12,6 +16,7 @@
 
 #define IMAGE_MAGIC_OFFSET 56
 #define IMAGE_HEADER_SIZE 64
+#define RAW_LOAD_OFFSET 0x80000
 
 struct image_header {
 	u64 text_offset;
@@ -52,27 +57,88 @@ static void copy_in(struct vm *vm, u64 ipa, const void *src, u64 size)
 	arch_clean_dcache_range(dst, size);
 }
 
+static bool in_ram(const struct vm *vm, u64 ipa, u64 size)
+{
+	return ipa >= vm->cfg.ram_base && size <= vm->ram_size &&
+	       ipa - vm->cfg.ram_base <= vm->ram_size - size;
+}
+
+static int too_big(const struct vm *vm, const struct pkg_blob *k, u64 size, char *why,
+		   u32 why_size)
+{
+	fmt_snprintf(why, why_size, "kernel '%s' (%llu KiB) does not fit in %llu MiB of RAM",
+		     k->name, (unsigned long long)(size / KiB),
+		     (unsigned long long)(vm->ram_size / MiB));
+	return -1;
+}
+
+static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b, char *why,
+		    u32 why_size)
+{
+	struct elf_image elf;
+	const char *bad = elf_open(&elf, k->data, k->size);
+
+	if (bad) {
+		fmt_snprintf(why, why_size, "kernel '%s': %s", k->name, bad);
+		return -1;
+	}
+	b->format = "ELF";
+	b->kernel_start = ~0ull;
+	for (u32 i = 0; i < elf.nsegments; i++) {
+		struct elf_segment seg;
+
+		elf_segment(&elf, i, &seg);
+		if (!in_ram(vm, seg.paddr, seg.memsz)) {
+			fmt_snprintf(why, why_size, "kernel '%s': segment at 0x%llx+0x%llx lies "
+				     "outside the VM's RAM", k->name, (unsigned long long)seg.paddr,
+				     (unsigned long long)seg.memsz);
+			return -1;
+		}
+		copy_in(vm, seg.paddr, k->data + seg.offset, seg.filesz);
+		if (seg.paddr < b->kernel_start)
+			b->kernel_start = seg.paddr;
+		if (seg.paddr + seg.memsz > b->kernel_end)
+			b->kernel_end = seg.paddr + seg.memsz;
+	}
+	b->entry = elf.entry;
+	if (!in_ram(vm, b->entry, 4)) {
+		fmt_snprintf(why, why_size, "kernel '%s': entry point 0x%llx is outside the VM's "
+			     "RAM", k->name, (unsigned long long)b->entry);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b, char *why,
+		    u32 why_size)
+{
+	b->format = "raw binary";
+	b->kernel_start = vm->cfg.ram_base + RAW_LOAD_OFFSET;
+	b->kernel_end = b->kernel_start + k->size;
+	b->entry = b->kernel_start;
+	if (!in_ram(vm, b->kernel_start, k->size))
+		return too_big(vm, k, k->size, why, why_size);
+	copy_in(vm, b->kernel_start, k->data, k->size);
+	return 0;
+}
+
 static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b,
 		       char *why, u32 why_size)
 {
 	struct image_header h;
 	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
 
-	if (!parse_image(k, &h)) {
-		fmt_snprintf(why, why_size, "kernel '%s' is not a Linux arm64 Image", k->name);
-		return -1;
-	}
+	if (elf_is_elf(k->data, k->size))
+		return load_elf(vm, k, b, why, why_size);
+	if (!parse_image(k, &h))
+		return load_raw(vm, k, b, why, why_size);
 	b->format = "Linux Image";
 	b->kernel_start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + h.text_offset;
 	b->kernel_end = b->kernel_start + h.image_size;
 	b->entry = b->kernel_start;
 	if (h.text_offset >= GUEST_KERNEL_ALIGN || b->kernel_end > ram_end ||
-	    b->kernel_end < b->kernel_start) {
-		fmt_snprintf(why, why_size, "kernel '%s' (%llu KiB) does not fit in %llu MiB of RAM",
-			     k->name, (unsigned long long)(h.image_size / KiB),
-			     (unsigned long long)(vm->ram_size / MiB));
-		return -1;
-	}
+	    b->kernel_end < b->kernel_start)
+		return too_big(vm, k, h.image_size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;
 }

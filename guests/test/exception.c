@@ -6,6 +6,7 @@
  * is harmless: printk drops the text.
  */
 #include "guests/test/guest.h"
+#include "guests/test/gic.h"
 #include "guests/test/sysreg.h"
 
 struct frame {
@@ -48,9 +49,14 @@ void exception_entry(struct frame *f, u64 kind);
 
 void exception_entry(struct frame *f, u64 kind)
 {
-	u64 esr = read_sysreg(esr_el1);
-	u64 far = read_sysreg(far_el1);
+	u64 esr, far;
 
+	if (kind == 5) {   /* IRQ, current EL with SP_ELx: only the gic mode unmasks IRQs */
+		irq_entry();
+		return;
+	}
+	esr = read_sysreg(esr_el1);
+	far = read_sysreg(far_el1);
 	if (kind == 4 && probing) {
 		last.esr = esr;
 		last.far = far;

@@ -4,6 +4,7 @@
  * the host sees a definite end.
  */
 #include "guests/test/guest.h"
+#include "guests/test/gic.h"
 #include "guests/test/sysreg.h"
 #include "hypercall.h"
 #include "lib/string.h"
@@ -122,6 +123,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_reset();
 	else if (!strcmp(plat.mode, "hello"))
 		mode_hello();
+	else if (!strcmp(plat.mode, "gic"))
+		mode_gic();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

@@ -19,7 +19,8 @@ secondary_entry:
 	b.hi	park
 	adrp	x10, secondary_stacks
 	add	x10, x10, :lo12:secondary_stacks
-	add	sp, x10, x9, lsl #STACK_SHIFT	/* top of slot Aff0 - 1 */
+	lsl	x9, x9, #STACK_SHIFT
+	add	sp, x10, x9		/* top of slot Aff0 - 1 */
 
 	adrp	x10, vectors
 	add	x10, x10, :lo12:vectors

@@ -30,6 +30,7 @@ fuzz_fdt_SRCS     := lib/fdt.c
 fuzz_pl011_SRCS   := devices/pl011.c core/mmio.c
 fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
 fuzz_package_SRCS := core/package.c
+fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := devices/vgic.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))

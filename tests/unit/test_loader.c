@@ -382,26 +382,83 @@ static void test_per_vm_blobs(void **state)
 	free(rd0);
 }
 
-static void test_not_an_image(void **state)
+/* A file that is neither an Image nor an ELF is a raw binary at base + 0x80000. */
+static void test_raw_binary(void **state)
 {
 	u8 *k = make_image(4 * KiB, 0x80000, 4 * KiB);
-	u8 *tiny = make_image(63, 0, 0);
+	u8 *big = make_bytes(16 * MiB, 0x5a);
 	struct item items[] = {
-		{ PKG_KERNEL, 0, "vmlinux", k, 4 * KiB },
-		{ PKG_KERNEL, 1, "tiny", tiny, 63 },
+		{ PKG_KERNEL, 0, "rtos.bin", k, 4 * KiB },
+		{ PKG_KERNEL, 1, "big.bin", big, 16 * MiB },
 	};
 
-	k[59] = 0x65; /* "ARMe" */
+	k[59] = 0x65; /* "ARMe": not an Image */
 	give_ram(RAM_BASE, 16 * MiB, 1, "");
 	make_package(items, 2);
-	expect_failure("kernel 'vmlinux' is not a Linux arm64 Image");
+	assert_int_equal(load(), 0);
+	assert_string_equal(b.format, "raw binary");
+	assert_int_equal(b.entry, RAM_BASE + 0x80000);
+	assert_memory_equal(ram + 0x80000, k, 4 * KiB);
 	vm.pkg_index = 1;
-	expect_failure("kernel 'tiny' is not a Linux arm64 Image");
-	/* nothing was written */
-	for (u64 i = 0; i < vm.ram_size; i += 4096)
-		assert_int_equal(ram[i], 0);
+	expect_failure("kernel 'big.bin' (16384 KiB) does not fit in 16 MiB of RAM");
 	free(k);
-	free(tiny);
+	free(big);
+}
+
+/* A minimal ELF64 AArch64 executable with one PT_LOAD segment. */
+static u8 *make_elf(u64 paddr, u64 entry, u64 filesz, u64 memsz, u16 machine)
+{
+	u8 *e = calloc(1, 4096);
+
+	memcpy(e, "\x7f" "ELF", 4);
+	e[4] = 2; /* 64-bit */
+	e[5] = 1; /* little-endian */
+	e[16] = 2; /* ET_EXEC */
+	memcpy(e + 18, &machine, 2);
+	memcpy(e + 24, &entry, 8);
+	*(u64 *)(e + 32) = 64;   /* e_phoff */
+	*(u16 *)(e + 54) = 56;   /* e_phentsize */
+	*(u16 *)(e + 56) = 1;    /* e_phnum */
+	*(u32 *)(e + 64) = 1;    /* PT_LOAD */
+	*(u64 *)(e + 64 + 8) = 1024;  /* p_offset */
+	*(u64 *)(e + 64 + 24) = paddr;
+	*(u64 *)(e + 64 + 32) = filesz;
+	*(u64 *)(e + 64 + 40) = memsz;
+	memset(e + 1024, 0xab, filesz);
+	return e;
+}
+
+static void test_elf_kernel(void **state)
+{
+	u8 *good = make_elf(RAM_BASE + 0x100000, RAM_BASE + 0x100040, 512, 8192, 183);
+	u8 *outside = make_elf(RAM_BASE - 0x1000, RAM_BASE, 512, 512, 183);
+	u8 *bad_entry = make_elf(RAM_BASE + 0x100000, 0x1000, 512, 512, 183);
+	u8 *x86 = make_elf(RAM_BASE + 0x100000, RAM_BASE + 0x100000, 512, 512, 62);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "rtos.elf", good, 4096 },
+		{ PKG_KERNEL, 1, "low.elf", outside, 4096 },
+		{ PKG_KERNEL, 2, "entry.elf", bad_entry, 4096 },
+		{ PKG_KERNEL, 3, "x86.elf", x86, 4096 },
+	};
+
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, 4);
+	assert_int_equal(load(), 0);
+	assert_string_equal(b.format, "ELF");
+	assert_int_equal(b.entry, RAM_BASE + 0x100040);
+	assert_int_equal(ram[0x100000], 0xab);
+	assert_int_equal(ram[0x100000 + 511], 0xab);
+	assert_int_equal(ram[0x100000 + 512], 0);  /* memsz beyond filesz stays zero */
+	vm.pkg_index = 1;
+	expect_failure("kernel 'low.elf': segment at 0x3ffff000+0x200 lies outside the VM's RAM");
+	vm.pkg_index = 2;
+	expect_failure("kernel 'entry.elf': entry point 0x1000 is outside the VM's RAM");
+	vm.pkg_index = 3;
+	expect_failure("kernel 'x86.elf': not an AArch64 ELF file");
+	free(good);
+	free(outside);
+	free(bad_entry);
+	free(x86);
 }
 
 static void test_no_kernel(void **state)
@@ -551,7 +608,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linux_without_ramdisk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_vm_blobs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_an_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_fills_ram_exactly, setup, teardown),
