@@ -77,7 +77,17 @@ include tests/unit/build.mk
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
-integration: all
+# Debian's kernel and busybox (downloaded once, cached under build/linux) and
+# the demo's initramfs.
+linux-payload: $(B)/linux/demo-initramfs.cpio.gz
+
+$(B)/linux/Image:
+	guests/linux/fetch-debian.sh
+
+$(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh guests/linux/setup.sh guests/linux/mkinitramfs.py
+	$(Q)guests/linux/mkinitramfs.py --init guests/linux/demo-init.sh -o $@ >/dev/null
+
+integration: all linux-payload
 	$(PYTHON) -m pytest -q tests/integration
 
 # A short fuzz run in every test pass keeps the targets building and honest;
@@ -96,10 +106,10 @@ fuzz:
 deps:
 	@tools/install-deps
 
-run: deps all
+run: deps all linux-payload
 	./bulkhead run examples/demo/*.cfg
 
-bench: deps all
+bench: deps all linux-payload
 	$(PYTHON) tools/bench.py
 
 debug: all
@@ -115,4 +125,4 @@ help:
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools unit integration test fuzz fuzz-smoke deps run bench debug clean help
+.PHONY: all guests host-tools linux-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help

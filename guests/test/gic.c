@@ -107,7 +107,7 @@ const char *gic_dist_init(void)
 static u64 find_rd(u32 aff)
 {
 	for (u64 off = 0; off + GICR_STRIDE <= gic.gicr_size; off += GICR_STRIDE) {
-		u64 typer = *(volatile u64 *)(gic.gicr + off + GICR_TYPER);
+		u64 typer = mmio_read64(gic.gicr + off + GICR_TYPER);
 
 		if ((u32)(typer >> 32) == aff)
 			return gic.gicr + off;

@@ -57,10 +57,34 @@ void gic_set_private_prio(u32 cpu, u32 intid, u8 prio);
 void gic_enable_private(u32 cpu, u32 intid, bool on);
 void gic_send_sgi(u64 sgi1r);
 void gic_sgi_to(u32 cpu, u32 intid);      /* cpu < 16, Aff1..3 = 0 */
-static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
-static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
-static inline void mmio_write64(u64 addr, u64 v) { *(volatile u64 *)addr = v; }
-static inline void mmio_write8(u64 addr, u8 v) { *(volatile u8 *)addr = v; }
+/* MMIO as single plain loads and stores: a trapping hypervisor can only
+ * emulate accesses that report a syndrome (no writeback, no pairs). */
+static inline u32 mmio_read32(u64 addr)
+{
+	u32 v;
+
+	asm volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+static inline u64 mmio_read64(u64 addr)
+{
+	u64 v;
+
+	asm volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+static inline void mmio_write32(u64 addr, u32 v)
+{
+	asm volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+static inline void mmio_write64(u64 addr, u64 v)
+{
+	asm volatile("str %x0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+static inline void mmio_write8(u64 addr, u8 v)
+{
+	asm volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
 
 /* irq.c: every IRQ is counted per vCPU and INTID; vCPU 0 also logs the order. */
 typedef void (*irq_handler)(u32 cpu, u32 intid);

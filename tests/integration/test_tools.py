@@ -14,6 +14,18 @@ def test_debug_stops_at_the_first_instruction_with_symbols():
 
 
 def test_check_accepts_the_demo_configs():
-    run = bulkhead("check", *[f"{ROOT}/examples/demo/{n}.cfg" for n in ("alpha", "beta", "gamma")])
+    names = ("alpha", "beta", "gamma", "linux")
+    run = bulkhead("check", *[f"{ROOT}/examples/demo/{n}.cfg" for n in names])
     assert run.code == 0, run
-    assert run.out.count(": ok") == 3
+    assert run.out.count(": ok") == 4
+
+
+def test_the_demo_runs(tmp_path):
+    """What `make run` boots: Debian Linux beside three test guests, all ending cleanly."""
+    run = bulkhead("run", "--timeout", "240",
+                   *[f"{ROOT}/examples/demo/{n}.cfg" for n in ("alpha", "beta", "gamma", "linux")],
+                   timeout=300)
+    assert run.code == 0, run
+    assert any(l.startswith("Debian Linux 6.") and "2 CPUs" in l for l in run.vm_lines("debian"))
+    for name in ("alpha", "beta", "gamma"):
+        assert "tick 4" in run.vm_lines(name), run
