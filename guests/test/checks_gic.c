@@ -179,8 +179,9 @@ static bool start_secondary(struct why *w, u64 ctx)
 		return false;
 	}
 	if (!WAIT_UNTIL(sec.online != online, 2000)) {
-		why_add(w, "vCPU 1 did not report in within 2 s (AFFINITY_INFO %ld)",
-			smp_affinity_info(1));
+		extern volatile u32 dbg_stage;
+		why_add(w, "vCPU 1 did not report in within 2 s (AFFINITY_INFO %ld) stage %u",
+			smp_affinity_info(1), dbg_stage);
 		return false;
 	}
 	dmb_ish();

@@ -22,6 +22,10 @@ secondary_entry:
 	lsl	x9, x9, #STACK_SHIFT
 	add	sp, x10, x9		/* top of slot Aff0 - 1 */
 
+	adrp	x11, dbg_stage
+	add	x11, x11, :lo12:dbg_stage
+	mov	w12, #1
+	str	w12, [x11]
 	adrp	x10, vectors
 	add	x10, x10, :lo12:vectors
 	msr	vbar_el1, x10
@@ -42,6 +46,8 @@ secondary_entry:
 	msr	sctlr_el1, x4
 	isb
 
+	mov	w12, #2
+	str	w12, [x11]
 	mov	x0, x19
 	bl	secondary_main
 park:

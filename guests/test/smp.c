@@ -16,6 +16,7 @@ struct smp_boot_regs {
 struct smp_boot_regs smp_boot __attribute__((aligned(64)));
 
 struct secondary_state sec;
+volatile u32 dbg_stage;
 
 static void clean_to_poc(const void *p, u64 size)
 {
@@ -116,7 +117,9 @@ void secondary_main(u64 context)
 	sec.mpidr = read_sysreg(mpidr_el1);
 	/* SErrors are never expected; unmasked, they get reported. */
 	asm volatile("msr daifclr, #4" : : : "memory");
+	dbg_stage = 3;
 	err = gic_cpu_init();
+	dbg_stage = 4;
 	if (!err)
 		gic_enable_private(cpu_id(), INTID_VTIMER, true);
 	sec.init_error = err;
