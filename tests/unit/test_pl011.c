@@ -163,6 +163,45 @@ static void test_tx_interrupt(void **state)
 	assert_int_equal(rd(MIS, 4), 0);
 }
 
+/* The interrupt output follows RIS & IMSC and is reported only when it changes. */
+static u32 irq_calls;
+static bool irq_level;
+
+static void irq_line(void *ctx, bool level)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	irq_calls++;
+	irq_level = level;
+}
+
+static void test_interrupt_line(void **state)
+{
+	struct mmio_device dev;
+
+	memset(&bus, 0, sizeof(bus));
+	irq_calls = 0;
+	irq_level = false;
+	pl011_emul_init(&uart, sink, irq_line, &sink_ctx);
+	pl011_emul_device(&uart, BASE, &dev);
+	assert_int_equal(mmio_add(&bus, &dev), 0);
+
+	wr(DR, 4, 'a');               /* raised but masked: the line stays low */
+	assert_int_equal(irq_calls, 0);
+	wr(IMSC, 4, INT_TX);          /* unmasking raises it */
+	assert_int_equal(irq_calls, 1);
+	assert_true(irq_level);
+	wr(DR, 4, 'b');               /* still high: no new report */
+	assert_int_equal(irq_calls, 1);
+	wr(ICR, 4, INT_TX);           /* cleared: low */
+	assert_int_equal(irq_calls, 2);
+	assert_false(irq_level);
+	wr(DR, 4, 'c');
+	assert_true(irq_level);
+	wr(IMSC, 4, 0);               /* masking lowers it */
+	assert_false(irq_level);
+	assert_int_equal(irq_calls, 4);
+}
+
 static void test_plain_registers(void **state)
 {
 	static const u64 regs[] = { IBRD, FBRD, LCR_H, CR, IFLS, IMSC, DMACR };
@@ -334,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reset_values, setup),
 		cmocka_unit_test_setup(test_transmit, setup),
 		cmocka_unit_test_setup(test_tx_interrupt, setup),
+		cmocka_unit_test_setup(test_interrupt_line, setup),
 		cmocka_unit_test_setup(test_plain_registers, setup),
 		cmocka_unit_test_setup(test_narrow_reads, setup),
 		cmocka_unit_test_setup(test_id_registers, setup),
