@@ -62,10 +62,24 @@ void sched_remove(struct vcpu *vcpu)
 	spin_unlock(&c->rq_lock);
 }
 
+static void rearm(struct cpu *c);
+
+/*
+ * A vCPU just became runnable. On another CPU, kick it; on this one, the
+ * running vCPU now has company and must get a slice end (the timer may be
+ * off while it ran alone).
+ */
 static void kick_cpu_of(struct vcpu *vcpu)
 {
-	if (vcpu->pcpu != arch_cpu_index())
+	struct cpu *c = &cpus[vcpu->pcpu];
+
+	if (vcpu->pcpu != arch_cpu_index()) {
 		arch_kick_cpu(vcpu->pcpu);
+		return;
+	}
+	spin_lock(&c->rq_lock);
+	rearm(c);
+	spin_unlock(&c->rq_lock);
 }
 
 void sched_start(struct vcpu *vcpu)
@@ -103,7 +117,7 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 	return blocked;
 }
 
-void sched_wake(struct vcpu *vcpu)
+bool sched_wake(struct vcpu *vcpu)
 {
 	struct cpu *c = &cpus[vcpu->pcpu];
 	bool woke = false;
@@ -117,6 +131,7 @@ void sched_wake(struct vcpu *vcpu)
 	spin_unlock(&c->rq_lock);
 	if (woke)
 		kick_cpu_of(vcpu);
+	return woke;
 }
 
 static bool can_run(const struct vcpu *v)

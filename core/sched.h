@@ -23,8 +23,10 @@ void sched_stop(struct vcpu *vcpu);
 /* Called on the vCPU's own CPU for WFI: blocks unless `wake_now` says an
  * interrupt is already there. Returns true when the vCPU blocked. */
 bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *));
-/* BLOCKED -> RUNNABLE, from any CPU; kicks the vCPU's CPU when it is another. */
-void sched_wake(struct vcpu *vcpu);
+/* BLOCKED -> RUNNABLE, from any CPU; kicks the vCPU's CPU when it is another.
+ * Decided under the run queue lock, so a concurrent sched_block() either sees
+ * the new interrupt or is undone here: no wake-up is lost. */
+bool sched_wake(struct vcpu *vcpu);
 
 /* True when another vCPU on this CPU is waiting to run (a WFE should yield). */
 bool sched_others_waiting(void);

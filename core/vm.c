@@ -38,13 +38,20 @@ static u64 vcpu_array_pages(u32 n)
 	return align_up(vcpu_array_bytes(n), PAGE_SIZE) / PAGE_SIZE;
 }
 
+/*
+ * The vGIC model already holds the change. A vCPU about to block in WFI
+ * checks the model under its run queue lock, and sched_wake() looks at its
+ * state under the same lock, so either the WFI sees the interrupt or the
+ * wake undoes the block. A running vCPU elsewhere is interrupted so that it
+ * refreshes its list registers; one that is not on a CPU picks the change up
+ * when it is loaded.
+ */
 void vcpu_kick(struct vcpu *vcpu)
 {
 	__atomic_store_n(&vcpu->irq_dirty, true, __ATOMIC_RELEASE);
-	if (vcpu->state == VCPU_BLOCKED)
-		sched_wake(vcpu);
-	else if (__atomic_load_n(&vcpu->running, __ATOMIC_ACQUIRE) &&
-		 vcpu->pcpu != arch_cpu_index())
+	if (sched_wake(vcpu))
+		return;
+	if (__atomic_load_n(&vcpu->running, __ATOMIC_ACQUIRE) && vcpu->pcpu != arch_cpu_index())
 		arch_kick_cpu(vcpu->pcpu);
 }
 

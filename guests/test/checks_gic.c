@@ -135,7 +135,8 @@ static bool ping_pong(struct why *w, const char *when)
 			SGI_PONG, SGI_PING, irq_count(1, SGI_PING) - pings);
 		return false;
 	}
-	if (irq_count(1, SGI_PING) != pings + 1)
+	/* vCPU 1 counts the ping once its handler (which sends the pong) returns. */
+	if (!WAIT_UNTIL(irq_count(1, SGI_PING) != pings, 100) || irq_count(1, SGI_PING) != pings + 1)
 		why_add(w, "%s: vCPU 1 took SGI %d %u times", when, SGI_PING,
 			irq_count(1, SGI_PING) - pings);
 	return true;
@@ -179,9 +180,8 @@ static bool start_secondary(struct why *w, u64 ctx)
 		return false;
 	}
 	if (!WAIT_UNTIL(sec.online != online, 2000)) {
-		extern volatile u32 dbg_stage;
-		why_add(w, "vCPU 1 did not report in within 2 s (AFFINITY_INFO %ld) stage %u",
-			smp_affinity_info(1), dbg_stage);
+		why_add(w, "vCPU 1 did not report in within 2 s (AFFINITY_INFO %ld, progress %u/4)",
+			smp_affinity_info(1), secondary_stage);
 		return false;
 	}
 	dmb_ish();
@@ -437,9 +437,9 @@ static void check_wfi(void)
 		delay_ms(20);   /* long enough for vCPU 1 to be blocked */
 		t0 = now_ticks();
 		gic_sgi_to(1, SGI_WAKE);
-		if (!WAIT_UNTIL(sec.done == sec.seq, 2000))
-			why_add(&w, "vCPU 1 not back from WFI within 2 s");
-		else if (sec.sgi_at - t0 > ms_to_ticks(200))
+		if (!WAIT_UNTIL(sec.done == sec.seq, 3000))
+			why_add(&w, "vCPU 1 not back from WFI within 3 s");
+		else if (sec.sgi_at - t0 > ms_to_ticks(500))
 			why_add(&w, "vCPU 1 took the SGI %lu ms after it was sent (woken by %s)",
 				(sec.sgi_at - t0) / ms_to_ticks(1),
 				irq_count(1, INTID_VTIMER) != fallbacks ? "its fallback timer" : "?");

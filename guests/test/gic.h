@@ -152,6 +152,8 @@ enum secondary_cmd {
 };
 
 extern struct secondary_state sec;
+/* How far the secondary got: 1 stack, 2 MMU on, 3 in C, 4 GIC set up (0: never ran). */
+extern volatile u32 secondary_stage;
 /* Posts a command to vCPU 1 (kicking it with an SGI) and waits for it to be taken. */
 bool smp_command(enum secondary_cmd cmd, u64 arg, u64 timeout_ms);
 

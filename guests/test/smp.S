@@ -22,8 +22,8 @@ secondary_entry:
 	lsl	x9, x9, #STACK_SHIFT
 	add	sp, x10, x9		/* top of slot Aff0 - 1 */
 
-	adrp	x11, dbg_stage
-	add	x11, x11, :lo12:dbg_stage
+	adrp	x11, secondary_stage	/* progress, for vCPU 0's report */
+	add	x11, x11, :lo12:secondary_stage
 	mov	w12, #1
 	str	w12, [x11]
 	adrp	x10, vectors

@@ -16,7 +16,8 @@ struct smp_boot_regs {
 struct smp_boot_regs smp_boot __attribute__((aligned(64)));
 
 struct secondary_state sec;
-volatile u32 dbg_stage;
+/* Written by smp.S with the caches off: a line of its own. */
+volatile u32 secondary_stage __attribute__((aligned(64)));
 
 static void clean_to_poc(const void *p, u64 size)
 {
@@ -63,11 +64,11 @@ bool smp_command(enum secondary_cmd cmd, u64 arg, u64 timeout_ms)
 }
 
 /* WFI with IRQs unmasked until the wake-up SGI's handler has run. A virtual
- * timer 1 s ahead rescues a vCPU that nothing else wakes, so that vCPU 0 can
+ * timer 2 s ahead rescues a vCPU that nothing else wakes, so that vCPU 0 can
  * report it (the handler's time of arrival then shows it came late). */
 static void cmd_wfi(void)
 {
-	write_sysreg(cntv_cval_el0, now_ticks() + ms_to_ticks(1000));
+	write_sysreg(cntv_cval_el0, now_ticks() + ms_to_ticks(2000));
 	write_sysreg(cntv_ctl_el0, 1);
 	isb();
 	sec.wfi_entered++;
@@ -117,9 +118,9 @@ void secondary_main(u64 context)
 	sec.mpidr = read_sysreg(mpidr_el1);
 	/* SErrors are never expected; unmasked, they get reported. */
 	asm volatile("msr daifclr, #4" : : : "memory");
-	dbg_stage = 3;
+	secondary_stage = 3;
 	err = gic_cpu_init();
-	dbg_stage = 4;
+	secondary_stage = 4;
 	if (!err)
 		gic_enable_private(cpu_id(), INTID_VTIMER, true);
 	sec.init_error = err;
