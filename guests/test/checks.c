@@ -157,6 +157,7 @@ void run_checks(void)
 
 	check_dtb();
 	check_ram_zeroed();
+	run_sysreg_checks();
 	check_mmu();
 	hvc_works = run_call_checks();
 	run_probes();

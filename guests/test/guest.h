@@ -69,6 +69,7 @@ void delay_ms(u64 ms);
 
 /* checks.c, calls.c, probes.c, bench.c */
 void run_checks(void);
+void run_sysreg_checks(void);
 void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
