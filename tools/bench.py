@@ -69,12 +69,12 @@ def source_lines():
     return c_lines, asm_lines
 
 
-def run_guest(extra, memory=32, cpus=4):
+def run_guest(extra, memory=32, cpus=4, vcpus=1):
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "bench.cfg")
         with open(cfg, "w") as f:
             f.write(f'name = "bench"\nmemory = {memory}\nkernel = "{TEST_GUEST}"\n'
-                    f'extra = "{extra}"\n')
+                    f'extra = "{extra}"\nvcpus = {vcpus}\n')
         proc = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", str(cpus),
                                "--timeout", "300", cfg],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -157,6 +157,12 @@ def main():
     null_hc = values["null-hypercall-ns"] - values["loop-overhead-ns"]
     row("null hypercall round trip (insns)", f"{null_hc:.1f}", "<= 150",
         f"measured {values['null-hypercall-ns']:.1f}, loop {values['loop-overhead-ns']:.1f}")
+
+    gic = bench_values(run_guest("test=gic", memory=64, vcpus=2))
+    row("virtual timer interrupt latency (insns)", int(gic["timer-irq-latency-ns"]), "<= 400",
+        "timer deadline -> guest handler, averaged")
+    row("virtual IPI round trip (insns)", int(gic["ipi-roundtrip-ns"]), "<= 1800",
+        "SGI vCPU0 -> vCPU1 -> vCPU0 (two IPIs), on 2 CPUs")
 
     native, hosted = linux_boot_ratio()
     row("Linux boot to init, under Bulkhead / native", f"{hosted / native:.3f}", "<= 1.03",
