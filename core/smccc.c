@@ -59,6 +59,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		ret = PSCI_ALREADY_ON;
 	} else {
 		arch_vcpu_reset(&target->arch, ipa_init(entry), arg(r, fid, 3), vcpu_mpidr(target->id));
+		arch_vcpu_set_counter_offset(&target->arch, vm->counter_offset);
 		sched_start(target);
 	}
 	spin_unlock(&vm->psci_lock);

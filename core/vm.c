@@ -235,13 +235,18 @@ static int boot_vm(struct vm *vm, bool announce)
 		hv_err("vm '%s': %s; VM not started", vm->cfg.name, why);
 		return -1;
 	}
+	/* every (re)start begins the VM's virtual counter at 0, the same on all its vCPUs */
+	vm->counter_offset = arch_counter_read();
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
 		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
 		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0,
 				vcpu_mpidr(i));
+		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}
+	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
+		(unsigned long long)vm->counter_offset);
 	if (announce) {
 		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
 			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,

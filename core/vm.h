@@ -64,6 +64,7 @@ struct vm {
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
 	struct spinlock psci_lock; /* serializes CPU_ON */
+	u64 counter_offset;      /* physical counter when the VM last started */
 	struct vgic vgic;
 	struct vgic_cpu *vgic_cpus;
 	struct mmio_bus bus;

@@ -52,6 +52,8 @@ void arch_stage2_destroy(struct arch_stage2 *s2);
 
 /* vCPUs */
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);
+/* The VM's virtual counter reads (physical counter - offset) on this vCPU. */
+void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
 /* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */
 void arch_vcpu_run(struct vcpu *vcpu);
 

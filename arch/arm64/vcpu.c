@@ -27,6 +27,11 @@ void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
 	v->sys.vmpidr_el2 = vmpidr;
 }
 
+void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
+{
+	v->vtimer.offset = offset;
+}
+
 static void load_sysregs(const struct arch_sysregs *s)
 {
 	write_sctlr_el1(s->sctlr_el1);

@@ -37,6 +37,7 @@ static void sample(struct vcpu *vcpu)
 
 void vtimer_load(struct vcpu *vcpu)
 {
+	write_cntvoff_el2(vcpu->arch.vtimer.offset);
 	write_cntv_cval_el0(vcpu->arch.vtimer.cval);
 	write_cntv_ctl_el0(vcpu->arch.vtimer.ctl);
 	isb();
@@ -52,7 +53,11 @@ void vtimer_put(struct vcpu *vcpu)
 	vcpu->arch.vtimer.cval = cval;
 	write_cntv_ctl_el0(0);
 	isb();
-	vcpu->wake_at = ((ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE) ? (cval ? cval : 1) : 0;
+	/* wake_at is in physical counter ticks: the virtual counter runs offset behind */
+	if ((ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE)
+		vcpu->wake_at = cval + vcpu->arch.vtimer.offset ? cval + vcpu->arch.vtimer.offset : 1;
+	else
+		vcpu->wake_at = 0;
 	gic_ppi_enable(PPI_VIRT_TIMER, true);
 }
 

@@ -170,6 +170,11 @@ void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
 	v->resets = resets + 1;
 }
 
+void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
+{
+	v->counter_offset = offset;
+}
+
 void arch_vcpu_run(struct vcpu *vcpu)
 {
 	fake.vcpu_runs++;

@@ -206,8 +206,11 @@ static u64 call_on(struct vcpu *caller, u64 fid, u64 target, u64 entry, u64 ctx)
 static void test_psci_cpu_on(void **state)
 {
 	two_vcpus();
+	vm.counter_offset = 777;
 	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0x1234),
 			 PSCI_SUCCESS);
+	/* the started vCPU shares the VM's virtual counter */
+	assert_int_equal(vcpus2[1].arch.counter_offset, 777);
 	assert_int_equal(sched.starts, 1);
 	assert_ptr_equal(sched.started, &vcpus2[1]);
 	assert_int_equal(vcpus2[1].arch.regs.pc, 0x40080000);

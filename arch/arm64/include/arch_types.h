@@ -34,6 +34,7 @@ struct arch_fpsimd {
 struct arch_vtimer {
 	u64 ctl;
 	u64 cval;
+	u64 offset;  /* CNTVOFF_EL2: the VM's virtual counter starts near 0 */
 };
 
 /* The vCPU's side of the GIC virtual CPU interface. */

@@ -22,6 +22,7 @@ struct arch_vcpu {
 	struct arch_regs regs;
 	struct arch_sysregs sys;
 	u32 resets;  /* arch_vcpu_reset calls since the structure was zeroed */
+	u64 counter_offset;
 };
 
 struct arch_stage2 {
