@@ -574,8 +574,12 @@ void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpid
 	/* SPIs: level-sensitive, group 0, disabled, priority 0, IROUTER 0 */
 }
 
-/* For an SPI, `vcpu` is not used: the kick goes to the vCPU IROUTER names. */
-int vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level)
+/*
+ * One change at an interrupt's input: a level (device lines, PPIs) or an edge
+ * event. For an SPI, `vcpu` is not used: the kick goes to the vCPU IROUTER
+ * names.
+ */
+static int input_event(struct vgic *g, u32 vcpu, u32 intid, bool edge_event, bool level)
 {
 	struct vgic_irq *irq;
 	bool was;
@@ -586,29 +590,26 @@ int vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level)
 	spin_lock(&g->lock);
 	irq = intid < VGIC_NR_PRIVATE ? &g->cpus[vcpu].priv[intid] : &g->spi[intid - VGIC_NR_PRIVATE];
 	was = deliverable(g, irq);
-	if (irq->edge && level && !irq->level)
+	if (edge_event) {
 		irq->pending = true;
-	irq->level = level;
+	} else {
+		if (irq->edge && level && !irq->level)
+			irq->pending = true;
+		irq->level = level;
+	}
 	kick = kick_target(g, irq, intid, vcpu, was);
 	spin_unlock(&g->lock);
 	return kick;
 }
 
+int vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level)
+{
+	return input_event(g, vcpu, intid, false, level);
+}
+
 int vgic_inject_edge(struct vgic *g, u32 vcpu, u32 intid)
 {
-	struct vgic_irq *irq;
-	bool was;
-	int kick;
-
-	if (intid >= VGIC_NR_IRQS || (intid < VGIC_NR_PRIVATE && vcpu >= g->ncpus))
-		return -1;
-	spin_lock(&g->lock);
-	irq = intid < VGIC_NR_PRIVATE ? &g->cpus[vcpu].priv[intid] : &g->spi[intid - VGIC_NR_PRIVATE];
-	was = deliverable(g, irq);
-	irq->pending = true;
-	kick = kick_target(g, irq, intid, vcpu, was);
-	spin_unlock(&g->lock);
-	return kick;
+	return input_event(g, vcpu, intid, true, false);
 }
 
 /* Whether vCPU `c` is among the targets of an ICC_SGI1R_EL1 write by `sender`. */
