@@ -19,7 +19,7 @@ extern char _start_image[], _text_end[], _rodata_end[], _end[];
 struct cpu cpus[MAX_CPUS];
 static struct package boot_package;
 
-static const struct console_ops uart_console = { .putc = pl011_putc };
+static const struct console_ops uart_console = { .putc = pl011_putc, .getc = pl011_getc };
 
 static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
 {
@@ -196,6 +196,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	init_memory(image, image_size);
 	arch_mmu_init(image, image_size);
 	arch_interrupts_init();
+	pl011_enable_rx_interrupt();
 	print_map(image, image_size);
 	mark_online(0);
 	hv_info("cpu 0 online (MPIDR 0x%llx)", (unsigned long long)cpus[0].mpidr);

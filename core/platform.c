@@ -98,9 +98,18 @@ static bool read_uart(struct platform *p)
 {
 	int n = stdout_node(p);
 
+	const void *irq;
+	u32 len;
+
 	if (n < 0 || !fdt_is_compatible(&p->fdt, n, "arm,pl011"))
 		n = fdt_find_compatible(&p->fdt, -1, "arm,pl011");
-	return n >= 0 && fdt_get_reg(&p->fdt, n, 0, &p->uart.base, &p->uart.size);
+	if (n < 0 || !fdt_get_reg(&p->fdt, n, 0, &p->uart.base, &p->uart.size))
+		return false;
+	/* <type number flags>: type 0 is an SPI, INTID = number + 32 */
+	if (fdt_get_prop(&p->fdt, n, "interrupts", &irq, &len) && len == 12 &&
+	    fdt_read_cells(irq, 1) == 0)
+		p->uart_intid = (u32)fdt_read_cells((const u8 *)irq + 4, 1) + 32;
+	return true;
 }
 
 static void read_gic(struct platform *p)

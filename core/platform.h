@@ -25,6 +25,7 @@ struct platform {
 	u32 ncpus_in_dt;          /* more than MAX_CPUS are reported, not used */
 	enum psci_conduit psci;
 	struct mem_range uart;    /* PL011 used for the console */
+	u32 uart_intid;           /* its interrupt (an SPI), 0 when the tree names none */
 	struct mem_range gicd, gicr;
 	u32 gic_version;
 	u32 timer_ppi_hyp;        /* EL2 physical timer PPI, as an INTID */

@@ -6,6 +6,7 @@
  * waiting for the CPU, and wakes blocked vCPUs whose timer is due.
  */
 #include "arch.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
@@ -136,7 +137,8 @@ bool sched_wake(struct vcpu *vcpu)
 
 static bool can_run(const struct vcpu *v)
 {
-	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE);
+	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE);
 }
 
 /* The runnable vCPU after the one that ran last (round robin); lock held. */
@@ -228,7 +230,7 @@ bool sched_kicked(void)
 
 	spin_lock(&c->rq_lock);
 	rearm(c);
-	leave = c->current && __atomic_load_n(&c->current->vm->stopping, __ATOMIC_ACQUIRE);
+	leave = c->current && !can_run(c->current);
 	spin_unlock(&c->rq_lock);
 	return leave;
 }
@@ -264,13 +266,19 @@ void cpu_run_loop(void)
 	struct cpu *c = this_cpu();
 
 	for (;;) {
-		struct vcpu *v = claim_next(c);
+		struct vcpu *v;
+		u64 start;
 
+		if (c->index == 0)
+			console_service();  /* console input is routed between vCPU runs */
+		v = claim_next(c);
 		if (!v) {
 			arch_idle();
 			continue;
 		}
+		start = arch_counter_read();
 		arch_vcpu_run(v);
+		v->cpu_time += arch_counter_read() - start;
 		release_current(c, v);
 		if (v->exit == VCPU_EXIT_YIELD)
 			v->exit = VCPU_EXIT_NONE;

@@ -339,6 +339,7 @@ static void restart(struct vm *vm)
 		return;
 	}
 	__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
+	arch_send_event();  /* an administrator's action may wait for this */
 	sched_start(&vm->vcpus[0]);
 }
 
@@ -430,4 +431,118 @@ void vm_handle_exit(struct vcpu *vcpu)
 	vcpu->exit = VCPU_EXIT_NONE;
 	apply_action(vm, action);
 	power_off_when_idle();
+}
+
+struct vm *vm_by_id(u32 id)
+{
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state != VM_FREE && vms[i].id == id)
+			return &vms[i];
+	}
+	return NULL;
+}
+
+struct vm *vm_by_name_or_id(const char *what)
+{
+	u32 id = 0;
+	const char *p = what;
+
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state != VM_FREE && strcmp(vms[i].cfg.name, what) == 0)
+			return &vms[i];
+	}
+	for (; *p >= '0' && *p <= '9' && id < 100000; p++)
+		id = id * 10 + (u32)(*p - '0');
+	return (*p == '\0' && p != what) ? vm_by_id(id) : NULL;
+}
+
+u32 vm_next_id(u32 id)
+{
+	u32 best = 0;
+
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state != VM_FREE && vms[i].id > id && (!best || vms[i].id < best))
+			best = vms[i].id;
+	}
+	return best;
+}
+
+void vm_console_input(struct vm *vm, u8 c)
+{
+	pl011_emul_receive(&vm->uart, c);
+}
+
+const char *vm_state_name(const struct vm *vm)
+{
+	if (vm->state == VM_STOPPED)
+		return "stopped";
+	return vm->paused ? "paused" : "running";
+}
+
+int vm_pause(struct vm *vm, bool pause, const char **why)
+{
+	if (vm->state != VM_RUNNING) {
+		*why = "it is not running";
+		return -1;
+	}
+	__atomic_store_n(&vm->paused, pause, __ATOMIC_RELEASE);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (pause && __atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
+			arch_kick_cpu(vm->vcpus[i].pcpu);
+		if (!pause && vm->vcpus[i].state == VCPU_RUNNABLE)
+			sched_start(&vm->vcpus[i]);
+	}
+	return 0;
+}
+
+/*
+ * An administrator's action may meet the VM in the middle of its own power
+ * off, reset or crash handling on another CPU: wait (up to a second) for that
+ * to finish, then take the VM over. False when it did not finish, or when
+ * the VM is gone (or no longer running) afterwards.
+ */
+static bool take_over(struct vm *vm, u32 id)
+{
+	u64 deadline = arch_counter_read() + arch_counter_freq();
+
+	while (!stop_all_vcpus(vm)) {
+		if (arch_counter_read() > deadline)
+			return false;
+		arch_wait_event();
+	}
+	if (vm->state == VM_FREE || vm->id != id) {
+		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
+		return false;
+	}
+	return true;
+}
+
+int vm_destroy(struct vm *vm, const char **why)
+{
+	if (vm->state == VM_RUNNING && !take_over(vm, vm->id)) {
+		*why = "it is busy stopping or restarting; try again";
+		return -1;
+	}
+	console_guest_flush(vm->cfg.name, &vm->out);
+	hv_info("vm %u '%s' destroyed", vm->id, vm->cfg.name);
+	release(vm);
+	power_off_when_idle();
+	return 0;
+}
+
+int vm_reboot(struct vm *vm, const char **why)
+{
+	if (vm->state != VM_RUNNING) {
+		*why = "it is not running";
+		return -1;
+	}
+	if (!take_over(vm, vm->id)) {
+		*why = "it is busy stopping or restarting; try again";
+		return -1;
+	}
+	console_guest_flush(vm->cfg.name, &vm->out);
+	hv_info("vm %u '%s' rebooted by the administrator", vm->id, vm->cfg.name);
+	vm->paused = false;
+	restart(vm);
+	return 0;
 }

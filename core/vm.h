@@ -47,6 +47,7 @@ struct vcpu {
 	char exit_why[96];
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
+	u64 cpu_time;          /* counter ticks spent in the guest */
 	struct vcpu *rq_next;  /* run queue link */
 };
 
@@ -63,6 +64,7 @@ struct vm {
 	struct vcpu *vcpus;
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
+	bool paused;             /* the administrator paused it: no vCPU runs */
 	struct spinlock psci_lock; /* serializes CPU_ON */
 	u64 counter_offset;      /* physical counter when the VM last started */
 	struct vgic vgic;
@@ -89,6 +91,18 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
 u64 vcpu_mpidr(u32 index);
 /* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
+/* The VM with this id, or NULL; the next VM id after `id` (0 after the last). */
+struct vm *vm_by_id(u32 id);
+struct vm *vm_by_name_or_id(const char *what);
+u32 vm_next_id(u32 id);
+/* A byte typed at the console while this VM has the input. */
+void vm_console_input(struct vm *vm, u8 c);
+/* Administrator actions (the shell); each returns 0 or -1 with `why` set. */
+int vm_pause(struct vm *vm, bool pause, const char **why);
+int vm_destroy(struct vm *vm, const char **why);
+int vm_reboot(struct vm *vm, const char **why);
+const char *vm_state_name(const struct vm *vm);
+
 /* A device's interrupt line (SPI) or a vCPU's PPI changed level. */
 void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level);
 

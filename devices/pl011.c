@@ -1,7 +1,8 @@
 /*
  * Emulated PL011. The guest never waits on transmit: every byte is taken at
- * once, so the FIFO is always reported empty. There is no receive path yet,
- * so RXFE is always set.
+ * once, so the FIFO is always reported empty. Console input fills a 32-byte
+ * receive FIFO; the receive interrupt (and the receive-timeout interrupt
+ * Linux waits for) is raised while it holds data.
  */
 #include "devices/pl011.h"
 #include "lib/string.h"
@@ -23,8 +24,11 @@
 #define UART_ID_BASE 0xfe0
 
 #define FR_RXFE (1u << 4)
+#define FR_RXFF (1u << 6)
 #define FR_TXFE (1u << 7)
+#define INT_RX  (1u << 4)
 #define INT_TX  (1u << 5)
+#define INT_RT  (1u << 6)
 #define INT_ALL 0x7ffu
 
 /* PeriphID0-3 and PCellID0-3 of the PL011 r1p5 that Linux's amba bus probes. */
@@ -80,7 +84,8 @@ static u32 read_register(struct pl011_emul *u, u64 reg)
 		return *plain;
 	switch (reg) {
 	case UARTFR:
-		return FR_RXFE | FR_TXFE;
+		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
+		       (u->rx_count == PL011_RX_FIFO ? FR_RXFF : 0);
 	case UARTRIS:
 		return u->ris;
 	case UARTMIS:
@@ -90,8 +95,25 @@ static u32 read_register(struct pl011_emul *u, u64 reg)
 	}
 	if (reg >= UART_ID_BASE && reg < UART_ID_BASE + 4 * sizeof(pl011_id))
 		return pl011_id[(reg - UART_ID_BASE) / 4];
-	return 0; /* DR (no input), RSR and reserved offsets read as zero */
+	return 0; /* RSR and reserved offsets read as zero */
 }
+
+/* Reading DR takes a byte from the receive FIFO. */
+static u32 read_data(struct pl011_emul *u)
+{
+	u8 c;
+
+	if (!u->rx_count)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % PL011_RX_FIFO;
+	u->rx_count--;
+	if (!u->rx_count)
+		u->ris &= ~(INT_RX | INT_RT);
+	return c;
+}
+
+static void update_irq(struct pl011_emul *u);
 
 bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 {
@@ -101,10 +123,29 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 
 	if (!access_ok(offset, size))
 		return false;
-	*value = read_register(u, reg) >> shift;
+	spin_lock(&u->lock);
+	*value = (reg == UARTDR ? read_data(u) : read_register(u, reg)) >> shift;
 	if (size < 4)
 		*value &= (1u << (size * 8)) - 1;
+	update_irq(u);
+	spin_unlock(&u->lock);
 	return true;
+}
+
+bool pl011_emul_receive(struct pl011_emul *u, u8 c)
+{
+	bool taken = false;
+
+	spin_lock(&u->lock);
+	if (u->rx_count < PL011_RX_FIFO) {
+		u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
+		u->rx_count++;
+		u->ris |= INT_RX | INT_RT;
+		taken = true;
+	}
+	update_irq(u);
+	spin_unlock(&u->lock);
+	return taken;
 }
 
 /* The interrupt output is high while an unmasked interrupt is raised. */
@@ -131,9 +172,11 @@ static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value
 		u->ris &= ~((u32)value & INT_ALL);
 		return;
 	}
+	/* The registers are at most 16 bits wide; Linux writes them 16 bits at a
+	 * time unless the device tree asks for 32-bit access. */
 	plain = plain_register(u, offset);
-	if (plain && size == 4)
-		*plain = (u32)value;
+	if (plain && size >= 2)
+		*plain = (u32)value & 0xffff;
 	/* read-only and reserved registers ignore writes */
 }
 
@@ -143,7 +186,9 @@ bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
 
 	if (!access_ok(offset, size))
 		return false;
+	spin_lock(&u->lock);
 	write_register(u, offset, size, value);
 	update_irq(u);
+	spin_unlock(&u->lock);
 	return true;
 }

@@ -7,8 +7,10 @@
 
 #include "types.h"
 #include "core/mmio.h"
+#include "core/spinlock.h"
 
 #define PL011_MMIO_SIZE 0x1000
+#define PL011_RX_FIFO 32
 
 struct pl011_emul {
 	void (*tx)(void *ctx, char c);
@@ -17,6 +19,9 @@ struct pl011_emul {
 	bool irq_level;
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
 	u32 ris;  /* raw interrupt status */
+	u8 rx[PL011_RX_FIFO];
+	u32 rx_head, rx_count;
+	struct spinlock lock;  /* the guest's accesses and console input meet here */
 };
 
 void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
@@ -25,5 +30,7 @@ void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
 void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev);
 bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value);
 bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value);
+/* A byte typed at the console for this UART; false when its FIFO is full. */
+bool pl011_emul_receive(struct pl011_emul *u, u8 c);
 
 #endif

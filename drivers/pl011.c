@@ -6,7 +6,12 @@
 
 #define UARTDR 0x000
 #define UARTFR 0x018
+#define UARTIMSC 0x038
+#define UARTICR 0x044
+#define FR_RXFE (1u << 4)
 #define FR_TXFF (1u << 5)
+#define INT_RX (1u << 4)
+#define INT_RT (1u << 6)
 
 static volatile u32 *uart;
 
@@ -18,6 +23,38 @@ static u32 pl011_read_fr(void)
 static void pl011_write_dr(u32 v)
 {
 	uart[UARTDR / 4] = v;
+}
+
+static u32 pl011_read_dr(void)
+{
+	return uart[UARTDR / 4];
+}
+
+static void pl011_write_imsc(u32 v)
+{
+	uart[UARTIMSC / 4] = v;
+}
+
+static void pl011_write_icr(u32 v)
+{
+	uart[UARTICR / 4] = v;
+}
+
+void pl011_enable_rx_interrupt(void)
+{
+	if (uart)
+		pl011_write_imsc(INT_RX | INT_RT);
+}
+
+int pl011_getc(void)
+{
+	if (!uart)
+		return -1;
+	if (pl011_read_fr() & FR_RXFE) {
+		pl011_write_icr(INT_RX | INT_RT);
+		return -1;
+	}
+	return (int)(pl011_read_dr() & 0xff);
 }
 
 void pl011_init(paddr_t base)

@@ -53,6 +53,9 @@ void arch_interrupts_init(void)
 		      "(QEMU: -M virt,gic-version=3)");
 	gic_init_distributor();
 	cpu_interrupts_init(0);
+	/* console input is handled on CPU 0 */
+	if (platform.uart_intid)
+		gic_route_spi_here(platform.uart_intid, platform.cpu_mpidr[0]);
 }
 
 void secondary_main(u32 index)

@@ -13,7 +13,10 @@
 #define GICD_CTLR       0x0000
 #define GICD_TYPER      0x0004
 #define GICD_IGROUPR    0x0080
+#define GICD_ISENABLER  0x0100
 #define GICD_ICENABLER  0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_IROUTER    0x6000
 #define GICD_CTLR_RWP   (1u << 31)
 #define GICD_CTLR_ARE   (1u << 4)
 #define GICD_CTLR_GRP1  (1u << 1)
@@ -147,6 +150,19 @@ void gic_ppi_enable(u32 intid, bool enable)
 	u64 rd = rd_base[arch_cpu_index()];
 
 	gicr_write(rd, enable ? GICR_ISENABLER0 : GICR_ICENABLER0, 1u << intid);
+}
+
+void gic_route_spi_here(u32 intid, u64 mpidr)
+{
+	volatile u64 *router = (volatile u64 *)(uintptr_t)(platform.gicd.base + GICD_IROUTER +
+							   8ull * intid);
+	volatile u8 *prio = (volatile u8 *)(uintptr_t)(platform.gicd.base + GICD_IPRIORITYR +
+						      intid);
+
+	/* IROUTER: Aff3 in bits [39:32], Aff2.Aff1.Aff0 in bits [23:0] */
+	*router = (mpidr & 0xffffffull) | ((mpidr >> 32) & 0xff) << 32;
+	*prio = HV_PRIORITY;
+	gicd_write(GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 u32 gic_ack(void)

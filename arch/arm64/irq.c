@@ -5,6 +5,7 @@
  * (they then trap here) or when it sleeps in arch_idle().
  */
 #include "arch.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/sched.h"
@@ -54,8 +55,14 @@ bool arm64_handle_irqs(struct vcpu *vcpu)
 			gic_eoi(intid);
 			break;
 		default:
+			if (intid == platform.uart_intid) {
+				console_rx_interrupt();
+				/* back to the loop, which routes the input */
+				leave |= vcpu != NULL;
+			} else {
+				hv_debug("unexpected interrupt %u", intid);
+			}
 			gic_eoi(intid);
-			hv_debug("unexpected interrupt %u", intid);
 			break;
 		}
 	}

@@ -79,8 +79,8 @@ static void model_write(struct model *m, u64 off, u32 size, u64 value)
 		m->ris |= 1u << 5;
 	} else if (off == 0x044) {
 		m->ris &= ~((u32)value & 0x7ffu);
-	} else if (is_plain(off) && size == 4) {
-		m->reg[off / 4] = (u32)value;
+	} else if (is_plain(off) && size >= 2) {
+		m->reg[off / 4] = (u32)value & 0xffff;  /* 16-bit registers */
 	}
 }
 

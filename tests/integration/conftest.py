@@ -9,6 +9,8 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BULKHEAD = os.path.join(ROOT, "bulkhead")
 TEST_GUEST = os.path.join(ROOT, "build", "guests", "test", "test.bin")
+KERNEL = os.path.join(ROOT, "build", "linux", "Image")
+MKINITRAMFS = os.path.join(ROOT, "guests", "linux", "mkinitramfs.py")
 
 
 class Run:
@@ -54,3 +56,24 @@ def vmcfg(tmp_path):
 
 def run_vms(*cfgs, timeout=60, args=()):
     return bulkhead("run", "--timeout", str(timeout), *args, *cfgs, timeout=timeout + 60)
+
+
+@pytest.fixture(scope="session")
+def linux_payload():
+    """Debian's kernel and busybox (cached under build/linux)."""
+    proc = subprocess.run([os.path.join(ROOT, "guests", "linux", "fetch-debian.sh")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode == 0, proc.stdout
+    return KERNEL
+
+
+@pytest.fixture
+def initramfs(tmp_path, linux_payload):
+    def build(script):
+        init = tmp_path / "init.sh"
+        init.write_text(script)
+        out = tmp_path / "initramfs.cpio.gz"
+        subprocess.run([MKINITRAMFS, "--init", str(init), "-o", str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+        return str(out)
+    return build

@@ -6,10 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, run_vms
+from conftest import KERNEL, run_vms
 
-KERNEL = os.path.join(ROOT, "build", "linux", "Image")
-MKINITRAMFS = os.path.join(ROOT, "guests", "linux", "mkinitramfs.py")
 
 REPORT_INIT = """#!/bin/sh
 . /lib/bulkhead/setup.sh
@@ -27,27 +25,6 @@ REBOOT_INIT = """#!/bin/sh
 echo "BOOTED $(grep -c ^processor /proc/cpuinfo)"
 reboot -f
 """
-
-
-@pytest.fixture(scope="session")
-def linux_payload():
-    """Debian's kernel and busybox (cached under build/linux)."""
-    proc = subprocess.run([os.path.join(ROOT, "guests", "linux", "fetch-debian.sh")],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.returncode == 0, proc.stdout
-    return KERNEL
-
-
-@pytest.fixture
-def initramfs(tmp_path, linux_payload):
-    def build(script):
-        init = tmp_path / "init.sh"
-        init.write_text(script)
-        out = tmp_path / "initramfs.cpio.gz"
-        subprocess.run([MKINITRAMFS, "--init", str(init), "-o", str(out)], check=True,
-                       stdout=subprocess.DEVNULL)
-        return str(out)
-    return build
 
 
 def linux_cfg(vmcfg, name, initrd, vcpus=2, memory=256, **keys):

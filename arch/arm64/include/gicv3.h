@@ -19,6 +19,8 @@ void gic_init_cpu(u64 mpidr);
 /* Acknowledges the highest-priority pending interrupt (or returns >= 1020). */
 /* Enables or disables one of this CPU's PPIs at its redistributor. */
 void gic_ppi_enable(u32 intid, bool enable);
+/* Routes a distributor interrupt (SPI) to the CPU with this MPIDR and enables it. */
+void gic_route_spi_here(u32 intid, u64 mpidr);
 u32 gic_ack(void);
 void gic_eoi(u32 intid);
 void gic_send_sgi(u64 target_mpidr, u32 sgi);

@@ -1,0 +1,198 @@
+/*
+ * The management shell, with the command names an xl user knows. Input is
+ * collected into a line and run on Enter; the line is echoed as
+ * "(hv) > COMMAND" so that it stays whole among the VMs' output. Every
+ * answer is one or more "(hv) " lines; errors are one line.
+ */
+#include "arch.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/shell.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+#define LINE_MAX 128
+#define MAX_ARGS 4
+
+static char line[LINE_MAX];
+static u32 len;
+
+#define say(...) log_msg(LOG_ALWAYS, __VA_ARGS__)
+
+static u64 ms_of(u64 ticks)
+{
+	return ticks / (arch_counter_freq() / 1000);
+}
+
+static u64 vm_cpu_time(const struct vm *vm)
+{
+	u64 t = 0;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		t += vm->vcpus[i].cpu_time;
+	return t;
+}
+
+static void cmd_list(void)
+{
+	say("%-4s %-16s %-8s %5s %8s %12s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)", "CPU(ms)");
+	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
+		struct vm *vm = vm_by_id(id);
+
+		say("%-4u %-16s %-8s %5u %8llu %12llu", vm->id, vm->cfg.name, vm_state_name(vm),
+		    vm->nvcpus, (unsigned long long)vm->cfg.memory_mib,
+		    (unsigned long long)ms_of(vm_cpu_time(vm)));
+	}
+}
+
+static const char *vcpu_state_name(const struct vcpu *v)
+{
+	if (v->running)
+		return "running";
+	switch (v->state) {
+	case VCPU_RUNNABLE: return "runnable";
+	case VCPU_BLOCKED: return "blocked";
+	default: return "off";
+	}
+}
+
+static void cmd_vcpu_list(void)
+{
+	say("%-16s %5s %4s %-9s %12s %12s", "NAME", "VCPU", "CPU", "STATE", "TIME(ms)", "TRAPS");
+	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
+		struct vm *vm = vm_by_id(id);
+
+		for (u32 i = 0; i < vm->nvcpus; i++) {
+			const struct vcpu *v = &vm->vcpus[i];
+
+			say("%-16s %5u %4u %-9s %12llu %12llu", vm->cfg.name, i, v->pcpu,
+			    vcpu_state_name(v), (unsigned long long)ms_of(v->cpu_time),
+			    (unsigned long long)v->traps);
+		}
+	}
+}
+
+static void cmd_info(struct vm *vm)
+{
+	say("vm %u '%s' (%s): %s, %u vCPU%s, CPU time %llu ms, restarts %u", vm->id, vm->cfg.name,
+	    vm->cfg_file, vm_state_name(vm), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+	    (unsigned long long)ms_of(vm_cpu_time(vm)), vm->restarts);
+	say("  memory %llu MiB: IPA 0x%llx-0x%llx -> PA 0x%llx", (unsigned long long)vm->cfg.memory_mib,
+	    (unsigned long long)vm->cfg.ram_base,
+	    (unsigned long long)(vm->cfg.ram_base + vm->ram_size),
+	    (unsigned long long)pa_addr(vm->ram_pa));
+	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
+	say("  on_poweroff=%s on_reboot=%s on_crash=%s", config_action_name(vm->cfg.on_poweroff),
+	    config_action_name(vm->cfg.on_reboot), config_action_name(vm->cfg.on_crash));
+}
+
+static void cmd_help(void)
+{
+	say("commands:");
+	say("  list                 VMs: id, name, state, vCPUs, memory, CPU time");
+	say("  info VM              one VM in detail (VM: a name or an id)");
+	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
+	say("  pause VM / unpause VM");
+	say("  reboot VM            restart it from its kernel, memory scrubbed");
+	say("  destroy VM           stop it and give its memory back, scrubbed");
+	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
+	say("  help");
+}
+
+/* Commands that act on one VM. */
+static void vm_command(const char *cmd, const char *arg)
+{
+	struct vm *vm = arg ? vm_by_name_or_id(arg) : NULL;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (!arg) {
+		say("%s: which VM? (usage: %s VM)", cmd, cmd);
+		return;
+	}
+	if (!vm) {
+		say("%s: no VM '%s' (see list)", cmd, arg);
+		return;
+	}
+	if (!strcmp(cmd, "info"))
+		cmd_info(vm);
+	else if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
+		rc = vm_pause(vm, !strcmp(cmd, "pause"), &why);
+	else if (!strcmp(cmd, "destroy"))
+		rc = vm_destroy(vm, &why);
+	else if (!strcmp(cmd, "reboot"))
+		rc = vm_reboot(vm, &why);
+	else if (!strcmp(cmd, "console"))
+		console_set_target(vm->id);
+	if (rc)
+		say("%s %s: %s", cmd, arg, why);
+	else if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
+		say("vm %u '%s' %sd", vm->id, vm->cfg.name, cmd);
+}
+
+static u32 split(char *s, char **argv)
+{
+	u32 n = 0;
+
+	while (*s && n < MAX_ARGS) {
+		while (*s == ' ' || *s == '\t')
+			*s++ = '\0';
+		if (!*s)
+			break;
+		argv[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+	return n;
+}
+
+static bool is_vm_command(const char *cmd)
+{
+	static const char *const names[] = { "info", "pause", "unpause", "destroy", "reboot",
+					     "console" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(cmd, names[i]))
+			return true;
+	}
+	return false;
+}
+
+static void run_line(char *s)
+{
+	char *argv[MAX_ARGS] = { 0 };
+	u32 argc = split(s, argv);
+
+	if (!argc)
+		return;
+	if (!strcmp(argv[0], "list") && argc == 1)
+		cmd_list();
+	else if (!strcmp(argv[0], "vcpu-list") && argc == 1)
+		cmd_vcpu_list();
+	else if (!strcmp(argv[0], "help") && argc == 1)
+		cmd_help();
+	else if (is_vm_command(argv[0]) && argc <= 2)
+		vm_command(argv[0], argv[1]);
+	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||
+		 !strcmp(argv[0], "vcpu-list") || !strcmp(argv[0], "help"))
+		say("%s: too many arguments (see help)", argv[0]);
+	else
+		say("unknown command '%s' (see help)", argv[0]);
+}
+
+void shell_input(char c)
+{
+	if (c == '\r' || c == '\n') {
+		line[len] = '\0';
+		if (len)
+			say("> %s", line);
+		run_line(line);
+		len = 0;
+	} else if (c == 0x7f || c == '\b') {
+		if (len)
+			len--;
+	} else if ((u8)c >= 0x20 && len < LINE_MAX - 1) {
+		line[len++] = c;
+	}
+}

@@ -1,0 +1,79 @@
+"""The management shell and the console multiplexer, driven through a terminal."""
+
+import os
+import time
+
+import pexpect
+
+from conftest import BULKHEAD, KERNEL, TEST_GUEST
+
+SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
+CTRL_A_3 = "\x01\x01\x01"
+
+
+def write_cfgs(tmp_path, initramfs):
+    linux = tmp_path / "deb.cfg"
+    linux.write_text(f'name = "deb"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
+                     f'ramdisk = "{initramfs}"\nextra = "console=ttyAMA0 quiet"\n')
+    resetter = tmp_path / "resetter.cfg"
+    resetter.write_text(f'name = "resetter"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                        'extra = "test=reset"\non_reboot = "restart"\n')
+    return str(linux), str(resetter)
+
+
+def test_shell_session(tmp_path, initramfs):
+    linux, resetter = write_cfgs(tmp_path, initramfs(open(SHELL_INIT).read()))
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "240", linux, resetter],
+                      encoding="utf-8", timeout=120)
+    p.logfile_read = open(tmp_path / "console.log", "w")
+    try:
+        p.expect(r"\(deb\) Enter 'help' for a list of built-in commands")
+        time.sleep(1)
+        p.send("list\r")
+        p.expect(r"\(hv\) > list")
+        p.expect(r"\(hv\) ID +NAME +STATE +VCPUS +MEM\(MiB\) +CPU\(ms\)")
+        p.expect(r"\(hv\) 1 +deb +running +2 +256 +\d+")
+        p.expect(r"\(hv\) 2 +resetter +running +1 +16 +\d+")
+
+        p.send("pause resetter\r")
+        p.expect(r"\(hv\) vm 2 'resetter' paused")
+        p.send("list\r")
+        p.expect(r"\(hv\) 2 +resetter +paused")
+        p.send("info deb\r")
+        p.expect(r"\(hv\)   memory 256 MiB: IPA 0x40000000-0x50000000 -> PA 0x[0-9a-f]+")
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) deb +1 +\d +\w+ +\d+ +\d+")
+
+        # Ctrl-A three times: input goes to the next VM, the Linux shell
+        p.send(CTRL_A_3)
+        p.expect(r"\(hv\) console: input goes to deb")
+        p.send("echo typed-into-$((6*7))\r")
+        p.expect(r"\(deb\) typed-into-42")
+        p.send(CTRL_A_3)
+        p.expect(r"input goes to resetter")
+        p.send(CTRL_A_3)
+        p.expect(r"input goes to the Bulkhead shell")
+
+        p.send("unpause resetter\r")
+        p.expect(r"\(hv\) vm 2 'resetter' unpaused")
+        p.expect(r"\(resetter\) reset test: boot")
+        p.send("destroy resetter\r")
+        p.expect(r"\(hv\) vm 2 'resetter' destroyed")
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +deb +running")
+
+        p.send("frobnicate\r")
+        p.expect(r"\(hv\) unknown command 'frobnicate' \(see help\)")
+        p.send("pause nosuchvm\r")
+        p.expect(r"\(hv\) pause: no VM 'nosuchvm' \(see list\)")
+        p.send("destroy\r")
+        p.expect(r"\(hv\) destroy: which VM\? \(usage: destroy VM\)")
+
+        p.send("console deb\r")
+        p.expect(r"input goes to deb")
+        p.send("poweroff -f\r")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
