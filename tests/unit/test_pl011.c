@@ -32,6 +32,7 @@
 
 #define FR_RXFE (1u << 4)
 #define FR_TXFE (1u << 7)
+#define INT_RX  (1u << 4)
 #define INT_TX  (1u << 5)
 
 static struct mmio_bus bus;
