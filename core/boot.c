@@ -139,7 +139,7 @@ static void start_vms(paddr_t image, u64 image_size)
 {
 	u64 hv_size = (u64)(_end - _start_image);
 	const char *why;
-	u32 count;
+	u32 count, defined;
 
 	if (package_open(&boot_package, (const u8 *)pa_to_ptr(image) + hv_size,
 			 image_size > hv_size ? image_size - hv_size : 0, &why)) {
@@ -148,12 +148,13 @@ static void start_vms(paddr_t image, u64 image_size)
 	}
 	count = package_vm_count(&boot_package);
 	hv_info("VM package: %u VM%s", count, count == 1 ? "" : "s");
-	for (u32 i = 0; i < count; i++)
-		vm_create_from_package(&boot_package, i);
-	if (vm_running_count() == 0) {
+	defined = vm_boot_all(&boot_package);
+	if (vm_running_count() == 0 && defined == 0) {
 		hv_err("no VM could be started: powering off");
 		arch_system_off();
 	}
+	if (vm_running_count() == 0)
+		hv_info("no VM is running yet: the shell's `create NAME` starts one");
 	report_memory(image, image_size);
 }
 

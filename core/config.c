@@ -32,6 +32,7 @@ enum key_id {
 	KEY_ON_POWEROFF,
 	KEY_ON_REBOOT,
 	KEY_ON_CRASH,
+	KEY_AUTOSTART,
 	KEY_COUNT,
 };
 
@@ -493,6 +494,20 @@ static int set_action(struct parser *p, enum key_id id, const struct value *v)
 	return fail(p, v->line, "must be \"destroy\", \"restart\" or \"preserve\"");
 }
 
+/* A boolean as xl.cfg writes them: 0 or 1 (or "true" / "false"). */
+static int set_autostart(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (v->kind == VAL_INTEGER && v->num <= 1) {
+		p->out->autostart = v->num == 1;
+		return 0;
+	}
+	if (v->kind == VAL_STRING && (body_is(v, "true") || body_is(v, "false"))) {
+		p->out->autostart = body_is(v, "true");
+		return 0;
+	}
+	return fail(p, v->line, "must be 1 or 0 (or \"true\" or \"false\")");
+}
+
 /* Indexed by enum key_id; ACTION_* values match the order of names[] above. */
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
@@ -506,6 +521,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_ON_POWEROFF] = { "on_poweroff", set_action },
 	[KEY_ON_REBOOT] = { "on_reboot", set_action },
 	[KEY_ON_CRASH] = { "on_crash", set_action },
+	[KEY_AUTOSTART] = { "autostart", set_autostart },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,
@@ -610,6 +626,7 @@ static void set_defaults(struct vm_config *c)
 	c->on_poweroff = ACTION_DESTROY;
 	c->on_reboot = ACTION_RESTART;
 	c->on_crash = ACTION_DESTROY;
+	c->autostart = true;
 }
 
 static int check_required(struct parser *p)

@@ -31,6 +31,7 @@ struct vm_config {
 	enum vm_action on_poweroff;     /* default destroy */
 	enum vm_action on_reboot;       /* default restart */
 	enum vm_action on_crash;        /* default destroy */
+	bool autostart;                 /* start at boot (default), or wait for `create` */
 };
 
 struct config_error {

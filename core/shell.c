@@ -97,6 +97,7 @@ static void cmd_help(void)
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
 	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
+	say("  create NAME          start a VM of the boot image that is not running");
 	say("  help");
 }
 
@@ -159,6 +160,16 @@ static bool is_vm_command(const char *cmd)
 	return false;
 }
 
+static void cmd_create(const char *name)
+{
+	const char *why;
+
+	if (!name)
+		say("create: which VM? (usage: create NAME)");
+	else if (vm_create_by_name(name, &why))
+		say("create %s: %s", name, why);
+}
+
 static void run_line(char *s)
 {
 	char *argv[MAX_ARGS] = { 0 };
@@ -166,7 +177,9 @@ static void run_line(char *s)
 
 	if (!argc)
 		return;
-	if (!strcmp(argv[0], "list") && argc == 1)
+	if (!strcmp(argv[0], "create") && argc <= 2)
+		cmd_create(argv[1]);
+	else if (!strcmp(argv[0], "list") && argc == 1)
 		cmd_list();
 	else if (!strcmp(argv[0], "vcpu-list") && argc == 1)
 		cmd_vcpu_list();

@@ -262,6 +262,74 @@ static int boot_vm(struct vm *vm, bool announce)
 	return 0;
 }
 
+static const struct package *boot_pkg;
+
+/* Index in the boot package of the VM config named `name`, or -1. */
+static int package_index_of(const char *name)
+{
+	for (u32 i = 0; boot_pkg && i < package_vm_count(boot_pkg); i++) {
+		struct pkg_blob cfg;
+		struct vm_config c;
+		struct config_error err;
+
+		if (package_find(boot_pkg, i, PKG_CONFIG, &cfg) &&
+		    config_parse((const char *)cfg.data, cfg.size, &c, &err) == 0 &&
+		    strcmp(c.name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool name_in_use(const char *name)
+{
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state != VM_FREE && strcmp(vms[i].cfg.name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+int vm_create_by_name(const char *name, const char **why)
+{
+	int index = package_index_of(name);
+
+	if (index < 0) {
+		*why = "no VM of that name in the boot image";
+		return -1;
+	}
+	if (name_in_use(name)) {
+		*why = "a VM of that name exists already";
+		return -1;
+	}
+	if (vm_create_from_package(boot_pkg, (u32)index) != 0) {
+		*why = "it could not be created (see above)";
+		return -1;
+	}
+	return 0;
+}
+
+u32 vm_boot_all(const struct package *pkg)
+{
+	u32 defined = 0;
+
+	boot_pkg = pkg;
+	for (u32 i = 0; i < package_vm_count(pkg); i++) {
+		struct pkg_blob cfg;
+		struct vm_config c;
+		struct config_error err;
+
+		if (package_find(pkg, i, PKG_CONFIG, &cfg) &&
+		    config_parse((const char *)cfg.data, cfg.size, &c, &err) == 0 && !c.autostart) {
+			hv_info("vm '%s' (%s): autostart = 0: start it with `create %s`", c.name,
+				cfg.name, c.name);
+			defined++;
+			continue;
+		}
+		vm_create_from_package(pkg, i);
+	}
+	return defined;
+}
+
 int vm_create_from_package(const struct package *pkg, u32 index)
 {
 	struct pkg_blob cfg;

@@ -79,6 +79,11 @@ extern struct vm vms[MAX_VMS];
 
 /* Creates VM number `index` of the package and starts its first vCPU. */
 int vm_create_from_package(const struct package *pkg, u32 index);
+/* Creates every VM of the boot package whose config says autostart; returns
+ * how many are defined but left for `create`. */
+u32 vm_boot_all(const struct package *pkg);
+/* The shell's `create NAME`: a VM of the boot image that is not running. */
+int vm_create_by_name(const char *name, const char **why);
 /* Called on the vCPU's CPU when the vCPU left the guest with an exit request. */
 void vm_handle_exit(struct vcpu *vcpu);
 /* Asks the vCPU to leave the guest; the reason is printed when it is handled. */

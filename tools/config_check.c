@@ -107,6 +107,7 @@ static void print_json(const struct vm_config *c)
 	json_string(config_action_name(c->on_reboot));
 	json_key("on_crash", 0);
 	json_string(config_action_name(c->on_crash));
+	printf(", \"autostart\": %s", c->autostart ? "true" : "false");
 	fputs("}\n", stdout);
 }
 

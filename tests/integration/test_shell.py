@@ -77,3 +77,25 @@ def test_shell_session(tmp_path, initramfs):
     finally:
         p.close(force=True)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
+
+
+def test_autostart_off_and_create(tmp_path):
+    """A VM with autostart = 0 waits in the boot image until `create NAME`."""
+    cfg = tmp_path / "lazy.cfg"
+    cfg.write_text(f'name = "lazy"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=lazy"\nautostart = 0\n')
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg)], encoding="utf-8",
+                      timeout=40)
+    try:
+        p.expect(r"\(hv\) vm 'lazy' \(lazy.cfg\): autostart = 0: start it with `create lazy`")
+        p.expect(r"\(hv\) no VM is running yet")
+        p.send("create nosuch\r")
+        p.expect(r"\(hv\) create nosuch: no VM of that name in the boot image")
+        p.send("create lazy\r")
+        p.expect(r"\(lazy\) hello from lazy")
+        p.expect(r"\(lazy\) tick 4")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0

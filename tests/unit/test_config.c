@@ -394,10 +394,34 @@ static void test_every_prefix(void **state)
 	assert_string_equal(cfg.kernel, "a\"b");
 }
 
+static void test_autostart(void **state)
+{
+	static const char base[] = "name = \"v\"\nmemory = 8\nkernel = \"k\"\n";
+	struct vm_config c;
+	struct config_error e;
+	char text[256];
+
+	assert_int_equal(config_parse(base, strlen(base), &c, &e), 0);
+	assert_true(c.autostart);
+	snprintf(text, sizeof(text), "%sautostart = 0\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+	assert_false(c.autostart);
+	snprintf(text, sizeof(text), "%sautostart = \"true\"\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+	assert_true(c.autostart);
+	snprintf(text, sizeof(text), "%sautostart = 2\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	assert_int_equal(e.line, 4);
+	assert_string_equal(e.key, "autostart");
+	snprintf(text, sizeof(text), "%sautostart = \"maybe\"\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_autostart),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_cmdline_synonym),
 		cmocka_unit_test(test_comments_and_blanks),
