@@ -87,12 +87,47 @@ static void cmd_info(struct vm *vm)
 	    config_action_name(vm->cfg.on_reboot), config_action_name(vm->cfg.on_crash));
 }
 
+static void stats_of(const struct vm *vm)
+{
+	u64 t[TRAP_KINDS] = { 0 };
+	u64 irqs = 0;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		for (u32 k = 0; k < TRAP_KINDS; k++)
+			t[k] += vm->vcpus[i].trap_count[k];
+		irqs += vm->vcpus[i].irqs_injected;
+	}
+	say("%-16s %10llu %10llu %8llu %10llu %10llu %10llu %6llu %10llu %10llu", vm->cfg.name,
+	    (unsigned long long)t[TRAP_HYPERCALL], (unsigned long long)t[TRAP_MMIO],
+	    (unsigned long long)t[TRAP_ABORT], (unsigned long long)t[TRAP_SYSREG],
+	    (unsigned long long)t[TRAP_WFX], (unsigned long long)t[TRAP_IRQ],
+	    (unsigned long long)t[TRAP_OTHER], (unsigned long long)irqs,
+	    (unsigned long long)ms_of(vm_cpu_time(vm)));
+}
+
+static void cmd_stats(const char *which)
+{
+	struct vm *only = which ? vm_by_name_or_id(which) : NULL;
+
+	if (which && !only) {
+		say("stats: no VM '%s' (see list)", which);
+		return;
+	}
+	say("%-16s %10s %10s %8s %10s %10s %10s %6s %10s %10s", "NAME", "HYPERCALL", "MMIO",
+	    "ABORT", "SYSREG", "WFI/WFE", "IRQ", "OTHER", "IRQS-IN", "CPU(ms)");
+	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
+		if (!only || only->id == id)
+			stats_of(vm_by_id(id));
+	}
+}
+
 static void cmd_help(void)
 {
 	say("commands:");
 	say("  list                 VMs: id, name, state, vCPUs, memory, CPU time");
 	say("  info VM              one VM in detail (VM: a name or an id)");
 	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
+	say("  stats [VM]           traps by reason, interrupts injected, CPU time");
 	say("  pause VM / unpause VM");
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
@@ -179,6 +214,8 @@ static void run_line(char *s)
 		return;
 	if (!strcmp(argv[0], "create") && argc <= 2)
 		cmd_create(argv[1]);
+	else if (!strcmp(argv[0], "stats") && argc <= 2)
+		cmd_stats(argv[1]);
 	else if (!strcmp(argv[0], "list") && argc == 1)
 		cmd_list();
 	else if (!strcmp(argv[0], "vcpu-list") && argc == 1)

@@ -27,6 +27,18 @@ enum vcpu_exit {
 	VCPU_EXIT_CRASH,
 };
 
+/* Why a vCPU left the guest, for statistics. */
+enum trap_kind {
+	TRAP_HYPERCALL,   /* HVC or SMC */
+	TRAP_MMIO,        /* emulated device access */
+	TRAP_ABORT,       /* access to nothing: external abort injected */
+	TRAP_SYSREG,      /* system register or cache maintenance */
+	TRAP_WFX,         /* WFI or WFE */
+	TRAP_IRQ,         /* physical interrupt */
+	TRAP_OTHER,
+	TRAP_KINDS,
+};
+
 enum vcpu_state {
 	VCPU_OFF,            /* not started, or PSCI CPU_OFF */
 	VCPU_RUNNABLE,
@@ -47,6 +59,8 @@ struct vcpu {
 	char exit_why[96];
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
+	u64 trap_count[TRAP_KINDS];
+	u64 irqs_injected;     /* interrupts put into list registers as pending */
 	u64 cpu_time;          /* counter ticks spent in the guest */
 	struct vcpu *rq_next;  /* run queue link */
 };

@@ -60,6 +60,7 @@ static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr
 		value = regs->x[srt] & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
 	if (!mmio_access(&vcpu->vm->bus, fault_ipa(), size, write, &value))
 		goto abort;
+	vcpu->trap_count[TRAP_MMIO]++;
 	if (!write && srt != 31) {
 		if ((esr & DABT_SSE) && size < 8)
 			value = sign_extend(value, size * 8);
@@ -70,6 +71,7 @@ static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr
 	skip_instruction(regs, esr);
 	return;
 abort:
+	vcpu->trap_count[TRAP_ABORT]++;
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
 		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)fault_ipa(),
 		 (unsigned long long)regs->elr);
@@ -122,13 +124,16 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 	vcpu->traps++;
 	switch (esr_ec(esr)) {
 	case EC_WFX:
+		vcpu->trap_count[TRAP_WFX]++;
 		handle_wfx(vcpu, regs, esr);
 		break;
 	case EC_HVC64:
+		vcpu->trap_count[TRAP_HYPERCALL]++;
 		handle_smccc(vcpu, regs);
 		break;
 	case EC_SMC64:
 		/* a trapped SMC returns to the SMC itself */
+		vcpu->trap_count[TRAP_HYPERCALL]++;
 		skip_instruction(regs, esr);
 		handle_smccc(vcpu, regs);
 		break;
@@ -136,15 +141,18 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 		handle_data_abort(vcpu, regs, esr);
 		break;
 	case EC_IABT_LOW:
+		vcpu->trap_count[TRAP_ABORT]++;
 		inject_external_abort(vcpu, regs, false, false, read_far_el2());
 		break;
 	case EC_SYSREG:
+		vcpu->trap_count[TRAP_SYSREG]++;
 		if (!sysreg_emulate(vcpu, regs, esr))
 			inject_undef(vcpu, regs);
 		break;
 	case EC_PAUTH:
 	case EC_SVE:
 	case EC_UNKNOWN:
+		vcpu->trap_count[TRAP_OTHER]++;
 		inject_undef(vcpu, regs);
 		break;
 	default:
@@ -160,6 +168,8 @@ u64 arm64_guest_irq(struct arch_regs *regs)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
+	vcpu->traps++;
+	vcpu->trap_count[TRAP_IRQ]++;
 	if (arm64_handle_irqs(vcpu))
 		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "preempted");
 	return back_to_guest(vcpu);

@@ -83,6 +83,7 @@ void vgic_fill(struct vcpu *vcpu)
 		if (g->lr_used & (1u << i))
 			continue;
 		gic_write_lr(i, encode(&picked[k]));
+		vcpu->irqs_injected += picked[k].pending;
 		g->lr_intid[i] = picked[k].intid;
 		g->lr_used |= 1u << i;
 		k++;

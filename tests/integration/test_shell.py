@@ -43,6 +43,11 @@ def test_shell_session(tmp_path, initramfs):
         p.expect(r"\(hv\)   memory 256 MiB: IPA 0x40000000-0x50000000 -> PA 0x[0-9a-f]+")
         p.send("vcpu-list\r")
         p.expect(r"\(hv\) deb +1 +\d +\w+ +\d+ +\d+")
+        p.send("stats deb\r")
+        p.expect(r"\(hv\) NAME +HYPERCALL +MMIO +ABORT +SYSREG +WFI/WFE +IRQ +OTHER +IRQS-IN")
+        # Linux made hypercalls (PSCI), touched its UART and GIC, slept and took interrupts
+        p.expect(r"\(hv\) deb +[1-9]\d* +[1-9]\d* +\d+ +[1-9]\d* +[1-9]\d* +[1-9]\d* +\d+ "
+                 r"+[1-9]\d* +\d+")
 
         # Ctrl-A three times: input goes to the next VM, the Linux shell
         p.send(CTRL_A_3)
