@@ -654,6 +654,12 @@ void vgic_send_sgi(struct vgic *g, u32 sender, u64 sgi1r, u64 *kick)
 /* --- delivery -------------------------------------------------------------- */
 
 /* Whether `irq` (INTID `intid`) is vCPU v's: `spis` says v may receive SPIs at all. */
+/* Cheap first test of the scans: most interrupts are idle. */
+static bool idle(const struct vgic_irq *irq)
+{
+	return !irq->pending && !irq->level && !irq->active;
+}
+
 static bool targets(const struct vgic *g, u32 v, u32 intid, const struct vgic_irq *irq, bool spis)
 {
 	return intid < VGIC_NR_PRIVATE || (spis && irq->route == affinity(g->cpus[v].mpidr));
@@ -670,7 +676,7 @@ bool vgic_has_pending(struct vgic *g, u32 vcpu)
 	for (u32 intid = 0; intid < VGIC_NR_IRQS && !found; intid++) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
-		found = targets(g, vcpu, intid, irq, spis) && deliverable(g, irq);
+		found = !idle(irq) && targets(g, vcpu, intid, irq, spis) && deliverable(g, irq);
 	}
 	spin_unlock(&g->lock);
 	return found;
@@ -690,7 +696,7 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 	for (u32 intid = 0; intid < VGIC_NR_IRQS; intid++) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
-		if (irq->in_lr || !targets(g, vcpu, intid, irq, spis))
+		if (idle(irq) || irq->in_lr || !targets(g, vcpu, intid, irq, spis))
 			continue;
 		if (irq->active || deliverable(g, irq))
 			key[n++] = (u16)(irq->priority << 8 | intid);
