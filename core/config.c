@@ -467,7 +467,7 @@ static bool body_is(const struct value *v, const char *word)
 
 static int set_action(struct parser *p, enum key_id id, const struct value *v)
 {
-	/* Valid in xl but not implemented; named so users know why. */
+	/* Valid in xl but not offered by Bulkhead; named so users know why. */
 	static const char *const unsupported[] = {
 		"rename-restart", "coredump-destroy", "coredump-restart", "soft-reset",
 	};

@@ -77,7 +77,7 @@ static u64 sanitized_dfr0(void)
 	v = set_field(v, 0, 6);     /* DebugVer: Armv8.0 debug */
 	v = set_field(v, 12, 1);    /* BRPs: 2 breakpoints (registers read as zero) */
 	v = set_field(v, 20, 1);    /* WRPs: 2 watchpoints */
-	v = set_field(v, 36, 0xf);  /* DoubleLock: not implemented */
+	v = set_field(v, 36, 0xf);  /* DoubleLock: 0xf says the CPU has none */
 	return v;
 }
 

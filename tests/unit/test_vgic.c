@@ -359,7 +359,7 @@ static void test_dist_irouter(void **state)
 	/* neighbours untouched */
 	assert_int_equal(dr(r - 8, 8), 0);
 	assert_int_equal(dr(r + 8, 8), 0);
-	/* last SPI, then unimplemented ones */
+	/* last SPI, then INTIDs beyond the last one */
 	dw(IROUTER + 8 * 127, 8, 0x100000001ull);
 	assert_int_equal(dr(IROUTER + 8 * 127, 8), 0x100000001ull);
 	dw(IROUTER + 8 * 128, 8, 0x1);
