@@ -33,6 +33,7 @@ enum key_id {
 	KEY_ON_REBOOT,
 	KEY_ON_CRASH,
 	KEY_AUTOSTART,
+	KEY_CPUS,
 	KEY_COUNT,
 };
 
@@ -508,6 +509,58 @@ static int set_autostart(struct parser *p, enum key_id id, const struct value *v
 	return fail(p, v->line, "must be 1 or 0 (or \"true\" or \"false\")");
 }
 
+/* A CPU number in a `cpus` list: decimal, below 64. Advances *s. */
+static bool cpu_number(const char **s, const char *end, u32 *out)
+{
+	u32 n = 0;
+
+	if (*s == end || !is_digit(**s))
+		return false;
+	for (; *s < end && is_digit(**s); (*s)++) {
+		n = n * 10 + (u32)(**s - '0');
+		if (n >= 64)
+			return false;
+	}
+	*out = n;
+	return true;
+}
+
+/* xl's CPU list: "all", or "N", "N-M" items separated by commas. */
+static bool parse_cpu_list(const char *s, const char *end, u64 *mask)
+{
+	*mask = 0;
+	if (end - s == 3 && memcmp(s, "all", 3) == 0)
+		return true;
+	for (;;) {
+		u32 lo, hi;
+
+		if (!cpu_number(&s, end, &lo))
+			return false;
+		hi = lo;
+		if (s < end && *s == '-') {
+			s++;
+			if (!cpu_number(&s, end, &hi) || hi < lo)
+				return false;
+		}
+		for (u32 c = lo; c <= hi; c++)
+			*mask |= 1ull << c;
+		if (s == end)
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+static int set_cpus(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want(p, v, VAL_STRING, "a string such as \"0-3\" or \"1,3\""))
+		return -1;
+	if (!parse_cpu_list(v->body, v->body + v->body_len, &p->out->cpu_mask))
+		return fail(p, v->line, "must be \"all\" or a list of CPUs below 64, such as "
+			    "\"0-3\" or \"1,3\"");
+	return 0;
+}
+
 /* Indexed by enum key_id; ACTION_* values match the order of names[] above. */
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
@@ -522,6 +575,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_ON_REBOOT] = { "on_reboot", set_action },
 	[KEY_ON_CRASH] = { "on_crash", set_action },
 	[KEY_AUTOSTART] = { "autostart", set_autostart },
+	[KEY_CPUS] = { "cpus", set_cpus },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,

@@ -32,6 +32,7 @@ struct vm_config {
 	enum vm_action on_reboot;       /* default restart */
 	enum vm_action on_crash;        /* default destroy */
 	bool autostart;                 /* start at boot (default), or wait for `create` */
+	u64 cpu_mask;                   /* `cpus`: physical CPUs the vCPUs may use; 0 = any */
 };
 
 struct config_error {

@@ -23,13 +23,31 @@ static struct cpu *this_cpu(void)
 	return &cpus[arch_cpu_index()];
 }
 
-u32 sched_pick_cpu(void)
+/*
+ * The run queue lock of the vCPU's CPU. A vCPU can move (vcpu-pin), so its
+ * CPU is read again once the lock is held.
+ */
+static struct cpu *lock_rq_of(struct vcpu *vcpu)
 {
-	u32 best = 0;
+	for (;;) {
+		struct cpu *c = &cpus[__atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE)];
+
+		spin_lock(&c->rq_lock);
+		if (vcpu->pcpu == c->index)
+			return c;
+		spin_unlock(&c->rq_lock);
+	}
+}
+
+int sched_pick_cpu(u64 mask)
+{
+	int best = -1;
 
 	for (u32 i = 0; i < platform.ncpus; i++) {
-		if (cpus[i].online && (!cpus[best].online || cpus[i].nr_vcpus < cpus[best].nr_vcpus))
-			best = i;
+		if (!cpus[i].online || (mask && !(mask & (1ull << i))))
+			continue;
+		if (best < 0 || cpus[i].nr_vcpus < cpus[best].nr_vcpus)
+			best = (int)i;
 	}
 	return best;
 }
@@ -46,11 +64,8 @@ void sched_add(struct vcpu *vcpu, u32 pcpu)
 	spin_unlock(&c->rq_lock);
 }
 
-void sched_remove(struct vcpu *vcpu)
+static void unlink(struct cpu *c, struct vcpu *vcpu)
 {
-	struct cpu *c = &cpus[vcpu->pcpu];
-
-	spin_lock(&c->rq_lock);
 	for (struct vcpu **p = &c->rq_head; *p; p = &(*p)->rq_next) {
 		if (*p == vcpu) {
 			*p = vcpu->rq_next;
@@ -60,7 +75,41 @@ void sched_remove(struct vcpu *vcpu)
 	}
 	if (c->last == vcpu)
 		c->last = NULL;
+}
+
+void sched_remove(struct vcpu *vcpu)
+{
+	struct cpu *c = lock_rq_of(vcpu);
+
+	unlink(c, vcpu);
 	spin_unlock(&c->rq_lock);
+}
+
+static void kick_cpu_of(struct vcpu *vcpu);
+
+void sched_move(struct vcpu *vcpu, u32 to)
+{
+	for (;;) {
+		u32 from = __atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE);
+		struct cpu *a = &cpus[from < to ? from : to], *b = &cpus[from < to ? to : from];
+
+		spin_lock(&a->rq_lock);
+		if (b != a)
+			spin_lock(&b->rq_lock);
+		if (vcpu->pcpu == from) {
+			unlink(&cpus[from], vcpu);
+			vcpu->rq_next = cpus[to].rq_head;
+			cpus[to].rq_head = vcpu;
+			cpus[to].nr_vcpus++;
+			__atomic_store_n(&vcpu->pcpu, to, __ATOMIC_RELEASE);
+		}
+		if (b != a)
+			spin_unlock(&b->rq_lock);
+		spin_unlock(&a->rq_lock);
+		if (vcpu->pcpu == to)
+			break;
+	}
+	kick_cpu_of(vcpu);
 }
 
 static void rearm(struct cpu *c);
@@ -85,9 +134,8 @@ static void kick_cpu_of(struct vcpu *vcpu)
 
 void sched_start(struct vcpu *vcpu)
 {
-	struct cpu *c = &cpus[vcpu->pcpu];
+	struct cpu *c = lock_rq_of(vcpu);
 
-	spin_lock(&c->rq_lock);
 	vcpu->state = VCPU_RUNNABLE;
 	vcpu->wake_at = 0;
 	spin_unlock(&c->rq_lock);
@@ -96,9 +144,8 @@ void sched_start(struct vcpu *vcpu)
 
 void sched_stop(struct vcpu *vcpu)
 {
-	struct cpu *c = &cpus[vcpu->pcpu];
+	struct cpu *c = lock_rq_of(vcpu);
 
-	spin_lock(&c->rq_lock);
 	vcpu->state = VCPU_OFF;
 	vcpu->wake_at = 0;
 	spin_unlock(&c->rq_lock);
@@ -106,10 +153,9 @@ void sched_stop(struct vcpu *vcpu)
 
 bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 {
-	struct cpu *c = &cpus[vcpu->pcpu];
+	struct cpu *c = lock_rq_of(vcpu);
 	bool blocked = false;
 
-	spin_lock(&c->rq_lock);
 	if (vcpu->state == VCPU_RUNNABLE && !wake_now(vcpu)) {
 		vcpu->state = VCPU_BLOCKED;
 		blocked = true;
@@ -120,10 +166,9 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 
 bool sched_wake(struct vcpu *vcpu)
 {
-	struct cpu *c = &cpus[vcpu->pcpu];
+	struct cpu *c = lock_rq_of(vcpu);
 	bool woke = false;
 
-	spin_lock(&c->rq_lock);
 	if (vcpu->state == VCPU_BLOCKED) {
 		vcpu->state = VCPU_RUNNABLE;
 		vcpu->wake_at = 0;
@@ -138,7 +183,8 @@ bool sched_wake(struct vcpu *vcpu)
 static bool can_run(const struct vcpu *v)
 {
 	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE);
+	       !__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->moving, __ATOMIC_ACQUIRE);
 }
 
 /* The runnable vCPU after the one that ran last (round robin); lock held. */

@@ -11,8 +11,10 @@
 
 struct vcpu;
 
-/* The online CPU with the fewest vCPUs. */
-u32 sched_pick_cpu(void);
+/* The online CPU with the fewest vCPUs among `mask` (0: any), or -1. */
+int sched_pick_cpu(u64 mask);
+/* Moves a vCPU that is not running to CPU `to`'s run queue. */
+void sched_move(struct vcpu *vcpu, u32 to);
 void sched_add(struct vcpu *vcpu, u32 pcpu);
 /* The vCPU must not be running. */
 void sched_remove(struct vcpu *vcpu);

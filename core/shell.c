@@ -13,7 +13,7 @@
 #include "lib/string.h"
 
 #define LINE_MAX 128
-#define MAX_ARGS 4
+#define MAX_ARGS 5
 
 static char line[LINE_MAX];
 static u32 len;
@@ -128,6 +128,7 @@ static void cmd_help(void)
 	say("  info VM              one VM in detail (VM: a name or an id)");
 	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
 	say("  stats [VM]           traps by reason, interrupts injected, CPU time");
+	say("  vcpu-pin VM VCPU CPU move a vCPU to another physical CPU");
 	say("  pause VM / unpause VM");
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
@@ -195,6 +196,41 @@ static bool is_vm_command(const char *cmd)
 	return false;
 }
 
+static bool number(const char *s, u32 *out)
+{
+	u32 n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > 100000)
+			return false;
+		n = n * 10 + (u32)(*s - '0');
+	}
+	*out = n;
+	return true;
+}
+
+static void cmd_vcpu_pin(char **argv, u32 argc)
+{
+	struct vm *vm = argc > 1 ? vm_by_name_or_id(argv[1]) : NULL;
+	const char *why;
+	u32 vcpu, cpu;
+
+	if (argc != 4 || !number(argv[2], &vcpu) || !number(argv[3], &cpu)) {
+		say("vcpu-pin: usage: vcpu-pin VM VCPU CPU");
+		return;
+	}
+	if (!vm) {
+		say("vcpu-pin: no VM '%s' (see list)", argv[1]);
+		return;
+	}
+	if (vm_vcpu_pin(vm, vcpu, cpu, &why))
+		say("vcpu-pin %s %u %u: %s", vm->cfg.name, vcpu, cpu, why);
+	else
+		say("vm %u '%s' vCPU %u now on cpu %u", vm->id, vm->cfg.name, vcpu, cpu);
+}
+
 static void cmd_create(const char *name)
 {
 	const char *why;
@@ -214,6 +250,8 @@ static void run_line(char *s)
 		return;
 	if (!strcmp(argv[0], "create") && argc <= 2)
 		cmd_create(argv[1]);
+	else if (!strcmp(argv[0], "vcpu-pin"))
+		cmd_vcpu_pin(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
 	else if (!strcmp(argv[0], "list") && argc == 1)

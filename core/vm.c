@@ -147,10 +147,17 @@ static int alloc_vcpus(struct vm *vm)
 	vm->vgic_cpus = (struct vgic_cpu *)((u8 *)vm->vcpus +
 					    align_up(vm->nvcpus * sizeof(struct vcpu), 64));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
+		int cpu = sched_pick_cpu(vm->cfg.cpu_mask);
+
+		if (cpu < 0) {
+			hv_err("vm '%s': cpus names no CPU this machine has online; VM not created",
+			       vm->cfg.name);
+			return -1;
+		}
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].state = VCPU_OFF;
-		sched_add(&vm->vcpus[i], sched_pick_cpu());
+		sched_add(&vm->vcpus[i], (u32)cpu);
 	}
 	return 0;
 }
@@ -612,5 +619,36 @@ int vm_reboot(struct vm *vm, const char **why)
 	hv_info("vm %u '%s' rebooted by the administrator", vm->id, vm->cfg.name);
 	vm->paused = false;
 	restart(vm);
+	return 0;
+}
+
+int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why)
+{
+	struct vcpu *v;
+	u64 deadline = arch_counter_read() + arch_counter_freq();
+
+	if (vcpu >= vm->nvcpus) {
+		*why = "no such vCPU";
+		return -1;
+	}
+	if (cpu >= platform.ncpus || !cpus[cpu].online) {
+		*why = "no such CPU online";
+		return -1;
+	}
+	v = &vm->vcpus[vcpu];
+	__atomic_store_n(&v->moving, true, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
+		arch_kick_cpu(v->pcpu);
+	while (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) && arch_counter_read() < deadline)
+		arch_wait_event();
+	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
+		sched_move(v, cpu);
+	__atomic_store_n(&v->moving, false, __ATOMIC_RELEASE);
+	if (v->pcpu != cpu) {
+		*why = "it did not leave its CPU in time; try again";
+		return -1;
+	}
+	if (v->state == VCPU_RUNNABLE)
+		sched_start(v);  /* make its new CPU look */
 	return 0;
 }

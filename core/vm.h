@@ -54,6 +54,7 @@ struct vcpu {
 	u32 pcpu;              /* physical CPU whose run queue holds it */
 	enum vcpu_state state; /* changed under that run queue's lock */
 	bool running;          /* loaded on its CPU right now */
+	bool moving;           /* vcpu-pin is taking it to another CPU: do not run it */
 	bool irq_dirty;        /* the vGIC changed: refresh list registers before entry */
 	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
 	char exit_why[96];
@@ -120,6 +121,7 @@ void vm_console_input(struct vm *vm, u8 c);
 int vm_pause(struct vm *vm, bool pause, const char **why);
 int vm_destroy(struct vm *vm, const char **why);
 int vm_reboot(struct vm *vm, const char **why);
+int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why);
 const char *vm_state_name(const struct vm *vm);
 
 /* A device's interrupt line (SPI) or a vCPU's PPI changed level. */

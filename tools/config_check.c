@@ -108,6 +108,7 @@ static void print_json(const struct vm_config *c)
 	json_key("on_crash", 0);
 	json_string(config_action_name(c->on_crash));
 	printf(", \"autostart\": %s", c->autostart ? "true" : "false");
+	printf(", \"cpu_mask\": %llu", (unsigned long long)c->cpu_mask);
 	fputs("}\n", stdout);
 }
 

@@ -104,3 +104,32 @@ def test_autostart_off_and_create(tmp_path):
     finally:
         p.close(force=True)
     assert p.exitstatus == 0
+
+
+def test_cpus_affinity_and_vcpu_pin(tmp_path):
+    """`cpus` places the vCPU; `vcpu-pin` moves it while the VM keeps running."""
+    cfg = tmp_path / "pin.cfg"
+    cfg.write_text(f'name = "pin"\nmemory = 16\nkernel = "{TEST_GUEST}"\nextra = "test=reset"\n'
+                   'on_reboot = "restart"\ncpus = "2"\n')
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg)], encoding="utf-8",
+                      timeout=40)
+    try:
+        p.expect(r"\(hv\) vm 1 'pin': vCPU 0 on cpu 2")
+        p.expect(r"\(pin\) reset test: boot")
+        p.send("vcpu-pin pin 0 3\r")
+        p.expect(r"\(hv\) vm 1 'pin' vCPU 0 now on cpu 3")
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) pin +0 +3 ")
+        p.expect(r"\(pin\) reset test: boot")  # still running after the move
+        p.send("vcpu-pin pin 0 9\r")
+        p.expect(r"\(hv\) vcpu-pin pin 0 9: no such CPU online")
+        p.send("vcpu-pin pin 4 1\r")
+        p.expect(r"\(hv\) vcpu-pin pin 4 1: no such vCPU")
+        p.send("vcpu-pin pin x\r")
+        p.expect(r"\(hv\) vcpu-pin: usage: vcpu-pin VM VCPU CPU")
+        p.send("destroy pin\r")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0

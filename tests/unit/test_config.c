@@ -394,6 +394,33 @@ static void test_every_prefix(void **state)
 	assert_string_equal(cfg.kernel, "a\"b");
 }
 
+static void test_cpus(void **state)
+{
+	static const char base[] = "name = \"v\"\nmemory = 8\nkernel = \"k\"\n";
+	static const struct { const char *list; u64 mask; } good[] = {
+		{ "all", 0 }, { "1", 0x2 }, { "0-3", 0xf }, { "1,3", 0xa }, { "0-1,4-5", 0x33 },
+		{ "63", 1ull << 63 },
+	};
+	static const char *const bad[] = { "", "x", "1-", "3-1", "1,,2", "64", "1 ,2", "-1" };
+	struct vm_config c;
+	struct config_error e;
+	char text[256];
+
+	assert_int_equal(config_parse(base, strlen(base), &c, &e), 0);
+	assert_int_equal(c.cpu_mask, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		snprintf(text, sizeof(text), "%scpus = \"%s\"\n", base, good[i].list);
+		assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+		assert_int_equal(c.cpu_mask, good[i].mask);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "%scpus = \"%s\"\n", base, bad[i]);
+		assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+		assert_string_equal(e.key, "cpus");
+		assert_int_equal(e.line, 4);
+	}
+}
+
 static void test_autostart(void **state)
 {
 	static const char base[] = "name = \"v\"\nmemory = 8\nkernel = \"k\"\n";
@@ -422,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_autostart),
+		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_cmdline_synonym),
 		cmocka_unit_test(test_comments_and_blanks),
