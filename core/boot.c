@@ -80,13 +80,11 @@ static void print_map(paddr_t image, u64 image_size)
 {
 	u64 base = pa_addr(image);
 	u64 hv_end = (u64)(uintptr_t)_end;
-	u64 total = 0;
 
 	for (u32 i = 0; i < platform.nmem; i++) {
 		hv_info("RAM 0x%llx-0x%llx (%llu MiB)", (unsigned long long)platform.mem[i].base,
 			(unsigned long long)(platform.mem[i].base + platform.mem[i].size),
 			(unsigned long long)(platform.mem[i].size / MiB));
-		total += platform.mem[i].size;
 	}
 	hv_info("hypervisor 0x%llx-0x%llx: text 0x%llx (RX), rodata 0x%llx (R), data 0x%llx (RW)",
 		(unsigned long long)base, (unsigned long long)hv_end, (unsigned long long)base,
@@ -106,7 +104,6 @@ static void print_map(paddr_t image, u64 image_size)
 		platform.psci == PSCI_CONDUIT_SMC ? "smc" : platform.psci == PSCI_CONDUIT_HVC ? "hvc" : "none",
 		platform.virtio_mmio_count,
 		(unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
-	(void)total;
 }
 
 static void mark_online(u32 index)

@@ -57,12 +57,6 @@ static void copy_in(struct vm *vm, u64 ipa, const void *src, u64 size)
 	arch_clean_dcache_range(dst, size);
 }
 
-static bool in_ram(const struct vm *vm, u64 ipa, u64 size)
-{
-	return ipa >= vm->cfg.ram_base && size <= vm->ram_size &&
-	       ipa - vm->cfg.ram_base <= vm->ram_size - size;
-}
-
 static int too_big(const struct vm *vm, const struct pkg_blob *k, u64 size, char *why,
 		   u32 why_size)
 {
@@ -88,7 +82,7 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 		struct elf_segment seg;
 
 		elf_segment(&elf, i, &seg);
-		if (!in_ram(vm, seg.paddr, seg.memsz)) {
+		if (!vm_ram_contains(vm, seg.paddr, seg.memsz)) {
 			fmt_snprintf(why, why_size, "kernel '%s': segment at 0x%llx+0x%llx lies "
 				     "outside the VM's RAM", k->name, (unsigned long long)seg.paddr,
 				     (unsigned long long)seg.memsz);
@@ -101,7 +95,7 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 			b->kernel_end = seg.paddr + seg.memsz;
 	}
 	b->entry = elf.entry;
-	if (!in_ram(vm, b->entry, 4)) {
+	if (!vm_ram_contains(vm, b->entry, 4)) {
 		fmt_snprintf(why, why_size, "kernel '%s': entry point 0x%llx is outside the VM's "
 			     "RAM", k->name, (unsigned long long)b->entry);
 		return -1;
@@ -116,7 +110,7 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 	b->kernel_start = vm->cfg.ram_base + RAW_LOAD_OFFSET;
 	b->kernel_end = b->kernel_start + k->size;
 	b->entry = b->kernel_start;
-	if (!in_ram(vm, b->kernel_start, k->size))
+	if (!vm_ram_contains(vm, b->kernel_start, k->size))
 		return too_big(vm, k, k->size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;

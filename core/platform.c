@@ -159,8 +159,7 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 	read_gic(p);
 	read_timer(p);
 	count_virtio(p);
-	if (fdt_find_path(&p->fdt, "/chosen") >= 0)
-		p->bootargs = fdt_prop_string(&p->fdt, fdt_find_path(&p->fdt, "/chosen"), "bootargs");
+	p->bootargs = fdt_prop_string(&p->fdt, fdt_find_path(&p->fdt, "/chosen"), "bootargs");
 	if (!read_uart(p)) {
 		*why = "the device tree names no PL011 UART";
 		return -1;

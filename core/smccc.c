@@ -32,11 +32,6 @@ static bool psci_function_known(u32 fid)
 	}
 }
 
-static bool ipa_in_ram(const struct vm *vm, u64 ipa)
-{
-	return ipa >= vm->cfg.ram_base && ipa - vm->cfg.ram_base < vm->ram_size;
-}
-
 /* SMC32 calls pass 32-bit arguments: the upper halves are not the caller's. */
 static u64 arg(const struct smccc_regs *r, u32 fid, u32 n)
 {
@@ -52,7 +47,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 
 	if (!target)
 		return PSCI_INVALID_PARAMETERS;
-	if (!ipa_in_ram(vm, entry))
+	if (!vm_ram_contains(vm, entry, 4))
 		return PSCI_INVALID_ADDRESS;
 	spin_lock(&vm->psci_lock);
 	if (target->state != VCPU_OFF || target->running) {

@@ -271,17 +271,24 @@ static int boot_vm(struct vm *vm, bool announce)
 
 static const struct package *boot_pkg;
 
+/* Parses the config of VM `index` in the package; false when it has none or it is bad. */
+static bool package_config(const struct package *pkg, u32 index, struct vm_config *c,
+			   struct pkg_blob *blob)
+{
+	struct config_error err;
+
+	return package_find(pkg, index, PKG_CONFIG, blob) &&
+	       config_parse((const char *)blob->data, blob->size, c, &err) == 0;
+}
+
 /* Index in the boot package of the VM config named `name`, or -1. */
 static int package_index_of(const char *name)
 {
 	for (u32 i = 0; boot_pkg && i < package_vm_count(boot_pkg); i++) {
 		struct pkg_blob cfg;
 		struct vm_config c;
-		struct config_error err;
 
-		if (package_find(boot_pkg, i, PKG_CONFIG, &cfg) &&
-		    config_parse((const char *)cfg.data, cfg.size, &c, &err) == 0 &&
-		    strcmp(c.name, name) == 0)
+		if (package_config(boot_pkg, i, &c, &cfg) && strcmp(c.name, name) == 0)
 			return (int)i;
 	}
 	return -1;
@@ -323,10 +330,8 @@ u32 vm_boot_all(const struct package *pkg)
 	for (u32 i = 0; i < package_vm_count(pkg); i++) {
 		struct pkg_blob cfg;
 		struct vm_config c;
-		struct config_error err;
 
-		if (package_find(pkg, i, PKG_CONFIG, &cfg) &&
-		    config_parse((const char *)cfg.data, cfg.size, &c, &err) == 0 && !c.autostart) {
+		if (package_config(pkg, i, &c, &cfg) && !c.autostart) {
 			hv_info("vm '%s' (%s): autostart = 0: start it with `create %s`", c.name,
 				cfg.name, c.name);
 			defined++;

@@ -111,6 +111,13 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
 u64 vcpu_mpidr(u32 index);
 /* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
+/* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */
+static inline bool vm_ram_contains(const struct vm *vm, u64 ipa, u64 size)
+{
+	return ipa >= vm->cfg.ram_base && size <= vm->ram_size &&
+	       ipa - vm->cfg.ram_base <= vm->ram_size - size;
+}
+
 /* The VM with this id, or NULL; the next VM id after `id` (0 after the last). */
 struct vm *vm_by_id(u32 id);
 struct vm *vm_by_name_or_id(const char *what);

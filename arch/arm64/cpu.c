@@ -62,7 +62,7 @@ static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | H
 #define VTCR_PS_SHIFT 16
 #define VTCR_RES1     (1ull << 31)
 
-static u64 pa_range_field(void)
+u64 pa_range_field(void)
 {
 	u64 parange = read_id_aa64mmfr0_el1() & 0xf;
 

@@ -86,13 +86,9 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 
 void arm64_mmu_enable(void)
 {
-	u64 parange = read_id_aa64mmfr0_el1() & 0xf;
-
-	if (parange > 5)
-		parange = 5;
 	write_mair_el2(MAIR_VALUE);
 	write_tcr_el2(16 | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER |
-		      (parange << TCR_PS_SHIFT) | TCR_EL2_RES1);
+		      (pa_range_field() << TCR_PS_SHIFT) | TCR_EL2_RES1);
 	write_ttbr0_el2((u64)(uintptr_t)hv_pt.root);
 	dsb_sy();
 	tlbi_alle2();

@@ -27,6 +27,8 @@ static inline struct arm64_percpu *this_percpu(void)
 
 /* EL2 controls every CPU sets up the same way (vectors, traps, stage 2). */
 void arm64_cpu_init(u32 index);
+/* ID_AA64MMFR0_EL1.PARange, at most 48 bits: the PS field of TCR_EL2 and VTCR_EL2. */
+u64 pa_range_field(void);
 void arm64_mmu_enable(void);
 int psci_fw_cpu_on(u64 mpidr, u64 entry, u64 context);
 void psci_fw_system_off(void);
