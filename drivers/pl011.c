@@ -46,14 +46,18 @@ void pl011_enable_rx_interrupt(void)
 		pl011_write_imsc(INT_RX | INT_RT);
 }
 
+/*
+ * The receive interrupts are cleared before the FIFO is looked at, never
+ * after: a byte that arrives once the FIFO was seen empty then raises a new
+ * interrupt instead of waiting, unnoticed, for the next one.
+ */
 int pl011_getc(void)
 {
 	if (!uart)
 		return -1;
-	if (pl011_read_fr() & FR_RXFE) {
-		pl011_write_icr(INT_RX | INT_RT);
+	pl011_write_icr(INT_RX | INT_RT);
+	if (pl011_read_fr() & FR_RXFE)
 		return -1;
-	}
 	return (int)(pl011_read_dr() & 0xff);
 }
 

@@ -8,8 +8,8 @@ void pl011_init(paddr_t base);
 void pl011_putc(char c);
 /* Turns on the receive (and receive-timeout) interrupts. */
 void pl011_enable_rx_interrupt(void);
-/* The next received byte, or -1 when the receive FIFO is empty; clears the
- * receive interrupts once it is. */
+/* The next received byte, or -1 when the receive FIFO is empty. Clears the
+ * receive interrupts first, so none is lost to a byte arriving meanwhile. */
 int pl011_getc(void);
 
 #endif
