@@ -67,7 +67,11 @@ static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 
 	if (!target || arg(r, fid, 2) != 0)
 		return PSCI_INVALID_PARAMETERS;
-	return target->state == VCPU_OFF ? 1 : 0;  /* OFF : ON */
+	/* OFF only once the vCPU has left its physical CPU: a caller may CPU_ON
+	 * it the moment it reads OFF, and CPU_ON refuses a vCPU still running. */
+	if (target->state == VCPU_OFF && !__atomic_load_n(&target->running, __ATOMIC_ACQUIRE))
+		return 1;  /* OFF */
+	return 0;          /* ON */
 }
 
 static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)

@@ -257,6 +257,12 @@ static void test_psci_affinity_info_and_cpu_off(void **state)
 	assert_ptr_equal(sched.stopped, &vcpus2[1]);
 	assert_int_equal(exits.exit, VCPU_EXIT_YIELD);
 	assert_ptr_equal(exits.vcpu, &vcpus2[1]);
+	/* still on its physical CPU: ON, and CPU_ON agrees it is not off yet */
+	vcpus2[1].running = true;
+	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 0);
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0),
+			 (u64)(s64)PSCI_ALREADY_ON);
+	vcpus2[1].running = false;
 	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 1);
 }
 
