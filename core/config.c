@@ -34,6 +34,9 @@ enum key_id {
 	KEY_ON_CRASH,
 	KEY_AUTOSTART,
 	KEY_CPUS,
+	KEY_SCHED,
+	KEY_WEIGHT,
+	KEY_CAP,
 	KEY_COUNT,
 };
 
@@ -561,6 +564,36 @@ static int set_cpus(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* "shared" (credit scheduler) or "pinned" (a physical CPU per vCPU). */
+static int set_sched(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (v->kind == VAL_STRING && (body_is(v, "shared") || body_is(v, "pinned"))) {
+		p->out->pinned = body_is(v, "pinned");
+		return 0;
+	}
+	return fail(p, v->line, "must be \"shared\" or \"pinned\"");
+}
+
+static int set_weight(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want(p, v, VAL_INTEGER, "an integer"))
+		return -1;
+	if (v->num < 1 || v->num > CONFIG_MAX_WEIGHT)
+		return fail_range(p, v, 1, CONFIG_MAX_WEIGHT);
+	p->out->weight = (u32)v->num;
+	return 0;
+}
+
+static int set_cap(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want(p, v, VAL_INTEGER, "an integer (percent of one CPU, 0: no cap)"))
+		return -1;
+	if (v->num > CONFIG_MAX_CAP)
+		return fail_range(p, v, 0, CONFIG_MAX_CAP);
+	p->out->cap = (u32)v->num;
+	return 0;
+}
+
 /* Indexed by enum key_id; ACTION_* values match the order of names[] above. */
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
@@ -576,6 +609,9 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_ON_CRASH] = { "on_crash", set_action },
 	[KEY_AUTOSTART] = { "autostart", set_autostart },
 	[KEY_CPUS] = { "cpus", set_cpus },
+	[KEY_SCHED] = { "sched", set_sched },
+	[KEY_WEIGHT] = { "weight", set_weight },
+	[KEY_CAP] = { "cap", set_cap },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,
@@ -681,6 +717,7 @@ static void set_defaults(struct vm_config *c)
 	c->on_reboot = ACTION_RESTART;
 	c->on_crash = ACTION_DESTROY;
 	c->autostart = true;
+	c->weight = CONFIG_DEFAULT_WEIGHT;
 }
 
 static int check_required(struct parser *p)

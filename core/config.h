@@ -13,6 +13,9 @@
 #define CONFIG_EXTRA_MAX 1024
 #define CONFIG_MAX_VCPUS 64
 #define CONFIG_MAX_MEMORY_MIB (1024 * 1024)
+#define CONFIG_DEFAULT_WEIGHT 256       /* as Xen's credit scheduler */
+#define CONFIG_MAX_WEIGHT 65535
+#define CONFIG_MAX_CAP (100 * CONFIG_MAX_VCPUS)
 
 enum vm_action {
 	ACTION_DESTROY,
@@ -33,6 +36,9 @@ struct vm_config {
 	enum vm_action on_crash;        /* default destroy */
 	bool autostart;                 /* start at boot (default), or wait for `create` */
 	u64 cpu_mask;                   /* `cpus`: physical CPUs the vCPUs may use; 0 = any */
+	bool pinned;                    /* `sched = "pinned"`: each vCPU has a CPU to itself */
+	u32 weight;                     /* share of CPU time against other shared VMs */
+	u32 cap;                        /* at most this % of one CPU (0: no cap) */
 };
 
 struct config_error {

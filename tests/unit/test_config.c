@@ -444,6 +444,38 @@ static void test_autostart(void **state)
 	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
 }
 
+static void test_scheduler_keys(void **state)
+{
+	static const char base[] = "name = \"v\"\nmemory = 8\nkernel = \"k\"\n";
+	static const struct { const char *text; const char *key; } bad[] = {
+		{ "weight = 0\n", "weight" },
+		{ "weight = 65536\n", "weight" },
+		{ "weight = \"x\"\n", "weight" },
+		{ "cap = 6401\n", "cap" },
+		{ "sched = \"credit\"\n", "sched" },
+		{ "sched = 1\n", "sched" },
+	};
+	struct vm_config c;
+	struct config_error e;
+	char text[256];
+
+	assert_int_equal(config_parse(base, strlen(base), &c, &e), 0);
+	assert_int_equal(c.weight, 256);
+	assert_int_equal(c.cap, 0);
+	assert_false(c.pinned);
+	snprintf(text, sizeof(text), "%sweight = 512\ncap = 50\nsched = \"pinned\"\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+	assert_int_equal(c.weight, 512);
+	assert_int_equal(c.cap, 50);
+	assert_true(c.pinned);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", base, bad[i].text);
+		assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+		assert_int_equal(e.line, 4);
+		assert_string_equal(e.key, bad[i].key);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_scheduler_keys),
 		cmocka_unit_test(test_list_syntax_errors),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_first_error_wins),
