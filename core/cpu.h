@@ -16,8 +16,11 @@ struct cpu {
 	struct vcpu *rq_head;
 	u32 nr_vcpus;
 	struct vcpu *current;     /* running now, or NULL */
-	struct vcpu *last;        /* ran last: round robin continues after it */
+	struct vcpu *last;        /* ran last: equals take turns after it */
 	u64 slice_end;
+	u64 min_vtime;            /* vtime the queue's runnable vCPUs have reached */
+	bool preempt;             /* a woken vCPU is owed the CPU: end the slice */
+	bool reserved;            /* a pinned vCPU owns this CPU */
 };
 
 extern struct cpu cpus[MAX_CPUS];

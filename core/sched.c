@@ -1,17 +1,30 @@
 /*
  * Run queues and the per-CPU loop. A run queue is a singly linked list of
- * the vCPUs placed on a CPU; its lock guards their state. The loop runs the
- * next runnable vCPU after the one that ran last, so runnable vCPUs share
- * the CPU round robin; the EL2 timer ends a slice only when another vCPU is
- * waiting for the CPU, and wakes blocked vCPUs whose timer is due.
+ * the vCPUs placed on a CPU; its lock guards their state. Two kinds of VM
+ * share the machine:
+ *  - shared VMs' vCPUs take turns by the credit policy (sched_credit.h): the
+ *    runnable vCPU with the least weighted CPU time runs for a slice of up to
+ *    10 ms, a woken vCPU that is owed time preempts, and an idle CPU takes
+ *    waiting work from a busy one within the vCPU's affinity;
+ *  - a pinned VM's vCPUs each own a CPU that nothing else is placed on, so
+ *    no slice timer ever runs there.
+ * The EL2 timer is armed only for what needs it: a slice end when others
+ * wait (or a cap runs out), a blocked vCPU's guest timer, a cap period start.
  */
 #include "arch.h"
 #include "core/console.h"
 #include "core/cpu.h"
 #include "core/sched.h"
+#include "core/sched_credit.h"
 #include "core/vm.h"
 
 #define SLICES_PER_SECOND 100
+/* A vCPU that slept may run ahead of the queue by half a slice. */
+#define WAKE_BONUS_DIVISOR 2
+/* A woken vCPU preempts only when owed more than 1 ms: no ping-pong. */
+#define PREEMPT_GRANULARITY_PER_SECOND 1000
+
+static struct spinlock place_lock;  /* placement and CPU reservation */
 
 static u64 slice_ticks(void)
 {
@@ -24,8 +37,8 @@ static struct cpu *this_cpu(void)
 }
 
 /*
- * The run queue lock of the vCPU's CPU. A vCPU can move (vcpu-pin), so its
- * CPU is read again once the lock is held.
+ * The run queue lock of the vCPU's CPU. A vCPU can move (vcpu-pin, an idle
+ * CPU taking work), so its CPU is read again once the lock is held.
  */
 static struct cpu *lock_rq_of(struct vcpu *vcpu)
 {
@@ -39,17 +52,40 @@ static struct cpu *lock_rq_of(struct vcpu *vcpu)
 	}
 }
 
+static bool cpu_allowed(const struct cpu *c, u64 mask)
+{
+	return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && (!mask || (mask & (1ull << c->index)));
+}
+
 int sched_pick_cpu(u64 mask)
 {
 	int best = -1;
 
+	spin_lock(&place_lock);
 	for (u32 i = 0; i < platform.ncpus; i++) {
-		if (!cpus[i].online || (mask && !(mask & (1ull << i))))
+		if (!cpu_allowed(&cpus[i], mask) || cpus[i].reserved)
 			continue;
 		if (best < 0 || cpus[i].nr_vcpus < cpus[best].nr_vcpus)
 			best = (int)i;
 	}
+	spin_unlock(&place_lock);
 	return best;
+}
+
+/* The highest free CPU: CPU 0 also serves the console, so it is taken last. */
+int sched_reserve_cpu(u64 mask)
+{
+	int found = -1;
+
+	spin_lock(&place_lock);
+	for (u32 i = platform.ncpus; i-- > 0 && found < 0;) {
+		if (cpu_allowed(&cpus[i], mask) && !cpus[i].reserved && cpus[i].nr_vcpus == 0) {
+			cpus[i].reserved = true;
+			found = (int)i;
+		}
+	}
+	spin_unlock(&place_lock);
+	return found;
 }
 
 void sched_add(struct vcpu *vcpu, u32 pcpu)
@@ -58,6 +94,7 @@ void sched_add(struct vcpu *vcpu, u32 pcpu)
 
 	spin_lock(&c->rq_lock);
 	vcpu->pcpu = pcpu;
+	vcpu->vtime = c->min_vtime;
 	vcpu->rq_next = c->rq_head;
 	c->rq_head = vcpu;
 	c->nr_vcpus++;
@@ -74,7 +111,19 @@ static void unlink(struct cpu *c, struct vcpu *vcpu)
 		}
 	}
 	if (c->last == vcpu)
-		c->last = NULL;
+		c->last = NULL;  /* the vCPU may be freed next */
+}
+
+/* Puts an unlinked vCPU on `to`, keeping its standing against that queue. */
+static void link_moved(struct cpu *from, struct cpu *to, struct vcpu *vcpu)
+{
+	u64 ahead = vcpu->vtime > from->min_vtime ? vcpu->vtime - from->min_vtime : 0;
+
+	vcpu->vtime = to->min_vtime + ahead;
+	vcpu->rq_next = to->rq_head;
+	to->rq_head = vcpu;
+	to->nr_vcpus++;
+	__atomic_store_n(&vcpu->pcpu, to->index, __ATOMIC_RELEASE);
 }
 
 void sched_remove(struct vcpu *vcpu)
@@ -82,64 +131,160 @@ void sched_remove(struct vcpu *vcpu)
 	struct cpu *c = lock_rq_of(vcpu);
 
 	unlink(c, vcpu);
+	if (vcpu->vm->cfg.pinned)
+		c->reserved = false;
 	spin_unlock(&c->rq_lock);
 }
 
-static void kick_cpu_of(struct vcpu *vcpu);
+static void lock_pair(struct cpu *a, struct cpu *b)
+{
+	spin_lock(a->index < b->index ? &a->rq_lock : &b->rq_lock);
+	if (a != b)
+		spin_lock(a->index < b->index ? &b->rq_lock : &a->rq_lock);
+}
+
+static void unlock_pair(struct cpu *a, struct cpu *b)
+{
+	if (a != b)
+		spin_unlock(&b->rq_lock);
+	spin_unlock(&a->rq_lock);
+}
+
+static void kick_cpu_of(struct vcpu *vcpu, bool preempt);
 
 void sched_move(struct vcpu *vcpu, u32 to)
 {
 	for (;;) {
 		u32 from = __atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE);
-		struct cpu *a = &cpus[from < to ? from : to], *b = &cpus[from < to ? to : from];
 
-		spin_lock(&a->rq_lock);
-		if (b != a)
-			spin_lock(&b->rq_lock);
-		if (vcpu->pcpu == from) {
+		lock_pair(&cpus[from], &cpus[to]);
+		if (vcpu->pcpu == from && from != to) {
 			unlink(&cpus[from], vcpu);
-			vcpu->rq_next = cpus[to].rq_head;
-			cpus[to].rq_head = vcpu;
-			cpus[to].nr_vcpus++;
-			__atomic_store_n(&vcpu->pcpu, to, __ATOMIC_RELEASE);
+			link_moved(&cpus[from], &cpus[to], vcpu);
 		}
-		if (b != a)
-			spin_unlock(&b->rq_lock);
-		spin_unlock(&a->rq_lock);
+		unlock_pair(&cpus[from], &cpus[to]);
 		if (vcpu->pcpu == to)
 			break;
 	}
-	kick_cpu_of(vcpu);
+	kick_cpu_of(vcpu, false);
 }
 
-static void rearm(struct cpu *c);
+static bool can_run(const struct vcpu *v, u64 now)
+{
+	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->moving, __ATOMIC_ACQUIRE) && !credit_capped_out(v->vm, now);
+}
+
+static u32 runnable_count(const struct cpu *c, u64 now)
+{
+	u32 n = 0;
+
+	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next)
+		n += can_run(v, now);
+	return n;
+}
+
+static u64 earliest(u64 a, u64 b)
+{
+	return !a || (b && b < a) ? b : a;
+}
 
 /*
- * A vCPU just became runnable. On another CPU, kick it; on this one, the
- * running vCPU now has company and must get a slice end (the timer may be
- * off while it ran alone).
+ * Earliest of: a blocked vCPU's guest timer, the slice end when the running
+ * vCPU must give way (others wait, or its cap runs out), and the start of
+ * the next cap period when a capped vCPU waits for it.
  */
-static void kick_cpu_of(struct vcpu *vcpu)
+static u64 next_deadline(struct cpu *c, u64 now)
+{
+	u64 when = 0;
+	bool capped_waiting = false;
+
+	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next) {
+		if (v->state == VCPU_BLOCKED && v->wake_at)
+			when = earliest(when, v->wake_at);
+		if (v->state == VCPU_RUNNABLE && v->vm->cfg.cap && credit_capped_out(v->vm, now))
+			capped_waiting = true;
+	}
+	if (c->current && (runnable_count(c, now) > 1 || c->current->vm->cfg.cap))
+		when = earliest(when, c->slice_end);
+	if (capped_waiting)
+		when = earliest(when, credit_next_period(now));
+	return when;
+}
+
+static void rearm(struct cpu *c)
+{
+	arch_set_timer(next_deadline(c, arch_counter_read()));
+}
+
+/* An idle CPU of the vCPU's affinity, to take it while its own CPU is busy. */
+static int idle_helper_for(const struct vcpu *vcpu)
+{
+	if (vcpu->vm->cfg.pinned)
+		return -1;
+	for (u32 i = 0; i < platform.ncpus; i++) {
+		const struct cpu *c = &cpus[i];
+
+		if (i != vcpu->pcpu && cpu_allowed(c, vcpu->affinity) && !c->reserved &&
+		    !__atomic_load_n(&c->current, __ATOMIC_ACQUIRE))
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * A vCPU just became runnable. Its CPU must look again: another CPU is
+ * kicked; on this one the timer is re-armed (the running vCPU now has
+ * company), or, when the newcomer is owed the CPU, this CPU kicks itself so
+ * that the guest leaves as soon as it is entered. If its CPU stays busy, an
+ * idle CPU of its affinity is woken to take it.
+ */
+static void kick_cpu_of(struct vcpu *vcpu, bool preempt)
 {
 	struct cpu *c = &cpus[vcpu->pcpu];
+	int helper;
 
-	if (vcpu->pcpu != arch_cpu_index()) {
+	if (vcpu->pcpu != arch_cpu_index() || preempt) {
 		arch_kick_cpu(vcpu->pcpu);
-		return;
+	} else {
+		spin_lock(&c->rq_lock);
+		rearm(c);
+		spin_unlock(&c->rq_lock);
 	}
-	spin_lock(&c->rq_lock);
-	rearm(c);
-	spin_unlock(&c->rq_lock);
+	if (__atomic_load_n(&c->current, __ATOMIC_ACQUIRE) && !preempt &&
+	    (helper = idle_helper_for(vcpu)) >= 0)
+		arch_kick_cpu((u32)helper);
+}
+
+/* Called with the lock held, for a vCPU turning runnable: place it in vtime
+ * and say whether it should take the CPU from the running one. */
+static bool make_runnable(struct cpu *c, struct vcpu *vcpu)
+{
+	u64 slice = credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT);
+	u64 now;
+
+	vcpu->state = VCPU_RUNNABLE;
+	vcpu->wake_at = 0;
+	vcpu->vtime = credit_wake_vtime(vcpu->vtime, c->min_vtime, slice / WAKE_BONUS_DIVISOR);
+	if (!c->current || c->current == vcpu)
+		return false;
+	now = arch_counter_read();
+	if (credit_should_preempt(c->current, now - c->current->run_start, vcpu,
+				  arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND)) {
+		c->preempt = true;
+		return true;
+	}
+	return false;
 }
 
 void sched_start(struct vcpu *vcpu)
 {
 	struct cpu *c = lock_rq_of(vcpu);
+	bool preempt = make_runnable(c, vcpu);
 
-	vcpu->state = VCPU_RUNNABLE;
-	vcpu->wake_at = 0;
 	spin_unlock(&c->rq_lock);
-	kick_cpu_of(vcpu);
+	kick_cpu_of(vcpu, preempt);
 }
 
 void sched_stop(struct vcpu *vcpu)
@@ -167,68 +312,59 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 bool sched_wake(struct vcpu *vcpu)
 {
 	struct cpu *c = lock_rq_of(vcpu);
-	bool woke = false;
+	bool woke = false, preempt = false;
 
 	if (vcpu->state == VCPU_BLOCKED) {
-		vcpu->state = VCPU_RUNNABLE;
-		vcpu->wake_at = 0;
+		preempt = make_runnable(c, vcpu);
 		woke = true;
 	}
 	spin_unlock(&c->rq_lock);
 	if (woke)
-		kick_cpu_of(vcpu);
+		kick_cpu_of(vcpu, preempt);
 	return woke;
 }
 
-static bool can_run(const struct vcpu *v)
+/*
+ * The runnable vCPU with the least vtime; ties go to the one after the vCPU
+ * that ran last, so equals take turns. A vCPU that yielded (WFE) is taken
+ * only when nobody else can run. Lock held.
+ */
+/* The running vCPU is charged only when it leaves: count its slice so far. */
+static u64 vtime_at(const struct cpu *c, const struct vcpu *v, u64 now)
 {
-	return v->state == VCPU_RUNNABLE && !__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&v->moving, __ATOMIC_ACQUIRE);
+	if (v != c->current)
+		return v->vtime;
+	return v->vtime + credit_charge(now - v->run_start, v->vm->cfg.weight);
 }
 
-/* The runnable vCPU after the one that ran last (round robin); lock held. */
-static struct vcpu *pick_next(struct cpu *c)
+static struct vcpu *pick_next(struct cpu *c, u64 now)
 {
-	struct vcpu *start = c->last && c->last->rq_next ? c->last->rq_next : c->rq_head;
-	struct vcpu *v = start;
+	struct vcpu *start = c->last && c->last->rq_next ?
+				     c->last->rq_next : c->rq_head;
+	struct vcpu *best = NULL, *v = start;
 
 	if (!v)
 		return NULL;
 	do {
-		if (can_run(v))
-			return v;
+		if (can_run(v, now) && (!best || (best->yielding && !v->yielding) ||
+					(best->yielding == v->yielding &&
+					 vtime_at(c, v, now) < vtime_at(c, best, now))))
+			best = v;
 		v = v->rq_next ? v->rq_next : c->rq_head;
 	} while (v != start);
-	return NULL;
+	return best;
 }
 
-static u32 runnable_count(const struct cpu *c)
+bool sched_yield(struct vcpu *vcpu)
 {
-	u32 n = 0;
+	struct cpu *c = lock_rq_of(vcpu);
+	u64 now = arch_counter_read();
+	bool others = runnable_count(c, now) > (can_run(vcpu, now) ? 1u : 0u);
 
-	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next)
-		n += can_run(v);
-	return n;
-}
-
-/* Earliest of: a blocked vCPU's timer, and the slice end when others wait. */
-static u64 next_deadline(struct cpu *c)
-{
-	u64 when = 0;
-
-	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next) {
-		if (v->state == VCPU_BLOCKED && v->wake_at && (!when || v->wake_at < when))
-			when = v->wake_at;
-	}
-	if (c->current && runnable_count(c) > 1 && (!when || c->slice_end < when))
-		when = c->slice_end;
-	return when;
-}
-
-static void rearm(struct cpu *c)
-{
-	arch_set_timer(next_deadline(c));
+	if (others)
+		vcpu->yielding = true;
+	spin_unlock(&c->rq_lock);
+	return others;
 }
 
 /* Wakes blocked vCPUs whose timer is due; lock held. */
@@ -236,21 +372,25 @@ static void wake_due(struct cpu *c, u64 now)
 {
 	for (struct vcpu *v = c->rq_head; v; v = v->rq_next) {
 		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now) {
-			v->state = VCPU_RUNNABLE;
-			v->wake_at = 0;
+			if (make_runnable(c, v))
+				c->preempt = false;  /* decided below, at this exit */
 		}
 	}
 }
 
-bool sched_others_waiting(void)
+/* Whether the running vCPU should give way now; lock held. */
+static bool should_leave(struct cpu *c, u64 now)
 {
-	struct cpu *c = this_cpu();
-	bool waiting;
+	struct vcpu *cur = c->current, *next;
 
-	spin_lock(&c->rq_lock);
-	waiting = runnable_count(c) > (c->current && can_run(c->current) ? 1u : 0u);
-	spin_unlock(&c->rq_lock);
-	return waiting;
+	if (!cur)
+		return false;
+	if (!can_run(cur, now) || c->preempt)
+		return true;
+	if (now < c->slice_end)
+		return false;
+	next = pick_next(c, now);
+	return next && next != cur;
 }
 
 bool sched_timer_expired(void)
@@ -261,9 +401,17 @@ bool sched_timer_expired(void)
 
 	spin_lock(&c->rq_lock);
 	wake_due(c, now);
-	preempt = c->current && now >= c->slice_end && runnable_count(c) > 1;
-	if (preempt)
-		c->slice_end = now + slice_ticks(); /* never re-arm in the past */
+	if (c->current && !c->preempt && now < c->slice_end) {
+		struct vcpu *next = pick_next(c, now);
+
+		/* a woken vCPU owed the CPU takes it now */
+		c->preempt = next && next != c->current &&
+			     credit_should_preempt(c->current, now - c->current->run_start, next,
+						   arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND);
+	}
+	preempt = should_leave(c, now);
+	if (!preempt && c->current && now >= c->slice_end)
+		c->slice_end = now + slice_ticks(); /* alone: never re-arm in the past */
 	rearm(c);
 	spin_unlock(&c->rq_lock);
 	return preempt;
@@ -276,22 +424,61 @@ bool sched_kicked(void)
 
 	spin_lock(&c->rq_lock);
 	rearm(c);
-	leave = c->current && !can_run(c->current);
+	leave = c->current && (c->preempt || !can_run(c->current, arch_counter_read()));
 	spin_unlock(&c->rq_lock);
 	return leave;
 }
 
+/*
+ * An idle CPU takes the waiting vCPU with the least vtime from another CPU,
+ * if that vCPU's affinity allows this CPU. Pinned VMs never move, and a CPU
+ * reserved for one neither gives nor takes.
+ */
+static void take_work(struct cpu *c, u64 now)
+{
+	if (c->reserved)
+		return;
+	for (u32 i = 0; i < platform.ncpus; i++) {
+		struct cpu *o = &cpus[i];
+		struct vcpu *best = NULL;
+
+		if (o == c || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE) || o->reserved)
+			continue;
+		lock_pair(c, o);
+		for (struct vcpu *v = o->rq_head; v; v = v->rq_next) {
+			if (v != o->current && !v->running && can_run(v, now) && !v->vm->cfg.pinned &&
+			    cpu_allowed(c, v->affinity) && (!best || v->vtime < best->vtime))
+				best = v;
+		}
+		if (best) {
+			unlink(o, best);
+			link_moved(o, c, best);
+		}
+		unlock_pair(c, o);
+		if (best)
+			return;
+	}
+}
+
 static struct vcpu *claim_next(struct cpu *c)
 {
+	u64 now = arch_counter_read();
 	struct vcpu *v;
 
 	spin_lock(&c->rq_lock);
-	v = pick_next(c);
+	v = pick_next(c, now);
 	if (v) {
 		v->running = true;
+		v->yielding = false;
+		v->run_start = now;
+		if (v->vtime > c->min_vtime)
+			c->min_vtime = v->vtime;
 		c->current = v;
 		c->last = v;
-		c->slice_end = arch_counter_read() + slice_ticks();
+		c->preempt = false;
+		c->slice_end = now + slice_ticks();
+		if (credit_cap_left(v->vm, now) < slice_ticks())
+			c->slice_end = now + credit_cap_left(v->vm, now);
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
@@ -300,8 +487,13 @@ static struct vcpu *claim_next(struct cpu *c)
 
 static void release_current(struct cpu *c, struct vcpu *v)
 {
+	u64 now = arch_counter_read();
+
 	spin_lock(&c->rq_lock);
+	v->cpu_time += now - v->run_start;
+	credit_account(v, now - v->run_start, now);
 	c->current = NULL;
+	c->preempt = false;
 	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
 	spin_unlock(&c->rq_lock);
 	arch_send_event(); /* someone may wait for this vCPU to be off the CPU */
@@ -313,18 +505,19 @@ void cpu_run_loop(void)
 
 	for (;;) {
 		struct vcpu *v;
-		u64 start;
 
 		if (c->index == 0)
 			console_service();  /* console input is routed between vCPU runs */
 		v = claim_next(c);
 		if (!v) {
+			take_work(c, arch_counter_read());
+			v = claim_next(c);
+		}
+		if (!v) {
 			arch_idle();
 			continue;
 		}
-		start = arch_counter_read();
 		arch_vcpu_run(v);
-		v->cpu_time += arch_counter_read() - start;
 		release_current(c, v);
 		if (v->exit == VCPU_EXIT_YIELD)
 			v->exit = VCPU_EXIT_NONE;

@@ -1,8 +1,9 @@
 /*
  * The scheduler: each physical CPU has a run queue of the vCPUs placed on
- * it and runs the runnable ones round robin, 10 ms at a time when several
- * want the CPU. A vCPU in WFI is blocked until a virtual interrupt is
- * pending or its timer fires.
+ * it. Shared VMs' vCPUs take turns by the credit policy (weight, cap), 10 ms
+ * at most at a time when several want the CPU, and idle CPUs take waiting
+ * work from busy ones; a pinned VM's vCPUs own their CPUs. A vCPU in WFI is
+ * blocked until a virtual interrupt is pending or its timer fires.
  */
 #ifndef BULKHEAD_CORE_SCHED_H
 #define BULKHEAD_CORE_SCHED_H
@@ -11,8 +12,13 @@
 
 struct vcpu;
 
-/* The online CPU with the fewest vCPUs among `mask` (0: any), or -1. */
+/* The online CPU with the fewest vCPUs among `mask` (0: any) that no pinned
+ * VM reserved, or -1. */
 int sched_pick_cpu(u64 mask);
+/* Reserves for a pinned vCPU an online CPU of `mask` that has no vCPU at
+ * all, the highest first; -1 when none is free. sched_remove() of a pinned
+ * VM's vCPU gives the CPU back. */
+int sched_reserve_cpu(u64 mask);
 /* Moves a vCPU that is not running to CPU `to`'s run queue. */
 void sched_move(struct vcpu *vcpu, u32 to);
 void sched_add(struct vcpu *vcpu, u32 pcpu);
@@ -30,8 +36,9 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *));
  * the new interrupt or is undone here: no wake-up is lost. */
 bool sched_wake(struct vcpu *vcpu);
 
-/* True when another vCPU on this CPU is waiting to run (a WFE should yield). */
-bool sched_others_waiting(void);
+/* WFE: true when another vCPU on this CPU is waiting to run; the caller
+ * then leaves the guest, and the others go first. */
+bool sched_yield(struct vcpu *vcpu);
 
 /* From the arch interrupt path on this CPU: the scheduler's timer fired.
  * Returns true when the running vCPU should give up the CPU. */

@@ -133,6 +133,32 @@ static int alloc_memory(struct vm *vm)
 	return 0;
 }
 
+/* A shared vCPU goes to the least loaded CPU of `cpus`; a pinned one gets a
+ * CPU of its own. */
+static int place_vcpu(struct vm *vm, u32 i)
+{
+	int cpu = vm->cfg.pinned ? sched_reserve_cpu(vm->cfg.cpu_mask) :
+				   sched_pick_cpu(vm->cfg.cpu_mask);
+
+	if (cpu < 0 && vm->cfg.pinned) {
+		hv_err("vm '%s': sched = \"pinned\" needs a free physical CPU for each of its %u "
+		       "vCPUs, and `cpus` has only %u; VM not created", vm->cfg.name, vm->nvcpus, i);
+		return -1;
+	}
+	if (cpu < 0) {
+		hv_err("vm '%s': `cpus` names no online CPU that a pinned VM does not own; "
+		       "VM not created", vm->cfg.name);
+		return -1;
+	}
+	/* only a placed vCPU gets its VM: release() removes exactly those */
+	vm->vcpus[i].vm = vm;
+	vm->vcpus[i].id = i;
+	vm->vcpus[i].state = VCPU_OFF;
+	vm->vcpus[i].affinity = vm->cfg.cpu_mask;
+	sched_add(&vm->vcpus[i], (u32)cpu);
+	return 0;
+}
+
 static int alloc_vcpus(struct vm *vm)
 {
 	paddr_t pa = page_alloc(&hv_pages, vcpu_array_pages(vm->cfg.vcpus), PAGE_SIZE);
@@ -147,17 +173,8 @@ static int alloc_vcpus(struct vm *vm)
 	vm->vgic_cpus = (struct vgic_cpu *)((u8 *)vm->vcpus +
 					    align_up(vm->nvcpus * sizeof(struct vcpu), 64));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		int cpu = sched_pick_cpu(vm->cfg.cpu_mask);
-
-		if (cpu < 0) {
-			hv_err("vm '%s': cpus names no CPU this machine has online; VM not created",
-			       vm->cfg.name);
+		if (place_vcpu(vm, i))
 			return -1;
-		}
-		vm->vcpus[i].vm = vm;
-		vm->vcpus[i].id = i;
-		vm->vcpus[i].state = VCPU_OFF;
-		sched_add(&vm->vcpus[i], (u32)cpu);
 	}
 	return 0;
 }
@@ -322,22 +339,33 @@ int vm_create_by_name(const char *name, const char **why)
 	return 0;
 }
 
+/*
+ * Pinned VMs are created first, so that the CPUs they need are still free;
+ * then shared VMs spread over the rest.
+ */
 u32 vm_boot_all(const struct package *pkg)
 {
 	u32 defined = 0;
 
 	boot_pkg = pkg;
-	for (u32 i = 0; i < package_vm_count(pkg); i++) {
-		struct pkg_blob cfg;
-		struct vm_config c;
+	for (int pass_pinned = 1; pass_pinned >= 0; pass_pinned--) {
+		for (u32 i = 0; i < package_vm_count(pkg); i++) {
+			struct pkg_blob cfg;
+			struct vm_config c;
+			bool parsed = package_config(pkg, i, &c, &cfg);
 
-		if (package_config(pkg, i, &c, &cfg) && !c.autostart) {
-			hv_info("vm '%s' (%s): autostart = 0: start it with `create %s`", c.name,
-				cfg.name, c.name);
-			defined++;
-			continue;
+			if (parsed && c.pinned != (bool)pass_pinned)
+				continue;
+			if (!parsed && pass_pinned)
+				continue;  /* bad configs are reported once, with the shared pass */
+			if (parsed && !c.autostart) {
+				hv_info("vm '%s' (%s): autostart = 0: start it with `create %s`", c.name,
+					cfg.name, c.name);
+				defined++;
+				continue;
+			}
+			vm_create_from_package(pkg, i);
 		}
-		vm_create_from_package(pkg, i);
 	}
 	return defined;
 }
@@ -640,7 +668,16 @@ int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why)
 		*why = "no such CPU online";
 		return -1;
 	}
+	if (vm->cfg.pinned) {
+		*why = "the VM is pinned (sched = \"pinned\"): each vCPU keeps the CPU it owns";
+		return -1;
+	}
+	if (cpus[cpu].reserved) {
+		*why = "that CPU is owned by a pinned VM";
+		return -1;
+	}
 	v = &vm->vcpus[vcpu];
+	v->affinity = 1ull << cpu;  /* idle CPUs must not take it back */
 	__atomic_store_n(&v->moving, true, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		arch_kick_cpu(v->pcpu);

@@ -63,6 +63,10 @@ struct vcpu {
 	u64 trap_count[TRAP_KINDS];
 	u64 irqs_injected;     /* interrupts put into list registers as pending */
 	u64 cpu_time;          /* counter ticks spent in the guest */
+	u64 affinity;          /* physical CPUs it may run on (0: any) */
+	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
+	u64 run_start;         /* counter value when it was last put on its CPU */
+	bool yielding;         /* left the guest at a WFE: others go first */
 	struct vcpu *rq_next;  /* run queue link */
 };
 
@@ -88,6 +92,9 @@ struct vm {
 	struct pl011_emul uart;
 	struct console_line out;
 	u32 restarts;
+	struct spinlock cap_lock;  /* guards the cap accounting below */
+	u64 cap_period;          /* cap period (counter / period length) of cap_used */
+	u64 cap_used;            /* counter ticks all vCPUs ran in that period */
 };
 
 extern struct vm vms[MAX_VMS];

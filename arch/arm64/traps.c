@@ -92,7 +92,7 @@ static void handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	skip_instruction(regs, esr);
 	if (esr & 1) {
-		if (sched_others_waiting())
+		if (sched_yield(vcpu))
 			vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFE");
 		return;
 	}
