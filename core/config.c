@@ -529,7 +529,7 @@ static bool cpu_number(const char **s, const char *end, u32 *out)
 }
 
 /* xl's CPU list: "all", or "N", "N-M" items separated by commas. */
-static bool parse_cpu_list(const char *s, const char *end, u64 *mask)
+bool config_parse_cpu_list(const char *s, const char *end, u64 *mask)
 {
 	*mask = 0;
 	if (end - s == 3 && memcmp(s, "all", 3) == 0)
@@ -558,7 +558,7 @@ static int set_cpus(struct parser *p, enum key_id id, const struct value *v)
 {
 	if (want(p, v, VAL_STRING, "a string such as \"0-3\" or \"1,3\""))
 		return -1;
-	if (!parse_cpu_list(v->body, v->body + v->body_len, &p->out->cpu_mask))
+	if (!config_parse_cpu_list(v->body, v->body + v->body_len, &p->out->cpu_mask))
 		return fail(p, v->line, "must be \"all\" or a list of CPUs below 64, such as "
 			    "\"0-3\" or \"1,3\"");
 	return 0;
@@ -753,6 +753,18 @@ static int check_ram_fits(struct parser *p)
 	return -1;
 }
 
+/* A pinned vCPU owns its CPU: a weight or cap there would mean nothing. */
+static int check_sched(struct parser *p)
+{
+	enum key_id blame = p->set_line[KEY_CAP] ? KEY_CAP : KEY_WEIGHT;
+
+	if (!p->out->pinned || !p->set_line[blame])
+		return 0;
+	p->key = keys[blame].name;
+	p->key_len = strlen(p->key);
+	return fail(p, p->set_line[blame], "applies to shared VMs only, and sched is \"pinned\"");
+}
+
 int config_parse(const char *text, size_t len, struct vm_config *out, struct config_error *err)
 {
 	struct config_error scratch;
@@ -773,7 +785,7 @@ int config_parse(const char *text, size_t len, struct vm_config *out, struct con
 		if (parse_statement(&p))
 			return -1;
 	}
-	if (check_required(&p) || check_ram_fits(&p))
+	if (check_required(&p) || check_ram_fits(&p) || check_sched(&p))
 		return -1;
 	return 0;
 }

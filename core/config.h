@@ -55,5 +55,7 @@ struct config_error {
 int config_parse(const char *text, size_t len, struct vm_config *out, struct config_error *err);
 
 const char *config_action_name(enum vm_action a);
+/* xl's CPU list ("all", "2", "0-3", "1,3") as a mask; "all" gives 0. */
+bool config_parse_cpu_list(const char *s, const char *end, u64 *mask);
 
 #endif

@@ -18,6 +18,7 @@ struct cpu {
 	struct vcpu *current;     /* running now, or NULL */
 	struct vcpu *last;        /* ran last: equals take turns after it */
 	u64 slice_end;
+	bool slice_capped;        /* the slice ends where the VM's cap budget does */
 	u64 min_vtime;            /* vtime the queue's runnable vCPUs have reached */
 	bool preempt;             /* a woken vCPU is owed the CPU: end the slice */
 	bool reserved;            /* a pinned vCPU owns this CPU */

@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "core/console.h"
 #include "core/cpu.h"
+#include "core/log.h"
 #include "core/sched.h"
 #include "core/sched_credit.h"
 #include "core/vm.h"
@@ -367,6 +368,25 @@ bool sched_yield(struct vcpu *vcpu)
 	return others;
 }
 
+/* A slice is 10 ms, or what is left of the VM's cap budget if that is less. */
+static void start_slice(struct cpu *c, struct vcpu *v, u64 now)
+{
+	u64 left = credit_cap_left(v->vm, now);
+
+	c->slice_capped = left < slice_ticks();
+	c->slice_end = now + (c->slice_capped ? left : slice_ticks());
+}
+
+/* Charges the running vCPU for its time so far; lock held. */
+static void charge_current(struct cpu *c, u64 now)
+{
+	struct vcpu *v = c->current;
+
+	v->cpu_time += now - v->run_start;
+	credit_account(v, now - v->run_start, now);
+	v->run_start = now;
+}
+
 /* Wakes blocked vCPUs whose timer is due; lock held. */
 static void wake_due(struct cpu *c, u64 now)
 {
@@ -389,6 +409,8 @@ static bool should_leave(struct cpu *c, u64 now)
 		return true;
 	if (now < c->slice_end)
 		return false;
+	if (c->slice_capped)
+		return true;  /* the cap's budget ran out with this slice */
 	next = pick_next(c, now);
 	return next && next != cur;
 }
@@ -410,8 +432,12 @@ bool sched_timer_expired(void)
 						   arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND);
 	}
 	preempt = should_leave(c, now);
-	if (!preempt && c->current && now >= c->slice_end)
-		c->slice_end = now + slice_ticks(); /* alone: never re-arm in the past */
+	if (!preempt && c->current && now >= c->slice_end) {
+		/* it keeps the CPU for another slice: charge this one, so that
+		 * the vtime order and the cap see it */
+		charge_current(c, now);
+		start_slice(c, c->current, now);
+	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
 	return preempt;
@@ -455,13 +481,17 @@ static void take_work(struct cpu *c, u64 now)
 			link_moved(o, c, best);
 		}
 		unlock_pair(c, o);
-		if (best)
+		if (best) {
+			hv_debug("cpu %u took vm '%s' vCPU %u from cpu %u", c->index,
+				 best->vm->cfg.name, best->id, o->index);
 			return;
+		}
 	}
 }
 
 static struct vcpu *claim_next(struct cpu *c)
 {
+	u64 slice = credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT);
 	u64 now = arch_counter_read();
 	struct vcpu *v;
 
@@ -471,14 +501,14 @@ static struct vcpu *claim_next(struct cpu *c)
 		v->running = true;
 		v->yielding = false;
 		v->run_start = now;
+		/* one held back by its cap does not come back with a lead to spend */
+		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, slice / WAKE_BONUS_DIVISOR);
 		if (v->vtime > c->min_vtime)
 			c->min_vtime = v->vtime;
 		c->current = v;
 		c->last = v;
 		c->preempt = false;
-		c->slice_end = now + slice_ticks();
-		if (credit_cap_left(v->vm, now) < slice_ticks())
-			c->slice_end = now + credit_cap_left(v->vm, now);
+		start_slice(c, v, now);
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
@@ -490,8 +520,7 @@ static void release_current(struct cpu *c, struct vcpu *v)
 	u64 now = arch_counter_read();
 
 	spin_lock(&c->rq_lock);
-	v->cpu_time += now - v->run_start;
-	credit_account(v, now - v->run_start, now);
+	charge_current(c, now);
 	c->current = NULL;
 	c->preempt = false;
 	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);

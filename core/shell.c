@@ -83,6 +83,10 @@ static void cmd_info(struct vm *vm)
 	    (unsigned long long)(vm->cfg.ram_base + vm->ram_size),
 	    (unsigned long long)pa_addr(vm->ram_pa));
 	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
+	if (vm->cfg.pinned)
+		say("  sched pinned: each vCPU owns its CPU");
+	else
+		say("  sched shared: weight %u, cap %u%%", vm->cfg.weight, vm->cfg.cap);
 	say("  on_poweroff=%s on_reboot=%s on_crash=%s", config_action_name(vm->cfg.on_poweroff),
 	    config_action_name(vm->cfg.on_reboot), config_action_name(vm->cfg.on_crash));
 }
@@ -128,7 +132,8 @@ static void cmd_help(void)
 	say("  info VM              one VM in detail (VM: a name or an id)");
 	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
 	say("  stats [VM]           traps by reason, interrupts injected, CPU time");
-	say("  vcpu-pin VM VCPU CPU move a vCPU to another physical CPU");
+	say("  vcpu-pin VM VCPU CPUS  let a vCPU use only CPUS (all, 2, 0-3, 1,3); moves it");
+	say("  sched-credit [VM [weight=W] [cap=C]]  show or set a shared VM's weight and cap");
 	say("  pause VM / unpause VM");
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
@@ -215,20 +220,71 @@ static void cmd_vcpu_pin(char **argv, u32 argc)
 {
 	struct vm *vm = argc > 1 ? vm_by_name_or_id(argv[1]) : NULL;
 	const char *why;
-	u32 vcpu, cpu;
+	u32 vcpu;
+	u64 mask;
 
-	if (argc != 4 || !number(argv[2], &vcpu) || !number(argv[3], &cpu)) {
-		say("vcpu-pin: usage: vcpu-pin VM VCPU CPU");
+	if (argc != 4 || !number(argv[2], &vcpu) ||
+	    !config_parse_cpu_list(argv[3], argv[3] + strlen(argv[3]), &mask)) {
+		say("vcpu-pin: usage: vcpu-pin VM VCPU CPUS (CPUS: all, 2, 0-3, 1,3)");
 		return;
 	}
 	if (!vm) {
 		say("vcpu-pin: no VM '%s' (see list)", argv[1]);
 		return;
 	}
-	if (vm_vcpu_pin(vm, vcpu, cpu, &why))
-		say("vcpu-pin %s %u %u: %s", vm->cfg.name, vcpu, cpu, why);
+	if (vm_vcpu_pin(vm, vcpu, mask, &why))
+		say("vcpu-pin %s %u %s: %s", vm->cfg.name, vcpu, argv[3], why);
 	else
-		say("vm %u '%s' vCPU %u now on cpu %u", vm->id, vm->cfg.name, vcpu, cpu);
+		say("vm %u '%s' vCPU %u now on cpu %u (may use cpus %s)", vm->id, vm->cfg.name,
+		    vcpu, vm->vcpus[vcpu].pcpu, argv[3]);
+}
+
+static void show_credit(const struct vm *vm)
+{
+	if (vm->cfg.pinned)
+		say("%-16s %6s %5s  pinned", vm->cfg.name, "-", "-");
+	else
+		say("%-16s %6u %5u  shared", vm->cfg.name, vm->cfg.weight, vm->cfg.cap);
+}
+
+/* `weight=W` or `cap=C`; false when the word is neither or its number is bad. */
+static bool credit_arg(const char *word, u32 *weight, u32 *cap)
+{
+	if (!strncmp(word, "weight=", 7))
+		return number(word + 7, weight);
+	if (!strncmp(word, "cap=", 4))
+		return number(word + 4, cap);
+	return false;
+}
+
+/* As xl sched-credit: without settings it shows them; weight= and cap= change them. */
+static void cmd_sched_credit(char **argv, u32 argc)
+{
+	struct vm *vm = argc > 1 ? vm_by_name_or_id(argv[1]) : NULL;
+	const char *why;
+	u32 weight, cap;
+
+	if (argc > 1 && !vm) {
+		say("sched-credit: no VM '%s' (see list)", argv[1]);
+		return;
+	}
+	weight = vm ? vm->cfg.weight : 0;
+	cap = vm ? vm->cfg.cap : 0;
+	for (u32 i = 2; i < argc; i++) {
+		if (!credit_arg(argv[i], &weight, &cap)) {
+			say("sched-credit: usage: sched-credit [VM [weight=W] [cap=C]]");
+			return;
+		}
+	}
+	if (argc > 2 && vm_set_credit(vm, weight, cap, &why)) {
+		say("sched-credit %s: %s", vm->cfg.name, why);
+		return;
+	}
+	say("%-16s %6s %5s  %s", "NAME", "WEIGHT", "CAP", "MODE");
+	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
+		if (!vm || vm->id == id)
+			show_credit(vm_by_id(id));
+	}
 }
 
 static void cmd_create(const char *name)
@@ -252,6 +308,8 @@ static void run_line(char *s)
 		cmd_create(argv[1]);
 	else if (!strcmp(argv[0], "vcpu-pin"))
 		cmd_vcpu_pin(argv, argc);
+	else if (!strcmp(argv[0], "sched-credit"))
+		cmd_sched_credit(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
 	else if (!strcmp(argv[0], "list") && argc == 1)

@@ -402,6 +402,11 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		goto fail;
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		hv_info("vm %u '%s': vCPU %u on cpu %u", vm->id, vm->cfg.name, i, vm->vcpus[i].pcpu);
+	if (vm->cfg.pinned)
+		hv_info("vm %u '%s': sched pinned: each vCPU owns its CPU", vm->id, vm->cfg.name);
+	else
+		hv_info("vm %u '%s': sched shared: weight %u, cap %u%%", vm->id, vm->cfg.name,
+			vm->cfg.weight, vm->cfg.cap);
 	spin_lock(&vms_lock);
 	vm->state = VM_RUNNING;
 	spin_unlock(&vms_lock);
@@ -655,42 +660,82 @@ int vm_reboot(struct vm *vm, const char **why)
 	return 0;
 }
 
-int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why)
+/* The CPU a vCPU should be on under a new affinity: where it is, if allowed. */
+static int pin_target(const struct vcpu *v, u64 mask, const char **why)
+{
+	int cpu;
+
+	for (u32 i = 0; i < 64; i++) {
+		if ((mask & (1ull << i)) && (i >= platform.ncpus || !cpus[i].online)) {
+			*why = "no such CPU online";
+			return -1;
+		}
+	}
+	if (!mask || (mask & (1ull << v->pcpu)))
+		return (int)v->pcpu;
+	cpu = sched_pick_cpu(mask);
+	if (cpu < 0)
+		*why = "those CPUs are owned by pinned VMs";
+	return cpu;
+}
+
+int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why)
 {
 	struct vcpu *v;
 	u64 deadline = arch_counter_read() + arch_counter_freq();
+	int cpu;
 
 	if (vcpu >= vm->nvcpus) {
 		*why = "no such vCPU";
-		return -1;
-	}
-	if (cpu >= platform.ncpus || !cpus[cpu].online) {
-		*why = "no such CPU online";
 		return -1;
 	}
 	if (vm->cfg.pinned) {
 		*why = "the VM is pinned (sched = \"pinned\"): each vCPU keeps the CPU it owns";
 		return -1;
 	}
-	if (cpus[cpu].reserved) {
-		*why = "that CPU is owned by a pinned VM";
-		return -1;
-	}
 	v = &vm->vcpus[vcpu];
-	v->affinity = 1ull << cpu;  /* idle CPUs must not take it back */
+	cpu = pin_target(v, mask, why);
+	if (cpu < 0)
+		return -1;
+	v->affinity = mask;  /* idle CPUs take it only within the new affinity */
+	if ((u32)cpu == v->pcpu)
+		return 0;
 	__atomic_store_n(&v->moving, true, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		arch_kick_cpu(v->pcpu);
 	while (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) && arch_counter_read() < deadline)
 		arch_wait_event();
 	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
-		sched_move(v, cpu);
+		sched_move(v, (u32)cpu);
 	__atomic_store_n(&v->moving, false, __ATOMIC_RELEASE);
-	if (v->pcpu != cpu) {
+	if (v->pcpu != (u32)cpu) {
 		*why = "it did not leave its CPU in time; try again";
 		return -1;
 	}
 	if (v->state == VCPU_RUNNABLE)
 		sched_start(v);  /* make its new CPU look */
+	return 0;
+}
+
+int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why)
+{
+	if (vm->cfg.pinned) {
+		*why = "the VM is pinned (sched = \"pinned\"): weight and cap do not apply";
+		return -1;
+	}
+	if (weight < 1 || weight > CONFIG_MAX_WEIGHT) {
+		*why = "weight must be 1-65535";
+		return -1;
+	}
+	if (cap > CONFIG_MAX_CAP) {
+		*why = "cap must be 0 (none) to 6400 (percent of one CPU)";
+		return -1;
+	}
+	__atomic_store_n(&vm->cfg.weight, weight, __ATOMIC_RELAXED);
+	__atomic_store_n(&vm->cfg.cap, cap, __ATOMIC_RELAXED);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i].state == VCPU_RUNNABLE)
+			sched_start(&vm->vcpus[i]);  /* a cap lifted: its CPU looks again */
+	}
 	return 0;
 }

@@ -135,7 +135,10 @@ void vm_console_input(struct vm *vm, u8 c);
 int vm_pause(struct vm *vm, bool pause, const char **why);
 int vm_destroy(struct vm *vm, const char **why);
 int vm_reboot(struct vm *vm, const char **why);
-int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why);
+/* Restricts a vCPU to the CPUs of `mask` (0: any), moving it if it is elsewhere. */
+int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
+/* The credit scheduler's weight and cap of a shared VM. */
+int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why);
 const char *vm_state_name(const struct vm *vm);
 
 /* A device's interrupt line (SPI) or a vCPU's PPI changed level. */

@@ -111,10 +111,16 @@ static void find_word(const char *args, const char *key, char *out, size_t size)
 
 void bootargs_parse(struct platform *p)
 {
+	char ms[12];
+
 	find_word(p->bootargs, "test=", p->mode, sizeof(p->mode));
 	if (!p->mode[0])
 		strlcpy(p->mode, "all", sizeof(p->mode));
 	find_word(p->bootargs, "name=", p->name, sizeof(p->name));
+	find_word(p->bootargs, "ms=", ms, sizeof(ms));
+	p->ms = 0;
+	for (const char *c = ms; *c >= '0' && *c <= '9' && p->ms < 10000000; c++)
+		p->ms = p->ms * 10 + (u32)(*c - '0');
 	if (!p->name[0])
 		strlcpy(p->name, "test guest", sizeof(p->name));
 }

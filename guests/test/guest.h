@@ -19,6 +19,7 @@ struct platform {
 	bool psci_smc;         /* PSCI conduit from /psci "method" (default HVC) */
 	char mode[32];
 	char name[32];
+	u32 ms;                /* bootargs ms=N: how long some modes run */
 };
 
 extern struct platform plat;
@@ -74,5 +75,8 @@ void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
 void run_bench(bool hvc_works);
+/* sched_modes.c */
+void mode_spin(void) __attribute__((noreturn));
+void mode_latency(void) __attribute__((noreturn));
 
 #endif

@@ -117,7 +117,7 @@ def test_cpus_affinity_and_vcpu_pin(tmp_path):
         p.expect(r"\(hv\) vm 1 'pin': vCPU 0 on cpu 2")
         p.expect(r"\(pin\) reset test: boot")
         p.send("vcpu-pin pin 0 3\r")
-        p.expect(r"\(hv\) vm 1 'pin' vCPU 0 now on cpu 3")
+        p.expect(r"\(hv\) vm 1 'pin' vCPU 0 now on cpu 3 \(may use cpus 3\)")
         p.send("vcpu-list\r")
         p.expect(r"\(hv\) pin +0 +3 ")
         p.expect(r"\(pin\) reset test: boot")  # still running after the move
@@ -126,7 +126,11 @@ def test_cpus_affinity_and_vcpu_pin(tmp_path):
         p.send("vcpu-pin pin 4 1\r")
         p.expect(r"\(hv\) vcpu-pin pin 4 1: no such vCPU")
         p.send("vcpu-pin pin x\r")
-        p.expect(r"\(hv\) vcpu-pin: usage: vcpu-pin VM VCPU CPU")
+        p.expect(r"\(hv\) vcpu-pin: usage: vcpu-pin VM VCPU CPUS")
+        p.send("vcpu-pin pin 0 1-2\r")  # allowed CPUs, the least loaded of them
+        p.expect(r"\(hv\) vm 1 'pin' vCPU 0 now on cpu [12] \(may use cpus 1-2\)")
+        p.send("vcpu-pin pin 0 all\r")  # already allowed where it is: stays
+        p.expect(r"\(hv\) vm 1 'pin' vCPU 0 now on cpu [12] \(may use cpus all\)")
         p.send("destroy pin\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)

@@ -463,11 +463,17 @@ static void test_scheduler_keys(void **state)
 	assert_int_equal(c.weight, 256);
 	assert_int_equal(c.cap, 0);
 	assert_false(c.pinned);
-	snprintf(text, sizeof(text), "%sweight = 512\ncap = 50\nsched = \"pinned\"\n", base);
+	snprintf(text, sizeof(text), "%sweight = 512\ncap = 50\n", base);
 	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
 	assert_int_equal(c.weight, 512);
 	assert_int_equal(c.cap, 50);
+	snprintf(text, sizeof(text), "%ssched = \"pinned\"\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
 	assert_true(c.pinned);
+	snprintf(text, sizeof(text), "%ssched = \"pinned\"\ncap = 50\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	assert_int_equal(e.line, 5);
+	assert_string_equal(e.key, "cap");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "%s%s", base, bad[i].text);
 		assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
