@@ -9,6 +9,7 @@
 #include "core/package.h"
 #include "core/spinlock.h"
 #include "devices/pl011.h"
+#include "devices/pl061.h"
 #include "devices/vgic.h"
 
 #define MAX_VMS 16
@@ -86,6 +87,7 @@ struct vm {
 	struct vgic_cpu *vgic_cpus;
 	struct mmio_bus bus;
 	struct pl011_emul uart;
+	struct pl061_emul gpio;   /* pin GUEST_POWER_KEY_PIN: the power button */
 	struct console_line out;
 	u32 restarts;
 };
@@ -128,6 +130,8 @@ void vm_console_input(struct vm *vm, u8 c);
 int vm_pause(struct vm *vm, bool pause, const char **why);
 int vm_destroy(struct vm *vm, const char **why);
 int vm_reboot(struct vm *vm, const char **why);
+/* Presses the VM's power button; the guest decides what to do about it. */
+int vm_shutdown(struct vm *vm, const char **why);
 int vm_vcpu_pin(struct vm *vm, u32 vcpu, u32 cpu, const char **why);
 const char *vm_state_name(const struct vm *vm);
 
