@@ -82,3 +82,30 @@ def test_shutdown_applies_on_poweroff(tmp_path):
     finally:
         p.close(force=True)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
+
+
+def test_shutdown_linux(tmp_path, initramfs):
+    """Debian's gpio-keys reports KEY_POWER, busybox acpid runs poweroff; the other VM runs on."""
+    deb = tmp_path / "deb.cfg"
+    deb.write_text(f'name = "deb"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
+                   f'ramdisk = "{initramfs(open(SHELL_INIT).read())}"\n'
+                   'extra = "console=ttyAMA0 quiet"\n')
+    p = spawn(tmp_path, str(deb), button_cfg(tmp_path, "btn", "destroy"), timeout=120)
+    try:
+        expect_all(p, [rf"\(btn\) {WAITING}",
+                       r"\(deb\) Enter 'help' for a list of built-in commands"])
+        p.send("shutdown deb\r")
+        p.expect(r"\(hv\) vm 1 'deb': power button pressed")
+        p.expect(r"\(deb\) .*acpid: PWRF/00000080")  # after the shell's prompt
+        p.expect(r"\(deb\) power button pressed: the system is going down")
+        p.expect(r"\(deb\) .*reboot: Power down")
+        p.expect(r"\(hv\) vm 1 'deb' powered off \(PSCI SYSTEM_OFF\); on_poweroff=destroy")
+        p.send("list\r")
+        p.expect(r"\(hv\) 2 +btn +running")
+        p.send("shutdown btn\r")
+        p.expect(rf"\(btn\) {SAW}")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
