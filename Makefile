@@ -84,7 +84,8 @@ linux-payload: $(B)/linux/demo-initramfs.cpio.gz
 $(B)/linux/Image:
 	guests/linux/fetch-debian.sh
 
-$(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh guests/linux/setup.sh guests/linux/mkinitramfs.py
+$(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh guests/linux/setup.sh \
+		guests/linux/power-button.sh guests/linux/mkinitramfs.py
 	$(Q)guests/linux/mkinitramfs.py --init guests/linux/demo-init.sh -o $@ >/dev/null
 
 integration: all linux-payload

@@ -1,23 +1,29 @@
 /*
- * The VM's device tree: memory, vCPUs, PSCI over HVC, the PL011 and chosen.
- * Only what the VM really has is described.
+ * The VM's device tree: memory, vCPUs, PSCI over HVC, the PL011, the PL061
+ * with its power button, and chosen. Only what the VM really has is
+ * described.
  */
 #include "core/guest_dt.h"
 #include "core/guest_layout.h"
 #include "core/page_alloc.h"
 #include "core/vm.h"
 #include "devices/pl011.h"
+#include "devices/pl061.h"
 #include "lib/fdt.h"
 #include "lib/fmt.h"
 
 #define PHANDLE_APB_CLOCK 1
 #define PHANDLE_GIC 2
+#define PHANDLE_GPIO 3
 #define APB_CLOCK_HZ 24000000
 
 /* Interrupt specifiers: <type number flags> as the GICv3 binding has them. */
 #define GIC_SPI 0
 #define GIC_PPI 1
 #define IRQ_LEVEL_HIGH 4
+
+#define GPIO_ACTIVE_HIGH 0
+#define LINUX_KEY_POWER 116   /* linux,code of the power key (input-event-codes.h) */
 
 static void interrupt_spec(u32 *cells, u32 type, u32 number, u32 flags)
 {
@@ -67,13 +73,9 @@ static void write_psci(struct fdt_writer *w)
 	fdtw_end_node(w);
 }
 
-static void write_uart(struct fdt_writer *w)
+/* The clock the PrimeCell devices' drivers ask for (amba bus: apb_pclk). */
+static void write_apb_clock(struct fdt_writer *w)
 {
-	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
-	static const char *const clock_names[] = { "uartclk", "apb_pclk" };
-	u32 clocks[2] = { PHANDLE_APB_CLOCK, PHANDLE_APB_CLOCK };
-	u32 irq[3];
-
 	fdtw_begin_node(w, "apb-pclk");
 	fdtw_prop_string(w, "compatible", "fixed-clock");
 	fdtw_prop_u32(w, "#clock-cells", 0);
@@ -81,6 +83,14 @@ static void write_uart(struct fdt_writer *w)
 	fdtw_prop_string(w, "clock-output-names", "clk24mhz");
 	fdtw_prop_u32(w, "phandle", PHANDLE_APB_CLOCK);
 	fdtw_end_node(w);
+}
+
+static void write_uart(struct fdt_writer *w)
+{
+	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
+	static const char *const clock_names[] = { "uartclk", "apb_pclk" };
+	u32 clocks[2] = { PHANDLE_APB_CLOCK, PHANDLE_APB_CLOCK };
+	u32 irq[3];
 
 	node_at(w, "pl011", GUEST_UART_BASE);
 	fdtw_prop_strings(w, "compatible", compat, 2);
@@ -89,6 +99,39 @@ static void write_uart(struct fdt_writer *w)
 	fdtw_prop_cells(w, "interrupts", irq, 3);
 	fdtw_prop_cells(w, "clocks", clocks, 2);
 	fdtw_prop_strings(w, "clock-names", clock_names, 2);
+	fdtw_end_node(w);
+}
+
+static void write_gpio(struct fdt_writer *w)
+{
+	static const char *const compat[] = { "arm,pl061", "arm,primecell" };
+	u32 irq[3];
+
+	node_at(w, "pl061", GUEST_GPIO_BASE);
+	fdtw_prop_strings(w, "compatible", compat, 2);
+	reg64(w, GUEST_GPIO_BASE, PL061_MMIO_SIZE);
+	interrupt_spec(irq, GIC_SPI, GUEST_GPIO_SPI, IRQ_LEVEL_HIGH);
+	fdtw_prop_cells(w, "interrupts", irq, 3);
+	fdtw_prop_empty(w, "gpio-controller");
+	fdtw_prop_u32(w, "#gpio-cells", 2);
+	fdtw_prop_u32(w, "clocks", PHANDLE_APB_CLOCK);
+	fdtw_prop_string(w, "clock-names", "apb_pclk");
+	fdtw_prop_u32(w, "phandle", PHANDLE_GPIO);
+	fdtw_end_node(w);
+}
+
+/* The power button, as QEMU's virt board wires it: what `shutdown` presses. */
+static void write_power_key(struct fdt_writer *w)
+{
+	u32 gpios[3] = { PHANDLE_GPIO, GUEST_POWER_KEY_PIN, GPIO_ACTIVE_HIGH };
+
+	fdtw_begin_node(w, "gpio-keys");
+	fdtw_prop_string(w, "compatible", "gpio-keys");
+	fdtw_begin_node(w, "poweroff");
+	fdtw_prop_string(w, "label", "GPIO Key Poweroff");
+	fdtw_prop_u32(w, "linux,code", LINUX_KEY_POWER);
+	fdtw_prop_cells(w, "gpios", gpios, 3);
+	fdtw_end_node(w);
 	fdtw_end_node(w);
 }
 
@@ -168,7 +211,10 @@ int guest_dt_build(struct vm *vm, const struct boot_layout *b, void *buf, u32 ca
 	write_psci(&w);
 	write_gic(&w, vm);
 	write_timer(&w);
+	write_apb_clock(&w);
 	write_uart(&w);
+	write_gpio(&w);
+	write_power_key(&w);
 	write_chosen(&w, vm, b);
 	fdtw_end_node(&w);
 	size = fdtw_finish(&w);

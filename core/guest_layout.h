@@ -11,6 +11,10 @@
 #define GUEST_UART_BASE   0x09000000ull
 #define GUEST_UART_SPI    1                 /* as the device tree numbers SPIs */
 #define GUEST_UART_INTID  (32 + GUEST_UART_SPI)
+#define GUEST_GPIO_BASE   0x09030000ull     /* PL061 */
+#define GUEST_GPIO_SPI    7
+#define GUEST_GPIO_INTID  (32 + GUEST_GPIO_SPI)
+#define GUEST_POWER_KEY_PIN 3               /* the gpio-keys power button's pin */
 #define GUEST_PPI_VTIMER  27
 #define GUEST_PPI_PTIMER  30
 #define GUEST_DTB_MAX     (2 * MiB)   /* the arm64 boot protocol's limit */

@@ -135,6 +135,7 @@ static void cmd_help(void)
 	say("  vcpu-pin VM VCPU CPUS  let a vCPU use only CPUS (all, 2, 0-3, 1,3); moves it");
 	say("  sched-credit [VM [weight=W] [cap=C]]  show or set a shared VM's weight and cap");
 	say("  pause VM / unpause VM");
+	say("  shutdown VM          press its power button: the guest shuts down itself");
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
 	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
@@ -165,12 +166,17 @@ static void vm_command(const char *cmd, const char *arg)
 		rc = vm_destroy(vm, &why);
 	else if (!strcmp(cmd, "reboot"))
 		rc = vm_reboot(vm, &why);
+	else if (!strcmp(cmd, "shutdown"))
+		rc = vm_shutdown(vm, &why);
 	else if (!strcmp(cmd, "console"))
 		console_set_target(vm->id);
 	if (rc)
 		say("%s %s: %s", cmd, arg, why);
 	else if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
 		say("vm %u '%s' %sd", vm->id, vm->cfg.name, cmd);
+	else if (!strcmp(cmd, "shutdown"))
+		say("vm %u '%s': power button pressed%s", vm->id, vm->cfg.name,
+		    vm->paused ? " (it acts once unpaused)" : "");
 }
 
 static u32 split(char *s, char **argv)
@@ -192,7 +198,7 @@ static u32 split(char *s, char **argv)
 static bool is_vm_command(const char *cmd)
 {
 	static const char *const names[] = { "info", "pause", "unpause", "destroy", "reboot",
-					     "console" };
+					     "shutdown", "console" };
 
 	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(cmd, names[i]))

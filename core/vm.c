@@ -229,6 +229,11 @@ static void uart_irq(void *ctx, bool level)
 	vm_set_irq_line(ctx, 0, GUEST_UART_INTID, level);
 }
 
+static void gpio_irq(void *ctx, bool level)
+{
+	vm_set_irq_line(ctx, 0, GUEST_GPIO_INTID, level);
+}
+
 static void attach_devices(struct vm *vm)
 {
 	struct mmio_device dev;
@@ -240,6 +245,9 @@ static void attach_devices(struct vm *vm)
 	memset(&vm->bus, 0, sizeof(vm->bus));
 	pl011_emul_init(&vm->uart, uart_tx, uart_irq, vm);
 	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &dev);
+	mmio_add(&vm->bus, &dev);
+	pl061_emul_init(&vm->gpio, gpio_irq, vm);
+	pl061_emul_device(&vm->gpio, GUEST_GPIO_BASE, &dev);
 	mmio_add(&vm->bus, &dev);
 	dev = (struct mmio_device){ "gicd", GUEST_GICD_BASE, VGIC_DIST_SIZE, vm, gicd_read,
 				    gicd_write };
@@ -280,8 +288,9 @@ static int boot_vm(struct vm *vm, bool announce)
 				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
 				(unsigned long long)b.initrd_end);
 		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
-			"gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b.dtb, b.dtb_size,
-			(unsigned long long)GUEST_UART_BASE, (unsigned long long)GUEST_GICD_BASE);
+			"pl061@0x%llx, gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b.dtb,
+			b.dtb_size, (unsigned long long)GUEST_UART_BASE,
+			(unsigned long long)GUEST_GPIO_BASE, (unsigned long long)GUEST_GICD_BASE);
 	}
 	return 0;
 }
@@ -657,6 +666,24 @@ int vm_reboot(struct vm *vm, const char **why)
 	hv_info("vm %u '%s' rebooted by the administrator", vm->id, vm->cfg.name);
 	vm->paused = false;
 	restart(vm);
+	return 0;
+}
+
+/*
+ * Like QEMU's system_powerdown: the power button goes down and stays down
+ * until the guest reads its pin (devices/pl061.c), so that a driver that
+ * samples the pin after its interrupt (Linux's gpio-keys does, after a
+ * debounce delay) sees it pressed however long the guest took. Nothing is
+ * forced: a guest that ignores the button keeps running.
+ */
+int vm_shutdown(struct vm *vm, const char **why)
+{
+	if (vm->state != VM_RUNNING || __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
+		*why = vm->state == VM_RUNNING ? "it is busy stopping or restarting; try again"
+					       : "it is not running";
+		return -1;
+	}
+	pl061_emul_press(&vm->gpio, GUEST_POWER_KEY_PIN);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "core/package.h"
 #include "core/spinlock.h"
 #include "devices/pl011.h"
+#include "devices/pl061.h"
 #include "devices/vgic.h"
 
 #define MAX_VMS 16
@@ -90,6 +91,7 @@ struct vm {
 	struct vgic_cpu *vgic_cpus;
 	struct mmio_bus bus;
 	struct pl011_emul uart;
+	struct pl061_emul gpio;   /* pin GUEST_POWER_KEY_PIN: the power button */
 	struct console_line out;
 	u32 restarts;
 	struct spinlock cap_lock;  /* guards the cap accounting below */
@@ -135,6 +137,8 @@ void vm_console_input(struct vm *vm, u8 c);
 int vm_pause(struct vm *vm, bool pause, const char **why);
 int vm_destroy(struct vm *vm, const char **why);
 int vm_reboot(struct vm *vm, const char **why);
+/* Presses the VM's power button; the guest decides what to do about it. */
+int vm_shutdown(struct vm *vm, const char **why);
 /* Restricts a vCPU to the CPUs of `mask` (0: any), moving it if it is elsewhere. */
 int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
 /* The credit scheduler's weight and cap of a shared VM. */

@@ -6,7 +6,8 @@
 It holds busybox-static, the named kernel modules with everything they
 depend on (read from each module's own .modinfo, since Debian ships no
 modules.dep), /etc/modules listing them in load order, the shared set-up
-script /lib/bulkhead/setup.sh, and SCRIPT as /init (default: init.sh here,
+script /lib/bulkhead/setup.sh, the power button's handler for busybox acpid
+(/etc/acpi/PWRF/00000080), and SCRIPT as /init (default: init.sh here,
 which sets up and starts a shell). Tests bring their own /init scripts; they
 start with `. /lib/bulkhead/setup.sh`.
 """
@@ -21,7 +22,11 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(HERE, "..", "..", "build", "linux", "rootfs")
-DEFAULT_MODULES = ["virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio_balloon"]
+# evdev and gpio_keys: the power button (gpio-keys on the PL061) as /dev/input/event0.
+DEFAULT_MODULES = ["virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio_balloon",
+                   "evdev", "gpio_keys"]
+# busybox acpid runs /etc/acpi/<ACTION>/<PARAMETER>; KEY_POWER is PWRF/00000080.
+POWER_BUTTON_HANDLER = "etc/acpi/PWRF/00000080"
 
 
 def modinfo_depends(path):
@@ -115,8 +120,9 @@ def build(init, modules, extra, rootfs):
     index = module_index(rootfs)
     order = resolve(modules, index)
     cpio = Cpio()
-    for folder in ("bin", "sbin", "dev", "etc", "lib", "lib/modules", "lib/bulkhead", "proc",
-                   "sys", "tmp", "run", "usr", "usr/bin", "usr/sbin", "root"):
+    for folder in ("bin", "sbin", "dev", "etc", "etc/acpi", "etc/acpi/PWRF", "lib",
+                   "lib/modules", "lib/bulkhead", "proc", "sys", "tmp", "run", "usr", "usr/bin",
+                   "usr/sbin", "root", "var", "var/log", "var/run"):
         cpio.directory(folder)
     cpio.file("bin/busybox", read(os.path.join(rootfs, "bin", "busybox")), 0o755)
     cpio.symlink("bin/sh", "busybox")
@@ -124,6 +130,7 @@ def build(init, modules, extra, rootfs):
         cpio.file(f"lib/modules/{key}.ko", read(index[key]))
     cpio.file("etc/modules", "".join(f"{key}\n" for key in order).encode())
     cpio.file("lib/bulkhead/setup.sh", read(os.path.join(HERE, "setup.sh")), 0o755)
+    cpio.file(POWER_BUTTON_HANDLER, read(os.path.join(HERE, "power-button.sh")), 0o755)
     for src, dest in extra:
         cpio.file(dest.lstrip("/"), read(src), 0o755)
     cpio.file("init", read(init), 0o755)

@@ -68,6 +68,9 @@ void finish(void) __attribute__((noreturn));
 u64 ticks_to_ns(u64 ticks);
 void delay_ms(u64 ms);
 
+/* button.c: the `button` mode */
+void mode_button(void) __attribute__((noreturn));
+
 /* checks.c, calls.c, probes.c, bench.c */
 void run_checks(void);
 void run_sysreg_checks(void);

@@ -129,6 +129,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_spin();
 	else if (!strcmp(plat.mode, "latency"))
 		mode_latency();
+	else if (!strcmp(plat.mode, "button"))
+		mode_button();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

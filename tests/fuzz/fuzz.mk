@@ -28,6 +28,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 fuzz_config_SRCS  := core/config.c
 fuzz_fdt_SRCS     := lib/fdt.c
 fuzz_pl011_SRCS   := devices/pl011.c core/mmio.c $(FAKE_ARCH)
+fuzz_pl061_SRCS   := devices/pl061.c core/mmio.c $(FAKE_ARCH)
 fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c

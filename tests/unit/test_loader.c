@@ -189,6 +189,43 @@ static u64 prop_u64(const struct fdt *f, int node, const char *name)
 	return fdt_read_cells(data, 2);
 }
 
+/* The PL061 and, wired to its pin 3, the gpio-keys power button. */
+static void check_power_key(const struct fdt *f)
+{
+	const void *data;
+	u64 addr, size;
+	u32 len, phandle;
+	int gpio, keys, key;
+
+	gpio = fdt_find_compatible(f, -1, "arm,pl061");
+	assert_true(gpio >= 0);
+	assert_true(fdt_is_compatible(f, gpio, "arm,primecell"));
+	assert_true(fdt_get_reg(f, gpio, 0, &addr, &size));
+	assert_int_equal(addr, GUEST_GPIO_BASE);
+	assert_int_equal(size, PL061_MMIO_SIZE);
+	assert_true(fdt_get_prop(f, gpio, "interrupts", &data, &len));
+	assert_int_equal(len, 12);
+	assert_int_equal(fdt_read_cells(data, 1), 0);  /* SPI */
+	assert_int_equal(fdt_read_cells((const u8 *)data + 4, 1), GUEST_GPIO_SPI);
+	assert_true(fdt_get_prop(f, gpio, "gpio-controller", &data, &len));
+	assert_true(fdt_prop_u32(f, gpio, "#gpio-cells", &len));
+	assert_int_equal(len, 2);
+	assert_string_equal(fdt_prop_string(f, gpio, "clock-names"), "apb_pclk");
+	assert_true(fdt_prop_u32(f, gpio, "phandle", &phandle));
+
+	keys = fdt_find_compatible(f, -1, "gpio-keys");
+	assert_true(keys >= 0);
+	key = fdt_first_child(f, keys);
+	assert_true(key >= 0);
+	assert_true(fdt_prop_u32(f, key, "linux,code", &len));
+	assert_int_equal(len, 116);  /* KEY_POWER */
+	assert_true(fdt_get_prop(f, key, "gpios", &data, &len));
+	assert_int_equal(len, 12);
+	assert_int_equal(fdt_read_cells(data, 1), phandle);
+	assert_int_equal(fdt_read_cells((const u8 *)data + 4, 1), GUEST_POWER_KEY_PIN);
+	assert_int_equal(fdt_read_cells((const u8 *)data + 8, 1), 0);  /* active high */
+}
+
 static void check_dt(u64 ram_base, u64 ram_size, u32 nvcpus, const char *bootargs)
 {
 	struct fdt f;
@@ -241,6 +278,7 @@ static void check_dt(u64 ram_base, u64 ram_size, u32 nvcpus, const char *bootarg
 	assert_true(fdt_get_reg(&f, n, 0, &addr, &size));
 	assert_int_equal(addr, GUEST_UART_BASE);
 	assert_int_equal(size, PL011_MMIO_SIZE);
+	check_power_key(&f);
 }
 
 static void check_initrd_props(bool present)
