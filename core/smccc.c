@@ -126,6 +126,11 @@ static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		console_guest_putc(vcpu->vm->cfg.name, &vcpu->vm->out, (char)(r->x[1] & 0xff));
 		r->x[0] = 0;
 		break;
+	case BH_HC_PANIC:
+		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
+				  (unsigned long long)r->x[1]);
+		r->x[0] = 0;
+		break;
 	default:
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
 		break;

@@ -272,6 +272,7 @@ static int boot_vm(struct vm *vm, bool announce)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
+		vm->vcpus[i].fault_streak = 0;
 		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
 		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0,
 				vcpu_mpidr(i));

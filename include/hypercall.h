@@ -28,6 +28,7 @@
 #define BH_HC_NOP             (BH_HC_BASE + 0)  /* returns 0: the null hypercall */
 #define BH_HC_VERSION         (BH_HC_BASE + 1)  /* returns (major << 16) | minor */
 #define BH_HC_CONSOLE_PUTC    (BH_HC_BASE + 2)  /* x1 = byte; returns 0 */
+#define BH_HC_PANIC           (BH_HC_BASE + 3)  /* x1 = guest's code; the VM crashes */
 
 #define BH_ABI_MAJOR 0
 #define BH_ABI_MINOR 1

@@ -1,8 +1,10 @@
 /*
  * Exceptions Bulkhead gives to a guest: what real hardware would have raised
  * at EL1 (undefined instruction, synchronous external abort). A guest that
- * faults while already in its own exception vectors can never make progress,
- * so that is reported as a crash instead of looping.
+ * can never make progress is reported as a crash instead of looping: one
+ * that faults while already in its own exception vectors, and one whose
+ * handler keeps returning to the faulting instruction (the same PC faulting
+ * many times in a row, each soon after the last).
  */
 #include "core/vm.h"
 #include "esr.h"
@@ -20,6 +22,12 @@
 #define VECTOR_LOW_A64  0x400
 #define VECTOR_LOW_A32  0x600
 #define VECTOR_TABLE_SIZE 0x800
+
+/* 1000 faults at one PC, each within 1 ms of the one before, is a loop: a
+ * guest that retries on purpose (a user program run again and again that
+ * faults at the same place) takes far longer between faults. */
+#define FAULT_LOOP_COUNT 1000
+#define FAULT_LOOP_GAP_PER_SECOND 1000
 
 static u64 vector_offset(u64 spsr)
 {
@@ -39,11 +47,30 @@ static bool from_el1(u64 spsr)
 	return !(spsr & SPSR_AARCH32) && (mode == SPSR_EL1T || mode == SPSR_EL1H);
 }
 
+/* True when this fault continues a run of the same fault at the same PC. */
+static bool fault_loop(struct vcpu *vcpu, u64 pc)
+{
+	u64 now = arch_counter_read();
+
+	if (pc != vcpu->fault_pc || now - vcpu->fault_at > arch_counter_freq() / FAULT_LOOP_GAP_PER_SECOND)
+		vcpu->fault_streak = 0;
+	vcpu->fault_pc = pc;
+	vcpu->fault_at = now;
+	return ++vcpu->fault_streak >= FAULT_LOOP_COUNT;
+}
+
 static void inject_sync(struct vcpu *vcpu, struct arch_regs *regs, u64 esr, u64 far,
 			bool set_far)
 {
 	u64 vbar = read_vbar_el1();
 
+	if (fault_loop(vcpu, regs->elr)) {
+		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
+				  "stuck in a fault loop: %u faults in a row at 0x%llx (ESR 0x%llx, "
+				  "FAR 0x%llx)", FAULT_LOOP_COUNT, (unsigned long long)regs->elr,
+				  (unsigned long long)esr, (unsigned long long)far);
+		return;
+	}
 	if (regs->elr - vbar < VECTOR_TABLE_SIZE && from_el1(regs->spsr)) {
 		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
 				  "fault inside its own exception vectors at 0x%llx (ESR 0x%llx, FAR 0x%llx)",

@@ -78,6 +78,8 @@ void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
 void run_bench(bool hvc_works);
+/* exception.c: loads from addr with a handler that retries forever */
+void fault_loop(u64 addr);
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

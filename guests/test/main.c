@@ -5,6 +5,7 @@
  */
 #include "guests/test/guest.h"
 #include "guests/test/gic.h"
+#include "guests/test/smccc.h"
 #include "guests/test/sysreg.h"
 #include "hypercall.h"
 #include "lib/string.h"
@@ -73,6 +74,28 @@ static void dirty_ram(void)
 	printk("reset test: wrote a pattern over 0x%lx-0x%lx\n", start, end);
 }
 
+/* A guest stuck re-taking the same abort: the hypervisor must call it a crash. */
+static void mode_faultloop(void)
+{
+	u64 ram_end = plat.ram_base + plat.ram_size;
+
+	printk("fault loop test: retrying a load from 0x%lx forever\n", ram_end);
+	map_or_die(ram_end, PAGE_SIZE, MAP_DEVICE, "target");
+	fault_loop(ram_end);
+	power_off();
+}
+
+/* An explicit panic notification through the Bulkhead hypercall. */
+static void mode_panic(void)
+{
+	u64 ret;
+
+	printk("panic test: notifying the hypervisor\n");
+	ret = smccc_hvc(BH_HC_PANIC, 0xdead, 0, 0);
+	printk("FAIL panic test: BH_HC_PANIC returned 0x%lx\n", ret);
+	power_off();
+}
+
 static void mode_reset(void)
 {
 	u64 ret;
@@ -125,6 +148,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_hello();
 	else if (!strcmp(plat.mode, "gic"))
 		mode_gic();
+	else if (!strcmp(plat.mode, "faultloop"))
+		mode_faultloop();
+	else if (!strcmp(plat.mode, "panic"))
+		mode_panic();
 	else if (!strcmp(plat.mode, "spin"))
 		mode_spin();
 	else if (!strcmp(plat.mode, "latency"))

@@ -96,3 +96,25 @@ def test_timeout_fails_the_run(vmcfg):
     run = run_vms(cfg, timeout=3)
     assert run.code == 3, run
     assert "timeout" in run.err
+
+
+def test_fault_loop_is_a_crash_and_others_carry_on(vmcfg):
+    looper = vmcfg("looper", extra="test=faultloop", on_crash="destroy")
+    other = vmcfg("other", extra="test=hello name=other")
+    run = run_vms(looper, other)
+    assert run.code == 1, run
+    assert any(l.startswith("vm 1 'looper' crashed: stuck in a fault loop: 1000 faults in a row")
+               and l.endswith("on_crash=destroy") for l in run.hv_lines()), run
+    assert "tick 4" in run.vm_lines("other"), run
+
+
+def test_guest_panic_notification_is_a_crash_and_restart_brings_it_back(vmcfg):
+    panicker = vmcfg("panicker", extra="test=panic", on_crash="restart")
+    other = vmcfg("other", extra="test=hello name=other")
+    run = run_vms(panicker, other, timeout=15)
+    assert run.code != 0, run  # restarted for ever: the run times out
+    crashes = [l for l in run.hv_lines() if l.startswith(
+        "vm 1 'panicker' crashed: the guest reported a panic (code 0xdead); on_crash=restart")]
+    assert len(crashes) >= 2, run
+    assert run.vm_lines("panicker").count("panic test: notifying the hypervisor") >= 2, run
+    assert "tick 4" in run.vm_lines("other"), run

@@ -137,3 +137,36 @@ def test_cpus_affinity_and_vcpu_pin(tmp_path):
     finally:
         p.close(force=True)
     assert p.exitstatus == 0
+
+
+def test_destroy_then_create_finds_memory_zeroed(tmp_path):
+    """The guest fills its RAM, then stops (on_reboot = preserve); after
+    destroy and create, the new VM gets the same memory and finds it zeroed."""
+    cfg = tmp_path / "z.cfg"
+    cfg.write_text(f'name = "z"\nmemory = 16\nkernel = "{TEST_GUEST}"\nextra = "test=reset"\n'
+                   'on_reboot = "preserve"\n')
+    other = tmp_path / "keep.cfg"
+    other.write_text(f'name = "keep"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                     'extra = "test=reset"\non_reboot = "restart"\n')
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg), str(other)],
+                      encoding="utf-8", timeout=40)
+    try:
+        p.expect(r"\(hv\) vm 1 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+)")
+        first_pa = p.match.group(1)
+        p.expect(r"\(z\) reset test: wrote a pattern")
+        p.expect(r"\(hv\) vm 1 'z' rebooted \(PSCI SYSTEM_RESET\); on_reboot=preserve")
+        p.send("destroy z\r")
+        p.expect(r"\(hv\) vm 1 'z' destroyed")
+        p.send("create z\r")
+        p.expect(r"\(hv\) vm 3 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+)")
+        assert p.match.group(1) == first_pa
+        p.expect(r"\(z\) reset test: boot")
+        p.expect(r"\(z\) CHECK ram-zeroed: (\w+)")
+        assert p.match.group(1) == "PASS"
+        p.send("destroy z\r")
+        p.send("destroy keep\r")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0

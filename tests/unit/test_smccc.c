@@ -287,7 +287,7 @@ static void test_bulkhead_calls(void **state)
 	assert_int_equal(call(BH_HC_NOP), 0);
 	assert_int_equal(call(BH_HC_VERSION), (BH_ABI_MAJOR << 16) | BH_ABI_MINOR);
 	no_side_effects();
-	assert_int_equal(call(BH_HC_BASE + 3), NOT_SUPPORTED);
+	assert_int_equal(call(BH_HC_BASE + 4), NOT_SUPPORTED);
 	assert_int_equal(call(BH_HC_BASE + 0xffff), NOT_SUPPORTED);
 	/* the 32-bit forms are not Bulkhead calls */
 	assert_int_equal(call(BH_HC_NOP & ~SMCCC_64BIT), NOT_SUPPORTED);
@@ -308,6 +308,13 @@ static void test_console_putc(void **state)
 	assert_int_equal(call3(BH_HC_CONSOLE_PUTC, 0xffffffffffffff41ull), 0);
 	assert_int_equal(putcs.bytes[3], 'A');
 	assert_int_equal(exits.calls, 0);
+}
+
+static void test_panic_crashes_the_vm(void **state)
+{
+	assert_int_equal(call3(BH_HC_PANIC, 0xdead), 0);
+	assert_int_equal(exits.calls, 1);
+	assert_int_equal(exits.exit, VCPU_EXIT_CRASH);
 }
 
 static void test_yielding_calls_refused(void **state)
@@ -351,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup(test_smccc_arch, setup),
 		cmocka_unit_test_setup(test_bulkhead_calls, setup),
 		cmocka_unit_test_setup(test_console_putc, setup),
+		cmocka_unit_test_setup(test_panic_crashes_the_vm, setup),
 		cmocka_unit_test_setup(test_yielding_calls_refused, setup),
 		cmocka_unit_test_setup(test_unknown_owners, setup),
 		cmocka_unit_test_setup(test_psci_cpu_on, setup),
