@@ -91,3 +91,36 @@ def test_smoke_boot_on_cortex_a53(vmcfg, initramfs):
     assert run.code == 0, run
     assert "CPUS 2" in run.vm_lines("a53"), run
     assert "INIT-DONE" in run.vm_lines("a53"), run
+
+
+WORK_INIT = """#!/bin/sh
+. /lib/bulkhead/setup.sh
+echo "CPUS $(grep -c ^processor /proc/cpuinfo)"
+i=0
+while [ $i -lt 3 ]; do
+    echo "SUM $i $(seq 1 3000 | awk '{ s += $1 } END { print s }')"
+    i=$((i + 1))
+done
+echo "WORK-DONE"
+poweroff -f
+"""
+
+
+def test_two_linux_vms_and_a_test_guest_share_two_cpus(vmcfg, initramfs):
+    """Two Debian VMs (2 vCPUs each) and the test guest's checks at once on
+    2 physical CPUs: each proves it works, and each ends on its own."""
+    initrd = initramfs(WORK_INIT)
+    deb1 = linux_cfg(vmcfg, "deb1", initrd, memory=192)
+    deb2 = linux_cfg(vmcfg, "deb2", initrd, memory=192, weight=512)
+    tg = vmcfg("checks", extra="test=all")
+    run = run_vms(deb1, deb2, tg, args=("--cpus", "2"), timeout=300)
+    assert run.code == 0, run
+    for name in ("deb1", "deb2"):
+        lines = run.vm_lines(name)
+        assert "CPUS 2" in lines, run
+        assert [l for l in lines if l.startswith("SUM ")] == \
+            [f"SUM {i} 4501500" for i in range(3)], run
+        assert "WORK-DONE" in lines, run
+        assert f"'{name}' powered off (PSCI SYSTEM_OFF)" in run.out
+    checks = [l for l in run.vm_lines("checks") if l.startswith("RESULT ")]
+    assert len(checks) == 1 and checks[0].endswith(" 0 failed"), run
