@@ -97,6 +97,8 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 		CHECK(exit_calls == exits_before + 1);
 		CHECK(last_exit == (fid == PSCI_SYSTEM_OFF ? VCPU_EXIT_POWEROFF : VCPU_EXIT_REBOOT));
 		CHECK(c.x[0] == 0);
+	} else if (fid == BH_HC_PANIC) {
+		CHECK(exit_calls == exits_before + 1 && last_exit == VCPU_EXIT_CRASH);
 	} else {
 		CHECK(exit_calls == exits_before);
 	}
