@@ -156,6 +156,15 @@ static bool first_with_affinity(const struct vgic *g, u32 v)
 	return true;
 }
 
+/* The interrupt may have left the idle state: the scans must visit it. */
+static void mark_busy(struct vgic *g, u32 v, u32 intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		g->cpus[v].busy |= 1u << intid;
+	else if (intid < VGIC_NR_IRQS)
+		g->spi_busy[(intid - VGIC_NR_PRIVATE) / 32] |= 1u << (intid % 32);
+}
+
 /* The interrupt `intid` as vCPU v sees it (v must be valid), or NULL. */
 static struct vgic_irq *irq_of(struct vgic *g, u32 v, u32 intid)
 {
@@ -214,10 +223,11 @@ static u32 bits_read(const struct vgic_irq *irqs, enum bit_reg reg)
 	return v;
 }
 
-static void bits_write(struct vgic_irq *irqs, enum bit_reg reg, u32 value)
+/* Returns the interrupts the write may have made pending or active. */
+static u32 bits_write(struct vgic_irq *irqs, enum bit_reg reg, u32 value)
 {
 	if (!irqs)
-		return;
+		return 0;
 	for (u32 i = 0; i < 32; i++) {
 		struct vgic_irq *irq = &irqs[i];
 		bool bit = (value >> i) & 1;
@@ -238,6 +248,7 @@ static void bits_write(struct vgic_irq *irqs, enum bit_reg reg, u32 value)
 		default: break;
 		}
 	}
+	return reg == REG_ISPENDR || reg == REG_ISACTIVER ? value : 0;
 }
 
 /* Four priority bytes, for the interrupts `irqs` (NULL: RAZ/WI). */
@@ -336,7 +347,11 @@ static void dist_write32(struct vgic *g, u64 off, u32 value)
 	struct vgic_irq *spi;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END) {
-		bits_write(spis_from(g, ((off & 0x7f) / 4) * 32, 32), (enum bit_reg)(off >> 7), value);
+		u32 word = (u32)(off & 0x7f) / 4;
+		u32 busy = bits_write(spis_from(g, word * 32, 32), (enum bit_reg)(off >> 7), value);
+
+		if (busy)  /* word 0 is the private INTIDs: spis_from gave NULL */
+			g->spi_busy[word - 1] |= busy;
 	} else if (off >= GICD_IPRIORITYR && off < GICD_IPRIO_END) {
 		prio_write(spis_from(g, off - GICD_IPRIORITYR, 4), value);
 	} else if (off >= GICD_ICFGR && off < GICD_ICFGR_END) {
@@ -419,7 +434,8 @@ static void sgi_write32(struct vgic *g, u32 v, u64 off, u32 value)
 	struct vgic_irq *priv = g->cpus[v].priv;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END)
-		bits_write((off & 0x7f) ? NULL : priv, (enum bit_reg)(off >> 7), value);
+		g->cpus[v].busy |= bits_write((off & 0x7f) ? NULL : priv, (enum bit_reg)(off >> 7),
+					      value);
 	else if (off >= GICR_IPRIORITYR && off < GICR_IPRIO_END)
 		prio_write(&priv[off - GICR_IPRIORITYR], value);
 	else if (off == GICR_ICFGR1)
@@ -597,6 +613,7 @@ static int input_event(struct vgic *g, u32 vcpu, u32 intid, bool edge_event, boo
 			irq->pending = true;
 		irq->level = level;
 	}
+	mark_busy(g, vcpu, intid);
 	kick = kick_target(g, irq, intid, vcpu, was);
 	spin_unlock(&g->lock);
 	return kick;
@@ -642,6 +659,7 @@ void vgic_send_sgi(struct vgic *g, u32 sender, u64 sgi1r, u64 *kick)
 				continue;
 			was = deliverable(g, irq);
 			irq->pending = true;
+			mark_busy(g, i, intid);
 			if (!was && deliverable(g, irq))
 				mask |= 1ull << i;
 		}
@@ -665,6 +683,31 @@ static bool targets(const struct vgic *g, u32 v, u32 intid, const struct vgic_ir
 	return intid < VGIC_NR_PRIVATE || (spis && irq->route == affinity(g->cpus[v].mpidr));
 }
 
+/*
+ * The next busy INTID at or after `from` for vCPU v (VGIC_NR_IRQS when
+ * none), dropping the marks of interrupts found idle on the way. Lock held.
+ */
+static u32 next_busy(struct vgic *g, u32 v, u32 from)
+{
+	while (from < VGIC_NR_IRQS) {
+		u32 *word = from < VGIC_NR_PRIVATE ? &g->cpus[v].busy :
+			    &g->spi_busy[(from - VGIC_NR_PRIVATE) / 32];
+		u32 bits = *word & (~0u << (from % 32));
+		u32 intid;
+
+		if (!bits) {
+			from = (from | 31) + 1;
+			continue;
+		}
+		intid = (from & ~31u) + (u32)__builtin_ctz(bits);
+		if (!idle(irq_of(g, v, intid)))
+			return intid;
+		*word &= ~(1u << (intid % 32));
+		from = intid + 1;
+	}
+	return VGIC_NR_IRQS;
+}
+
 bool vgic_has_pending(struct vgic *g, u32 vcpu)
 {
 	bool spis, found = false;
@@ -673,10 +716,11 @@ bool vgic_has_pending(struct vgic *g, u32 vcpu)
 		return false;
 	spin_lock(&g->lock);
 	spis = first_with_affinity(g, vcpu);
-	for (u32 intid = 0; intid < VGIC_NR_IRQS && !found; intid++) {
+	for (u32 intid = next_busy(g, vcpu, 0); intid < VGIC_NR_IRQS && !found;
+	     intid = next_busy(g, vcpu, intid + 1)) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
-		found = !idle(irq) && targets(g, vcpu, intid, irq, spis) && deliverable(g, irq);
+		found = targets(g, vcpu, intid, irq, spis) && deliverable(g, irq);
 	}
 	spin_unlock(&g->lock);
 	return found;
@@ -693,10 +737,11 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 		return 0;
 	spin_lock(&g->lock);
 	spis = first_with_affinity(g, vcpu);
-	for (u32 intid = 0; intid < VGIC_NR_IRQS; intid++) {
+	for (u32 intid = next_busy(g, vcpu, 0); intid < VGIC_NR_IRQS;
+	     intid = next_busy(g, vcpu, intid + 1)) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
-		if (idle(irq) || irq->in_lr || !targets(g, vcpu, intid, irq, spis))
+		if (irq->in_lr || !targets(g, vcpu, intid, irq, spis))
 			continue;
 		if (irq->active || deliverable(g, irq))
 			key[n++] = (u16)(irq->priority << 8 | intid);
@@ -756,6 +801,7 @@ void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active
 			irq->pending = false;
 		irq->in_lr = false;
 		irq->active = active;
+		mark_busy(g, vcpu, intid);
 	}
 	spin_unlock(&g->lock);
 }

@@ -40,6 +40,7 @@ struct vgic_irq {
 struct vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
 	u64 mpidr;         /* this vCPU's affinity, as in its MPIDR_EL1 */
+	u32 busy;          /* private INTIDs that may be pending, active or high */
 	bool sleeping;     /* GICR_WAKER.ProcessorSleep */
 };
 
@@ -47,6 +48,10 @@ struct vgic {
 	struct spinlock lock;
 	u32 ctlr;          /* GICD_CTLR as the guest wrote it (ARE_NS forced on) */
 	struct vgic_irq spi[VGIC_NR_SPIS];
+	/* SPIs that may be pending, active or high: the scans visit only these.
+	 * A bit is set whenever an interrupt may leave the idle state and
+	 * cleared by a scan that finds it idle. */
+	u32 spi_busy[VGIC_NR_SPIS / 32];
 	struct vgic_cpu *cpus;
 	u32 ncpus;
 };
