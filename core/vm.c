@@ -349,15 +349,20 @@ int vm_create_by_name(const char *name, const char **why)
 	return 0;
 }
 
+/* While the boot image's VMs are built, none runs: one that ended at once
+ * would otherwise power the machine off before the others exist. */
+static bool booting;
+
 /*
  * Pinned VMs are created first, so that the CPUs they need are still free;
- * then shared VMs spread over the rest.
+ * then shared VMs spread over the rest. All start together at the end.
  */
 u32 vm_boot_all(const struct package *pkg)
 {
 	u32 defined = 0;
 
 	boot_pkg = pkg;
+	booting = true;
 	for (int pass_pinned = 1; pass_pinned >= 0; pass_pinned--) {
 		for (u32 i = 0; i < package_vm_count(pkg); i++) {
 			struct pkg_blob cfg;
@@ -376,6 +381,11 @@ u32 vm_boot_all(const struct package *pkg)
 			}
 			vm_create_from_package(pkg, i);
 		}
+	}
+	booting = false;
+	for (u32 i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state == VM_RUNNING)
+			sched_start(&vms[i].vcpus[0]);
 	}
 	return defined;
 }
@@ -420,7 +430,8 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 	spin_lock(&vms_lock);
 	vm->state = VM_RUNNING;
 	spin_unlock(&vms_lock);
-	sched_start(&vm->vcpus[0]);
+	if (!booting)
+		sched_start(&vm->vcpus[0]);
 	return 0;
 fail:
 	release(vm);
