@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "core/cpu.h"
+#include "core/firmware.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
 #include "core/log.h"
@@ -68,6 +69,7 @@ static void release(struct vm *vm)
 		vm->vcpus = NULL;
 	}
 	arch_stage2_destroy(&vm->s2);
+	firmware_release(vm);
 	if (pa_addr(vm->ram_pa)) {
 		arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
 		page_free(&hv_pages, vm->ram_pa, vm->ram_size / PAGE_SIZE);
@@ -131,6 +133,18 @@ static int alloc_memory(struct vm *vm)
 		return -1;
 	}
 	return 0;
+}
+
+static int alloc_firmware(struct vm *vm)
+{
+	char why[160];
+
+	if (!vm->cfg.firmware[0])
+		return 0;
+	if (firmware_map(vm, why, sizeof(why)) == 0)
+		return 0;
+	hv_err("vm '%s': %s; VM not created", vm->cfg.name, why);
+	return -1;
 }
 
 static int alloc_vcpus(struct vm *vm)
@@ -254,10 +268,16 @@ static int boot_vm(struct vm *vm, bool announce)
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
 		(unsigned long long)vm->counter_offset);
-	if (announce) {
+	if (announce && vm->cfg.firmware[0])
+		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
+			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
+			(unsigned long long)b.kernel_start, (unsigned long long)b.kernel_end,
+			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)b.entry);
+	else if (announce)
 		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
 			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,
 			(unsigned long long)b.kernel_end, (unsigned long long)b.entry);
+	if (announce) {
 		if (b.initrd_start)
 			hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
 				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
@@ -362,7 +382,7 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_vcpus(vm) || alloc_memory(vm))
+	if (alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
 		goto fail;
 	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",

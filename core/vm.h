@@ -76,6 +76,9 @@ struct vm {
 	struct arch_stage2 s2;
 	paddr_t ram_pa;
 	u64 ram_size;
+	paddr_t fw_pa;           /* firmware pages (read-only at IPA 0), pa 0 when none */
+	u64 fw_size;
+	paddr_t fw_blank_pa;     /* 2 MiB of zeros: the rest of the flash window */
 	struct vcpu *vcpus;
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
