@@ -246,7 +246,28 @@ static void attach_devices(struct vm *vm)
 	mmio_add(&vm->bus, &dev);
 }
 
-/* Loads the kernel into (zeroed) RAM and puts vCPU 0 at its entry. */
+/* Where the VM's first boot put everything, for the boot map. */
+static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
+{
+	if (vm->cfg.firmware[0])
+		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
+			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
+			(unsigned long long)b->kernel_start, (unsigned long long)b->kernel_end,
+			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)b->entry);
+	else
+		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
+			vm->cfg.name, vm->cfg.kernel, b->format, (unsigned long long)b->kernel_start,
+			(unsigned long long)b->kernel_end, (unsigned long long)b->entry);
+	if (b->initrd_start)
+		hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
+			vm->cfg.ramdisk, (unsigned long long)b->initrd_start,
+			(unsigned long long)b->initrd_end);
+	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
+		"gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b->dtb, b->dtb_size,
+		(unsigned long long)GUEST_UART_BASE, (unsigned long long)GUEST_GICD_BASE);
+}
+
+/* Loads the kernel (or firmware) and puts vCPU 0 at its entry. */
 static int boot_vm(struct vm *vm, bool announce)
 {
 	struct boot_layout b;
@@ -268,24 +289,8 @@ static int boot_vm(struct vm *vm, bool announce)
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
 		(unsigned long long)vm->counter_offset);
-	if (announce && vm->cfg.firmware[0])
-		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
-			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
-			(unsigned long long)b.kernel_start, (unsigned long long)b.kernel_end,
-			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)b.entry);
-	else if (announce)
-		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
-			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,
-			(unsigned long long)b.kernel_end, (unsigned long long)b.entry);
-	if (announce) {
-		if (b.initrd_start)
-			hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
-				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
-				(unsigned long long)b.initrd_end);
-		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
-			"gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b.dtb, b.dtb_size,
-			(unsigned long long)GUEST_UART_BASE, (unsigned long long)GUEST_GICD_BASE);
-	}
+	if (announce)
+		print_boot_map(vm, &b);
 	return 0;
 }
 
