@@ -88,7 +88,13 @@ $(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh gu
 		guests/linux/power-button.sh guests/linux/mkinitramfs.py
 	$(Q)guests/linux/mkinitramfs.py --init guests/linux/demo-init.sh -o $@ >/dev/null
 
-integration: all linux-payload
+# Debian's U-Boot for QEMU (downloaded once, cached under build/uboot).
+uboot-payload: $(B)/uboot/u-boot.bin
+
+$(B)/uboot/u-boot.bin:
+	guests/uboot/fetch-uboot.sh
+
+integration: all linux-payload uboot-payload
 	$(PYTHON) -m pytest -q tests/integration
 
 # A short fuzz run in every test pass keeps the targets building and honest;
@@ -126,4 +132,4 @@ help:
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools linux-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help
+.PHONY: all guests host-tools linux-payload uboot-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "core/cpu.h"
+#include "core/firmware.h"
 #include "core/log.h"
 #include "core/package.h"
 #include "core/page_alloc.h"
@@ -114,8 +115,8 @@ static void mark_online(u32 index)
 	arch_send_event();
 }
 
-/* What Bulkhead itself holds: everything in use that is not VM RAM, the
- * firmware's device tree or the VM package. */
+/* What Bulkhead itself holds: everything in use that is not VM memory (RAM
+ * and firmware flash), the firmware's device tree or the VM package. */
 static void report_memory(paddr_t image, u64 image_size)
 {
 	u64 used = (hv_pages.total_pages - hv_pages.free_pages) * PAGE_SIZE;
@@ -124,7 +125,7 @@ static void report_memory(paddr_t image, u64 image_size)
 
 	for (u32 i = 0; i < MAX_VMS; i++) {
 		if (vms[i].state != VM_FREE)
-			vm_ram += vms[i].ram_size;
+			vm_ram += vms[i].ram_size + firmware_bytes(&vms[i]);
 	}
 	used -= vm_ram + align_up(platform.fdt.total_size, PAGE_SIZE) + (image_size - hv_image);
 	hv_info("memory: %llu MiB for VMs; hypervisor %llu KiB (image %llu KiB)",

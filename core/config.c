@@ -14,6 +14,7 @@
 #include "types.h"
 #include "lib/string.h"
 #include "core/config.h"
+#include "core/guest_layout.h"
 
 #define IPA_BITS 39
 #define IPA_LIMIT ((u64)1 << IPA_BITS)
@@ -27,6 +28,7 @@ enum key_id {
 	KEY_RAM_BASE,
 	KEY_KERNEL,
 	KEY_RAMDISK,
+	KEY_FIRMWARE,
 	KEY_EXTRA,
 	KEY_CMDLINE,
 	KEY_ON_POWEROFF,
@@ -453,6 +455,8 @@ static int set_path(struct parser *p, enum key_id id, const struct value *v)
 {
 	if (id == KEY_KERNEL)
 		return set_text(p, v, p->out->kernel, sizeof(p->out->kernel), false);
+	if (id == KEY_FIRMWARE)
+		return set_text(p, v, p->out->firmware, sizeof(p->out->firmware), false);
 	return set_text(p, v, p->out->ramdisk, sizeof(p->out->ramdisk), true);
 }
 
@@ -602,6 +606,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_RAM_BASE] = { "ram_base", set_ram_base },
 	[KEY_KERNEL] = { "kernel", set_path },
 	[KEY_RAMDISK] = { "ramdisk", set_path },
+	[KEY_FIRMWARE] = { "firmware", set_path },
 	[KEY_EXTRA] = { "extra", set_extra },
 	[KEY_CMDLINE] = { "cmdline", set_extra },
 	[KEY_ON_POWEROFF] = { "on_poweroff", set_action },
@@ -720,18 +725,71 @@ static void set_defaults(struct vm_config *c)
 	c->weight = CONFIG_DEFAULT_WEIGHT;
 }
 
+/* Points error reporting at `id`, as if the parser stood on that key. */
+static void blame_key(struct parser *p, enum key_id id)
+{
+	p->key = keys[id].name;
+	p->key_len = strlen(p->key);
+}
+
 static int check_required(struct parser *p)
 {
-	static const enum key_id required[] = { KEY_NAME, KEY_MEMORY, KEY_KERNEL };
+	static const enum key_id required[] = { KEY_NAME, KEY_MEMORY };
 
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		if (!p->set_line[required[i]]) {
-			p->key = keys[required[i]].name;
-			p->key_len = strlen(p->key);
+			blame_key(p, required[i]);
 			return fail(p, 0, "missing required key");
 		}
 	}
 	return 0;
+}
+
+/*
+ * A VM boots either a kernel (Bulkhead loads it, with its ramdisk, the way a
+ * boot loader would) or its own firmware (which finds and loads whatever it
+ * boots); never both, since nothing would hand the kernel to the firmware.
+ */
+static int check_boot_source(struct parser *p)
+{
+	u32 kernel = p->set_line[KEY_KERNEL], firmware = p->set_line[KEY_FIRMWARE];
+
+	if (!kernel && !firmware) {
+		blame_key(p, KEY_KERNEL);
+		return fail(p, 0, "missing required key (or give `firmware` to boot a "
+			    "firmware image instead)");
+	}
+	if (kernel && firmware) {
+		blame_key(p, KEY_FIRMWARE);
+		fail(p, firmware, "cannot be combined with kernel (line ");
+		msg_num(p->err, kernel, 10);
+		msg_add(p->err, "): a VM boots either a kernel or its own firmware");
+		return -1;
+	}
+	if (firmware && p->set_line[KEY_RAMDISK]) {
+		blame_key(p, KEY_RAMDISK);
+		return fail(p, p->set_line[KEY_RAMDISK], "goes with kernel; a VM booting "
+			    "firmware loads its own ramdisk");
+	}
+	return 0;
+}
+
+/* With firmware, the flash window at the bottom of the IPA space is taken. */
+static int check_firmware_room(struct parser *p)
+{
+	const struct vm_config *c = p->out;
+
+	if (!p->set_line[KEY_FIRMWARE] || c->ram_base >= GUEST_FLASH_BASE + GUEST_FLASH_SIZE)
+		return 0;
+	blame_key(p, KEY_RAM_BASE);
+	fail(p, p->set_line[KEY_RAM_BASE], "RAM at ");
+	msg_num(p->err, c->ram_base, 16);
+	msg_add(p->err, " overlaps the firmware flash at ");
+	msg_num(p->err, GUEST_FLASH_BASE, 16);
+	msg_add(p->err, "..");
+	msg_num(p->err, GUEST_FLASH_BASE + GUEST_FLASH_SIZE, 16);
+	msg_add(p->err, "; RAM must start at or above its end");
+	return -1;
 }
 
 /* RAM must fit in the stage-2 IPA space; blame ram_base if the user set it. */
@@ -743,8 +801,7 @@ static int check_ram_fits(struct parser *p)
 
 	if (end <= IPA_LIMIT)
 		return 0;
-	p->key = keys[blame].name;
-	p->key_len = strlen(p->key);
+	blame_key(p, blame);
 	fail(p, p->set_line[blame], "RAM ");
 	msg_num(p->err, c->ram_base, 16);
 	msg_add(p->err, "..");
@@ -785,7 +842,8 @@ int config_parse(const char *text, size_t len, struct vm_config *out, struct con
 		if (parse_statement(&p))
 			return -1;
 	}
-	if (check_required(&p) || check_ram_fits(&p) || check_sched(&p))
+	if (check_required(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
+	    check_firmware_room(&p) || check_sched(&p))
 		return -1;
 	return 0;
 }

@@ -28,7 +28,8 @@ struct vm_config {
 	u32 vcpus;                      /* default 1 */
 	u64 memory_mib;                 /* required */
 	u64 ram_base;                   /* guest-physical base of RAM; default 0x40000000 */
-	char kernel[CONFIG_PATH_MAX];   /* required */
+	char kernel[CONFIG_PATH_MAX];   /* required unless `firmware` is given */
+	char firmware[CONFIG_PATH_MAX]; /* boot ROM image at IPA 0; "" when absent */
 	char ramdisk[CONFIG_PATH_MAX];  /* optional, "" when absent */
 	char extra[CONFIG_EXTRA_MAX];   /* kernel command line ("extra" or "cmdline") */
 	enum vm_action on_poweroff;     /* default destroy */

@@ -6,6 +6,12 @@
 #ifndef BULKHEAD_CORE_GUEST_LAYOUT_H
 #define BULKHEAD_CORE_GUEST_LAYOUT_H
 
+/* Flash, as on virt (two 64 MiB banks below the GIC): a VM with `firmware`
+ * gets its image read-only at the start of the first bank and is entered
+ * there; the rest of the window is unmapped. */
+#define GUEST_FLASH_BASE  0x00000000ull
+#define GUEST_FLASH_SIZE  0x08000000ull
+#define GUEST_FIRMWARE_MAX (64 * MiB)       /* one bank */
 #define GUEST_GICD_BASE   0x08000000ull
 #define GUEST_GICR_BASE   0x080a0000ull
 #define GUEST_UART_BASE   0x09000000ull

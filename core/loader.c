@@ -5,8 +5,13 @@
  * ELF kernels go where their program headers say, entered at e_entry; any
  * other file is a raw binary loaded at RAM base + 0x80000 and entered at its
  * first byte, as QEMU does. Every kernel gets x0 = the device tree.
+ *
+ * A VM with firmware instead starts as QEMU's virt board starts a -bios
+ * image: at the firmware's first byte, with the device tree at the start of
+ * RAM, where firmware built for virt (U-Boot's qemu-arm) looks for it.
  */
 #include "core/elf.h"
+#include "core/firmware.h"
 #include "core/guest_dt.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
@@ -165,14 +170,12 @@ static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool h
 	return 0;
 }
 
-int loader_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
+static int load_linux_style(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
 {
 	struct pkg_blob kernel;
 	struct pkg_blob ramdisk;
 	bool has_rd;
-	int size;
 
-	memset(b, 0, sizeof(*b));
 	if (!package_find(vm->pkg, vm->pkg_index, PKG_KERNEL, &kernel)) {
 		fmt_snprintf(why, why_size, "the VM package holds no kernel for this VM");
 		return -1;
@@ -181,10 +184,32 @@ int loader_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
 	if (load_kernel(vm, &kernel, b, why, why_size) ||
 	    place_dtb_and_initrd(vm, &ramdisk, has_rd, b, why, why_size))
 		return -1;
-	size = guest_dt_build(vm, b, guest_ptr(vm, b->dtb), GUEST_DTB_MAX);
+	b->dtb_cap = GUEST_DTB_MAX;
+	return 0;
+}
+
+/* Firmware in its flash, the device tree at the bottom of RAM. */
+static int load_firmware_style(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
+{
+	if (firmware_load(vm, b, why, why_size))
+		return -1;
+	b->dtb = vm->cfg.ram_base;
+	b->dtb_cap = vm->ram_size < GUEST_DTB_MAX ? (u32)vm->ram_size : GUEST_DTB_MAX;
+	return 0;
+}
+
+int loader_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
+{
+	int size;
+
+	memset(b, 0, sizeof(*b));
+	if (vm->cfg.firmware[0] ? load_firmware_style(vm, b, why, why_size) :
+				  load_linux_style(vm, b, why, why_size))
+		return -1;
+	size = guest_dt_build(vm, b, guest_ptr(vm, b->dtb), b->dtb_cap);
 	if (size < 0) {
 		fmt_snprintf(why, why_size, "the generated device tree does not fit in %llu KiB",
-			     (unsigned long long)(GUEST_DTB_MAX / KiB));
+			     (unsigned long long)(b->dtb_cap / KiB));
 		return -1;
 	}
 	b->dtb_size = (u32)size;

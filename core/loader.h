@@ -1,4 +1,4 @@
-/* Loading a VM's kernel, ramdisk and device tree into its RAM. */
+/* Loading a VM's kernel, ramdisk (or firmware) and device tree into its memory. */
 #ifndef BULKHEAD_CORE_LOADER_H
 #define BULKHEAD_CORE_LOADER_H
 
@@ -14,6 +14,7 @@ struct boot_layout {
 	u64 initrd_end;
 	u64 dtb;
 	u32 dtb_size;
+	u32 dtb_cap;        /* room for the device tree at `dtb` */
 	const char *format;
 };
 

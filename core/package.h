@@ -1,8 +1,8 @@
 /*
  * The VM package `bulkhead image` appends to the hypervisor: configs and the
- * kernels and ramdisks they name. It starts at the first 4 KiB boundary after
- * the hypervisor's own memory image (_end). All offsets are from the package
- * start; the hypervisor validates every one before use.
+ * kernels, ramdisks and firmware images they name. It starts at the first
+ * 4 KiB boundary after the hypervisor's own memory image (_end). All offsets
+ * are from the package start; the hypervisor validates every one before use.
  */
 #ifndef BULKHEAD_CORE_PACKAGE_H
 #define BULKHEAD_CORE_PACKAGE_H
@@ -12,7 +12,7 @@
 #define PKG_MAGIC "BHPKG001"
 #define PKG_NAME_MAX 48
 
-enum pkg_kind { PKG_CONFIG = 1, PKG_KERNEL = 2, PKG_RAMDISK = 3 };
+enum pkg_kind { PKG_CONFIG = 1, PKG_KERNEL = 2, PKG_RAMDISK = 3, PKG_FIRMWARE = 4 };
 
 struct pkg_header {
 	char magic[8];

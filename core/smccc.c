@@ -47,7 +47,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 
 	if (!target)
 		return PSCI_INVALID_PARAMETERS;
-	if (!vm_ram_contains(vm, entry, 4))
+	if (!vm_can_start_at(vm, entry))
 		return PSCI_INVALID_ADDRESS;
 	spin_lock(&vm->psci_lock);
 	if (target->state != VCPU_OFF || target->running) {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "core/cpu.h"
+#include "core/firmware.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
 #include "core/log.h"
@@ -68,6 +69,7 @@ static void release(struct vm *vm)
 		vm->vcpus = NULL;
 	}
 	arch_stage2_destroy(&vm->s2);
+	firmware_release(vm);
 	if (pa_addr(vm->ram_pa)) {
 		arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
 		page_free(&hv_pages, vm->ram_pa, vm->ram_size / PAGE_SIZE);
@@ -157,6 +159,18 @@ static int place_vcpu(struct vm *vm, u32 i)
 	vm->vcpus[i].affinity = vm->cfg.cpu_mask;
 	sched_add(&vm->vcpus[i], (u32)cpu);
 	return 0;
+}
+
+static int alloc_firmware(struct vm *vm)
+{
+	char why[160];
+
+	if (!vm->cfg.firmware[0])
+		return 0;
+	if (firmware_map(vm, why, sizeof(why)) == 0)
+		return 0;
+	hv_err("vm '%s': %s; VM not created", vm->cfg.name, why);
+	return -1;
 }
 
 static int alloc_vcpus(struct vm *vm)
@@ -257,7 +271,29 @@ static void attach_devices(struct vm *vm)
 	mmio_add(&vm->bus, &dev);
 }
 
-/* Loads the kernel into (zeroed) RAM and puts vCPU 0 at its entry. */
+/* Where the VM's first boot put everything, for the boot map. */
+static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
+{
+	if (vm->cfg.firmware[0])
+		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
+			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
+			(unsigned long long)b->kernel_start, (unsigned long long)b->kernel_end,
+			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)b->entry);
+	else
+		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
+			vm->cfg.name, vm->cfg.kernel, b->format, (unsigned long long)b->kernel_start,
+			(unsigned long long)b->kernel_end, (unsigned long long)b->entry);
+	if (b->initrd_start)
+		hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
+			vm->cfg.ramdisk, (unsigned long long)b->initrd_start,
+			(unsigned long long)b->initrd_end);
+	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
+		"pl061@0x%llx, gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b->dtb,
+		b->dtb_size, (unsigned long long)GUEST_UART_BASE,
+		(unsigned long long)GUEST_GPIO_BASE, (unsigned long long)GUEST_GICD_BASE);
+}
+
+/* Loads the kernel (or firmware) and puts vCPU 0 at its entry. */
 static int boot_vm(struct vm *vm, bool announce)
 {
 	struct boot_layout b;
@@ -280,19 +316,8 @@ static int boot_vm(struct vm *vm, bool announce)
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
 		(unsigned long long)vm->counter_offset);
-	if (announce) {
-		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
-			vm->cfg.name, vm->cfg.kernel, b.format, (unsigned long long)b.kernel_start,
-			(unsigned long long)b.kernel_end, (unsigned long long)b.entry);
-		if (b.initrd_start)
-			hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
-				vm->cfg.ramdisk, (unsigned long long)b.initrd_start,
-				(unsigned long long)b.initrd_end);
-		hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
-			"pl061@0x%llx, gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b.dtb,
-			b.dtb_size, (unsigned long long)GUEST_UART_BASE,
-			(unsigned long long)GUEST_GPIO_BASE, (unsigned long long)GUEST_GICD_BASE);
-	}
+	if (announce)
+		print_boot_map(vm, &b);
 	return 0;
 }
 
@@ -410,7 +435,7 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_vcpus(vm) || alloc_memory(vm))
+	if (alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
 		goto fail;
 	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",

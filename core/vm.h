@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/guest_layout.h"
 #include "core/mmio.h"
 #include "core/package.h"
 #include "core/spinlock.h"
@@ -84,6 +85,9 @@ struct vm {
 	struct arch_stage2 s2;
 	paddr_t ram_pa;
 	u64 ram_size;
+	paddr_t fw_pa;           /* firmware pages (read-only at IPA 0), pa 0 when none */
+	u64 fw_size;
+	paddr_t fw_blank_pa;     /* 2 MiB of zeros: the rest of the flash window */
 	struct vcpu *vcpus;
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
@@ -128,6 +132,15 @@ static inline bool vm_ram_contains(const struct vm *vm, u64 ipa, u64 size)
 {
 	return ipa >= vm->cfg.ram_base && size <= vm->ram_size &&
 	       ipa - vm->cfg.ram_base <= vm->ram_size - size;
+}
+
+/* True when a vCPU may start at `ipa`: in RAM, or in the VM's firmware flash. */
+static inline bool vm_can_start_at(const struct vm *vm, u64 ipa)
+{
+	_Static_assert(GUEST_FLASH_BASE == 0, "the flash window starts at IPA 0");
+	if (pa_addr(vm->fw_pa) && ipa <= GUEST_FLASH_SIZE - 4)
+		return true;
+	return vm_ram_contains(vm, ipa, 4);
 }
 
 /* The VM with this id, or NULL; the next VM id after `id` (0 after the last). */

@@ -44,8 +44,9 @@ void arch_clean_invalidate_dcache_range(const void *p, u64 size);
  * what was there before is visible even to a guest running with caches off. */
 void arch_scrub(void *p, u64 size);
 
-/* Stage-2 translation of one VM. */
-enum s2_mem { S2_RAM, S2_RAM_RO };
+/* Stage-2 translation of one VM. S2_ROM is read-only and executable (a VM's
+ * firmware flash): a guest write faults to the hypervisor, never lands. */
+enum s2_mem { S2_RAM, S2_ROM };
 int arch_stage2_init(struct arch_stage2 *s2, u16 vmid);
 int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, enum s2_mem mem);
 void arch_stage2_destroy(struct arch_stage2 *s2);

@@ -99,6 +99,8 @@ static void print_json(const struct vm_config *c)
 	json_string(c->kernel);
 	json_key("ramdisk", 0);
 	json_string(c->ramdisk);
+	json_key("firmware", 0);
+	json_string(c->firmware);
 	json_key("extra", 0);
 	json_string(c->extra);
 	json_key("on_poweroff", 0);

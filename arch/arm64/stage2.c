@@ -8,7 +8,7 @@
 #define VTTBR_VMID_SHIFT 48
 
 static const u64 s2_ram = S2_MEMATTR_NORMAL_WB | PTE_SH_INNER | PTE_AF | S2_AP_R | S2_AP_W;
-static const u64 s2_ram_ro = S2_MEMATTR_NORMAL_WB | PTE_SH_INNER | PTE_AF | S2_AP_R;
+static const u64 s2_rom = S2_MEMATTR_NORMAL_WB | PTE_SH_INNER | PTE_AF | S2_AP_R;
 
 static u64 *s2_alloc_table(void *ctx)
 {
@@ -45,7 +45,7 @@ int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, 
 {
 	struct pgtable pt = s2_pgtable(s2);
 
-	return pt_map(&pt, ipa_addr(ipa), pa_addr(pa), size, mem == S2_RAM_RO ? s2_ram_ro : s2_ram);
+	return pt_map(&pt, ipa_addr(ipa), pa_addr(pa), size, mem == S2_ROM ? s2_rom : s2_ram);
 }
 
 u64 arm64_vttbr(const struct arch_stage2 *s2)

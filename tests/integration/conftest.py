@@ -10,6 +10,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BULKHEAD = os.path.join(ROOT, "bulkhead")
 TEST_GUEST = os.path.join(ROOT, "build", "guests", "test", "test.bin")
 KERNEL = os.path.join(ROOT, "build", "linux", "Image")
+UBOOT = os.path.join(ROOT, "build", "uboot", "u-boot.bin")
 MKINITRAMFS = os.path.join(ROOT, "guests", "linux", "mkinitramfs.py")
 
 
@@ -65,6 +66,15 @@ def linux_payload():
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, proc.stdout
     return KERNEL
+
+
+@pytest.fixture(scope="session")
+def uboot_payload():
+    """Debian's U-Boot for QEMU, the qemu_arm64 build (cached under build/uboot)."""
+    proc = subprocess.run([os.path.join(ROOT, "guests", "uboot", "fetch-uboot.sh")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode == 0, proc.stdout
+    return UBOOT
 
 
 @pytest.fixture

@@ -23,6 +23,12 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "memory = 64\n", 4, "memory", "duplicate"),
     (GOOD.replace("name = \"vm\"\n", ""), 0, "name", "missing"),
     (GOOD + "extra = 'unterminated\n", 4, "extra", ""),
+    (GOOD.replace(f'kernel = "{TEST_GUEST}"\n', ""), 0, "kernel",
+     "missing required key (or give `firmware`"),
+    (GOOD + f'firmware = "{TEST_GUEST}"\n', 4, "firmware", "cannot be combined with kernel"),
+    (GOOD.replace("kernel", "firmware") + "ram_base = 0x4000000\n", 4, "ram_base",
+     "overlaps the firmware flash at 0x0..0x8000000"),
+    (GOOD.replace("kernel", "firmware") + "ramdisk = 'rd'\n", 4, "ramdisk", "goes with kernel"),
 ])
 def test_config_error_names_file_line_and_key(tmp_path, text, line, key, words):
     cfg = tmp_path / "bad.cfg"
@@ -43,6 +49,37 @@ def test_missing_kernel_file(tmp_path):
     assert f"{cfg}:3: kernel: no such file 'no-such-kernel.bin'" in run.err, run
     assert str(tmp_path / "no-such-kernel.bin") in run.err  # resolved from the config's folder
     assert not out.exists()
+
+
+def test_missing_firmware_file(tmp_path):
+    cfg = tmp_path / "nofw.cfg"
+    cfg.write_text('name = "vm"\nmemory = 32\nfirmware = "no-such-rom.bin"\n')
+    run, out = image(tmp_path, str(cfg))
+    assert run.code == 2, run
+    assert f"{cfg}:3: firmware: no such file 'no-such-rom.bin'" in run.err, run
+    assert not out.exists()
+
+
+def test_firmware_larger_than_its_flash_bank(tmp_path):
+    rom = tmp_path / "huge.bin"
+    with open(rom, "wb") as f:
+        f.truncate(64 * 1024 * 1024 + 1)  # sparse: costs no disk
+    cfg = tmp_path / "hugefw.cfg"
+    cfg.write_text(f'name = "vm"\nmemory = 32\nfirmware = "{rom}"\n')
+    run, out = image(tmp_path, str(cfg))
+    assert run.code == 2, run
+    assert f"{cfg}:3: firmware: '{rom}' is 67108865 bytes; a firmware image must be " \
+           "1 byte to 64 MiB" in run.err, run
+    assert not out.exists()
+
+
+def test_firmware_vm_is_packed(tmp_path):
+    cfg = tmp_path / "fw.cfg"
+    cfg.write_text(f'name = "vm"\nmemory = 32\nfirmware = "{TEST_GUEST}"\n')
+    run, out = image(tmp_path, str(cfg))
+    assert run.code == 0, run
+    with open(TEST_GUEST, "rb") as f:
+        assert f.read() in out.read_bytes()
 
 
 def test_relative_kernel_path_is_resolved_from_the_config_folder(tmp_path):

@@ -359,6 +359,41 @@ static void test_missing_required(void **state)
 	parse_err("memory = 1\nkernel = \"k\"\n", 0, "name", "missing required key");
 	parse_err("name = \"vm\"\nkernel = \"k\"\n", 0, "memory", "missing required key");
 	parse_err("name = \"vm\"\nmemory = 1\n", 0, "kernel", "missing required key");
+	parse_err("name = \"vm\"\nmemory = 1\n", 0, "kernel", "or give `firmware`");
+}
+
+/* A VM boots its own firmware instead of a kernel. */
+static void test_firmware(void **state)
+{
+#define FW "name = \"fw\"\nmemory = 64\nfirmware = \"u-boot.bin\"\n"
+
+	parse_ok(BASE);
+	assert_string_equal(cfg.firmware, "");
+	parse_ok(FW);
+	assert_string_equal(cfg.firmware, "u-boot.bin");
+	assert_string_equal(cfg.kernel, "");
+	assert_int_equal(cfg.ram_base, 0x40000000);
+	/* RAM may start right where the flash window ends */
+	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0x8000000\n");
+	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nextra = \"x\"\n");
+	assert_string_equal(cfg.extra, "x");
+
+	parse_err("name = \"fw\"\nmemory = 64\nfirmware = \"\"\n", 3, "firmware",
+		  "must not be empty");
+	parse_err("name = \"fw\"\nmemory = 64\nfirmware = 1\n", 3, "firmware",
+		  "expected a string");
+	parse_err(BASE "firmware = \"f\"\n", 4, "firmware",
+		  "cannot be combined with kernel (line 3)");
+	parse_err("firmware = \"f\"\n" BASE, 1, "firmware",
+		  "cannot be combined with kernel (line 4)");
+	parse_err("name = \"fw\"\nmemory = 64\nramdisk = 'r'\nfirmware = 'f'\n", 3,
+		  "ramdisk", "goes with kernel");
+	parse_err("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0\n", 4,
+		  "ram_base", "overlaps the firmware flash at 0x0..0x8000000");
+	parse_err("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0x7e00000\n", 4,
+		  "ram_base", "overlaps the firmware flash");
+	parse_err(FW "firmware = 'g'\n", 4, "firmware", "duplicate key");
+#undef FW
 }
 
 static void test_first_error_wins(void **state)
@@ -515,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_scheduler_keys),
 		cmocka_unit_test(test_list_syntax_errors),
 		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_firmware),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_every_prefix),
 	};

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/firmware.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
 #include "core/page_alloc.h"
@@ -639,6 +640,137 @@ static void test_no_scratch_page(void **state)
 	free(k);
 }
 
+/* --- firmware VMs --------------------------------------------------------- */
+
+#define FW_BANK (4 * MiB)
+static u64 fw_bitmap[FW_BANK / PAGE_SIZE / 64];
+static u8 *fw_bank;
+
+/* A VM with `firmware` and 4 MiB more in the pool for its flash. */
+static void give_firmware_vm(const u8 *image, u64 size)
+{
+	struct item items[] = {
+		{ PKG_CONFIG, 0, "u.cfg", (const u8 *)"x", 1 },
+		{ PKG_FIRMWARE, 0, "u-boot.bin", image, size },
+	};
+
+	fw_bank = aligned_alloc(2 * MiB, FW_BANK);
+	assert_non_null(fw_bank);
+	memset(fw_bank, 0x55, FW_BANK);  /* an old owner's data */
+	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(fw_bank), FW_BANK, fw_bitmap), 0);
+	give_ram(RAM_BASE, 16 * MiB, 2, "");
+	strcpy(vm.cfg.firmware, "u-boot.bin");
+	make_package(items, ARRAY_SIZE(items));
+	assert_int_equal(arch_stage2_init(&vm.s2, 1), 0);
+}
+
+static void drop_firmware_vm(void)
+{
+	firmware_release(&vm);
+	arch_stage2_destroy(&vm.s2);
+	free(fw_bank);
+	fw_bank = NULL;
+}
+
+static void test_firmware_boot(void **state)
+{
+	const u64 size = 5000;
+	u8 *image = make_bytes(size, 9);
+	u64 free_before, mapped = 0;
+	const u8 *fw;
+
+	give_firmware_vm(image, size);
+	free_before = hv_pages.free_pages;
+	assert_int_equal(firmware_map(&vm, why, sizeof(why)), 0);
+	assert_int_equal(firmware_bytes(&vm), 8 * KiB + 2 * MiB);
+	assert_int_equal(hv_pages.free_pages, free_before - firmware_bytes(&vm) / PAGE_SIZE);
+
+	/* the image's pages at IPA 0, then the blank block to the end of the window;
+	 * everything read-only */
+	assert_int_equal(fake.s2_map[0].ipa, GUEST_FLASH_BASE);
+	assert_int_equal(fake.s2_map[0].pa, pa_addr(vm.fw_pa));
+	assert_int_equal(fake.s2_map[0].size, 8 * KiB);
+	for (u32 i = 0; i < fake.s2_maps && i < FAKE_LOG_MAX; i++) {
+		assert_int_equal(fake.s2_map[i].mem, S2_ROM);
+		assert_int_equal(fake.s2_map[i].ipa, GUEST_FLASH_BASE + mapped);
+		if (i > 0)
+			assert_int_equal(fake.s2_map[i].pa, pa_addr(vm.fw_blank_pa));
+		mapped += fake.s2_map[i].size;
+	}
+	assert_int_equal(vm.s2.mapped, GUEST_FLASH_SIZE);
+	for (u64 i = 0; i < 2 * MiB; i++)
+		assert_int_equal(((const u8 *)pa_to_ptr(vm.fw_blank_pa))[i], 0);
+
+	assert_int_equal(load(), 0);
+	assert_string_equal(b.format, "firmware");
+	assert_int_equal(b.entry, GUEST_FLASH_BASE);
+	fw = pa_to_ptr(vm.fw_pa);
+	assert_memory_equal(fw, image, size);
+	for (u64 i = size; i < 8 * KiB; i++)
+		assert_int_equal(fw[i], 0);
+	assert_true(fake_dcache_cleaned(fw, size));
+	/* the device tree at the start of RAM, as virt firmware expects */
+	assert_int_equal(b.dtb, RAM_BASE);
+	check_dt(RAM_BASE, 16 * MiB, 2, "");
+	check_initrd_props(false);
+
+	/* a restart loads it again into the same pages */
+	assert_int_equal(load(), 0);
+	assert_memory_equal(fw, image, size);
+
+	firmware_release(&vm);
+	assert_int_equal(hv_pages.free_pages, free_before);
+	assert_int_equal(firmware_bytes(&vm), 0);
+	assert_int_equal(fake.scrub[fake.scrubs - 1].size, 2 * MiB);
+	assert_int_equal(fake.scrub[fake.scrubs - 2].size, 8 * KiB);
+	drop_firmware_vm();
+	free(image);
+}
+
+static void test_firmware_refused(void **state)
+{
+	u8 *image = make_bytes(64, 1);
+
+	give_firmware_vm(image, 0);
+	expect_failure("firmware 'u-boot.bin' is 0 bytes; it must be 1 byte to 64 MiB");
+	assert_int_equal(firmware_map(&vm, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is 0 bytes"));
+	vm.pkg_index = 1;
+	assert_int_equal(firmware_map(&vm, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "holds no firmware"));
+	expect_failure("holds no firmware");
+	assert_int_equal(fake.s2_maps, 0);
+	drop_firmware_vm();
+	free(image);
+}
+
+static void test_firmware_no_memory(void **state)
+{
+	u8 *image = make_bytes(64, 1);
+	u64 free_before;
+	paddr_t hog;
+
+	give_firmware_vm(image, 64);
+	hog = page_alloc(&hv_pages, FW_BANK / PAGE_SIZE, 2 * MiB);
+	assert_int_not_equal(pa_addr(hog), 0);
+	free_before = hv_pages.free_pages;
+	assert_int_equal(firmware_map(&vm, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not enough free memory for firmware 'u-boot.bin'"));
+	firmware_release(&vm);
+	assert_int_equal(hv_pages.free_pages, free_before);
+	page_free(&hv_pages, hog, FW_BANK / PAGE_SIZE);
+
+	/* stage-2 tables run out part way: release still gives everything back */
+	free_before = hv_pages.free_pages;
+	fake.fail_stage2_map_after = 3;
+	assert_int_equal(firmware_map(&vm, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "stage-2 tables"));
+	firmware_release(&vm);
+	assert_int_equal(hv_pages.free_pages, free_before);
+	drop_firmware_vm();
+	free(image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +788,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ramdisk_larger_than_dtb_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ram_smaller_than_dtb_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_scratch_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_no_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

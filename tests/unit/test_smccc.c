@@ -223,6 +223,19 @@ static void test_psci_cpu_on(void **state)
 	assert_int_equal(sched.starts, 1);
 }
 
+static void test_psci_cpu_on_in_firmware_flash(void **state)
+{
+	two_vcpus();
+	vm.fw_pa = pa_init(0x1000000);
+	vm.fw_size = 0x100000;
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x8000000, 0),
+			 (u64)(s64)PSCI_INVALID_ADDRESS);  /* the GIC, past the window */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x7fffffc, 0), PSCI_SUCCESS);
+	assert_int_equal(vcpus2[1].arch.regs.pc, 0x7fffffc);
+	vm.fw_pa = pa_init(0);
+	vm.fw_size = 0;
+}
+
 static void test_psci_cpu_on_errors(void **state)
 {
 	two_vcpus();
@@ -235,6 +248,9 @@ static void test_psci_cpu_on_errors(void **state)
 	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x3ffff000, 0),
 			 (u64)(s64)PSCI_INVALID_ADDRESS);
 	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x41000000, 0),
+			 (u64)(s64)PSCI_INVALID_ADDRESS);
+	/* the flash window counts only for a VM that has firmware there */
+	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x1000, 0),
 			 (u64)(s64)PSCI_INVALID_ADDRESS);
 	/* SMC32: the upper halves of the arguments are ignored */
 	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_32, 0xffffffff00000001ull,
@@ -363,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unknown_owners, setup),
 		cmocka_unit_test_setup(test_psci_cpu_on, setup),
 		cmocka_unit_test_setup(test_psci_cpu_on_errors, setup),
+		cmocka_unit_test_setup(test_psci_cpu_on_in_firmware_flash, setup),
 		cmocka_unit_test_setup(test_psci_affinity_info_and_cpu_off, setup),
 	};
 
