@@ -86,7 +86,7 @@ struct vm {
 	struct vgic_cpu *vgic_cpus;
 	struct mmio_bus bus;
 	struct pl011_emul uart;
-	struct console_line out;
+	struct console_ring con;   /* its UART output; the buffer is one page of its own */
 	u32 restarts;
 };
 
