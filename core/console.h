@@ -53,6 +53,9 @@ bool console_guest_put(struct console_ring *r, char c);
 /* After a guest's UART access, with no device lock held: drain if a line is
  * ready (try-lock only: never waits for another CPU) and deliver wake-ups. */
 void console_guest_kick(struct console_ring *r);
+/* The guest waits for an interrupt (WFI): its partial line, a prompt, will
+ * not grow soon, so it goes out now rather than after the idle time. */
+void console_guest_idle(struct console_ring *r);
 /* Both, for the putc hypercall. */
 void console_guest_putc(struct console_ring *r, char c);
 

@@ -340,6 +340,26 @@ void console_guest_kick(struct console_ring *r)
 		drain(now, true);
 }
 
+void console_guest_idle(struct console_ring *r)
+{
+	u64 now = arch_counter_read();
+	bool left = false;
+
+	if (!__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
+	    !console_ring_ready(r, now, idle_ticks()))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!spin_trylock(&out_lock))
+		return;  /* the holder writes its lines; the partial one falls due anyway */
+	left = drain_locked(now, DRAIN_BUDGET);
+	if (!left)
+		write_one(r, true);
+	spin_unlock(&out_lock);
+	if (left)
+		note_due(now);
+	drain(now, true);  /* for what came in meanwhile, and wake-ups */
+}
+
 void console_guest_putc(struct console_ring *r, char c)
 {
 	console_guest_put(r, c);

@@ -147,8 +147,9 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 		*value &= (1u << (size * 8)) - 1;
 	update_irq(u);
 	spin_unlock(&u->lock);
-	/* a guest polling a full FIFO helps it drain */
-	if (reg == UARTFR && (v & FR_TXFF) && u->sink->flush)
+	/* a guest polling FR (for room, or for input) lets the sink write out a
+	 * full FIFO or a partial line that fell due */
+	if (reg == UARTFR && u->sink->flush)
 		u->sink->flush(u->ctx);
 	return true;
 }

@@ -27,8 +27,8 @@ struct pl011_sink {
 	 * as on hardware when a driver ignores TXFF). */
 	bool (*put)(void *ctx, char c);
 	u32 (*room)(void *ctx);
-	/* After a write to DR, or a read of FR that found the FIFO full, with the
-	 * UART's lock dropped: the sink may write its bytes out. May be NULL. */
+	/* After a write to DR or a read of FR, with the UART's lock dropped: the
+	 * sink may write its bytes out. May be NULL. */
 	void (*flush)(void *ctx);
 };
 

@@ -203,6 +203,19 @@ static void test_partial_line_after_idle(void **state)
 	assert_string_equal(screen, "(quiet) prompt> ls\r\n");
 }
 
+/* A guest that waits in WFI gets its prompt out at once. */
+static void test_idle_guest_flushes_now(void **state)
+{
+	guest_write(&loud, "busy\n");
+	guest_write(&quiet, "~ # ");
+	console_guest_idle(&loud);  /* nothing partial of its own: no effect on quiet */
+	assert_string_equal(screen, "(loud) busy\r\n");
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "(loud) busy\r\n(quiet) ~ # ");
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "(loud) busy\r\n(quiet) ~ # ");
+}
+
 /* An open partial line is ended before another owner's line. */
 static void test_other_owner_ends_open_line(void **state)
 {
@@ -331,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_robin_fairness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_leaves_rest_to_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_line_after_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_and_wake, setup, teardown),
