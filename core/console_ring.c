@@ -115,11 +115,13 @@ static u32 head_line(const struct console_ring *r, bool *nl)
 {
 	u32 held = r->tail - r->head;
 	u32 max = held < CONSOLE_LINE_MAX ? held : CONSOLE_LINE_MAX;
+	/* a '\n' just after a full-length line ends that line, not an empty one */
+	u32 look = held < max + 1 ? held : max + 1;
 
 	*nl = false;
 	if (!r->newlines)
 		return max;  /* all of it is the open line */
-	for (u32 i = 0; i < max; i++) {
+	for (u32 i = 0; i < look; i++) {
 		if (r->buf[(r->head + i) & (r->size - 1)] == '\n') {
 			*nl = true;
 			return i;
