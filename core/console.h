@@ -63,8 +63,9 @@ void console_guest_putc(struct console_ring *r, char c);
  * Time-driven work, for the scheduler: console_flush_deadline() is the
  * counter value at which console_poll() has something to do (a partial line
  * falls due, lines or wake-ups were left by a drainer that lost a race or
- * ran out of budget); 0 when nothing is pending. console_poll() never waits
- * for a lock; call it with no lock held.
+ * ran out of budget); 0 when nothing is pending. When it goes from 0 to a
+ * value on another CPU, CPU 0 is kicked (arch_kick_cpu) so that it can arm
+ * its timer. console_poll() never waits for a lock; call it with no lock held.
  */
 u64 console_flush_deadline(void);
 void console_poll(u64 now);

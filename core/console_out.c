@@ -56,15 +56,22 @@ static u64 soon(u64 now)
 	return now + arch_counter_freq() / 1000;
 }
 
-/* Moves the deadline earlier to `when` (0: no change). */
+/*
+ * Moves the deadline earlier to `when` (0: no change). When there was none,
+ * CPU 0 (whose loop polls the console) is told, so that it can arm its timer
+ * for it: at most once per poll, since later bytes only push the deadline.
+ */
 static void note_due(u64 when)
 {
 	u64 cur = __atomic_load_n(&due_at, __ATOMIC_ACQUIRE);
 
 	while (when && (!cur || when < cur)) {
 		if (__atomic_compare_exchange_n(&due_at, &cur, when, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_ACQUIRE)) {
+			if (!cur && arch_cpu_index() != 0)
+				arch_kick_cpu(0);
 			break;
+		}
 	}
 }
 

@@ -203,6 +203,24 @@ static void test_partial_line_after_idle(void **state)
 	assert_string_equal(screen, "(quiet) prompt> ls\r\n");
 }
 
+/* A new deadline set from another CPU is told to CPU 0, which polls; only
+ * when there was none, not for every byte. */
+static void test_new_deadline_kicks_cpu0(void **state)
+{
+	fake.cpu_index = 1;
+	guest_write(&quiet, "a");
+	assert_int_equal(fake.kicks, 1);
+	assert_int_equal(fake.last_kick, 0);
+	guest_write(&quiet, "bc");
+	assert_int_equal(fake.kicks, 1);
+	fake.cpu_index = 0;
+	fake.counter += idle;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "(quiet) abc");
+	guest_write(&quiet, "d");  /* on CPU 0 itself: no kick */
+	assert_int_equal(fake.kicks, 1);
+}
+
 /* A guest that waits in WFI gets its prompt out at once. */
 static void test_idle_guest_flushes_now(void **state)
 {
@@ -344,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_robin_fairness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_leaves_rest_to_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_line_after_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_deadline_kicks_cpu0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),
