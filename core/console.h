@@ -1,20 +1,24 @@
 /*
- * The physical console, shared by Bulkhead and every VM. Output is written a
- * whole line at a time under one lock, each line prefixed with its owner:
- * "(hv) " or "(NAME) ".
+ * The physical console, shared by Bulkhead and every VM.
+ *
+ * Output: every owner (Bulkhead's log, each VM's UART) has its own ring
+ * (core/console_ring.h). Writers only append to their ring and then try to
+ * drain; the drainer writes whole lines, each prefixed "(hv) " or
+ * "(NAME) ", taking one line from each ready ring in turn. A partial line (a
+ * prompt) goes out once its owner has been idle for CONSOLE_IDLE_MS.
+ *
+ * Input: see below.
  */
 #ifndef BULKHEAD_CORE_CONSOLE_H
 #define BULKHEAD_CORE_CONSOLE_H
 
 #include "types.h"
+#include "core/console_ring.h"
 
-#define CONSOLE_LINE_MAX 200
-
-/* A VM's partial output line, flushed on '\n' or when full. */
-struct console_line {
-	char buf[CONSOLE_LINE_MAX];
-	u32 len;
-};
+/* Bulkhead's ring and one per VM. */
+#define CONSOLE_MAX_RINGS 32
+/* A partial line goes out after its owner wrote nothing for this long. */
+#define CONSOLE_IDLE_MS 30
 
 struct console_ops {
 	void (*putc)(char c);
@@ -22,11 +26,49 @@ struct console_ops {
 };
 
 void console_init(const struct console_ops *ops);
-/* Writes one complete line with its owner prefix (no trailing newline in `text`). */
-void console_write_line(const char *owner, const char *text, u32 len);
-/* Appends a guest byte to its line buffer; writes the line when complete. */
-void console_guest_putc(const char *owner, struct console_line *line, char c);
-void console_guest_flush(const char *owner, struct console_line *line);
+
+/*
+ * Bulkhead's own line (log.c): never dropped, never split; when Bulkhead's
+ * ring is full the caller waits for the UART. After console_panic_begin()
+ * lines are written straight to the UART.
+ */
+void console_hv_line(const char *text, u32 len);
+/* The machine is about to stop: end any open line and write directly from now on. */
+void console_panic_begin(void);
+
+/*
+ * A VM's ring. register/unregister bracket the ring's life (its buffer must
+ * outlive it); open/close bracket a run of the VM: `wake` is called when the
+ * ring has room again after it ran low (never with a console or ring lock
+ * held, and never after close returned). close writes out everything the
+ * ring holds, a partial line included, and empties it.
+ */
+bool console_ring_register(struct console_ring *r);
+void console_ring_unregister(struct console_ring *r);
+void console_ring_open(struct console_ring *r, void (*wake)(void *ctx), void *ctx);
+void console_ring_close(struct console_ring *r);
+
+/* A guest's byte: false when its ring is full (the byte is dropped and counted). */
+bool console_guest_put(struct console_ring *r, char c);
+/* After a guest's UART access, with no device lock held: drain if a line is
+ * ready (try-lock only: never waits for another CPU) and deliver wake-ups. */
+void console_guest_kick(struct console_ring *r);
+/* The guest waits for an interrupt (WFI): its partial line, a prompt, will
+ * not grow soon, so it goes out now rather than after the idle time. */
+void console_guest_idle(struct console_ring *r);
+/* Both, for the putc hypercall. */
+void console_guest_putc(struct console_ring *r, char c);
+
+/*
+ * Time-driven work, for the scheduler: console_flush_deadline() is the
+ * counter value at which console_poll() has something to do (a partial line
+ * falls due, lines or wake-ups were left by a drainer that lost a race or
+ * ran out of budget); 0 when nothing is pending. When it goes from 0 to a
+ * value on another CPU, CPU 0 is kicked (arch_kick_cpu) so that it can arm
+ * its timer. console_poll() never waits for a lock; call it with no lock held.
+ */
+u64 console_flush_deadline(void);
+void console_poll(u64 now);
 
 /*
  * Input. The UART interrupt drains received bytes into a ring
@@ -34,6 +76,7 @@ void console_guest_flush(const char *owner, struct console_line *line);
  * Bulkhead's shell or to one VM's UART. Ctrl-A pressed three times moves the
  * input to the next of: the shell, VM 1, VM 2, ...
  */
+int console_getc(void);
 void console_rx_interrupt(void);
 void console_service(void);
 /* Sends input to VM `id` (0: the shell). */

@@ -1,4 +1,5 @@
-/* Bulkhead's own messages: "(hv) " lines on the console. */
+/* Bulkhead's own messages: "(hv) " lines on the console, through Bulkhead's
+ * console ring (never dropped); a panic writes straight to the UART. */
 #include <stdarg.h>
 
 #include "arch.h"
@@ -18,7 +19,7 @@ static void vlog(const char *fmt, va_list ap)
 		return;
 	if ((u32)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	console_write_line("hv", line, (u32)n);
+	console_hv_line(line, (u32)n);
 }
 
 static const char *const level_names[] = { "always", "error", "warn", "info", "debug" };
@@ -64,6 +65,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	console_panic_begin();
 	log_msg(LOG_ERROR, "PANIC: %s", line);
 	arch_system_off();
 }

@@ -535,8 +535,12 @@ void cpu_run_loop(void)
 	for (;;) {
 		struct vcpu *v;
 
-		if (c->index == 0)
+		if (c->index == 0) {
 			console_service();  /* console input is routed between vCPU runs */
+			/* TEMPORARY (console branch): until the scheduler arms its timer
+			 * for console_flush_deadline() and calls console_poll() there */
+			console_poll(arch_counter_read());
+		}
 		v = claim_next(c);
 		if (!v) {
 			take_work(c, arch_counter_read());

@@ -89,6 +89,9 @@ static void cmd_info(struct vm *vm)
 		say("  sched shared: weight %u, cap %u%%", vm->cfg.weight, vm->cfg.cap);
 	say("  on_poweroff=%s on_reboot=%s on_crash=%s", config_action_name(vm->cfg.on_poweroff),
 	    config_action_name(vm->cfg.on_reboot), config_action_name(vm->cfg.on_crash));
+	say("  console: %llu bytes written, %llu dropped (ring full)",
+	    (unsigned long long)__atomic_load_n(&vm->con.bytes_in, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&vm->con.dropped, __ATOMIC_RELAXED));
 }
 
 static void stats_of(const struct vm *vm)

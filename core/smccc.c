@@ -123,7 +123,7 @@ static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		r->x[0] = (BH_ABI_MAJOR << 16) | BH_ABI_MINOR;
 		break;
 	case BH_HC_CONSOLE_PUTC:
-		console_guest_putc(vcpu->vm->cfg.name, &vcpu->vm->out, (char)(r->x[1] & 0xff));
+		console_guest_putc(&vcpu->vm->con, (char)(r->x[1] & 0xff));
 		r->x[0] = 0;
 		break;
 	case BH_HC_PANIC:

@@ -21,6 +21,16 @@ static inline void spin_lock(struct spinlock *l)
 		arch_wait_event();
 }
 
+/* Takes the lock only if nobody holds it or waits for it; never waits. */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	u32 owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
+	u32 expected = owner;
+
+	return __atomic_compare_exchange_n(&l->next, &expected, owner + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
 static inline void spin_unlock(struct spinlock *l)
 {
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);

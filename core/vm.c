@@ -21,12 +21,31 @@ static struct spinlock vms_lock;
 static u32 vm_crashes;
 static u32 next_vm_id = 1;
 
-static void uart_tx(void *ctx, char c)
-{
-	struct vm *vm = ctx;
+/* The emulated UART writes into the VM's console ring. */
+_Static_assert(PL011_TX_ROOM <= CONSOLE_TX_LEVEL,
+	       "the ring must wake the UART only when it reads as having room");
 
-	console_guest_putc(vm->cfg.name, &vm->out, c);
+static bool uart_put(void *ctx, char c)
+{
+	return console_guest_put(&((struct vm *)ctx)->con, c);
 }
+
+static u32 uart_room(void *ctx)
+{
+	return console_ring_room(&((struct vm *)ctx)->con);
+}
+
+static void uart_flush(void *ctx)
+{
+	console_guest_kick(&((struct vm *)ctx)->con);
+}
+
+static void uart_tx_ready(void *ctx)
+{
+	pl011_emul_tx_ready(&((struct vm *)ctx)->uart);
+}
+
+static const struct pl011_sink uart_sink = { uart_put, uart_room, uart_flush };
 
 /* One allocation holds the vCPUs and their vGIC redistributor state. */
 static u64 vcpu_array_bytes(u32 n)
@@ -60,6 +79,12 @@ void vcpu_kick(struct vcpu *vcpu)
  * see this VM's data. */
 static void release(struct vm *vm)
 {
+	if (vm->con.buf) {
+		console_ring_unregister(&vm->con);
+		arch_scrub(vm->con.buf, PAGE_SIZE);  /* it held the guest's output */
+		page_free(&hv_pages, ptr_to_pa(vm->con.buf), 1);
+		vm->con.buf = NULL;
+	}
 	if (vm->vcpus) {
 		for (u32 i = 0; i < vm->nvcpus; i++) {
 			if (vm->vcpus[i].vm)
@@ -173,6 +198,24 @@ static int alloc_firmware(struct vm *vm)
 	return -1;
 }
 
+static int alloc_console(struct vm *vm)
+{
+	paddr_t pa = page_alloc(&hv_pages, 1, PAGE_SIZE);
+
+	if (!pa_addr(pa)) {
+		hv_err("vm '%s': no memory for its console ring; VM not created", vm->cfg.name);
+		return -1;
+	}
+	console_ring_init(&vm->con, vm->cfg.name, pa_to_ptr(pa), PAGE_SIZE);
+	if (!console_ring_register(&vm->con)) {
+		page_free(&hv_pages, pa, 1);
+		vm->con.buf = NULL;
+		hv_err("vm '%s': no free console ring; VM not created", vm->cfg.name);
+		return -1;
+	}
+	return 0;
+}
+
 static int alloc_vcpus(struct vm *vm)
 {
 	paddr_t pa = page_alloc(&hv_pages, vcpu_array_pages(vm->cfg.vcpus), PAGE_SIZE);
@@ -257,7 +300,8 @@ static void attach_devices(struct vm *vm)
 		mpidr[i] = vcpu_mpidr(i);
 	vgic_init(&vm->vgic, vm->vgic_cpus, vm->nvcpus, mpidr);
 	memset(&vm->bus, 0, sizeof(vm->bus));
-	pl011_emul_init(&vm->uart, uart_tx, uart_irq, vm);
+	pl011_emul_init(&vm->uart, &uart_sink, uart_irq, vm);
+	console_ring_open(&vm->con, uart_tx_ready, vm);
 	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &dev);
 	mmio_add(&vm->bus, &dev);
 	pl061_emul_init(&vm->gpio, gpio_irq, vm);
@@ -435,7 +479,7 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
+	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
 		goto fail;
 	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
@@ -561,7 +605,7 @@ void vm_handle_exit(struct vcpu *vcpu)
 		vcpu->exit = VCPU_EXIT_NONE;
 		return;
 	}
-	console_guest_flush(vm->cfg.name, &vm->out);
+	console_ring_close(&vm->con);
 	switch (vcpu->exit) {
 	case VCPU_EXIT_POWEROFF:
 		action = vm->cfg.on_poweroff;
@@ -682,7 +726,7 @@ int vm_destroy(struct vm *vm, const char **why)
 		*why = "it is busy stopping or restarting; try again";
 		return -1;
 	}
-	console_guest_flush(vm->cfg.name, &vm->out);
+	console_ring_close(&vm->con);
 	hv_info("vm %u '%s' destroyed", vm->id, vm->cfg.name);
 	release(vm);
 	power_off_when_idle();
@@ -699,7 +743,7 @@ int vm_reboot(struct vm *vm, const char **why)
 		*why = "it is busy stopping or restarting; try again";
 		return -1;
 	}
-	console_guest_flush(vm->cfg.name, &vm->out);
+	console_ring_close(&vm->con);
 	hv_info("vm %u '%s' rebooted by the administrator", vm->id, vm->cfg.name);
 	vm->paused = false;
 	restart(vm);

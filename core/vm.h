@@ -99,7 +99,7 @@ struct vm {
 	struct mmio_bus bus;
 	struct pl011_emul uart;
 	struct pl061_emul gpio;   /* pin GUEST_POWER_KEY_PIN: the power button */
-	struct console_line out;
+	struct console_ring con;   /* its UART output; the buffer is one page of its own */
 	u32 restarts;
 	struct spinlock cap_lock;  /* guards the cap accounting below */
 	u64 cap_period;          /* cap period (counter / period length) of cap_used */

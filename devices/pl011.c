@@ -1,8 +1,14 @@
 /*
- * Emulated PL011. The guest never waits on transmit: every byte is taken at
- * once, so the FIFO is always reported empty. Console input fills a 32-byte
- * receive FIFO; the receive interrupt (and the receive-timeout interrupt
- * Linux waits for) is raised while it holds data.
+ * Emulated PL011. Transmitted bytes go to the sink (the VM's console ring).
+ * The transmit FIFO the guest sees is the sink's room: FR.TXFF when it has
+ * none, FR.TXFE when it has PL011_TX_ROOM or more. The transmit interrupt
+ * behaves like the hardware's with its trigger level: raised while a write
+ * leaves enough room, cleared by a write that leaves less (or by ICR), and
+ * raised again when the sink reports room (pl011_emul_tx_ready). FR.BUSY is
+ * never set: Linux's earlycon waits for it after every byte.
+ *
+ * Console input fills a 32-byte receive FIFO; the receive interrupt (and the
+ * receive-timeout interrupt Linux waits for) is raised while it holds data.
  */
 #include "devices/pl011.h"
 #include "lib/string.h"
@@ -23,6 +29,7 @@
 #define UARTDMACR 0x048
 #define UART_ID_BASE 0xfe0
 
+#define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
 #define FR_RXFF (1u << 6)
 #define FR_TXFE (1u << 7)
@@ -34,13 +41,13 @@
 /* PeriphID0-3 and PCellID0-3 of the PL011 r1p5 that Linux's amba bus probes. */
 static const u8 pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
+void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink,
 		     void (*irq)(void *ctx, bool level), void *ctx)
 {
 	memset(u, 0, sizeof(*u));
-	u->tx = tx;
+	u->sink = sink;
 	u->irq = irq;
-	u->tx_ctx = ctx;
+	u->ctx = ctx;
 	u->cr = 0x300;   /* TXE | RXE, the reset value */
 	u->ifls = 0x12;
 }
@@ -76,6 +83,15 @@ static u32 *plain_register(struct pl011_emul *u, u64 reg)
 	}
 }
 
+static u32 tx_flags(struct pl011_emul *u)
+{
+	u32 room = u->sink->room(u->ctx);
+
+	if (!room)
+		return FR_TXFF;
+	return room >= PL011_TX_ROOM ? FR_TXFE : 0;
+}
+
 static u32 read_register(struct pl011_emul *u, u64 reg)
 {
 	u32 *plain = plain_register(u, reg);
@@ -84,7 +100,7 @@ static u32 read_register(struct pl011_emul *u, u64 reg)
 		return *plain;
 	switch (reg) {
 	case UARTFR:
-		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
+		return tx_flags(u) | (u->rx_count ? 0 : FR_RXFE) |
 		       (u->rx_count == PL011_RX_FIFO ? FR_RXFF : 0);
 	case UARTRIS:
 		return u->ris;
@@ -120,15 +136,21 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 	struct pl011_emul *u = ctx;
 	u64 reg = align_down(offset, 4);
 	u32 shift = (u32)(offset - reg) * 8;
+	u32 v;
 
 	if (!access_ok(offset, size))
 		return false;
 	spin_lock(&u->lock);
-	*value = (reg == UARTDR ? read_data(u) : read_register(u, reg)) >> shift;
+	v = reg == UARTDR ? read_data(u) : read_register(u, reg);
+	*value = v >> shift;
 	if (size < 4)
 		*value &= (1u << (size * 8)) - 1;
 	update_irq(u);
 	spin_unlock(&u->lock);
+	/* a guest polling FR (for room, or for input) lets the sink write out a
+	 * full FIFO or a partial line that fell due */
+	if (reg == UARTFR && u->sink->flush)
+		u->sink->flush(u->ctx);
 	return true;
 }
 
@@ -155,7 +177,7 @@ static void update_irq(struct pl011_emul *u)
 
 	if (level != u->irq_level && u->irq) {
 		u->irq_level = level;
-		u->irq(u->tx_ctx, level);
+		u->irq(u->ctx, level);
 	}
 }
 
@@ -164,8 +186,11 @@ static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value
 	u32 *plain;
 
 	if (offset == UARTDR) {
-		u->tx(u->tx_ctx, (char)(value & 0xff));
-		u->ris |= INT_TX;
+		u->sink->put(u->ctx, (char)(value & 0xff));
+		if (u->sink->room(u->ctx) >= PL011_TX_ROOM)
+			u->ris |= INT_TX;
+		else
+			u->ris &= ~INT_TX;  /* above the trigger level */
 		return;
 	}
 	if (offset == UARTICR) {
@@ -190,5 +215,16 @@ bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
 	write_register(u, offset, size, value);
 	update_irq(u);
 	spin_unlock(&u->lock);
+	if (offset == UARTDR && u->sink->flush)
+		u->sink->flush(u->ctx);
 	return true;
+}
+
+void pl011_emul_tx_ready(struct pl011_emul *u)
+{
+	spin_lock(&u->lock);
+	if (u->sink->room(u->ctx) >= PL011_TX_ROOM)
+		u->ris |= INT_TX;
+	update_irq(u);
+	spin_unlock(&u->lock);
 }

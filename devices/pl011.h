@@ -1,6 +1,8 @@
 /*
  * Emulated Arm PL011 UART as a guest sees it: enough of the register file for
- * Linux's amba-pl011 driver and earlycon. Transmitted bytes go to a sink.
+ * Linux's amba-pl011 driver and earlycon. Transmitted bytes go to a sink (a
+ * console ring) that can run out of room; the guest then sees the transmit
+ * FIFO full, as on hardware.
  */
 #ifndef BULKHEAD_DEVICES_PL011_H
 #define BULKHEAD_DEVICES_PL011_H
@@ -11,11 +13,29 @@
 
 #define PL011_MMIO_SIZE 0x1000
 #define PL011_RX_FIFO 32
+/*
+ * Sink room at which the transmit FIFO reads as empty (FR.TXFE) and the
+ * transmit interrupt is raised. Linux writes up to half its FIFO (16 bytes)
+ * per transmit interrupt without looking at TXFF, so it must be more. The
+ * sink must call pl011_emul_tx_ready() once it has this much room again
+ * after a write left it with less.
+ */
+#define PL011_TX_ROOM 32
+
+struct pl011_sink {
+	/* One transmitted byte; false when there was no room (the byte is lost,
+	 * as on hardware when a driver ignores TXFF). */
+	bool (*put)(void *ctx, char c);
+	u32 (*room)(void *ctx);
+	/* After a write to DR or a read of FR, with the UART's lock dropped: the
+	 * sink may write its bytes out. May be NULL. */
+	void (*flush)(void *ctx);
+};
 
 struct pl011_emul {
-	void (*tx)(void *ctx, char c);
+	const struct pl011_sink *sink;
 	void (*irq)(void *ctx, bool level);  /* the UART's interrupt output, or NULL */
-	void *tx_ctx;
+	void *ctx;
 	bool irq_level;
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
 	u32 ris;  /* raw interrupt status */
@@ -24,7 +44,7 @@ struct pl011_emul {
 	struct spinlock lock;  /* the guest's accesses and console input meet here */
 };
 
-void pl011_emul_init(struct pl011_emul *u, void (*tx)(void *ctx, char c),
+void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink,
 		     void (*irq)(void *ctx, bool level), void *ctx);
 /* Fills an MMIO bus entry for this UART at guest-physical `base`. */
 void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev);
@@ -32,5 +52,7 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value);
 bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value);
 /* A byte typed at the console for this UART; false when its FIFO is full. */
 bool pl011_emul_receive(struct pl011_emul *u, u8 c);
+/* The sink has PL011_TX_ROOM again: raise the transmit interrupt. */
+void pl011_emul_tx_ready(struct pl011_emul *u);
 
 #endif

@@ -3,6 +3,7 @@
  * everything needed to find it (syndrome, registers, frame-pointer
  * backtrace) and stop the machine.
  */
+#include "core/console.h"
 #include "core/log.h"
 #include "sysregs.h"
 
@@ -47,6 +48,7 @@ void arm64_hv_exception(struct arm64_hv_frame *f, u64 kind)
 {
 	u64 base = (u64)(uintptr_t)_start_image;
 
+	console_panic_begin();  /* the dump goes straight to the UART */
 	hv_err("PANIC: %s exception in the hypervisor", kind < 8 ? kinds[kind] : "unknown");
 	hv_err("ESR_EL2 0x%016llx FAR_EL2 0x%016llx", (unsigned long long)read_esr_el2(),
 	       (unsigned long long)read_far_el2());

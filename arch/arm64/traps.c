@@ -97,6 +97,7 @@ static void handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 		return;
 	}
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
+	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
 	if (sched_block(vcpu, wake_now))
 		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFI");
 	else

@@ -29,6 +29,7 @@ extern char _start[], _end[];
 
 /* console.c */
 void console_init(u64 base);
+int console_getc(void);  /* a received byte, or -1 */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* dt.c */
@@ -70,6 +71,10 @@ void delay_ms(u64 ms);
 
 /* button.c: the `button` mode */
 void mode_button(void) __attribute__((noreturn));
+/* console_modes.c: the console multiplexer seen from a guest */
+void mode_flood(void) __attribute__((noreturn));
+void mode_steady(void) __attribute__((noreturn));
+void mode_prompt(void) __attribute__((noreturn));
 
 /* checks.c, calls.c, probes.c, bench.c */
 void run_checks(void);

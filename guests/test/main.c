@@ -158,6 +158,12 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_latency();
 	else if (!strcmp(plat.mode, "button"))
 		mode_button();
+	else if (!strcmp(plat.mode, "flood"))
+		mode_flood();
+	else if (!strcmp(plat.mode, "steady"))
+		mode_steady();
+	else if (!strcmp(plat.mode, "prompt"))
+		mode_prompt();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

@@ -33,6 +33,7 @@ fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := devices/vgic.c $(FAKE_ARCH)
+fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.

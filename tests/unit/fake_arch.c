@@ -45,6 +45,12 @@ u32 arch_cpu_index(void)
 	return fake.cpu_index;
 }
 
+void arch_kick_cpu(u32 cpu)
+{
+	fake.kicks++;
+	fake.last_kick = cpu;
+}
+
 void arch_wait_event(void)
 {
 	fake.wait_events++;

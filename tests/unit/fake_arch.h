@@ -39,6 +39,7 @@ struct fake_arch {
 
 	/* records */
 	u32 wait_events, send_events, system_offs, smp_starts, icache_invalidates;
+	u32 kicks, last_kick;   /* arch_kick_cpu */
 	u32 mmu_inits;
 	paddr_t mmu_image_base;
 	u64 mmu_image_size;

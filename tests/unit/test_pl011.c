@@ -35,18 +35,43 @@
 #define INT_RX  (1u << 4)
 #define INT_TX  (1u << 5)
 
+#define FR_TXFF (1u << 5)
+
 static struct mmio_bus bus;
 static struct pl011_emul uart;
 static char sent[256];
 static u32 nsent;
 static int sink_ctx;
+/* The sink's room (the console ring's), and what it saw. */
+static u32 room;
+static u32 flushes, refused;
 
-static void sink(void *ctx, char c)
+static bool sink_put(void *ctx, char c)
 {
 	assert_ptr_equal(ctx, &sink_ctx);
+	if (!room) {
+		refused++;
+		return false;
+	}
+	room--;
 	assert_true(nsent < sizeof(sent));
 	sent[nsent++] = c;
+	return true;
 }
+
+static u32 sink_room(void *ctx)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	return room;
+}
+
+static void sink_flush(void *ctx)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	flushes++;
+}
+
+static const struct pl011_sink sink = { sink_put, sink_room, sink_flush };
 
 static int setup(void **state)
 {
@@ -55,7 +80,9 @@ static int setup(void **state)
 	memset(&bus, 0, sizeof(bus));
 	memset(sent, 0, sizeof(sent));
 	nsent = 0;
-	pl011_emul_init(&uart, sink, NULL, &sink_ctx);
+	room = 4096;
+	flushes = refused = 0;
+	pl011_emul_init(&uart, &sink, NULL, &sink_ctx);
 	pl011_emul_device(&uart, BASE, &dev);
 	assert_int_equal(mmio_add(&bus, &dev), 0);
 	return 0;
@@ -182,7 +209,7 @@ static void test_interrupt_line(void **state)
 	memset(&bus, 0, sizeof(bus));
 	irq_calls = 0;
 	irq_level = false;
-	pl011_emul_init(&uart, sink, irq_line, &sink_ctx);
+	pl011_emul_init(&uart, &sink, irq_line, &sink_ctx);
 	pl011_emul_device(&uart, BASE, &dev);
 	assert_int_equal(mmio_add(&bus, &dev), 0);
 
@@ -201,6 +228,46 @@ static void test_interrupt_line(void **state)
 	wr(IMSC, 4, 0);               /* masking lowers it */
 	assert_false(irq_level);
 	assert_int_equal(irq_calls, 4);
+}
+
+/* A sink that runs out of room: FR says full, then empty once room is back;
+ * the TX interrupt follows the room as Linux's amba-pl011 expects. */
+static void test_back_pressure(void **state)
+{
+	struct mmio_device dev;
+
+	memset(&bus, 0, sizeof(bus));
+	irq_calls = 0;
+	irq_level = false;
+	pl011_emul_init(&uart, &sink, irq_line, &sink_ctx);
+	pl011_emul_device(&uart, BASE, &dev);
+	assert_int_equal(mmio_add(&bus, &dev), 0);
+	wr(IMSC, 4, INT_TX);
+
+	room = PL011_TX_ROOM + 1;
+	wr(DR, 4, 'a');                       /* leaves exactly the level: still raised */
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
+	assert_true(irq_level);
+	wr(DR, 4, 'b');                       /* below the level: not empty, TX cleared */
+	assert_int_equal(rd(FR, 4), FR_RXFE);
+	assert_int_equal(rd(RIS, 4) & INT_TX, 0);
+	assert_false(irq_level);
+	room = 1;
+	flushes = 0;
+	wr(DR, 4, 'c');                       /* the last byte that fits */
+	assert_int_equal(flushes, 1);         /* every DR write */
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFF);
+	assert_int_equal(flushes, 2);         /* and every FR read */
+	wr(DR, 4, 'd');                       /* a guest ignoring TXFF loses the byte */
+	assert_int_equal(refused, 1);
+	assert_int_equal(nsent, 3);
+	pl011_emul_tx_ready(&uart);           /* not enough room yet: nothing */
+	assert_false(irq_level);
+	room = PL011_TX_ROOM;
+	pl011_emul_tx_ready(&uart);
+	assert_true(irq_level);
+	assert_int_equal(rd(MIS, 4), INT_TX);
+	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
 }
 
 /* Console input: a 32-byte FIFO behind DR, with the receive interrupts. */
@@ -402,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup(test_transmit, setup),
 		cmocka_unit_test_setup(test_tx_interrupt, setup),
 		cmocka_unit_test_setup(test_interrupt_line, setup),
+		cmocka_unit_test_setup(test_back_pressure, setup),
 		cmocka_unit_test_setup(test_receive, setup),
 		cmocka_unit_test_setup(test_plain_registers, setup),
 		cmocka_unit_test_setup(test_narrow_reads, setup),

@@ -29,8 +29,7 @@ static struct {
 
 static struct {
 	u32 calls;
-	const char *owner;
-	struct console_line *line;
+	struct console_ring *ring;
 	char bytes[64];
 } putcs;
 
@@ -46,13 +45,12 @@ void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...
 	va_end(ap);
 }
 
-void console_guest_putc(const char *owner, struct console_line *line, char c)
+void console_guest_putc(struct console_ring *ring, char c)
 {
 	if (putcs.calls < sizeof(putcs.bytes))
 		putcs.bytes[putcs.calls] = c;
 	putcs.calls++;
-	putcs.owner = owner;
-	putcs.line = line;
+	putcs.ring = ring;
 }
 
 
@@ -318,8 +316,7 @@ static void test_console_putc(void **state)
 		assert_int_equal(call3(BH_HC_CONSOLE_PUTC, (u8)*p), 0);
 	assert_int_equal(putcs.calls, 3);
 	assert_memory_equal(putcs.bytes, msg, 3);
-	assert_string_equal(putcs.owner, "guest");
-	assert_ptr_equal(putcs.line, &vm.out);
+	assert_ptr_equal(putcs.ring, &vm.con);
 	/* only the low byte of x1 is the character */
 	assert_int_equal(call3(BH_HC_CONSOLE_PUTC, 0xffffffffffffff41ull), 0);
 	assert_int_equal(putcs.bytes[3], 'A');

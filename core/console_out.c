@@ -1,0 +1,406 @@
+/*
+ * Console output: many rings, one UART.
+ *
+ * Whoever produced output (a guest's UART trap, a log line) appends to its
+ * own ring and then tries the UART lock. The holder drains: one line from
+ * each ready ring in turn, so a chatty VM gets a line, then everybody else,
+ * then its next line. A writer that loses the try-lock simply leaves: the
+ * holder looks at the rings again after unlocking (the fences below make
+ * sure one of the two sees the other), so nothing is stranded. A drainer
+ * writes at most DRAIN_BUDGET lines per call, so no CPU is held in a trap
+ * for long; what it leaves is due at once for console_poll().
+ *
+ * Lock order: out_lock, then a ring's lock. Nothing waits while holding
+ * out_lock, so the few places that take it blocking (register, close, a full
+ * hv ring) wait at most for one drain. Wake-ups reach into a VM's UART model
+ * and vGIC; they run after out_lock is dropped, and only on paths that hold
+ * no other lock (a guest's UART trap, console_poll), never from log calls.
+ */
+#include "arch.h"
+#include "core/console.h"
+#include "core/spinlock.h"
+#include "lib/string.h"
+
+#define DRAIN_BUDGET 16      /* lines per drain call */
+#define HV_RING_SIZE 8192
+
+static const struct console_ops *out;
+static struct spinlock out_lock;
+static u8 hv_buf[HV_RING_SIZE];
+static struct console_ring hv_ring = { .name = "hv", .buf = hv_buf, .size = HV_RING_SIZE };
+/* Registered rings; changed under out_lock, read without it only for hints. */
+static struct console_ring *rings[CONSOLE_MAX_RINGS] = { &hv_ring };
+static u32 cursor;                   /* round robin: the ring to look at first */
+static struct console_ring *open_ring;  /* its partial line ends the screen; under out_lock */
+static bool wakes_waiting;           /* some ring has wake_pending set */
+static u64 due_at;                   /* see console_flush_deadline(); 0: nothing */
+static bool panicking;
+
+void console_init(const struct console_ops *ops)
+{
+	out = ops;
+}
+
+int console_getc(void)
+{
+	return out && out->getc ? out->getc() : -1;
+}
+
+static u64 idle_ticks(void)
+{
+	return arch_counter_freq() / 1000 * CONSOLE_IDLE_MS;
+}
+
+static u64 soon(u64 now)
+{
+	return now + arch_counter_freq() / 1000;
+}
+
+/*
+ * Moves the deadline earlier to `when` (0: no change). When there was none,
+ * CPU 0 (whose loop polls the console) is told, so that it can arm its timer
+ * for it: at most once per poll, since later bytes only push the deadline.
+ */
+static void note_due(u64 when)
+{
+	u64 cur = __atomic_load_n(&due_at, __ATOMIC_ACQUIRE);
+
+	while (when && (!cur || when < cur)) {
+		if (__atomic_compare_exchange_n(&due_at, &cur, when, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			if (!cur && arch_cpu_index() != 0)
+				arch_kick_cpu(0);
+			break;
+		}
+	}
+}
+
+u64 console_flush_deadline(void)
+{
+	return __atomic_load_n(&due_at, __ATOMIC_ACQUIRE);
+}
+
+/* --- writing to the UART (out_lock held, or panicking) --- */
+
+static void put_raw(const char *s, u32 len)
+{
+	if (!out)
+		return;
+	for (u32 i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			out->putc('\r');
+		out->putc(s[i]);
+	}
+}
+
+/* Ends the open partial line of another owner, then writes `text` as the
+ * start (or continuation) of `r`'s line. */
+static void write_line(struct console_ring *r, const char *text, u32 len, bool ended)
+{
+	if (open_ring && open_ring != r) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	if (open_ring != r) {
+		put_raw("(", 1);
+		put_raw(r->name, (u32)strlen(r->name));
+		put_raw(") ", 2);
+	}
+	put_raw(text, len);
+	if (ended)
+		put_raw("\n", 1);
+	open_ring = ended ? NULL : r;
+}
+
+/* Writes one line of `r` (a partial one only if `partial`); false when it had none. */
+static bool write_one(struct console_ring *r, bool partial)
+{
+	char line[CONSOLE_LINE_MAX];
+	bool ended;
+	u32 len = console_ring_take(r, line, partial, &ended);
+
+	if (!len && !ended)
+		return false;
+	write_line(r, line, len, ended);
+	if (__atomic_load_n(&r->wake_pending, __ATOMIC_RELAXED))
+		__atomic_store_n(&wakes_waiting, true, __ATOMIC_RELEASE);
+	return true;
+}
+
+static int next_ready(u64 now)
+{
+	for (u32 n = 0; n < CONSOLE_MAX_RINGS; n++) {
+		u32 i = (cursor + n) % CONSOLE_MAX_RINGS;
+
+		if (rings[i] && console_ring_ready(rings[i], now, idle_ticks()))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Writes up to `budget` lines, one per ready ring in turn; true when some were left. */
+static bool drain_locked(u64 now, u32 budget)
+{
+	for (;;) {
+		int i = next_ready(now);
+		u64 due;
+
+		if (i < 0)
+			return false;
+		if (!budget--)
+			return true;
+		due = console_ring_partial_due(rings[i], idle_ticks());
+		write_one(rings[i], due && now >= due);
+		cursor = (u32)i + 1;
+	}
+}
+
+/* --- wake-ups --- */
+
+/* Rings whose writer must hear that room is back; out_lock held. Each gets a
+ * `waking` reference, so that close() can wait until its wake-up is over. */
+static u32 collect_wakes(struct console_ring **list)
+{
+	u32 n = 0;
+
+	if (!__atomic_exchange_n(&wakes_waiting, false, __ATOMIC_ACQ_REL))
+		return 0;
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		struct console_ring *r = rings[i];
+
+		if (r && r->wake_on && console_ring_take_wake(r)) {
+			__atomic_add_fetch(&r->waking, 1, __ATOMIC_ACQ_REL);
+			list[n++] = r;
+		}
+	}
+	return n;
+}
+
+static void run_wakes(struct console_ring **list, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		list[i]->wake(list[i]->wake_ctx);
+		__atomic_sub_fetch(&list[i]->waking, 1, __ATOMIC_ACQ_REL);
+		arch_send_event();
+	}
+}
+
+static bool any_ready(u64 now)
+{
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
+
+		if (r && console_ring_ready(r, now, idle_ticks()))
+			return true;
+	}
+	return false;
+}
+
+/* The try-lock drainer; `can_wake`: the caller holds no lock (see the top). */
+static void drain(u64 now, bool can_wake)
+{
+	for (;;) {
+		struct console_ring *wake[CONSOLE_MAX_RINGS];
+		u32 nwake = 0;
+		bool left;
+
+		/* our output is in the ring before we look at the lock */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!spin_trylock(&out_lock))
+			return;  /* the holder looks again after unlocking */
+		left = drain_locked(now, DRAIN_BUDGET);
+		if (can_wake)
+			nwake = collect_wakes(wake);
+		spin_unlock(&out_lock);
+		run_wakes(wake, nwake);
+		if (__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+			note_due(now);
+		if (left) {
+			note_due(now);
+			return;
+		}
+		/* the lock is free before we look at the rings again */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!any_ready(now))
+			return;
+	}
+}
+
+/* --- Bulkhead's lines --- */
+
+void console_hv_line(const char *text, u32 len)
+{
+	u64 now = arch_counter_read();
+
+	if (__atomic_load_n(&panicking, __ATOMIC_ACQUIRE)) {
+		write_line(&hv_ring, text, len, true);
+		return;
+	}
+	while (!console_ring_put_line(&hv_ring, text, len, now)) {
+		/* never dropped: wait for the UART (the drainer takes one line per
+		 * ring in turn, so ours come soon) */
+		spin_lock(&out_lock);
+		drain_locked(now, DRAIN_BUDGET);
+		spin_unlock(&out_lock);
+	}
+	drain(now, false);
+}
+
+void console_panic_begin(void)
+{
+	u64 give_up = arch_counter_read() + arch_counter_freq() / 10;
+
+	if (__atomic_exchange_n(&panicking, true, __ATOMIC_ACQ_REL))
+		return;
+	/* let a drainer finish its line, but do not wait for a stuck one */
+	while (!spin_trylock(&out_lock) && arch_counter_read() < give_up)
+		arch_wait_event();
+	if (open_ring) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	while (write_one(&hv_ring, true))
+		;  /* what Bulkhead said before the panic comes first */
+}
+
+/* --- VM rings --- */
+
+bool console_ring_register(struct console_ring *r)
+{
+	bool done = false;
+
+	spin_lock(&out_lock);
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS && !done; i++) {
+		if (!rings[i]) {
+			__atomic_store_n(&rings[i], r, __ATOMIC_RELEASE);
+			done = true;
+		}
+	}
+	spin_unlock(&out_lock);
+	return done;
+}
+
+void console_ring_open(struct console_ring *r, void (*wake)(void *ctx), void *ctx)
+{
+	spin_lock(&out_lock);
+	r->wake = wake;
+	r->wake_ctx = ctx;
+	r->wake_on = true;
+	spin_unlock(&out_lock);
+}
+
+/* Writes all of `r`, a partial line included, and ends its line; out_lock held. */
+static void write_all(struct console_ring *r)
+{
+	while (write_one(r, true))
+		;
+	if (open_ring == r) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+}
+
+void console_ring_close(struct console_ring *r)
+{
+	spin_lock(&out_lock);
+	r->wake_on = false;
+	write_all(r);
+	spin_unlock(&out_lock);
+	while (__atomic_load_n(&r->waking, __ATOMIC_ACQUIRE))
+		arch_wait_event();
+	console_ring_reset(r);
+}
+
+void console_ring_unregister(struct console_ring *r)
+{
+	spin_lock(&out_lock);
+	r->wake_on = false;
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		if (rings[i] == r) {
+			write_all(r);
+			__atomic_store_n(&rings[i], NULL, __ATOMIC_RELEASE);
+		}
+	}
+	spin_unlock(&out_lock);
+	while (__atomic_load_n(&r->waking, __ATOMIC_ACQUIRE))
+		arch_wait_event();
+}
+
+/* --- guests --- */
+
+bool console_guest_put(struct console_ring *r, char c)
+{
+	u64 now = arch_counter_read();
+	enum ring_put put = console_ring_put(r, c, now);
+
+	if (put == RING_TAKEN && c != '\r')
+		note_due(now + idle_ticks());  /* an open line to flush if it stays partial */
+	return put != RING_FULL;
+}
+
+void console_guest_kick(struct console_ring *r)
+{
+	u64 now = arch_counter_read();
+
+	if (console_ring_ready(r, now, idle_ticks()) ||
+	    __atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+		drain(now, true);
+}
+
+void console_guest_idle(struct console_ring *r)
+{
+	u64 now = arch_counter_read();
+	bool left = false;
+
+	if (!__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
+	    !console_ring_ready(r, now, idle_ticks()))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!spin_trylock(&out_lock))
+		return;  /* the holder writes its lines; the partial one falls due anyway */
+	left = drain_locked(now, DRAIN_BUDGET);
+	if (!left)
+		write_one(r, true);
+	spin_unlock(&out_lock);
+	if (left)
+		note_due(now);
+	drain(now, true);  /* for what came in meanwhile, and wake-ups */
+}
+
+void console_guest_putc(struct console_ring *r, char c)
+{
+	console_guest_put(r, c);
+	console_guest_kick(r);
+}
+
+/* --- time --- */
+
+/* Sets the deadline again from what the rings hold; lock-free hints only. */
+static void recompute_due(u64 now)
+{
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
+		u32 open;
+
+		if (!r)
+			continue;
+		open = __atomic_load_n(&r->open_len, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&r->newlines, __ATOMIC_RELAXED) || open >= CONSOLE_LINE_MAX)
+			note_due(soon(now));  /* a drainer is at it; look again shortly */
+		else if (open)
+			note_due(__atomic_load_n(&r->last_put, __ATOMIC_RELAXED) + idle_ticks());
+	}
+	if (__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+		note_due(soon(now));
+}
+
+void console_poll(u64 now)
+{
+	u64 due = console_flush_deadline();
+
+	if (!due || now < due)
+		return;
+	__atomic_store_n(&due_at, 0, __ATOMIC_SEQ_CST);
+	drain(now, true);
+	recompute_due(now);
+}

@@ -1,0 +1,193 @@
+/*
+ * A console owner's output ring; see console_ring.h. Every function takes
+ * the ring's own lock, held only for a few byte copies: the writer (a guest's
+ * UART trap) and the drainer never wait on each other for long.
+ */
+#include "core/console_ring.h"
+#include "lib/string.h"
+
+/* Fields the drainer reads without the lock are stored atomically. */
+#define SET(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELAXED)
+#define GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+void console_ring_init(struct console_ring *r, const char *name, u8 *buf, u32 size)
+{
+	u32 n = (u32)strnlen(name, sizeof(r->name) - 1);
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->name, name, n);
+	r->buf = buf;
+	r->size = size;
+}
+
+void console_ring_reset(struct console_ring *r)
+{
+	spin_lock(&r->lock);
+	SET(r->head, 0);
+	SET(r->tail, 0);
+	SET(r->newlines, 0);
+	SET(r->open_len, 0);
+	r->low_room = false;
+	r->wake_pending = false;
+	spin_unlock(&r->lock);
+}
+
+static u32 room_locked(const struct console_ring *r)
+{
+	return r->size - (r->tail - r->head);
+}
+
+u32 console_ring_room(struct console_ring *r)
+{
+	u32 room;
+
+	spin_lock(&r->lock);
+	room = room_locked(r);
+	spin_unlock(&r->lock);
+	return room;
+}
+
+static char sanitize(char c)
+{
+	if (((u8)c < 0x20 && c != '\n' && c != '\t') || (u8)c == 0x7f)
+		return '?';
+	return c;
+}
+
+/* Appends one byte that is known to fit; true when it completed a line. */
+static bool append(struct console_ring *r, char c, u64 now)
+{
+	bool line = false;
+
+	r->buf[r->tail & (r->size - 1)] = (u8)c;
+	SET(r->tail, r->tail + 1);
+	if (c == '\n') {
+		SET(r->newlines, r->newlines + 1);
+		SET(r->open_len, 0);
+		line = true;
+	} else {
+		SET(r->open_len, r->open_len + 1);
+		line = r->open_len % CONSOLE_LINE_MAX == 0;
+	}
+	SET(r->last_put, now);
+	r->bytes_in++;
+	if (room_locked(r) < CONSOLE_TX_LEVEL)
+		r->low_room = true;
+	return line;
+}
+
+enum ring_put console_ring_put(struct console_ring *r, char c, u64 now)
+{
+	enum ring_put result = RING_TAKEN;
+
+	if (c == '\r')
+		return RING_TAKEN;
+	spin_lock(&r->lock);
+	if (!room_locked(r)) {
+		r->dropped++;
+		r->low_room = true;
+		result = RING_FULL;
+	} else if (append(r, sanitize(c), now)) {
+		result = RING_LINE;
+	}
+	spin_unlock(&r->lock);
+	return result;
+}
+
+bool console_ring_put_line(struct console_ring *r, const char *text, u32 len, u64 now)
+{
+	bool fits;
+
+	spin_lock(&r->lock);
+	fits = room_locked(r) > len;
+	for (u32 i = 0; fits && i < len; i++) {
+		if (text[i] != '\r')
+			append(r, sanitize(text[i]), now);
+	}
+	if (fits)
+		append(r, '\n', now);
+	spin_unlock(&r->lock);
+	return fits;
+}
+
+/* Length of the head line, cut at CONSOLE_LINE_MAX; *nl says it ends in '\n'. */
+static u32 head_line(const struct console_ring *r, bool *nl)
+{
+	u32 held = r->tail - r->head;
+	u32 max = held < CONSOLE_LINE_MAX ? held : CONSOLE_LINE_MAX;
+	/* a '\n' just after a full-length line ends that line, not an empty one */
+	u32 look = held < max + 1 ? held : max + 1;
+
+	*nl = false;
+	if (!r->newlines)
+		return max;  /* all of it is the open line */
+	for (u32 i = 0; i < look; i++) {
+		if (r->buf[(r->head + i) & (r->size - 1)] == '\n') {
+			*nl = true;
+			return i;
+		}
+	}
+	return max;
+}
+
+static void consume(struct console_ring *r, char *out, u32 len, bool nl)
+{
+	for (u32 i = 0; i < len; i++)
+		out[i] = (char)r->buf[(r->head + i) & (r->size - 1)];
+	SET(r->head, r->head + len + (nl ? 1 : 0));
+	if (nl)
+		SET(r->newlines, r->newlines - 1);
+	else if (!r->newlines)
+		SET(r->open_len, r->open_len - len);  /* taken from the open line */
+	if (r->low_room && room_locked(r) >= CONSOLE_TX_LEVEL) {
+		r->low_room = false;
+		r->wake_pending = true;
+	}
+}
+
+u32 console_ring_take(struct console_ring *r, char *out, bool partial, bool *ended)
+{
+	bool nl;
+	u32 len;
+
+	spin_lock(&r->lock);
+	len = head_line(r, &nl);
+	*ended = nl || len == CONSOLE_LINE_MAX;
+	if (*ended || partial)
+		consume(r, out, len, nl);
+	else
+		len = 0;
+	spin_unlock(&r->lock);
+	return len;
+}
+
+u64 console_ring_partial_due(struct console_ring *r, u64 idle)
+{
+	u64 due = 0;
+
+	spin_lock(&r->lock);
+	if (!r->newlines && r->open_len && r->open_len < CONSOLE_LINE_MAX)
+		due = r->last_put + idle;
+	spin_unlock(&r->lock);
+	return due;
+}
+
+bool console_ring_ready(const struct console_ring *r, u64 now, u64 idle)
+{
+	u32 open = GET(r->open_len);
+
+	if (GET(r->newlines) || open >= CONSOLE_LINE_MAX)
+		return true;
+	return open && now - GET(r->last_put) >= idle;
+}
+
+bool console_ring_take_wake(struct console_ring *r)
+{
+	bool wake;
+
+	spin_lock(&r->lock);
+	wake = r->wake_pending;
+	r->wake_pending = false;
+	spin_unlock(&r->lock);
+	return wake;
+}

@@ -1,0 +1,378 @@
+/*
+ * The console multiplexer's output side (core/console_out.c) with a fake
+ * UART and the fake arch's counter: prefixes, round-robin fairness between
+ * rings, partial lines flushed after the idle time, wake-ups, close and
+ * unregister, the drain budget, and panics.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fake_arch.h"
+#include "core/console.h"
+
+#define BIG 16384
+
+static char screen[1 << 20];
+static u32 nscreen;
+
+static void fake_putc(char c)
+{
+	assert_true(nscreen < sizeof(screen) - 1);
+	screen[nscreen++] = c;
+	screen[nscreen] = '\0';
+}
+
+static const struct console_ops fake_uart = { .putc = fake_putc };
+
+static struct console_ring loud, quiet;
+static u8 loud_buf[BIG], quiet_buf[4096];
+static u32 wakes;
+static u64 idle;
+
+static void wake(void *ctx)
+{
+	assert_ptr_equal(ctx, &wakes);
+	wakes++;
+}
+
+static void clear_screen(void)
+{
+	nscreen = 0;
+	screen[0] = '\0';
+}
+
+static int setup(void **state)
+{
+	fake_arch_reset();
+	fake.counter = 1000000;
+	idle = fake.counter_freq / 1000 * CONSOLE_IDLE_MS;
+	console_init(&fake_uart);
+	console_ring_init(&loud, "loud", loud_buf, BIG);
+	console_ring_init(&quiet, "quiet", quiet_buf, sizeof(quiet_buf));
+	assert_true(console_ring_register(&loud));
+	assert_true(console_ring_register(&quiet));
+	console_ring_open(&loud, wake, &wakes);
+	console_ring_open(&quiet, wake, &wakes);
+	wakes = 0;
+	clear_screen();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	console_ring_close(&loud);
+	console_ring_close(&quiet);
+	console_ring_unregister(&loud);
+	console_ring_unregister(&quiet);
+	/* whatever the deadline says, nothing is left to do */
+	console_poll(~0ull >> 1);
+	return 0;
+}
+
+/* A guest writing a string through its UART: bytes, then the kick. */
+static void guest_write(struct console_ring *r, const char *s)
+{
+	for (; *s; s++)
+		assert_true(console_guest_put(r, *s));
+	console_guest_kick(r);
+}
+
+/* Puts without draining, as if another CPU held the UART meanwhile. */
+static void guest_put_only(struct console_ring *r, const char *s)
+{
+	for (; *s; s++)
+		assert_true(console_guest_put(r, *s));
+}
+
+/* Splits the screen into lines (each must end in "\r\n"); returns how many. */
+static u32 screen_lines(char lines[][256], u32 max)
+{
+	u32 n = 0;
+	const char *p = screen;
+
+	while (*p && n < max) {
+		const char *end = strstr(p, "\r\n");
+
+		assert_non_null(end);
+		assert_true(end - p < 256);
+		memcpy(lines[n], p, (size_t)(end - p));
+		lines[n][end - p] = '\0';
+		n++;
+		p = end + 2;
+	}
+	return n;
+}
+
+static void test_prefixes(void **state)
+{
+	console_hv_line("hello from Bulkhead", 19);
+	guest_write(&quiet, "guest says hi\r\n");
+	assert_string_equal(screen, "(hv) hello from Bulkhead\r\n(quiet) guest says hi\r\n");
+	assert_int_equal(quiet.bytes_in, 14);
+}
+
+/* One ring holding 1000 lines never keeps another ring's line waiting for
+ * more than one of its own. */
+static void test_round_robin_fairness(void **state)
+{
+	static char lines[1200][256];
+	char text[64];
+	u32 n, seen_loud = 0, seen_quiet = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(text, sizeof(text), "flood %04d\n", i);
+		guest_put_only(&loud, text);
+	}
+	for (int k = 0; k < 50; k++) {
+		u32 before = nscreen;
+
+		snprintf(text, sizeof(text), "steady %d\n", k);
+		guest_put_only(&quiet, text);
+		console_guest_kick(&quiet);
+		/* the quiet line is the first or second line of what was written */
+		snprintf(text, sizeof(text), "(quiet) steady %d\r\n", k);
+		{
+			char *hit = strstr(screen + before, text);
+			char *second;
+
+			assert_non_null(hit);
+			second = strstr(screen + before, "\r\n");
+			assert_true(hit == screen + before || hit == second + 2);
+		}
+	}
+	/* the rest drains through polls */
+	for (int i = 0; i < 100 && console_flush_deadline(); i++)
+		console_poll(fake.counter);
+	n = screen_lines(lines, 1200);
+	assert_int_equal(n, 1050);
+	for (u32 i = 0; i < n; i++) {
+		if (!strncmp(lines[i], "(loud) ", 7)) {
+			snprintf(text, sizeof(text), "(loud) flood %04u", seen_loud++);
+			assert_string_equal(lines[i], text);
+		} else {
+			snprintf(text, sizeof(text), "(quiet) steady %u", seen_quiet++);
+			assert_string_equal(lines[i], text);
+		}
+	}
+	assert_int_equal(seen_loud, 1000);
+	assert_int_equal(seen_quiet, 50);
+}
+
+/* One drain call writes at most a bounded number of lines; the deadline
+ * then says at once, and console_poll finishes the job. */
+static void test_budget_leaves_rest_to_poll(void **state)
+{
+	char text[32];
+	u32 before;
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(text, sizeof(text), "x%d\n", i);
+		guest_put_only(&loud, text);
+	}
+	console_guest_kick(&loud);
+	assert_true(strstr(screen, "(loud) x0\r\n") != NULL);
+	assert_null(strstr(screen, "(loud) x99\r\n"));
+	assert_true(console_flush_deadline() != 0);
+	assert_true(console_flush_deadline() <= fake.counter);
+	for (int i = 0; i < 20 && !strstr(screen, "x99"); i++) {
+		before = nscreen;
+		console_poll(fake.counter);
+		assert_true(nscreen > before);
+	}
+	assert_non_null(strstr(screen, "(loud) x99\r\n"));
+}
+
+static void test_partial_line_after_idle(void **state)
+{
+	guest_write(&quiet, "prompt> ");
+	assert_string_equal(screen, "");
+	assert_int_equal(console_flush_deadline(), 1000000 + idle);
+	console_poll(1000000 + idle - 1);
+	assert_string_equal(screen, "");
+	fake.counter = 1000000 + idle;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "(quiet) prompt> ");
+	assert_int_equal(console_flush_deadline(), 0);
+	/* the rest of the line continues it, without a second prefix */
+	guest_write(&quiet, "ls\n");
+	assert_string_equal(screen, "(quiet) prompt> ls\r\n");
+}
+
+/* A new deadline set from another CPU is told to CPU 0, which polls; only
+ * when there was none, not for every byte. */
+static void test_new_deadline_kicks_cpu0(void **state)
+{
+	fake.cpu_index = 1;
+	guest_write(&quiet, "a");
+	assert_int_equal(fake.kicks, 1);
+	assert_int_equal(fake.last_kick, 0);
+	guest_write(&quiet, "bc");
+	assert_int_equal(fake.kicks, 1);
+	fake.cpu_index = 0;
+	fake.counter += idle;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "(quiet) abc");
+	guest_write(&quiet, "d");  /* on CPU 0 itself: no kick */
+	assert_int_equal(fake.kicks, 1);
+}
+
+/* A guest that waits in WFI gets its prompt out at once. */
+static void test_idle_guest_flushes_now(void **state)
+{
+	guest_write(&loud, "busy\n");
+	guest_write(&quiet, "~ # ");
+	console_guest_idle(&loud);  /* nothing partial of its own: no effect on quiet */
+	assert_string_equal(screen, "(loud) busy\r\n");
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "(loud) busy\r\n(quiet) ~ # ");
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "(loud) busy\r\n(quiet) ~ # ");
+}
+
+/* An open partial line is ended before another owner's line. */
+static void test_other_owner_ends_open_line(void **state)
+{
+	guest_write(&quiet, "~ # ");
+	fake.counter += idle;
+	console_poll(fake.counter);
+	console_hv_line("vm 2 started", 12);
+	guest_write(&loud, "a line\n");
+	guest_write(&quiet, "echo\n");
+	assert_string_equal(screen, "(quiet) ~ # \r\n(hv) vm 2 started\r\n(loud) a line\r\n"
+				    "(quiet) echo\r\n");
+}
+
+/* A partial line of one VM never holds up complete lines of another. */
+static void test_partial_does_not_block(void **state)
+{
+	guest_write(&quiet, "typing");
+	guest_write(&loud, "done\n");
+	assert_string_equal(screen, "(loud) done\r\n");
+	fake.counter += idle;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "(loud) done\r\n(quiet) typing");
+}
+
+/* A full ring refuses bytes (counted); draining gives the writer a wake-up,
+ * delivered by the guest's own kick or by console_poll, never by a log line. */
+static void test_full_ring_and_wake(void **state)
+{
+	u32 n = 0;
+
+	while (console_guest_put(&quiet, n % 50 == 49 ? '\n' : 'q'))
+		n++;
+	assert_int_equal(n, sizeof(quiet_buf));
+	assert_int_equal(quiet.dropped, 1);
+	assert_int_equal(wakes, 0);
+	console_hv_line("log", 3);  /* drains, but may not wake */
+	assert_int_equal(wakes, 0);
+	assert_true(console_flush_deadline() != 0);
+	console_poll(fake.counter);
+	assert_int_equal(wakes, 1);
+	/* everything came out, the last partial line after the idle time */
+	fake.counter += idle;
+	for (int i = 0; i < 20 && console_flush_deadline(); i++)
+		console_poll(fake.counter);
+	assert_int_equal(console_ring_room(&quiet), sizeof(quiet_buf));
+	assert_int_equal(wakes, 1);
+}
+
+/* After close the writer hears nothing; close writes the partial line. */
+static void test_close_flushes_and_stops_wakes(void **state)
+{
+	guest_write(&quiet, "last words");
+	console_ring_close(&quiet);
+	assert_string_equal(screen, "(quiet) last words\r\n");
+	assert_int_equal(console_ring_room(&quiet), sizeof(quiet_buf));
+	while (console_guest_put(&quiet, 'z'))
+		;
+	fake.counter += idle;
+	for (int i = 0; i < 20 && console_flush_deadline(); i++)
+		console_poll(fake.counter);
+	assert_int_equal(wakes, 0);
+	/* reopened (the VM restarted): wake-ups again */
+	console_ring_close(&quiet);
+	console_ring_open(&quiet, wake, &wakes);
+	clear_screen();
+	guest_write(&quiet, "again\n");
+	assert_string_equal(screen, "(quiet) again\r\n");
+}
+
+static void test_unregister_writes_the_rest(void **state)
+{
+	guest_write(&loud, "one\ntwo");
+	console_ring_unregister(&loud);
+	assert_string_equal(screen, "(loud) one\r\n(loud) two\r\n");
+	/* gone: no longer drained */
+	clear_screen();
+	guest_write(&loud, "ghost\n");
+	fake.counter += idle;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "");
+	console_ring_reset(&loud);
+	assert_true(console_ring_register(&loud));
+}
+
+/* Bulkhead's lines are whole even when a VM floods, and never dropped. */
+static void test_hv_lines_never_dropped(void **state)
+{
+	static char lines[2000][256];
+	char text[64];
+	u32 n, hv = 0;
+
+	for (int i = 0; i < 1500; i++) {
+		snprintf(text, sizeof(text), "flood %d\n", i);
+		guest_put_only(&loud, text);
+		snprintf(text, sizeof(text), "hv line %d", i);
+		if (i % 3 == 0)
+			console_hv_line(text, (u32)strlen(text));
+	}
+	for (int i = 0; i < 200 && console_flush_deadline(); i++)
+		console_poll(fake.counter);
+	n = screen_lines(lines, 2000);
+	for (u32 i = 0; i < n; i++) {
+		if (!strncmp(lines[i], "(hv) ", 5)) {
+			snprintf(text, sizeof(text), "(hv) hv line %u", hv * 3);
+			assert_string_equal(lines[i], text);
+			hv++;
+		}
+	}
+	assert_int_equal(hv, 500);
+}
+
+static void test_panic_writes_directly(void **state)
+{
+	guest_write(&quiet, "half a line");
+	fake.counter += idle;
+	console_poll(fake.counter);
+	console_panic_begin();
+	console_hv_line("PANIC: test", 11);
+	assert_string_equal(screen, "(quiet) half a line\r\n(hv) PANIC: test\r\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_robin_fairness, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_leaves_rest_to_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_line_after_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_deadline_kicks_cpu0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_ring_and_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_flushes_and_stops_wakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unregister_writes_the_rest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hv_lines_never_dropped, setup, teardown),
+		/* last: a panic is for good */
+		cmocka_unit_test_setup(test_panic_writes_directly, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
