@@ -68,7 +68,9 @@ static void note_due(u64 when)
 	while (when && (!cur || when < cur)) {
 		if (__atomic_compare_exchange_n(&due_at, &cur, when, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			if (!cur && arch_cpu_index() != 0)
+			/* CPU 0 arms its timer for it when it looks again; on
+			 * CPU 0 itself this kick is taken at the next guest entry */
+			if (!cur)
 				arch_kick_cpu(0);
 			break;
 		}

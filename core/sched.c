@@ -211,6 +211,8 @@ static u64 next_deadline(struct cpu *c, u64 now)
 		when = earliest(when, c->slice_end);
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
+	if (c->index == 0)  /* CPU 0 writes out partial console lines that went quiet */
+		when = earliest(when, console_flush_deadline());
 	return when;
 }
 
@@ -440,6 +442,8 @@ bool sched_timer_expired(void)
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
+	if (c->index == 0)
+		console_poll(now);  /* may wake vCPUs: never under a run queue lock */
 	return preempt;
 }
 
@@ -537,8 +541,6 @@ void cpu_run_loop(void)
 
 		if (c->index == 0) {
 			console_service();  /* console input is routed between vCPU runs */
-			/* TEMPORARY (console branch): until the scheduler arms its timer
-			 * for console_flush_deadline() and calls console_poll() there */
 			console_poll(arch_counter_read());
 		}
 		v = claim_next(c);
