@@ -12,6 +12,9 @@
 #define INPUT_RING 256
 #define CTRL_A 0x01
 #define SWITCH_PRESSES 3
+/* A VM that does not read its UART for this long loses the byte it was
+ * offered (a real UART overruns), so that input moves on: Ctrl-A included. */
+#define HOLD_MS 1000
 
 /* Bytes received but not yet routed; written by the UART interrupt on CPU 0,
  * read by CPU 0's loop. */
@@ -20,6 +23,8 @@ static u32 input_head, input_count;
 static struct spinlock input_lock;
 static u32 target;        /* VM id, or 0 for the shell */
 static u32 ctrl_a_run;    /* Ctrl-A presses in a row */
+static u64 held_since;    /* counter when the target VM last refused a byte; 0: none held */
+static bool overrun;      /* the target stopped reading: what it refuses is dropped */
 
 void console_rx_interrupt(void)
 {
@@ -35,18 +40,25 @@ void console_rx_interrupt(void)
 	spin_unlock(&input_lock);
 }
 
-static int next_input(void)
+static int peek_input(void)
 {
 	int c = -1;
 
 	spin_lock(&input_lock);
-	if (input_count) {
+	if (input_count)
 		c = input[input_head];
+	spin_unlock(&input_lock);
+	return c;
+}
+
+static void drop_input(void)
+{
+	spin_lock(&input_lock);
+	if (input_count) {
 		input_head = (input_head + 1) % INPUT_RING;
 		input_count--;
 	}
 	spin_unlock(&input_lock);
-	return c;
 }
 
 static const char *target_name(void)
@@ -63,33 +75,66 @@ void console_set_target(u32 id)
 		target_name());
 }
 
-static void deliver(u8 c)
+/* False when the target VM's UART has no room: the byte stays for later. */
+static bool deliver(u8 c)
 {
 	struct vm *vm = target ? vm_by_id(target) : NULL;
 
 	if (target && !vm)
 		target = 0;  /* the VM went away: back to the shell */
-	if (vm)
-		vm_console_input(vm, c);
-	else
+	if (!vm) {
 		shell_input((char)c);
+		return true;
+	}
+	return vm_console_input(vm, c);
+}
+
+/* A byte the target refused: kept for the next pass, unless it waited too long. */
+static bool hold(void)
+{
+	u64 now = arch_counter_read();
+
+	if (overrun)
+		return false;
+	if (!held_since)
+		held_since = now;
+	if (now - held_since < arch_counter_freq() / 1000 * HOLD_MS)
+		return true;
+	held_since = 0;
+	overrun = true;  /* give up this byte, and the next ones until it reads */
+	return false;
 }
 
 void console_service(void)
 {
 	int c;
 
-	while ((c = next_input()) >= 0) {
+	while ((c = peek_input()) >= 0) {
 		if (c == CTRL_A) {
+			drop_input();
 			if (++ctrl_a_run == SWITCH_PRESSES) {
 				ctrl_a_run = 0;
+				held_since = 0;
+				overrun = false;
 				console_set_target(vm_next_id(target));
 			}
 			continue;
 		}
 		/* one or two Ctrl-A were meant for the target after all */
-		for (; ctrl_a_run; ctrl_a_run--)
-			deliver(CTRL_A);
-		deliver((u8)c);
+		for (; ctrl_a_run; ctrl_a_run--) {
+			if (!deliver(CTRL_A) && hold())
+				return;
+		}
+		if (deliver((u8)c))
+			overrun = false;
+		else if (hold())
+			return;
+		held_since = 0;
+		drop_input();
 	}
+}
+
+bool console_input_held(void)
+{
+	return __atomic_load_n(&held_since, __ATOMIC_RELAXED) != 0;
 }

@@ -79,6 +79,9 @@ void console_poll(u64 now);
 int console_getc(void);
 void console_rx_interrupt(void);
 void console_service(void);
+/* True while a byte waits for room in the target VM's UART: CPU 0 should
+ * run console_service() again soon. */
+bool console_input_held(void);
 /* Sends input to VM `id` (0: the shell). */
 void console_set_target(u32 id);
 

@@ -24,6 +24,8 @@
 #define WAKE_BONUS_DIVISOR 2
 /* A woken vCPU preempts only when owed more than 1 ms: no ping-pong. */
 #define PREEMPT_GRANULARITY_PER_SECOND 1000
+/* Console input waiting for room in a VM's UART is offered again this often. */
+#define INPUT_RETRY_PER_SECOND 1000
 
 static struct spinlock place_lock;  /* placement and CPU reservation */
 
@@ -211,8 +213,13 @@ static u64 next_deadline(struct cpu *c, u64 now)
 		when = earliest(when, c->slice_end);
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
-	if (c->index == 0)  /* CPU 0 writes out partial console lines that went quiet */
+	if (c->index == 0) {
+		/* CPU 0 writes out partial console lines that went quiet, and
+		 * retries console input the target VM had no room for */
 		when = earliest(when, console_flush_deadline());
+		if (console_input_held())
+			when = earliest(when, now + arch_counter_freq() / INPUT_RETRY_PER_SECOND);
+	}
 	return when;
 }
 
@@ -433,7 +440,7 @@ bool sched_timer_expired(void)
 			     credit_should_preempt(c->current, now - c->current->run_start, next,
 						   arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND);
 	}
-	preempt = should_leave(c, now);
+	preempt = should_leave(c, now) || (c->index == 0 && c->current && console_input_held());
 	if (!preempt && c->current && now >= c->slice_end) {
 		/* it keeps the CPU for another slice: charge this one, so that
 		 * the vtime order and the cap see it */

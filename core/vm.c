@@ -670,9 +670,9 @@ u32 vm_next_id(u32 id)
 	return best;
 }
 
-void vm_console_input(struct vm *vm, u8 c)
+bool vm_console_input(struct vm *vm, u8 c)
 {
-	pl011_emul_receive(&vm->uart, c);
+	return pl011_emul_receive(&vm->uart, c);
 }
 
 const char *vm_state_name(const struct vm *vm)

@@ -148,7 +148,8 @@ struct vm *vm_by_id(u32 id);
 struct vm *vm_by_name_or_id(const char *what);
 u32 vm_next_id(u32 id);
 /* A byte typed at the console while this VM has the input. */
-void vm_console_input(struct vm *vm, u8 c);
+/* False when the VM's UART receive FIFO is full: the byte was not taken. */
+bool vm_console_input(struct vm *vm, u8 c);
 /* Administrator actions (the shell); each returns 0 or -1 with `why` set. */
 int vm_pause(struct vm *vm, bool pause, const char **why);
 int vm_destroy(struct vm *vm, const char **why);
