@@ -119,3 +119,31 @@ def test_sched_credit_shows_and_sets_weight_and_cap(tmp_path):
     finally:
         p.close(force=True)
     assert p.exitstatus == 0
+
+
+def stats_irqs(p, name):
+    """The physical-interrupt exits of VM `name` from the shell's `stats`."""
+    p.send(f"stats {name}\r")
+    p.expect(rf"\(hv\) {name} +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) ")
+    return int(p.match.group(6))
+
+
+def test_pinned_vm_runs_without_a_tick(vmcfg):
+    """A CPU-bound pinned VM is never interrupted by a time-slice tick, while
+    two CPU-bound shared VMs on one CPU are, every slice."""
+    solo = vmcfg("solo", extra="test=spin ms=6000", sched="pinned")
+    pair = [vmcfg(f"pair{i}", extra="test=spin ms=6000", cpus="0") for i in range(2)]
+    p = pexpect.spawn(BULKHEAD, ["run", "--cpus", "2", "--timeout", "90", solo, *pair],
+                      encoding="utf-8", timeout=60)
+    try:
+        p.expect(r"\(hv\) vm 1 'solo': vCPU 0 on cpu 1")
+        p.expect(r"\(solo\) PROGRESS")
+        solo_irqs = stats_irqs(p, "solo")
+        pair_irqs = stats_irqs(p, "pair0")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    assert p.exitstatus == 0
+    assert solo_irqs <= 5, solo_irqs    # no tick: only the console's rare work, if any
+    assert pair_irqs >= 20, pair_irqs   # 10 ms slices for more than a second
