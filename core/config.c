@@ -792,6 +792,27 @@ static int check_firmware_room(struct parser *p)
 	return -1;
 }
 
+/* RAM over the emulated devices would hide them, or them it. */
+static int check_ram_clear_of_devices(struct parser *p)
+{
+	const struct vm_config *c = p->out;
+	u64 end = c->ram_base + c->memory_mib * MiB;
+	enum key_id blame = p->set_line[KEY_RAM_BASE] ? KEY_RAM_BASE : KEY_MEMORY;
+
+	if (end <= GUEST_DEVICES_BASE || c->ram_base >= GUEST_DEVICES_END)
+		return 0;
+	blame_key(p, blame);
+	fail(p, p->set_line[blame], "RAM ");
+	msg_num(p->err, c->ram_base, 16);
+	msg_add(p->err, "..");
+	msg_num(p->err, end, 16);
+	msg_add(p->err, " overlaps the emulated devices at ");
+	msg_num(p->err, GUEST_DEVICES_BASE, 16);
+	msg_add(p->err, "..");
+	msg_num(p->err, GUEST_DEVICES_END, 16);
+	return -1;
+}
+
 /* RAM must fit in the stage-2 IPA space; blame ram_base if the user set it. */
 static int check_ram_fits(struct parser *p)
 {
@@ -843,7 +864,7 @@ int config_parse(const char *text, size_t len, struct vm_config *out, struct con
 			return -1;
 	}
 	if (check_required(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
-	    check_firmware_room(&p) || check_sched(&p))
+	    check_firmware_room(&p) || check_ram_clear_of_devices(&p) || check_sched(&p))
 		return -1;
 	return 0;
 }

@@ -12,6 +12,9 @@
 #define GUEST_FLASH_BASE  0x00000000ull
 #define GUEST_FLASH_SIZE  0x08000000ull
 #define GUEST_FIRMWARE_MAX (64 * MiB)       /* one bank */
+/* The emulated devices live in [GUEST_DEVICES_BASE, GUEST_DEVICES_END): RAM keeps out. */
+#define GUEST_DEVICES_BASE 0x08000000ull
+#define GUEST_DEVICES_END  0x0a000000ull
 #define GUEST_GICD_BASE   0x08000000ull
 #define GUEST_GICR_BASE   0x080a0000ull
 #define GUEST_UART_BASE   0x09000000ull

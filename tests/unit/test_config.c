@@ -131,9 +131,9 @@ static void test_quoting(void **state)
 
 static void test_integers(void **state)
 {
-	parse_ok(BASE "vcpus = 0x10\nram_base = 0X0000000000200000\n");
+	parse_ok(BASE "vcpus = 0x10\nram_base = 0X0000000040200000\n");
 	assert_int_equal(cfg.vcpus, 16);
-	assert_int_equal(cfg.ram_base, 0x200000);
+	assert_int_equal(cfg.ram_base, 0x40200000);
 	parse_ok(BASE "ram_base = 0\n");
 	assert_int_equal(cfg.ram_base, 0);
 	parse_ok(BASE "vcpus = 64\n");
@@ -160,12 +160,12 @@ static void test_limits(void **state)
 	/* 1 TiB does not fit in 39 bits: valid alone, rejected together. */
 	parse_err(text, 3, "ram_base", "does not fit");
 	snprintf(text, sizeof(text),
-		 "name = \"abcdefghijklmnopqrstuvwxyz01234\"\nmemory = 524288\n"
-		 "ram_base = 0\nkernel = \"%s\"\n", longpath);
-	parse_ok(text);
+		 "name = \"abcdefghijklmnopqrstuvwxyz01234\"\nmemory = 523264\n"
+		 "ram_base = 0x40000000\nkernel = \"%s\"\n", longpath);
+	parse_ok(text);  /* RAM up to the very end of the 39-bit IPA space */
 	assert_int_equal(strlen(cfg.name), 31);
 	assert_int_equal(strlen(cfg.kernel), CONFIG_PATH_MAX - 1);
-	assert_int_equal(cfg.memory_mib, 524288);
+	assert_int_equal(cfg.memory_mib, 523264);
 }
 
 static void test_ram_top_of_ipa(void **state)
@@ -373,8 +373,8 @@ static void test_firmware(void **state)
 	assert_string_equal(cfg.firmware, "u-boot.bin");
 	assert_string_equal(cfg.kernel, "");
 	assert_int_equal(cfg.ram_base, 0x40000000);
-	/* RAM may start right where the flash window ends */
-	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0x8000000\n");
+	/* RAM may start right above the flash window and the devices after it */
+	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0xa000000\n");
 	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nextra = \"x\"\n");
 	assert_string_equal(cfg.extra, "x");
 
@@ -479,6 +479,25 @@ static void test_autostart(void **state)
 	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
 }
 
+static void test_ram_keeps_clear_of_the_devices(void **state)
+{
+	static const char base[] = "name = \"v\"\nkernel = \"k\"\n";
+	struct vm_config c;
+	struct config_error e;
+	char text[256];
+
+	snprintf(text, sizeof(text), "%sram_base = 0\nmemory = 128\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);  /* ends at the GIC */
+	snprintf(text, sizeof(text), "%sram_base = 0\nmemory = 129\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	assert_string_equal(e.key, "ram_base");
+	assert_int_equal(e.line, 3);
+	snprintf(text, sizeof(text), "%sram_base = 0x9000000\nmemory = 16\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	snprintf(text, sizeof(text), "%sram_base = 0xa000000\nmemory = 16\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+}
+
 static void test_scheduler_keys(void **state)
 {
 	static const char base[] = "name = \"v\"\nmemory = 8\nkernel = \"k\"\n";
@@ -548,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_scheduler_keys),
+		cmocka_unit_test(test_ram_keeps_clear_of_the_devices),
 		cmocka_unit_test(test_list_syntax_errors),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_firmware),
