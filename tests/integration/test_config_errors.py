@@ -29,6 +29,10 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD.replace("kernel", "firmware") + "ram_base = 0x4000000\n", 4, "ram_base",
      "overlaps the firmware flash at 0x0..0x8000000"),
     (GOOD.replace("kernel", "firmware") + "ramdisk = 'rd'\n", 4, "ramdisk", "goes with kernel"),
+    (GOOD + "ram_base = 0x8000000\n", 4, "ram_base",
+     "overlaps the emulated devices at 0x8000000..0xa000000"),
+    (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
+    (GOOD + "cap = 7000\n", 4, "cap", "between"),
 ])
 def test_config_error_names_file_line_and_key(tmp_path, text, line, key, words):
     cfg = tmp_path / "bad.cfg"
