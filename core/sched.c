@@ -482,7 +482,8 @@ static void take_work(struct cpu *c, u64 now)
 		if (o == c || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE) || o->reserved)
 			continue;
 		lock_pair(c, o);
-		for (struct vcpu *v = o->rq_head; v; v = v->rq_next) {
+		/* an idle CPU runs its own runnable vCPUs next: take only from busy ones */
+		for (struct vcpu *v = o->current ? o->rq_head : NULL; v; v = v->rq_next) {
 			if (v != o->current && !v->running && can_run(v, now) && !v->vm->cfg.pinned &&
 			    cpu_allowed(c, v->affinity) && (!best || v->vtime < best->vtime))
 				best = v;
@@ -500,11 +501,28 @@ static void take_work(struct cpu *c, u64 now)
 	}
 }
 
+/*
+ * CPU c has just put a vCPU on: if others still wait there, an idle CPU of
+ * one's affinity is woken to take it (vCPUs that keep running never block
+ * or wake, so nothing else would tell the idle CPU). Lock held.
+ */
+static int helper_for_waiting(struct cpu *c, u64 now)
+{
+	for (struct vcpu *w = c->rq_head; w; w = w->rq_next) {
+		int helper;
+
+		if (w != c->current && can_run(w, now) && (helper = idle_helper_for(w)) >= 0)
+			return helper;
+	}
+	return -1;
+}
+
 static struct vcpu *claim_next(struct cpu *c)
 {
 	u64 slice = credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT);
 	u64 now = arch_counter_read();
 	struct vcpu *v;
+	int helper = -1;
 
 	spin_lock(&c->rq_lock);
 	v = pick_next(c, now);
@@ -520,9 +538,12 @@ static struct vcpu *claim_next(struct cpu *c)
 		c->last = v;
 		c->preempt = false;
 		start_slice(c, v, now);
+		helper = helper_for_waiting(c, now);
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
+	if (helper >= 0)
+		arch_kick_cpu((u32)helper);
 	return v;
 }
 

@@ -147,3 +147,28 @@ def test_pinned_vm_runs_without_a_tick(vmcfg):
     assert p.exitstatus == 0
     assert solo_irqs <= 5, solo_irqs    # no tick: only the console's rare work, if any
     assert pair_irqs >= 20, pair_irqs   # 10 ms slices for more than a second
+
+
+def test_idle_cpu_takes_a_cpu_bound_vcpu(vmcfg):
+    """Two CPU-bound VMs on CPU 0 (they never block or wake): once one may
+    also use CPU 1, the idle CPU 1 takes it."""
+    pair = [vmcfg(f"busy{i}", extra="test=spin ms=8000", cpus="0") for i in range(2)]
+    p = pexpect.spawn(BULKHEAD, ["run", "--cpus", "2", "--timeout", "90", *pair],
+                      encoding="utf-8", timeout=60)
+    try:
+        p.expect(r"\(busy1\) spin: counting")
+        p.send("vcpu-pin busy1 0 0-1\r")
+        p.expect(r"\(hv\) vm 2 'busy1' vCPU 0 now on cpu 0 \(may use cpus 0-1\)")
+        for _ in range(50):
+            p.send("vcpu-list\r")
+            p.expect(r"\(hv\) busy1 +0 +(\d) ")
+            if p.match.group(1) == "1":
+                break
+        else:
+            raise AssertionError("busy1 never moved to the idle CPU 1")
+        p.send("destroy busy0\r")
+        p.send("destroy busy1\r")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
