@@ -153,17 +153,17 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
     p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg), str(other)],
                       encoding="utf-8", timeout=40)
     try:
-        p.expect(r"\(hv\) vm 1 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+)")
+        p.expect(r"\(hv\) vm 1 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+) \(")
         first_pa = p.match.group(1)
         p.expect(r"\(z\) reset test: wrote a pattern")
         p.expect(r"\(hv\) vm 1 'z' rebooted \(PSCI SYSTEM_RESET\); on_reboot=preserve")
         p.send("destroy z\r")
         p.expect(r"\(hv\) vm 1 'z' destroyed")
         p.send("create z\r")
-        p.expect(r"\(hv\) vm 3 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+)")
+        p.expect(r"\(hv\) vm 3 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+) \(")
         assert p.match.group(1) == first_pa
         p.expect(r"\(z\) reset test: boot")
-        p.expect(r"\(z\) CHECK ram-zeroed: (\w+)")
+        p.expect(r"\(z\) CHECK ram-zeroed: (\w+)\r?\n")
         assert p.match.group(1) == "PASS"
         p.send("destroy z\r")
         p.send("destroy keep\r")
