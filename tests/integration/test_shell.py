@@ -163,7 +163,7 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
         p.expect(r"\(hv\) vm 3 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+) \(")
         assert p.match.group(1) == first_pa
         p.expect(r"\(z\) reset test: boot")
-        p.expect(r"\(z\) CHECK ram-zeroed: (\w+)\r?\n")
+        p.expect(r"\(z\) CHECK ram-zeroed: (\w+)\r")
         assert p.match.group(1) == "PASS"
         p.send("destroy z\r")
         p.send("destroy keep\r")
