@@ -366,6 +366,17 @@ static int want(struct parser *p, const struct value *v, enum value_kind kind,
 	return -1;
 }
 
+/* An integer between lo and hi: 0, or -1 with the error set. */
+static int want_in_range(struct parser *p, const struct value *v, const char *what, u64 lo,
+			 u64 hi)
+{
+	if (want(p, v, VAL_INTEGER, what))
+		return -1;
+	if (v->num < lo || v->num > hi)
+		return fail_range(p, v, lo, hi);
+	return 0;
+}
+
 /* Undoes escapes into dst, which the caller sized from v->str_len. */
 static void decode(const struct value *v, char *dst)
 {
@@ -420,20 +431,16 @@ static int set_name(struct parser *p, enum key_id id, const struct value *v)
 
 static int set_vcpus(struct parser *p, enum key_id id, const struct value *v)
 {
-	if (want(p, v, VAL_INTEGER, "an integer"))
+	if (want_in_range(p, v, "an integer", 1, CONFIG_MAX_VCPUS))
 		return -1;
-	if (v->num < 1 || v->num > CONFIG_MAX_VCPUS)
-		return fail_range(p, v, 1, CONFIG_MAX_VCPUS);
 	p->out->vcpus = (u32)v->num;
 	return 0;
 }
 
 static int set_memory(struct parser *p, enum key_id id, const struct value *v)
 {
-	if (want(p, v, VAL_INTEGER, "an integer (MiB)"))
+	if (want_in_range(p, v, "an integer (MiB)", 1, CONFIG_MAX_MEMORY_MIB))
 		return -1;
-	if (v->num < 1 || v->num > CONFIG_MAX_MEMORY_MIB)
-		return fail_range(p, v, 1, CONFIG_MAX_MEMORY_MIB);
 	p->out->memory_mib = v->num;
 	return 0;
 }
@@ -580,20 +587,16 @@ static int set_sched(struct parser *p, enum key_id id, const struct value *v)
 
 static int set_weight(struct parser *p, enum key_id id, const struct value *v)
 {
-	if (want(p, v, VAL_INTEGER, "an integer"))
+	if (want_in_range(p, v, "an integer", 1, CONFIG_MAX_WEIGHT))
 		return -1;
-	if (v->num < 1 || v->num > CONFIG_MAX_WEIGHT)
-		return fail_range(p, v, 1, CONFIG_MAX_WEIGHT);
 	p->out->weight = (u32)v->num;
 	return 0;
 }
 
 static int set_cap(struct parser *p, enum key_id id, const struct value *v)
 {
-	if (want(p, v, VAL_INTEGER, "an integer (percent of one CPU, 0: no cap)"))
+	if (want_in_range(p, v, "an integer (percent of one CPU, 0: no cap)", 0, CONFIG_MAX_CAP))
 		return -1;
-	if (v->num > CONFIG_MAX_CAP)
-		return fail_range(p, v, 0, CONFIG_MAX_CAP);
 	p->out->cap = (u32)v->num;
 	return 0;
 }
