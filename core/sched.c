@@ -34,6 +34,18 @@ static u64 slice_ticks(void)
 	return arch_counter_freq() / SLICES_PER_SECOND;
 }
 
+/* How far ahead of its queue a vCPU that slept may come back, in vtime. */
+static u64 wake_bonus(void)
+{
+	return credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT) / WAKE_BONUS_DIVISOR;
+}
+
+/* How much more than the running vCPU another must be owed to preempt it. */
+static u64 preempt_granularity(void)
+{
+	return arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND;
+}
+
 static struct cpu *this_cpu(void)
 {
 	return &cpus[arch_cpu_index()];
@@ -268,20 +280,21 @@ static void kick_cpu_of(struct vcpu *vcpu, bool preempt)
 }
 
 /* Called with the lock held, for a vCPU turning runnable: place it in vtime
- * and say whether it should take the CPU from the running one. */
+ * and say whether it should take the CPU from the running one (only if it
+ * can run: not paused, not held back by its cap). */
 static bool make_runnable(struct cpu *c, struct vcpu *vcpu)
 {
-	u64 slice = credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT);
 	u64 now;
 
 	vcpu->state = VCPU_RUNNABLE;
 	vcpu->wake_at = 0;
-	vcpu->vtime = credit_wake_vtime(vcpu->vtime, c->min_vtime, slice / WAKE_BONUS_DIVISOR);
+	vcpu->vtime = credit_wake_vtime(vcpu->vtime, c->min_vtime, wake_bonus());
 	if (!c->current || c->current == vcpu)
 		return false;
 	now = arch_counter_read();
-	if (credit_should_preempt(c->current, now - c->current->run_start, vcpu,
-				  arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND)) {
+	if (can_run(vcpu, now) &&
+	    credit_should_preempt(c->current, now - c->current->run_start, vcpu,
+				  preempt_granularity())) {
 		c->preempt = true;
 		return true;
 	}
@@ -400,10 +413,8 @@ static void charge_current(struct cpu *c, u64 now)
 static void wake_due(struct cpu *c, u64 now)
 {
 	for (struct vcpu *v = c->rq_head; v; v = v->rq_next) {
-		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now) {
-			if (make_runnable(c, v))
-				c->preempt = false;  /* decided below, at this exit */
-		}
+		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now)
+			make_runnable(c, v);
 	}
 }
 
@@ -438,7 +449,7 @@ bool sched_timer_expired(void)
 		/* a woken vCPU owed the CPU takes it now */
 		c->preempt = next && next != c->current &&
 			     credit_should_preempt(c->current, now - c->current->run_start, next,
-						   arch_counter_freq() / PREEMPT_GRANULARITY_PER_SECOND);
+						   preempt_granularity());
 	}
 	preempt = should_leave(c, now) || (c->index == 0 && c->current && console_input_held());
 	if (!preempt && c->current && now >= c->slice_end) {
@@ -519,7 +530,6 @@ static int helper_for_waiting(struct cpu *c, u64 now)
 
 static struct vcpu *claim_next(struct cpu *c)
 {
-	u64 slice = credit_charge(slice_ticks(), CONFIG_DEFAULT_WEIGHT);
 	u64 now = arch_counter_read();
 	struct vcpu *v;
 	int helper = -1;
@@ -531,7 +541,7 @@ static struct vcpu *claim_next(struct cpu *c)
 		v->yielding = false;
 		v->run_start = now;
 		/* one held back by its cap does not come back with a lead to spend */
-		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, slice / WAKE_BONUS_DIVISOR);
+		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, wake_bonus());
 		if (v->vtime > c->min_vtime)
 			c->min_vtime = v->vtime;
 		c->current = v;
