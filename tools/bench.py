@@ -69,30 +69,14 @@ def source_lines():
     return c_lines, asm_lines
 
 
-def run_guest(extra, memory=32, cpus=4, vcpus=1):
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = os.path.join(tmp, "bench.cfg")
-        with open(cfg, "w") as f:
-            f.write(f'name = "bench"\nmemory = {memory}\nkernel = "{TEST_GUEST}"\n'
-                    f'extra = "{extra}"\nvcpus = {vcpus}\n')
-        proc = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", str(cpus),
-                               "--timeout", "300", cfg],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout)
-        raise SystemExit("bench: the benchmark guest did not run cleanly")
-    return proc.stdout
-
-
-def run_vms(vms, cpus):
-    """vms: {name: extra config lines}; each runs the test guest."""
+def run_vms(vms, cpus, memory=32):
+    """vms: {name: more config lines}; each runs the test guest."""
     with tempfile.TemporaryDirectory() as tmp:
         cfgs = []
         for name, keys in vms.items():
             cfg = os.path.join(tmp, f"{name}.cfg")
             with open(cfg, "w") as f:
-                f.write(f'name = "{name}"\nmemory = 32\nkernel = "{TEST_GUEST}"\n{keys}')
+                f.write(f'name = "{name}"\nmemory = {memory}\nkernel = "{TEST_GUEST}"\n{keys}')
             cfgs.append(cfg)
         proc = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", str(cpus),
                                "--timeout", "300", *cfgs],
@@ -100,8 +84,13 @@ def run_vms(vms, cpus):
                               stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout)
-        raise SystemExit("bench: the scheduler benchmark VMs did not run cleanly")
+        raise SystemExit("bench: the benchmark VMs did not run cleanly")
     return proc.stdout
+
+
+def run_guest(extra, memory=32, cpus=4, vcpus=1):
+    """One test-guest VM named bench (bench_values reads its BENCH lines)."""
+    return run_vms({"bench": f'extra = "{extra}"\nvcpus = {vcpus}\n'}, cpus, memory)
 
 
 def progress(output, name):
