@@ -1,9 +1,11 @@
 """Helpers for integration tests: write VM configs, boot them under QEMU."""
 
+import contextlib
 import os
 import subprocess
 import textwrap
 
+import pexpect
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -87,3 +89,19 @@ def initramfs(tmp_path, linux_payload):
                        stdout=subprocess.DEVNULL)
         return str(out)
     return build
+
+
+@contextlib.contextmanager
+def console_run(*args, timeout, log=None):
+    """`bulkhead run ARGS` under pexpect, for tests that type at the console;
+    `log` keeps what the console printed. QEMU is stopped on the way out, and
+    p.exitstatus is then the run's exit code."""
+    p = pexpect.spawn(BULKHEAD, ["run", *args], encoding="utf-8", timeout=timeout)
+    logfile = open(log, "w") if log else None
+    p.logfile_read = logfile
+    try:
+        yield p
+    finally:
+        p.close(force=True)
+        if logfile:
+            logfile.close()

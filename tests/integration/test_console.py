@@ -5,7 +5,7 @@ import re
 
 import pexpect
 
-from conftest import BULKHEAD, TEST_GUEST, run_vms
+from conftest import TEST_GUEST, console_run, run_vms
 
 CTRL_A_3 = "\x01\x01\x01"
 FLOOD_LINE = re.compile(r"flood (\d{6}) abcdefghijklmnopqrstuvwxyz0123456789ABCD$")
@@ -82,10 +82,7 @@ def test_prompt_without_newline_appears(tmp_path):
     cfg = tmp_path / "asker.cfg"
     cfg.write_text(f'name = "asker"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
                    'extra = "test=prompt name=asker"\n')
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "90", str(cfg)], encoding="utf-8",
-                      timeout=40)
-    p.logfile_read = open(tmp_path / "console.log", "w")
-    try:
+    with console_run("--timeout", "90", str(cfg), timeout=40, log=tmp_path / "console.log") as p:
         p.expect(r"\(asker\) prompt> ")   # before any key was pressed
         p.send(CTRL_A_3)
         p.expect(r"\(hv\) console: input goes to asker")
@@ -93,6 +90,4 @@ def test_prompt_without_newline_appears(tmp_path):
         p.expect(r"\(asker\) got key 107")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]

@@ -8,7 +8,7 @@ import re
 
 import pexpect
 
-from conftest import BULKHEAD, TEST_GUEST, run_vms
+from conftest import TEST_GUEST, console_run, run_vms
 
 
 def progress(run, name):
@@ -96,9 +96,7 @@ def test_sched_credit_shows_and_sets_weight_and_cap(tmp_path):
     cfg = tmp_path / "w.cfg"
     cfg.write_text(f'name = "w"\nmemory = 16\nkernel = "{TEST_GUEST}"\nextra = "test=reset"\n'
                    'on_reboot = "restart"\nweight = 300\n')
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg)], encoding="utf-8",
-                      timeout=40)
-    try:
+    with console_run("--timeout", "60", str(cfg), timeout=40) as p:
         p.expect(r"\(w\) reset test: boot")
         p.send("sched-credit\r")
         p.expect(r"\(hv\) w +300 +0  shared")
@@ -116,8 +114,6 @@ def test_sched_credit_shows_and_sets_weight_and_cap(tmp_path):
         p.send("destroy w\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0
 
 
@@ -133,17 +129,13 @@ def test_pinned_vm_runs_without_a_tick(vmcfg):
     two CPU-bound shared VMs on one CPU are, every slice."""
     solo = vmcfg("solo", extra="test=spin ms=6000", sched="pinned")
     pair = [vmcfg(f"pair{i}", extra="test=spin ms=6000", cpus="0") for i in range(2)]
-    p = pexpect.spawn(BULKHEAD, ["run", "--cpus", "2", "--timeout", "90", solo, *pair],
-                      encoding="utf-8", timeout=60)
-    try:
+    with console_run("--cpus", "2", "--timeout", "90", solo, *pair, timeout=60) as p:
         p.expect(r"\(hv\) vm 1 'solo': vCPU 0 on cpu 1")
         p.expect(r"\(solo\) PROGRESS")
         solo_irqs = stats_irqs(p, "solo")
         pair_irqs = stats_irqs(p, "pair0")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0
     assert solo_irqs <= 5, solo_irqs    # no tick: only the console's rare work, if any
     assert pair_irqs >= 20, pair_irqs   # 10 ms slices for more than a second
@@ -153,9 +145,7 @@ def test_idle_cpu_takes_a_cpu_bound_vcpu(vmcfg):
     """Two CPU-bound VMs on CPU 0 (they never block or wake): once one may
     also use CPU 1, the idle CPU 1 takes it."""
     pair = [vmcfg(f"busy{i}", extra="test=spin ms=8000", cpus="0") for i in range(2)]
-    p = pexpect.spawn(BULKHEAD, ["run", "--cpus", "2", "--timeout", "90", *pair],
-                      encoding="utf-8", timeout=60)
-    try:
+    with console_run("--cpus", "2", "--timeout", "90", *pair, timeout=60) as p:
         p.expect(r"\(busy1\) spin: counting")
         p.send("vcpu-pin busy1 0 0-1\r")
         p.expect(r"\(hv\) vm 2 'busy1' vCPU 0 now on cpu 0 \(may use cpus 0-1\)")
@@ -170,5 +160,3 @@ def test_idle_cpu_takes_a_cpu_bound_vcpu(vmcfg):
         p.send("destroy busy1\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)

@@ -5,7 +5,7 @@ import time
 
 import pexpect
 
-from conftest import BULKHEAD, KERNEL, TEST_GUEST
+from conftest import BULKHEAD, KERNEL, TEST_GUEST, console_run
 
 SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
 CTRL_A_3 = "\x01\x01\x01"
@@ -23,10 +23,8 @@ def write_cfgs(tmp_path, initramfs):
 
 def test_shell_session(tmp_path, initramfs):
     linux, resetter = write_cfgs(tmp_path, initramfs(open(SHELL_INIT).read()))
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "240", linux, resetter],
-                      encoding="utf-8", timeout=120)
-    p.logfile_read = open(tmp_path / "console.log", "w")
-    try:
+    with console_run("--timeout", "240", linux, resetter, timeout=120,
+                     log=tmp_path / "console.log") as p:
         p.expect(r"\(deb\) Enter 'help' for a list of built-in commands")
         time.sleep(1)
         p.send("list\r")
@@ -81,8 +79,6 @@ def test_shell_session(tmp_path, initramfs):
         p.send("poweroff -f\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
 
 
@@ -91,9 +87,7 @@ def test_autostart_off_and_create(tmp_path):
     cfg = tmp_path / "lazy.cfg"
     cfg.write_text(f'name = "lazy"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
                    'extra = "test=hello name=lazy"\nautostart = 0\n')
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg)], encoding="utf-8",
-                      timeout=40)
-    try:
+    with console_run("--timeout", "60", str(cfg), timeout=40) as p:
         p.expect(r"\(hv\) vm 'lazy' \(lazy.cfg\): autostart = 0: start it with `create lazy`")
         p.expect(r"\(hv\) no VM is running yet")
         p.send("create nosuch\r")
@@ -103,8 +97,6 @@ def test_autostart_off_and_create(tmp_path):
         p.expect(r"\(lazy\) tick 4")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0
 
 
@@ -113,9 +105,7 @@ def test_cpus_affinity_and_vcpu_pin(tmp_path):
     cfg = tmp_path / "pin.cfg"
     cfg.write_text(f'name = "pin"\nmemory = 16\nkernel = "{TEST_GUEST}"\nextra = "test=reset"\n'
                    'on_reboot = "restart"\ncpus = "2"\n')
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg)], encoding="utf-8",
-                      timeout=40)
-    try:
+    with console_run("--timeout", "60", str(cfg), timeout=40) as p:
         p.expect(r"\(hv\) vm 1 'pin': vCPU 0 on cpu 2")
         p.expect(r"\(pin\) reset test: boot")
         p.send("vcpu-pin pin 0 3\r")
@@ -136,8 +126,6 @@ def test_cpus_affinity_and_vcpu_pin(tmp_path):
         p.send("destroy pin\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0
 
 
@@ -150,9 +138,7 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
     other = tmp_path / "keep.cfg"
     other.write_text(f'name = "keep"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
                      'extra = "test=reset"\non_reboot = "restart"\n')
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "60", str(cfg), str(other)],
-                      encoding="utf-8", timeout=40)
-    try:
+    with console_run("--timeout", "60", str(cfg), str(other), timeout=40) as p:
         p.expect(r"\(hv\) vm 1 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+) \(")
         first_pa = p.match.group(1)
         p.expect(r"\(z\) reset test: wrote a pattern")
@@ -169,6 +155,4 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
         p.send("destroy keep\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0

@@ -7,7 +7,7 @@ import re
 
 import pexpect
 
-from conftest import BULKHEAD, KERNEL
+from conftest import BULKHEAD, KERNEL, console_run
 
 SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
 CTRL_A_3 = "\x01\x01\x01"
@@ -52,10 +52,8 @@ def first_word(path):
 
 def test_uboot_beside_linux(tmp_path, uboot_payload, initramfs):
     uboot, linux = write_cfgs(tmp_path, uboot_payload, initramfs(open(SHELL_INIT).read()))
-    p = pexpect.spawn(BULKHEAD, ["run", "--cpus", "2", "--timeout", "400", uboot, linux],
-                      encoding="utf-8", timeout=120)
-    p.logfile_read = open(tmp_path / "console.log", "w")
-    try:
+    with console_run("--cpus", "2", "--timeout", "400", uboot, linux, timeout=120,
+                     log=tmp_path / "console.log") as p:
         p.expect(r"\(hv\) vm 1 'uboot': firmware '.*u-boot.bin' read-only at IPA 0x0-0x[0-9a-f]+"
                  r" -> PA 0x[0-9a-f]+, entry 0x0")
         p.expect(r"\(hv\) vm 1 'uboot': device tree at IPA 0x40000000 ")
@@ -107,6 +105,4 @@ def test_uboot_beside_linux(tmp_path, uboot_payload, initramfs):
         p.send("destroy deb\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
-    finally:
-        p.close(force=True)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]
