@@ -13,8 +13,12 @@ B        := build
 HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c core/*.c devices/*.c drivers/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
-HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+# Asked of the cross compiler when a rule runs, not when make reads this file:
+# on a fresh machine `make test` installs the compiler first (deps).
+CROSS_INCLUDE = $(shell $(CC) -print-file-name=include)
+
+HV_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(CROSS_INCLUDE) \
 	-mgeneral-regs-only -mstrict-align -march=armv8-a \
 	-fpie -fno-plt -fvisibility=hidden -include include/visibility.h -fno-stack-protector -fno-omit-frame-pointer \
 	-mno-outline-atomics -fno-strict-aliasing -fno-tree-loop-distribute-patterns -fno-common -ffunction-sections -fdata-sections \
@@ -119,7 +123,7 @@ run: deps all linux-payload
 bench: deps all linux-payload
 	$(PYTHON) tools/bench.py
 
-debug: all
+debug: deps all linux-payload
 	tools/debug.sh
 
 clean:

@@ -13,8 +13,8 @@ TG_S_OBJS := $(patsubst $(TG_DIR)/%.S,$(TG_OUT)/%.S.o,$(wildcard $(TG_DIR)/*.S))
 TG_LIB_OBJS := $(TG_OUT)/lib/fdt.o $(TG_OUT)/lib/string.o $(TG_OUT)/lib/fmt.o
 TG_OBJS := $(TG_S_OBJS) $(TG_C_OBJS) $(TG_LIB_OBJS)
 
-TG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+TG_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(CROSS_INCLUDE) \
 	-mgeneral-regs-only -mstrict-align -march=armv8-a -mno-outline-atomics \
 	-fpie -fno-plt -fvisibility=hidden -fno-stack-protector -fno-common \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
