@@ -78,7 +78,7 @@ SAN_CFLAGS := $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=
 	-fno-omit-frame-pointer -DHOST_TEST
 include tests/unit/build.mk
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(ARCH_NEUTRAL_CHECK)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
 # Debian's kernel and busybox (downloaded once, cached under build/linux) and

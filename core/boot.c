@@ -15,7 +15,6 @@
 
 #define BULKHEAD_VERSION "0.1.0"
 
-extern char _start_image[], _text_end[], _rodata_end[], _end[];
 
 struct cpu cpus[MAX_CPUS];
 static struct package boot_package;
@@ -77,10 +76,23 @@ static void init_memory(paddr_t image, u64 image_size)
 	page_pool_reserve(&hv_pages, pa_init(at), bytes);
 }
 
+/* Bytes of the hypervisor itself, without the VM package after it. */
+static u64 hv_image_size(void)
+{
+	struct image_layout layout;
+
+	arch_image_layout(&layout);
+	return layout.end - layout.start;
+}
+
 static void print_map(paddr_t image, u64 image_size)
 {
 	u64 base = pa_addr(image);
-	u64 hv_end = (u64)(uintptr_t)_end;
+	struct image_layout layout;
+	u64 hv_end;
+
+	arch_image_layout(&layout);
+	hv_end = layout.end;
 
 	for (u32 i = 0; i < platform.nmem; i++) {
 		hv_info("RAM 0x%llx-0x%llx (%llu MiB)", (unsigned long long)platform.mem[i].base,
@@ -89,7 +101,7 @@ static void print_map(paddr_t image, u64 image_size)
 	}
 	hv_info("hypervisor 0x%llx-0x%llx: text 0x%llx (RX), rodata 0x%llx (R), data 0x%llx (RW)",
 		(unsigned long long)base, (unsigned long long)hv_end, (unsigned long long)base,
-		(unsigned long long)(uintptr_t)_text_end, (unsigned long long)(uintptr_t)_rodata_end);
+		(unsigned long long)layout.text_end, (unsigned long long)layout.rodata_end);
 	if (base + image_size > hv_end)
 		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
 			(unsigned long long)(base + image_size));
@@ -120,7 +132,7 @@ static void mark_online(u32 index)
 static void report_memory(paddr_t image, u64 image_size)
 {
 	u64 used = (hv_pages.total_pages - hv_pages.free_pages) * PAGE_SIZE;
-	u64 hv_image = (u64)(_end - _start_image);
+	u64 hv_image = hv_image_size();
 	u64 vm_ram = 0;
 
 	for (u32 i = 0; i < MAX_VMS; i++) {
@@ -135,7 +147,7 @@ static void report_memory(paddr_t image, u64 image_size)
 
 static void start_vms(paddr_t image, u64 image_size)
 {
-	u64 hv_size = (u64)(_end - _start_image);
+	u64 hv_size = hv_image_size();
 	const char *why;
 	u32 count, defined;
 

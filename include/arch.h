@@ -32,6 +32,13 @@ void arch_smp_start(void);
 /* The interrupt controller, once mapped (boot CPU; others do it as they start). */
 void arch_interrupts_init(void);
 
+/* Where the hypervisor's own image lies (mapped at its physical address):
+ * text, then rodata, then data and bss up to end. */
+struct image_layout {
+	u64 start, text_end, rodata_end, end;
+};
+void arch_image_layout(struct image_layout *layout);
+
 /* Memory: the hypervisor maps all RAM at its physical address. */
 static inline void *pa_to_ptr(paddr_t pa) { return (void *)(uintptr_t)pa_addr(pa); }
 static inline paddr_t ptr_to_pa(const void *p) { return pa_init((u64)(uintptr_t)p); }

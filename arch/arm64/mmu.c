@@ -14,6 +14,14 @@
 
 extern char _start_image[], _text_end[], _rodata_end[], _end[];
 
+void arch_image_layout(struct image_layout *layout)
+{
+	layout->start = (u64)(uintptr_t)_start_image;
+	layout->text_end = (u64)(uintptr_t)_text_end;
+	layout->rodata_end = (u64)(uintptr_t)_rodata_end;
+	layout->end = (u64)(uintptr_t)_end;
+}
+
 #define MAIR_VALUE ((0xffull << (8 * MAIR_IDX_NORMAL)) | (0x04ull << (8 * MAIR_IDX_DEVICE)))
 
 #define TCR_IRGN0_WB  (1ull << 8)

@@ -10,7 +10,7 @@ TG_LDS := $(TG_DIR)/guest.ld
 
 TG_C_OBJS := $(patsubst $(TG_DIR)/%.c,$(TG_OUT)/%.o,$(wildcard $(TG_DIR)/*.c))
 TG_S_OBJS := $(patsubst $(TG_DIR)/%.S,$(TG_OUT)/%.S.o,$(wildcard $(TG_DIR)/*.S))
-TG_LIB_OBJS := $(TG_OUT)/lib/fdt.o $(TG_OUT)/lib/string.o $(TG_OUT)/lib/fmt.o
+TG_LIB_OBJS := $(TG_OUT)/lib/fdt.o $(TG_OUT)/lib/string.o $(TG_OUT)/lib/strlcpy.o $(TG_OUT)/lib/fmt.o
 TG_OBJS := $(TG_S_OBJS) $(TG_C_OBJS) $(TG_LIB_OBJS)
 
 TG_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -51,6 +51,16 @@ void arch_kick_cpu(u32 cpu)
 	fake.last_kick = cpu;
 }
 
+void arch_idle(void)
+{
+	fake.idles++;
+}
+
+void arch_set_timer(u64 when)
+{
+	fake.timer = when;
+}
+
 void arch_wait_event(void)
 {
 	fake.wait_events++;
@@ -94,6 +104,16 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 void arch_smp_start(void)
 {
 	fake.smp_starts++;
+}
+
+void arch_interrupts_init(void)
+{
+	fake.interrupts_inits++;
+}
+
+void arch_image_layout(struct image_layout *layout)
+{
+	*layout = fake.image;
 }
 
 /* Memory */

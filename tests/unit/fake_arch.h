@@ -36,6 +36,7 @@ struct fake_arch {
 	bool fail_stage2_init;
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
 	void (*vcpu_run_hook)(struct vcpu *vcpu);
+	struct image_layout image; /* what arch_image_layout reports */
 
 	/* records */
 	u32 wait_events, send_events, system_offs, smp_starts, icache_invalidates;
@@ -52,6 +53,8 @@ struct fake_arch {
 	struct fake_s2_map s2_map[FAKE_LOG_MAX];
 	u32 vcpu_runs;
 	struct vcpu *last_run;
+	u32 idles, interrupts_inits;
+	u64 timer;              /* arch_set_timer's last value */
 };
 
 extern struct fake_arch fake;
