@@ -342,8 +342,14 @@ bool console_guest_put(struct console_ring *r, char c)
 
 void console_guest_kick(struct console_ring *r)
 {
-	u64 now = arch_counter_read();
+	u64 now;
 
+	/* the common case, a guest polling an idle UART: nothing to write */
+	if (!__atomic_load_n(&r->newlines, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+		return;
+	now = arch_counter_read();
 	if (console_ring_ready(r, now, idle_ticks()) ||
 	    __atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
 		drain(now, true);

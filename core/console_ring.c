@@ -39,12 +39,12 @@ static u32 room_locked(const struct console_ring *r)
 
 u32 console_ring_room(struct console_ring *r)
 {
-	u32 room;
+	/* Without the lock: head first, so that tail - head cannot go below
+	 * zero; both may move meanwhile, so cap what is held at the size. */
+	u32 head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	u32 held = GET(r->tail) - head;
 
-	spin_lock(&r->lock);
-	room = room_locked(r);
-	spin_unlock(&r->lock);
-	return room;
+	return held >= r->size ? 0 : r->size - held;
 }
 
 static char sanitize(char c)

@@ -92,6 +92,15 @@ static u32 tx_flags(struct pl011_emul *u)
 	return room >= PL011_TX_ROOM ? FR_TXFE : 0;
 }
 
+/* FR is a snapshot of state others change, so it is read without the lock
+ * (rx_count is stored atomically): guests poll it in tight loops. */
+static u32 read_flags(struct pl011_emul *u)
+{
+	u32 rx = __atomic_load_n(&u->rx_count, __ATOMIC_RELAXED);
+
+	return tx_flags(u) | (rx ? 0 : FR_RXFE) | (rx == PL011_RX_FIFO ? FR_RXFF : 0);
+}
+
 static u32 read_register(struct pl011_emul *u, u64 reg)
 {
 	u32 *plain = plain_register(u, reg);
@@ -99,9 +108,6 @@ static u32 read_register(struct pl011_emul *u, u64 reg)
 	if (plain)
 		return *plain;
 	switch (reg) {
-	case UARTFR:
-		return tx_flags(u) | (u->rx_count ? 0 : FR_RXFE) |
-		       (u->rx_count == PL011_RX_FIFO ? FR_RXFF : 0);
 	case UARTRIS:
 		return u->ris;
 	case UARTMIS:
@@ -123,7 +129,7 @@ static u32 read_data(struct pl011_emul *u)
 		return 0;
 	c = u->rx[u->rx_head];
 	u->rx_head = (u->rx_head + 1) % PL011_RX_FIFO;
-	u->rx_count--;
+	__atomic_store_n(&u->rx_count, u->rx_count - 1, __ATOMIC_RELAXED);
 	if (!u->rx_count)
 		u->ris &= ~(INT_RX | INT_RT);
 	return c;
@@ -140,17 +146,21 @@ bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
 
 	if (!access_ok(offset, size))
 		return false;
-	spin_lock(&u->lock);
-	v = reg == UARTDR ? read_data(u) : read_register(u, reg);
+	if (reg == UARTFR) {
+		v = read_flags(u);
+		/* a guest polling FR (for room, or for input) lets the sink write
+		 * out a full FIFO or a partial line that fell due */
+		if (u->sink->flush)
+			u->sink->flush(u->ctx);
+	} else {
+		spin_lock(&u->lock);
+		v = reg == UARTDR ? read_data(u) : read_register(u, reg);
+		update_irq(u);
+		spin_unlock(&u->lock);
+	}
 	*value = v >> shift;
 	if (size < 4)
 		*value &= (1u << (size * 8)) - 1;
-	update_irq(u);
-	spin_unlock(&u->lock);
-	/* a guest polling FR (for room, or for input) lets the sink write out a
-	 * full FIFO or a partial line that fell due */
-	if (reg == UARTFR && u->sink->flush)
-		u->sink->flush(u->ctx);
 	return true;
 }
 
@@ -161,7 +171,7 @@ bool pl011_emul_receive(struct pl011_emul *u, u8 c)
 	spin_lock(&u->lock);
 	if (u->rx_count < PL011_RX_FIFO) {
 		u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
-		u->rx_count++;
+		__atomic_store_n(&u->rx_count, u->rx_count + 1, __ATOMIC_RELAXED);
 		u->ris |= INT_RX | INT_RT;
 		taken = true;
 	}
