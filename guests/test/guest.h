@@ -83,6 +83,9 @@ void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
 void run_bench(bool hvc_works);
+/* sme_checks.c */
+void check_sme_undef(void);
+void mode_tpidr2(void) __attribute__((noreturn));
 /* exception.c: loads from addr with a handler that retries forever */
 void fault_loop(u64 addr);
 /* sched_modes.c */

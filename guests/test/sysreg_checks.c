@@ -92,4 +92,5 @@ void run_sysreg_checks(void)
 	check_debug_raz();
 	check_set_way();
 	check_undefined_sysregs();
+	check_sme_undef();
 }
