@@ -65,6 +65,14 @@ void check_fail(const char *name, const char *fmt, ...) __attribute__((format(pr
 void check_skip(const char *name, const char *why);
 void finish(void) __attribute__((noreturn));
 
+/* why.c: failure details accumulate; a check passes when nothing was added */
+struct why {
+	char buf[192];
+	u32 len;
+};
+void why_add(struct why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report(const char *name, const struct why *w);
+
 /* timer.c */
 u64 ticks_to_ns(u64 ticks);
 void delay_ms(u64 ms);
