@@ -1,8 +1,8 @@
 /*
  * The `gic` mode: PSCI CPU_ON/OFF/AFFINITY_INFO, SGIs between two vCPUs,
  * the virtual timer's PPI, the UART's SPI (routed to each vCPU), priorities,
- * masking and WFI wake-ups (checks_gic_delivery.c has more), against the VM's virtual GICv3. Meant for a VM with two vCPUs.
- * Only vCPU 0 prints.
+ * masking and WFI wake-ups (checks_gic_delivery.c has more), against the
+ * VM's virtual GICv3. Meant for a VM with two vCPUs. Only vCPU 0 prints.
  */
 #include "guests/test/guest.h"
 #include "guests/test/gic.h"
