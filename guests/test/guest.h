@@ -87,6 +87,7 @@ void mode_prompt(void) __attribute__((noreturn));
 /* checks.c, calls.c, probes.c, bench.c */
 void run_checks(void);
 void run_sysreg_checks(void);
+void mode_setway(void) __attribute__((noreturn));
 void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);

@@ -150,6 +150,24 @@ static void check_undefined_sysregs(void)
 	check_pass("sysreg-undef");
 }
 
+#define SETWAY_OPS 2000
+
+/*
+ * The `setway` mode: set/way maintenance that Bulkhead must trap
+ * (HCR_EL2.TSW; natively it would not be seen), then sleep so the host can
+ * read the trap count with the shell's `stats`. Set 1 and up: Bulkhead
+ * flushes the VM's memory only on set 0, way 0, which would be slow here.
+ */
+void mode_setway(void)
+{
+	for (u64 i = 1; i <= SETWAY_OPS; i++)
+		asm volatile("dc csw, %0" : : "r"(i << 6) : "memory");
+	printk("setway test: %u operations done\n", SETWAY_OPS);
+	asm volatile("msr daifset, #2" : : : "memory");
+	for (;;)
+		wfi();
+}
+
 void run_sysreg_checks(void)
 {
 	check_id_sanitized();
