@@ -78,6 +78,32 @@ abort:
 	inject_external_abort(vcpu, regs, true, write, read_far_el2());
 }
 
+/*
+ * Traps of features the guest is not shown (SVE, SME, pointer authentication
+ * keys), of AArch32 coprocessor and 128-bit register accesses Bulkhead does
+ * not emulate, and of instructions nothing claims: a CPU without them would
+ * raise UNDEFINED, so the guest gets that.
+ */
+static bool undefined_to_guest(u32 ec)
+{
+	switch (ec) {
+	case EC_UNKNOWN:
+	case EC_CP15_32:
+	case EC_CP15_64:
+	case EC_CP14_32:
+	case EC_CP14_LS:
+	case EC_CP14_64:
+	case EC_PAUTH:
+	case EC_SYSREG128:
+	case EC_SVE:
+	case EC_SME:
+	case EC_IMPDEF:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool wake_now(struct vcpu *vcpu)
 {
 	return vgic_has_pending(&vcpu->vm->vgic, vcpu->id) || vtimer_asserted();
@@ -150,13 +176,12 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 		if (!sysreg_emulate(vcpu, regs, esr))
 			inject_undef(vcpu, regs);
 		break;
-	case EC_PAUTH:
-	case EC_SVE:
-	case EC_UNKNOWN:
-		vcpu->trap_count[TRAP_OTHER]++;
-		inject_undef(vcpu, regs);
-		break;
 	default:
+		if (undefined_to_guest(esr_ec(esr))) {
+			vcpu->trap_count[TRAP_OTHER]++;
+			inject_undef(vcpu, regs);
+			break;
+		}
 		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
 				  "unexpected exception class 0x%x (ESR 0x%llx) at 0x%llx", esr_ec(esr),
 				  (unsigned long long)esr, (unsigned long long)regs->elr);

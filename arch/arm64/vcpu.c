@@ -32,6 +32,17 @@ void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
 	v->vtimer.offset = offset;
 }
 
+/*
+ * SME is hidden from guests and its instructions trap (CPTR_EL2.TSM), but
+ * TPIDR2_EL0 stays reachable from EL1 on a CPU that has SME (only fine-grained
+ * traps, which not every such CPU offers, cover it). Switched per vCPU, it is
+ * a scratch register that carries nothing from one VM to another.
+ */
+static bool cpu_has_tpidr2(void)
+{
+	return (read_id_aa64pfr1_el1() >> 24) & 0xf;  /* ID_AA64PFR1_EL1.SME */
+}
+
 static void load_sysregs(const struct arch_sysregs *s)
 {
 	write_sctlr_el1(s->sctlr_el1);
@@ -45,6 +56,8 @@ static void load_sysregs(const struct arch_sysregs *s)
 	write_tpidr_el1(s->tpidr_el1);
 	write_tpidr_el0(s->tpidr_el0);
 	write_tpidrro_el0(s->tpidrro_el0);
+	if (cpu_has_tpidr2())
+		write_tpidr2_el0(s->tpidr2_el0);
 	write_sp_el0(s->sp_el0);
 	write_sp_el1(s->sp_el1);
 	write_elr_el1(s->elr_el1);
@@ -73,6 +86,8 @@ static void save_sysregs(struct arch_sysregs *s)
 	s->tpidr_el1 = read_tpidr_el1();
 	s->tpidr_el0 = read_tpidr_el0();
 	s->tpidrro_el0 = read_tpidrro_el0();
+	if (cpu_has_tpidr2())
+		s->tpidr2_el0 = read_tpidr2_el0();
 	s->sp_el0 = read_sp_el0();
 	s->sp_el1 = read_sp_el1();
 	s->elr_el1 = read_elr_el1();

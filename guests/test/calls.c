@@ -1,7 +1,7 @@
 /*
  * Checks of how calls into the hypervisor are answered: Bulkhead's own
- * hypercalls, PSCI, and SMCCC calls nobody implements (by HVC and by a
- * trapped SMC).
+ * hypercalls, PSCI (by HVC and by a trapped SMC), and SMCCC calls nobody
+ * implements (by both too).
  */
 #include "guests/test/guest.h"
 #include "guests/test/smccc.h"
@@ -72,6 +72,43 @@ static void check_psci_version(void)
 		check_pass("psci-version");
 }
 
+/* The same calls through HVC and through a trapped SMC get the same answers. */
+static void check_psci_smc(void)
+{
+	static const struct {
+		const char *what;
+		u32 fid;
+		u64 a1;
+		s64 want;   /* INT64_MIN: whatever HVC answered, if supported */
+	} calls[] = {
+		{ "PSCI_VERSION", PSCI_VERSION, 0, INT64_MIN },
+		{ "SMCCC_VERSION", SMCCC_VERSION, 0, INT64_MIN },
+		{ "AFFINITY_INFO(MPIDR 0)", PSCI_AFFINITY_INFO_64, 0, 0 },
+		{ "AFFINITY_INFO(MPIDR 1)", PSCI_AFFINITY_INFO_64, 1, PSCI_INVALID_PARAMETERS },
+	};
+	struct fault f;
+
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		s64 by_hvc = (s64)smccc_hvc(calls[i].fid, calls[i].a1, 0, 0), by_smc;
+
+		probe_begin();
+		by_smc = (s64)smccc_smc(calls[i].fid, calls[i].a1, 0, 0);
+		f = probe_end();
+		if (f.taken) {
+			check_fail("psci-smc", "%s by SMC trapped to the guest: ESR=0x%lx",
+				   calls[i].what, f.esr);
+			return;
+		}
+		if (by_smc != by_hvc || (calls[i].want == INT64_MIN ? by_hvc == SMCCC_NOT_SUPPORTED
+								    : by_hvc != calls[i].want)) {
+			check_fail("psci-smc", "%s: HVC 0x%lx, SMC 0x%lx", calls[i].what,
+				   (u64)by_hvc, (u64)by_smc);
+			return;
+		}
+	}
+	check_pass("psci-smc");
+}
+
 static void check_unknown_hvc(void)
 {
 	if (call_expect("unknown-hvc", UNKNOWN_BH_CALL, false, SMCCC_RET_NOT_SUPPORTED) &&
@@ -115,10 +152,13 @@ bool run_call_checks(void)
 		check_skip("psci-version", "no hypervisor and PSCI is via HVC");
 	else
 		check_psci_version();
-	if (plat.no_hv)
+	if (plat.no_hv) {
+		check_skip("psci-smc", "no hypervisor");
 		check_skip("unknown-hvc", "no hypervisor");
-	else
+	} else {
+		check_psci_smc();
 		check_unknown_hvc();
+	}
 	check_unknown_smc();
 	return hvc_works;
 }

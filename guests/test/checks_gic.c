@@ -1,14 +1,13 @@
 /*
  * The `gic` mode: PSCI CPU_ON/OFF/AFFINITY_INFO, SGIs between two vCPUs,
- * the virtual timer's PPI, the UART's SPI, priorities, masking and WFI
- * wake-ups, against the VM's virtual GICv3. Meant for a VM with two vCPUs.
- * Only vCPU 0 prints.
+ * the virtual timer's PPI, the UART's SPI (routed to each vCPU), priorities,
+ * masking and WFI wake-ups (checks_gic_delivery.c has more), against the
+ * VM's virtual GICv3. Meant for a VM with two vCPUs. Only vCPU 0 prints.
  */
 #include "guests/test/guest.h"
 #include "guests/test/gic.h"
 #include "guests/test/sysreg.h"
 #include "hypercall.h"
-#include "lib/fmt.h"
 
 #define CTX_FIRST  0x5eed0001c0ffee01ull
 #define CTX_SECOND 0x5eed0002c0ffee02ull
@@ -83,41 +82,6 @@ static void on_uart(u32 cpu, u32 intid)
 }
 
 /* --- helpers ----------------------------------------------------------------- */
-
-/* Failure details accumulate here; a check passes when nothing was added. */
-struct why {
-	char buf[192];
-	u32 len;
-};
-
-static void why_add(struct why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void why_add(struct why *w, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (w->len >= sizeof(w->buf) - 1)
-		return;
-	if (w->len && w->len + 2 < sizeof(w->buf)) {
-		w->buf[w->len++] = ';';
-		w->buf[w->len++] = ' ';
-	}
-	va_start(ap, fmt);
-	n = fmt_vsnprintf(w->buf + w->len, sizeof(w->buf) - w->len, fmt, ap);
-	va_end(ap);
-	w->len += n > 0 ? (u32)n : 0;
-	if (w->len > sizeof(w->buf) - 1)
-		w->len = sizeof(w->buf) - 1;
-}
-
-static void report(const char *name, const struct why *w)
-{
-	if (w->len)
-		check_fail(name, "%s", w->buf);
-	else
-		check_pass(name);
-}
 
 static u64 secondary_entry_addr(void)
 {
@@ -325,6 +289,41 @@ static void check_spi_uart(void)
 	report("spi-uart", &w);
 }
 
+/* INTID 33 routed to vCPU 1 (GICD_IROUTER Aff0 = 1) is taken there, and not on vCPU 0. */
+static void check_spi_route(void)
+{
+	u64 uart = plat.uart_base, d = gic.gicd;
+	u32 on0 = irq_count(0, INTID_UART), on1 = irq_count(1, INTID_UART);
+	struct why w = { 0 };
+	u64 route;
+	bool arrived;
+
+	if (!uart) {
+		check_fail("spi-route", "no UART");
+		return;
+	}
+	mmio_write64(d + GICD_IROUTER + 8 * INTID_UART, 1);
+	route = mmio_read64(d + GICD_IROUTER + 8 * INTID_UART);
+	mmio_write32(d + GICD_ISENABLER + 4, 1u << (INTID_UART - 32));
+	/* No printing until IMSC is 0 again, as in spi-uart. */
+	mmio_write32(uart + UART_ICR, UART_ALL);
+	mmio_write32(uart + UART_IMSC, UART_TX);
+	mmio_write32(uart + UART_DR, '\r');
+	arrived = wait_count(1, INTID_UART, on1 + 1, 500);
+	delay_ms(5);
+	mmio_write32(uart + UART_IMSC, 0);
+	mmio_write32(d + GICD_ICENABLER + 4, 1u << (INTID_UART - 32));
+	mmio_write64(d + GICD_IROUTER + 8 * INTID_UART, 0);
+
+	if (route != 1)
+		why_add(&w, "GICD_IROUTER33 reads 0x%lx after writing 1", route);
+	if (!arrived)
+		why_add(&w, "vCPU 1 did not take INTID 33 within 500 ms");
+	if (irq_count(0, INTID_UART) != on0)
+		why_add(&w, "vCPU 0 took it %u time(s)", irq_count(0, INTID_UART) - on0);
+	report("spi-route", &w);
+}
+
 static void check_priority(void)
 {
 	struct why w = { 0 };
@@ -530,9 +529,15 @@ void mode_gic(void)
 		needs_secondary("sgi-self-broadcast");
 	}
 	check_timer();
+	check_wfi_blocks();
 	check_spi_uart();
+	if (secondary_up)
+		check_spi_route();
+	else
+		needs_secondary("spi-route");
 	check_priority();
 	check_masking();
+	check_lr_overflow();
 	if (secondary_up) {
 		bench_ipi();
 		check_wfi();

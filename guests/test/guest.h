@@ -65,6 +65,14 @@ void check_fail(const char *name, const char *fmt, ...) __attribute__((format(pr
 void check_skip(const char *name, const char *why);
 void finish(void) __attribute__((noreturn));
 
+/* why.c: failure details accumulate; a check passes when nothing was added */
+struct why {
+	char buf[192];
+	u32 len;
+};
+void why_add(struct why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report(const char *name, const struct why *w);
+
 /* timer.c */
 u64 ticks_to_ns(u64 ticks);
 void delay_ms(u64 ms);
@@ -79,10 +87,14 @@ void mode_prompt(void) __attribute__((noreturn));
 /* checks.c, calls.c, probes.c, bench.c */
 void run_checks(void);
 void run_sysreg_checks(void);
+void mode_setway(void) __attribute__((noreturn));
 void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
 void run_bench(bool hvc_works);
+/* sme_checks.c */
+void check_sme_undef(void);
+void mode_tpidr2(void) __attribute__((noreturn));
 /* exception.c: loads from addr with a handler that retries forever */
 void fault_loop(u64 addr);
 /* sched_modes.c */

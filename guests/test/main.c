@@ -164,6 +164,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_steady();
 	else if (!strcmp(plat.mode, "prompt"))
 		mode_prompt();
+	else if (!strcmp(plat.mode, "tpidr2"))
+		mode_tpidr2();
+	else if (!strcmp(plat.mode, "setway"))
+		mode_setway();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

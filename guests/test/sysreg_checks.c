@@ -18,13 +18,19 @@ static void check_id_sanitized(void)
 	u64 pfr1 = read_sysreg(id_aa64pfr1_el1);
 	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
 	u64 isar1 = read_sysreg(id_aa64isar1_el1);
+	u64 zfr0 = read_sysreg(s3_0_c0_c4_4);   /* ID_AA64ZFR0_EL1 */
+	u64 smfr0 = read_sysreg(s3_0_c0_c4_5);  /* ID_AA64SMFR0_EL1 */
 
-	if (field(pfr0, 32))
-		check_fail("id-sanitized", "SVE shown: ID_AA64PFR0_EL1=0x%lx", pfr0);
-	else if (field(pfr1, 8) || field(pfr1, 24))
-		check_fail("id-sanitized", "MTE or SME shown: ID_AA64PFR1_EL1=0x%lx", pfr1);
+	if (field(pfr0, 32) || zfr0)
+		check_fail("id-sanitized", "SVE shown: ID_AA64PFR0_EL1=0x%lx ID_AA64ZFR0_EL1=0x%lx",
+			   pfr0, zfr0);
+	else if (field(pfr1, 8) || field(pfr1, 24) || smfr0)
+		check_fail("id-sanitized", "MTE or SME shown: ID_AA64PFR1_EL1=0x%lx "
+			   "ID_AA64SMFR0_EL1=0x%lx", pfr1, smfr0);
 	else if (field(dfr0, 8) || field(dfr0, 32))
-		check_fail("id-sanitized", "PMU or SPE shown: ID_AA64DFR0_EL1=0x%lx", dfr0);
+		check_fail("id-sanitized", "PMU (PMUVer) or SPE shown: ID_AA64DFR0_EL1=0x%lx", dfr0);
+	else if (field(pfr0, 44) || field(pfr0, 40))
+		check_fail("id-sanitized", "AMU or MPAM shown: ID_AA64PFR0_EL1=0x%lx", pfr0);
 	else if (field(isar1, 4) || field(isar1, 8) || field(isar1, 24) || field(isar1, 28))
 		check_fail("id-sanitized", "pointer authentication shown: ID_AA64ISAR1_EL1=0x%lx",
 			   isar1);
@@ -32,6 +38,35 @@ static void check_id_sanitized(void)
 		check_fail("id-sanitized", "EL2 shown: ID_AA64PFR0_EL1=0x%lx", pfr0);
 	else
 		check_pass("id-sanitized");
+}
+
+/*
+ * The PMU is hidden, and its registers read as zero and ignore writes
+ * (MDCR_EL2.TPM/TPMCR): the real PMCR_EL0 would show the counter count (N)
+ * and the enable bit once written.
+ */
+static void check_pmu_raz(void)
+{
+	u64 pmcr, after, cycles;
+	struct fault f;
+
+	probe_begin();
+	pmcr = read_sysreg(pmcr_el0);
+	write_sysreg(pmcr_el0, 1);                    /* E: start counting */
+	write_sysreg(pmcntenset_el0, 1ull << 31);     /* the cycle counter */
+	isb();
+	after = read_sysreg(pmcr_el0);
+	cycles = read_sysreg(pmccntr_el0);
+	write_sysreg(pmcr_el0, 0);
+	f = probe_end();
+	if (f.taken)
+		check_fail("pmu-raz", "PMU register access faulted: ESR=0x%lx ELR=0x%lx", f.esr,
+			   f.elr);
+	else if (pmcr || after || cycles)
+		check_fail("pmu-raz", "PMCR_EL0 0x%lx, 0x%lx after enabling; PMCCNTR_EL0 0x%lx",
+			   pmcr, after, cycles);
+	else
+		check_pass("pmu-raz");
 }
 
 static void check_debug_raz(void)
@@ -63,33 +98,82 @@ static void check_set_way(void)
 		check_pass("set-way");
 }
 
-/* An IMPLEMENTATION DEFINED register and the EL1 physical timer both trap. */
-static void check_undefined_sysregs(void)
+static void imp_def_read(void)
 {
-	struct fault f1, f2;
 	u64 v;
 
-	probe_begin();
 	asm volatile("mrs %0, s3_0_c15_c0_0" : "=r"(v));
-	f1 = probe_end();
-	probe_begin();
-	asm volatile("mrs %0, cntp_ctl_el0" : "=r"(v));
-	f2 = probe_end();
 	(void)v;
-	if (!f1.taken || ESR_EC(f1.esr) != EC_UNKNOWN)
-		check_fail("sysreg-undef", "IMP DEF register: %s ESR=0x%lx",
-			   f1.taken ? "wrong exception" : "no exception", f1.esr);
-	else if (!f2.taken || ESR_EC(f2.esr) != EC_UNKNOWN)
-		check_fail("sysreg-undef", "CNTP_CTL_EL0: %s ESR=0x%lx",
-			   f2.taken ? "wrong exception" : "no exception", f2.esr);
-	else
-		check_pass("sysreg-undef");
+}
+
+static void imp_def_write(void)
+{
+	asm volatile("msr s3_0_c15_c0_0, %0" : : "r"(0ull) : "memory");
+}
+
+static void cntp_ctl_read(void)
+{
+	(void)read_sysreg(cntp_ctl_el0);
+}
+
+static void cntp_ctl_write(void)
+{
+	write_sysreg(cntp_ctl_el0, 1);
+}
+
+/* An IMPLEMENTATION DEFINED register and the EL1 physical timer both trap,
+ * reads and writes, and nobody handles them. */
+static void check_undefined_sysregs(void)
+{
+	static const struct {
+		const char *what;
+		void (*run)(void);
+	} ops[] = {
+		{ "IMP DEF register read", imp_def_read },
+		{ "IMP DEF register write", imp_def_write },
+		{ "CNTP_CTL_EL0 read", cntp_ctl_read },
+		{ "CNTP_CTL_EL0 write", cntp_ctl_write },
+	};
+
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		struct fault f;
+
+		probe_begin();
+		ops[i].run();
+		f = probe_end();
+		if (!f.taken || ESR_EC(f.esr) != EC_UNKNOWN) {
+			check_fail("sysreg-undef", "%s: %s ESR=0x%lx", ops[i].what,
+				   f.taken ? "wrong exception" : "no exception", f.esr);
+			return;
+		}
+	}
+	check_pass("sysreg-undef");
+}
+
+#define SETWAY_OPS 2000
+
+/*
+ * The `setway` mode: set/way maintenance that Bulkhead must trap
+ * (HCR_EL2.TSW; natively it would not be seen), then sleep so the host can
+ * read the trap count with the shell's `stats`. Set 1 and up: Bulkhead
+ * flushes the VM's memory only on set 0, way 0, which would be slow here.
+ */
+void mode_setway(void)
+{
+	for (u64 i = 1; i <= SETWAY_OPS; i++)
+		asm volatile("dc csw, %0" : : "r"(i << 6) : "memory");
+	printk("setway test: %u operations done\n", SETWAY_OPS);
+	asm volatile("msr daifset, #2" : : : "memory");
+	for (;;)
+		wfi();
 }
 
 void run_sysreg_checks(void)
 {
 	check_id_sanitized();
 	check_debug_raz();
+	check_pmu_raz();
 	check_set_way();
 	check_undefined_sysregs();
+	check_sme_undef();
 }

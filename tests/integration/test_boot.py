@@ -8,8 +8,8 @@ import pytest
 from conftest import ROOT, run_vms
 
 GUEST_CHECKS = ["dtb", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
-                "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized", "debug-raz", "set-way",
-                "sysreg-undef"]
+                "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized",
+                "debug-raz", "pmu-raz", "set-way", "sysreg-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
           "probe-high", "probe-store-after-ram"]
 
@@ -53,6 +53,16 @@ def test_guest_check_passes(checks_run, name):
 @pytest.mark.parametrize("name", PROBES)
 def test_isolation_probe_gets_external_abort(checks_run, name):
     assert f"CHECK {name}: PASS" in checks_run.vm_lines("testvm"), checks_run
+
+
+def test_tpidr2_is_private_to_each_vm(vmcfg):
+    """SME's TPIDR2_EL0 is reachable from EL1 even with SME hidden: two VMs
+    taking turns on one CPU each keep their own value in it."""
+    cfgs = [vmcfg(name, extra=f"test=tpidr2 name={name}") for name in ("tpa", "tpb")]
+    run = run_vms(*cfgs, args=("--cpus", "1"))
+    assert run.code == 0, run
+    for name in ("tpa", "tpb"):
+        assert "CHECK tpidr2-private: PASS" in run.vm_lines(name), run
 
 
 def test_guest_reports_no_failure(checks_run):

@@ -21,6 +21,22 @@ def write_cfgs(tmp_path, initramfs):
     return str(linux), str(resetter)
 
 
+def test_stats_count_set_way_traps(tmp_path):
+    """Set/way maintenance traps (HCR_EL2.TSW): the guest's 2000 operations
+    show in the SYSREG column; run natively, they would not be there."""
+    cfg = tmp_path / "swvm.cfg"
+    cfg.write_text(f'name = "swvm"\nmemory = 32\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=setway"\n')
+    with console_run("--timeout", "120", str(cfg), timeout=60) as p:
+        p.expect(r"\(swvm\) setway test: 2000 operations done")
+        p.send("stats swvm\r")
+        p.expect(r"\(hv\) NAME +HYPERCALL +MMIO +ABORT +SYSREG ")
+        p.expect(r"\(hv\) swvm +\d+ +\d+ +\d+ +(\d+) ")
+        assert int(p.match.group(1)) >= 2000, p.match.group(0)
+        p.send("destroy swvm\r")
+        p.expect(r"\(hv\) no VM is running")
+
+
 def test_shell_session(tmp_path, initramfs):
     linux, resetter = write_cfgs(tmp_path, initramfs(open(SHELL_INIT).read()))
     with console_run("--timeout", "240", linux, resetter, timeout=120,

@@ -874,6 +874,50 @@ static void test_pick_limit_and_ties(void **state)
 	assert_int_equal(total, VGIC_NR_IRQS - 16);
 }
 
+/*
+ * The underflow refill as vgic_lr.c drives it: four list registers for seven
+ * pending SGIs. The guest takes three, the registers go back to the model
+ * (the one it did not take still pending) and are filled again; an SGI of
+ * higher priority that arrived meanwhile goes ahead of the rest.
+ */
+static void test_refill_after_underflow(void **state)
+{
+	static const u8 prio[7] = { 0xd0, 0x90, 0xb0, 0x80, 0xe0, 0xa0, 0xc0 };
+	struct vgic_lr lr[4];
+
+	enable_groups(CTLR_G1);
+	for (u32 i = 0; i < 7; i++) {
+		priv_setup(0, i, prio[i]);
+		vgic_send_sgi(&g, 0, sgi1r(i, 0, 0, 0, 0, 1), &(u64){ 0 });
+	}
+	priv_setup(0, 9, 0x10);
+	assert_int_equal(pick(0, lr, 4), 4);
+	assert_int_equal(lr[0].intid, 3);  /* 0x80 */
+	assert_int_equal(lr[1].intid, 1);  /* 0x90 */
+	assert_int_equal(lr[2].intid, 5);  /* 0xa0 */
+	assert_int_equal(lr[3].intid, 2);  /* 0xb0 */
+	vgic_send_sgi(&g, 0, sgi1r(9, 0, 0, 0, 0, 1), &(u64){ 0 });
+	/* taken and deactivated: 3, 1, 5; 2 is still pending in its LR */
+	vgic_lr_sync(&g, 0, 3, false, false);
+	vgic_lr_sync(&g, 0, 1, false, false);
+	vgic_lr_sync(&g, 0, 5, false, false);
+	vgic_lr_sync(&g, 0, 2, true, false);
+	assert_int_equal(pick(0, lr, 4), 4);
+	assert_int_equal(lr[0].intid, 9);  /* 0x10, arrived while the LRs were full */
+	assert_int_equal(lr[1].intid, 2);  /* 0xb0, back from its LR */
+	assert_int_equal(lr[2].intid, 6);  /* 0xc0 */
+	assert_int_equal(lr[3].intid, 0);  /* 0xd0 */
+	for (u32 i = 0; i < 4; i++) {
+		assert_true(lr[i].pending);
+		vgic_lr_sync(&g, 0, lr[i].intid, false, false);
+	}
+	assert_int_equal(pick(0, lr, 4), 1);
+	assert_int_equal(lr[0].intid, 4);  /* 0xe0, last */
+	vgic_lr_sync(&g, 0, 4, false, false);
+	assert_false(vgic_has_pending(&g, 0));
+	assert_int_equal(pick(0, lr, 4), 0);
+}
+
 static void test_edge_pick_sync(void **state)
 {
 	struct vgic_lr lr[2];
@@ -1134,6 +1178,7 @@ int main(void)
 		cmocka_unit_test_setup(test_has_pending, setup),
 		cmocka_unit_test_setup(test_pick_order, setup),
 		cmocka_unit_test_setup(test_pick_limit_and_ties, setup),
+		cmocka_unit_test_setup(test_refill_after_underflow, setup),
 		cmocka_unit_test_setup(test_edge_pick_sync, setup),
 		cmocka_unit_test_setup(test_level_lowered_in_lr, setup),
 		cmocka_unit_test_setup(test_level_repend, setup),

@@ -17,7 +17,7 @@ struct arch_regs {
 /* Guest EL1 system registers, switched only when a different vCPU runs. */
 struct arch_sysregs {
 	u64 sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
-	u64 vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
+	u64 vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0, tpidr2_el0;
 	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1, cntkctl_el1;
 	u64 vmpidr_el2;

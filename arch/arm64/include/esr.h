@@ -10,13 +10,21 @@
 
 #define EC_UNKNOWN     0x00
 #define EC_WFX         0x01
+#define EC_CP15_32     0x03  /* AArch32 MCR/MRC, cp15 */
+#define EC_CP15_64     0x04  /* AArch32 MCRR/MRRC, cp15 */
+#define EC_CP14_32     0x05
+#define EC_CP14_LS     0x06  /* AArch32 LDC/STC, cp14 */
 #define EC_FP          0x07
 #define EC_PAUTH       0x09
+#define EC_CP14_64     0x0c
+#define EC_SYSREG128   0x14  /* MSRR/MRRS */
 #define EC_SVC64       0x15
 #define EC_HVC64       0x16
 #define EC_SMC64       0x17
 #define EC_SYSREG      0x18
 #define EC_SVE         0x19
+#define EC_SME         0x1d
+#define EC_IMPDEF      0x1f
 #define EC_IABT_LOW    0x20
 #define EC_IABT_CUR    0x21
 #define EC_PC_ALIGN    0x22
