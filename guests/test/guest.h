@@ -24,6 +24,9 @@ struct platform {
 
 extern struct platform plat;
 
+/* x0-x3 at the first instruction (head.S), for the entry-regs check. */
+extern u64 entry_regs[4];
+
 /* The image's own extent at run time, from the linker script. */
 extern char _start[], _end[];
 

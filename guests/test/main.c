@@ -11,6 +11,7 @@
 #include "lib/string.h"
 
 struct platform plat;
+u64 entry_regs[4];
 
 static void map_or_die(u64 addr, u64 size, enum map_kind kind, const char *what)
 {

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT, run_vms
 
-GUEST_CHECKS = ["dtb", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
+GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
                 "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized", "debug-raz", "set-way",
                 "sysreg-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
