@@ -165,6 +165,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_steady();
 	else if (!strcmp(plat.mode, "prompt"))
 		mode_prompt();
+	else if (!strcmp(plat.mode, "fill"))
+		mode_fill();
+	else if (!strcmp(plat.mode, "sweep"))
+		mode_sweep();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }
