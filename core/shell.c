@@ -143,6 +143,7 @@ static void cmd_help(void)
 	say("  destroy VM           stop it and give its memory back, scrubbed");
 	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
 	say("  create NAME          start a VM of the boot image that is not running");
+	say("  debug-fault KIND     crash the hypervisor on purpose (unmapped, write-text, exec-data)");
 	say("  help");
 }
 
@@ -319,6 +320,8 @@ static void run_line(char *s)
 		cmd_vcpu_pin(argv, argc);
 	else if (!strcmp(argv[0], "sched-credit"))
 		cmd_sched_credit(argv, argc);
+	else if (!strcmp(argv[0], "debug-fault"))
+		shell_debug_fault(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
 	else if (!strcmp(argv[0], "list") && argc == 1)

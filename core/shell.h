@@ -2,7 +2,12 @@
 #ifndef BULKHEAD_CORE_SHELL_H
 #define BULKHEAD_CORE_SHELL_H
 
+#include "types.h"
+
 /* One byte of input while the shell has the console. */
 void shell_input(char c);
+
+/* debug-fault KIND (core/shell_debug.c): crashes the hypervisor on purpose. */
+void shell_debug_fault(char **argv, u32 argc);
 
 #endif

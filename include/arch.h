@@ -65,4 +65,15 @@ void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
 /* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */
 void arch_vcpu_run(struct vcpu *vcpu);
 
+/* Deliberate hypervisor faults (the shell's debug-fault): each kind makes one
+ * access that the EL2 mapping must refuse, so the panic path runs. Returns
+ * only if the access did not fault. */
+enum arch_fault_kind {
+	ARCH_FAULT_UNMAPPED,    /* load from a VA nothing maps: translation fault */
+	ARCH_FAULT_WRITE_TEXT,  /* store to Bulkhead's text: permission fault (W^X) */
+	ARCH_FAULT_EXEC_DATA,   /* branch into a data page: permission fault (XN) */
+};
+u64 arch_debug_fault_addr(enum arch_fault_kind kind);
+void arch_debug_fault(enum arch_fault_kind kind);
+
 #endif

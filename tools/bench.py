@@ -170,7 +170,7 @@ def linux_boot_ratio():
         initrd = linux_initramfs(tmp)
         native = subprocess.run(
             ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
-             "-smp", "2", "-m", "256M", "-nographic", "-icount", "shift=0,sleep=off",
+             "-smp", "2", "-m", "256M", "-nic", "none", "-nographic", "-icount", "shift=0,sleep=off",
              "-kernel", f"{LINUX}/Image", "-initrd", initrd,
              "-append", "console=ttyAMA0 quiet"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -17,7 +17,7 @@ base=0x40200000
 # shellcheck disable=SC2086
 ./bulkhead image -o "$out/image.bin" $vms >/dev/null
 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
-	-smp 4 -m 2G -display none -serial "file:$out/console.log" -monitor none \
+	-smp 4 -m 2G -nic none -display none -serial "file:$out/console.log" -monitor none \
 	-kernel "$out/image.bin" -gdb "tcp::$port" -S &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT INT TERM

@@ -5,6 +5,7 @@
  */
 #include "core/console.h"
 #include "core/log.h"
+#include "esr.h"
 #include "sysregs.h"
 
 extern char _start_image[], _end[];
@@ -23,6 +24,50 @@ static const char *const kinds[] = {
 	"synchronous (SP_EL0)", "IRQ (SP_EL0)", "FIQ (SP_EL0)", "SError (SP_EL0)",
 	"synchronous", "IRQ", "FIQ", "SError",
 };
+
+static const char *ec_name(u32 ec)
+{
+	switch (ec) {
+	case EC_IABT_CUR: return "instruction abort";
+	case EC_DABT_CUR: return "data abort";
+	case EC_PC_ALIGN: return "PC alignment fault";
+	case EC_SP_ALIGN: return "SP alignment fault";
+	case EC_SERROR: return "SError";
+	default: return "other";
+	}
+}
+
+static const char *fsc_name(u64 fsc)
+{
+	static const char *const by_group[] = {
+		"address size fault", "translation fault", "access flag fault",
+		"permission fault",
+	};
+
+	if (fsc < 16)
+		return by_group[fsc >> 2];
+	return fsc == FSC_SEA ? "synchronous external abort" : "other fault";
+}
+
+/* The syndrome in words, so that a reader need not decode ESR by hand. */
+static void describe_esr(u64 esr)
+{
+	u32 ec = esr_ec(esr);
+	u64 fsc = esr & FSC_MASK;
+
+	if (ec != EC_IABT_CUR && ec != EC_DABT_CUR) {
+		hv_err("EC 0x%x: %s", ec, ec_name(ec));
+		return;
+	}
+	if (fsc < 16)
+		hv_err("EC 0x%x: %s, FSC 0x%llx: %s at level %llu", ec, ec_name(ec),
+		       (unsigned long long)fsc, fsc_name(fsc), (unsigned long long)(fsc & 3));
+	else
+		hv_err("EC 0x%x: %s, FSC 0x%llx: %s", ec, ec_name(ec), (unsigned long long)fsc,
+		       fsc_name(fsc));
+	if (ec == EC_DABT_CUR)
+		hv_err("access: %s", (esr & DABT_WNR) ? "write" : "read");
+}
 
 static bool in_image(u64 addr)
 {
@@ -52,6 +97,7 @@ void arm64_hv_exception(struct arm64_hv_frame *f, u64 kind)
 	hv_err("PANIC: %s exception in the hypervisor", kind < 8 ? kinds[kind] : "unknown");
 	hv_err("ESR_EL2 0x%016llx FAR_EL2 0x%016llx", (unsigned long long)read_esr_el2(),
 	       (unsigned long long)read_far_el2());
+	describe_esr(read_esr_el2());
 	hv_err("ELR_EL2 0x%016llx (offset 0x%llx) SPSR 0x%llx SP 0x%llx",
 	       (unsigned long long)f->elr, (unsigned long long)(f->elr - base),
 	       (unsigned long long)f->spsr, (unsigned long long)f->sp);

@@ -36,6 +36,21 @@ static void check_dtb(void)
 		check_pass("dtb");
 }
 
+/* Linux's boot protocol: x0 is the DTB's address, x1-x3 are zero. */
+static void check_entry_regs(void)
+{
+	if (!plat.fdt_ok)
+		check_fail("entry-regs", "x0 = 0x%lx is not a DTB that parses", entry_regs[0]);
+	else if (entry_regs[0] != plat.dtb_addr)
+		check_fail("entry-regs", "x0 = 0x%lx, but the DTB parsed is at 0x%lx",
+			   entry_regs[0], plat.dtb_addr);
+	else if (entry_regs[1] | entry_regs[2] | entry_regs[3])
+		check_fail("entry-regs", "x1-x3 = 0x%lx 0x%lx 0x%lx, expected zeros",
+			   entry_regs[1], entry_regs[2], entry_regs[3]);
+	else
+		check_pass("entry-regs");
+}
+
 /* Returns the first non-zero 8-byte-aligned address in [start, end), or end. */
 static u64 first_nonzero(u64 start, u64 end)
 {
@@ -156,6 +171,7 @@ void run_checks(void)
 	bool hvc_works;
 
 	check_dtb();
+	check_entry_regs();
 	check_ram_zeroed();
 	run_sysreg_checks();
 	check_mmu();

@@ -83,7 +83,7 @@ void dt_parse(struct platform *p)
 }
 
 /* Copies the value of the first "key=value" word into out (empty if none). */
-static void find_word(const char *args, const char *key, char *out, size_t size)
+void find_word(const char *args, const char *key, char *out, size_t size)
 {
 	size_t klen = strlen(key);
 	const char *s = args;

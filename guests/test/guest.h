@@ -24,6 +24,9 @@ struct platform {
 
 extern struct platform plat;
 
+/* x0-x3 at the first instruction (head.S), for the entry-regs check. */
+extern u64 entry_regs[4];
+
 /* The image's own extent at run time, from the linker script. */
 extern char _start[], _end[];
 
@@ -35,6 +38,8 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* dt.c */
 void dt_parse(struct platform *p);
 void bootargs_parse(struct platform *p);
+/* The value of bootargs word KEY (e.g. "test="), or "" when absent. */
+void find_word(const char *args, const char *key, char *out, size_t size);
 
 /* mmu.c: identity (va == pa) unless mmu_map_at is used */
 enum map_kind { MAP_NORMAL, MAP_DEVICE };
@@ -97,6 +102,9 @@ void check_sme_undef(void);
 void mode_tpidr2(void) __attribute__((noreturn));
 /* exception.c: loads from addr with a handler that retries forever */
 void fault_loop(u64 addr);
+/* cross_vm.c: one VM fills its RAM, another sweeps for it */
+void mode_fill(void) __attribute__((noreturn));
+void mode_sweep(void) __attribute__((noreturn));
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

@@ -28,6 +28,10 @@ entry:
 	mrs	x19, cntpct_el0
 	mov	x20, x0			/* DTB address */
 	mov	x21, #0			/* 1: we were started at EL2 */
+	/* x1-x3 as the loader left them: the boot protocol says zero. */
+	mov	x22, x1
+	mov	x23, x2
+	mov	x24, x3
 
 	mrs	x9, CurrentEL
 	cmp	x9, #(2 << 2)
@@ -77,7 +81,12 @@ el1_entry:
 	stp	xzr, xzr, [x9], #16
 	b	3b
 
-4:	adrp	x9, __stack_top
+4:	adrp	x9, entry_regs		/* bss is clear now: keep x0-x3 there */
+	add	x9, x9, :lo12:entry_regs
+	stp	x20, x22, [x9]
+	stp	x23, x24, [x9, #16]
+
+	adrp	x9, __stack_top
 	add	x9, x9, :lo12:__stack_top
 	mov	sp, x9
 	adrp	x9, vectors

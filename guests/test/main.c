@@ -11,6 +11,7 @@
 #include "lib/string.h"
 
 struct platform plat;
+u64 entry_regs[4];
 
 static void map_or_die(u64 addr, u64 size, enum map_kind kind, const char *what)
 {
@@ -168,6 +169,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_tpidr2();
 	else if (!strcmp(plat.mode, "setway"))
 		mode_setway();
+	else if (!strcmp(plat.mode, "fill"))
+		mode_fill();
+	else if (!strcmp(plat.mode, "sweep"))
+		mode_sweep();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT, run_vms
 
-GUEST_CHECKS = ["dtb", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
+GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
                 "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized",
                 "debug-raz", "pmu-raz", "set-way", "sysreg-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
@@ -83,7 +83,7 @@ def test_hypervisor_memory_is_outside_guest_ram(vmcfg):
 def test_refuses_to_run_at_el1():
     """Without virtualization=on QEMU enters at EL1; Bulkhead says why and stops."""
     proc = subprocess.run(["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max",
-                           "-m", "512M", "-nographic", "-kernel", f"{ROOT}/build/bulkhead.bin"],
+                           "-m", "512M", "-nic", "none", "-nographic", "-kernel", f"{ROOT}/build/bulkhead.bin"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           stdin=subprocess.DEVNULL, text=True, timeout=60)
     assert "(hv) Bulkhead was entered at EL1, not EL2" in proc.stdout, proc.stdout

@@ -134,3 +134,29 @@ def test_missing_config_file(tmp_path):
     assert run.code == 2, run
     assert "absent.cfg: no such config file" in run.err
     assert not out.exists()
+
+
+def test_missing_ramdisk_file(tmp_path):
+    cfg = tmp_path / "nord.cfg"
+    cfg.write_text(GOOD + 'ramdisk = "no-such-initrd.cpio"\n')
+    run, out = image(tmp_path, str(cfg))
+    assert run.code == 2, run
+    assert f"{cfg}:4: ramdisk: no such file 'no-such-initrd.cpio'" in run.err, run
+    assert str(tmp_path / "no-such-initrd.cpio") in run.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text, opts, where, words", [
+    (GOOD + "vcpus = 0\n", (), ":4: vcpus:", "between"),
+    (GOOD + 'ramdisk = "no-such-initrd.cpio"\n', (), ":4: ramdisk:", "no such file"),
+    (GOOD.replace("memory = 32", "memory = 64"), ("--mem", "64M"), ":2: memory:",
+     "does not fit in a 64 MiB machine"),
+])
+def test_run_refuses_a_bad_config_and_boots_nothing(tmp_path, text, opts, where, words):
+    """`run` checks as `image` does, before QEMU starts."""
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text(text)
+    run = bulkhead("run", "--timeout", "60", *opts, str(cfg))
+    assert run.code == 2, run
+    assert f"{cfg}{where}" in run.err and words in run.err, run
+    assert not run.hv_lines(), run  # Bulkhead never printed: QEMU did not start

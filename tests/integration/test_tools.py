@@ -1,8 +1,9 @@
-"""Host tooling: make debug's gdb session, bulkhead check."""
+"""Host tooling: make debug's gdb session, bulkhead check, bulkhead run's options."""
 
+import re
 import subprocess
 
-from conftest import ROOT, bulkhead
+from conftest import ROOT, TEST_GUEST, bulkhead, run_vms
 
 
 def test_debug_stops_at_the_first_instruction_with_symbols():
@@ -29,3 +30,38 @@ def test_the_demo_runs(tmp_path):
     assert any(l.startswith("Debian Linux 6.") and "2 CPUs" in l for l in run.vm_lines("debian"))
     for name in ("alpha", "beta", "gamma"):
         assert "tick 4" in run.vm_lines(name), run
+
+
+def hello_run(tmp_path, *opts):
+    cfg = tmp_path / "hello.cfg"
+    cfg.write_text(f'name = "hello"\nmemory = 32\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello"\n')
+    run = run_vms(str(cfg), args=opts)
+    assert run.code == 0, run
+    assert "tick 4" in run.vm_lines("hello"), run
+    return run
+
+
+def test_run_mem_and_cpus_shape_the_machine(tmp_path):
+    """Not the defaults (2G, 4 CPUs): Bulkhead finds what --mem and --cpus gave QEMU."""
+    hv = hello_run(tmp_path, "--mem", "768M", "--cpus", "3").hv_lines()
+    assert "RAM 0x40000000-0x70000000 (768 MiB)" in hv, hv
+    assert any(l.startswith("Bulkhead ") and "at EL2 on 3 CPUs" in l for l in hv), hv
+    online = [l for l in hv if re.match(r"cpu \d+ online", l)]
+    assert [l.split()[1] for l in online] == ["0", "1", "2"], hv
+
+
+def counter_offset(run):
+    hv = "\n".join(run.hv_lines())
+    match = re.search(r"vm 1 'hello': virtual counter offset (\d+)", hv)
+    assert match, hv
+    return int(match.group(1))
+
+
+def test_run_icount_makes_virtual_time_follow_instructions(tmp_path):
+    """Under --icount the counter counts executed instructions, so two runs
+    read the same value at the same point of Bulkhead's boot (the counter
+    when VM 1 is created); in real time they never would."""
+    first = counter_offset(hello_run(tmp_path, "--icount", "--cpus", "2"))
+    second = counter_offset(hello_run(tmp_path, "--icount", "--cpus", "2"))
+    assert first == second
