@@ -5,6 +5,7 @@ with the test guest and checks the banner, every CPU and the guest's checks."""
 
 import os
 import re
+import subprocess
 
 import pexpect
 import pytest
@@ -103,3 +104,44 @@ def test_uboot_booti_starts_the_image(uboot_payload, image):
     p.expect_exact("=> ")
     p.sendline(f"booti {UBOOT_LOAD_ADDR:#x} - ${{fdtcontroladdr}}")
     assert_ran_the_test_guest(console_until_exit(p))
+
+
+# First fit would put the VM's RAM right after the image (0x40400000 with
+# QEMU -kernel) and, past the first region, at 0x48200000: each region covers
+# where the VM would land if it alone were ignored. QEMU puts the DTB at
+# 0x48000000, between them.
+RESERVED_MEMORY_NODE = (0x40400000, 0x7c00000)
+MEMRESERVE = (0x48100000, 0x1000000)
+
+
+def board_dtb_with_reservations(folder):
+    """QEMU's own device tree for the machine, plus a /memreserve/ entry and a
+    /reserved-memory region."""
+    dumped, dts, dtb = folder / "virt.dtb", folder / "virt.dts", folder / "reserved.dtb"
+    subprocess.run(["qemu-system-aarch64", "-M", f"{MACHINE},dumpdtb={dumped}", "-cpu", "max",
+                    "-smp", str(CPUS), "-m", "1024", "-display", "none"],
+                   check=True, capture_output=True, timeout=60)
+    text = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", str(dumped)], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    base, size = RESERVED_MEMORY_NODE
+    text = text.replace("/dts-v1/;\n", "/dts-v1/;\n/memreserve/ %#x %#x;\n" % MEMRESERVE, 1)
+    text += ("/ { reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+             f"  firmware@{base:x} {{ reg = <0x0 {base:#x} 0x0 {size:#x}>; no-map; }}; }}; }};\n")
+    dts.write_text(text)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(dtb), str(dts)], check=True,
+                   capture_output=True, timeout=60)
+    return str(dtb)
+
+
+def test_memory_the_firmware_reserves_is_never_used(image, tmp_path):
+    dtb = board_dtb_with_reservations(tmp_path)
+    lines = console_until_exit(qemu(MACHINE, "-kernel", image, "-dtb", dtb))
+    text = "\n".join(lines)
+    for base, size in (MEMRESERVE, RESERVED_MEMORY_NODE):
+        assert f"(hv) reserved by firmware {base:#x}-{base + size:#x}" in lines, text
+    match = re.search(r"'testvm' .*-> PA (0x[0-9a-f]+) \((\d+) MiB\)", text)
+    assert match, text
+    vm_base, vm_size = int(match.group(1), 16), int(match.group(2)) << 20
+    for base, size in (MEMRESERVE, RESERVED_MEMORY_NODE):
+        assert vm_base + vm_size <= base or base + size <= vm_base, text
+    assert any(re.fullmatch(r"\(testvm\) RESULT \d+ passed, 0 failed", l) for l in lines), text
