@@ -26,9 +26,19 @@ static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
 	return a < b + bsize && b < a + asize;
 }
 
+static bool firmware_reserved(u64 at, u64 size)
+{
+	for (u32 i = 0; i < platform.nreserved; i++) {
+		if (overlaps(at, size, platform.reserved[i].base, platform.reserved[i].size))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The allocator's bitmaps need memory before there is an allocator: take the
- * first page-aligned run after the image that avoids the device tree.
+ * first page-aligned run after the image that avoids the device tree and
+ * what the firmware reserved.
  */
 static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
 {
@@ -37,7 +47,7 @@ static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
 	for (u32 c = 0; c < 2; c++) {
 		u64 at = candidates[c];
 
-		if (overlaps(at, bytes, dtb, dtb_size))
+		if (overlaps(at, bytes, dtb, dtb_size) || firmware_reserved(at, bytes))
 			continue;
 		for (u32 i = 0; i < platform.nmem; i++) {
 			const struct mem_range *m = &platform.mem[i];
@@ -47,6 +57,24 @@ static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
 		}
 	}
 	return 0;
+}
+
+/* Clipped to each bank first: a reservation may name any address at all. */
+static void reserve_firmware_regions(void)
+{
+	for (u32 r = 0; r < platform.nreserved; r++) {
+		const struct mem_range *res = &platform.reserved[r];
+
+		for (u32 i = 0; i < platform.nmem; i++) {
+			const struct mem_range *m = &platform.mem[i];
+			u64 res_end = res->base + res->size, bank_end = m->base + m->size;
+			u64 lo = res->base > m->base ? res->base : m->base;
+			u64 hi = res_end < bank_end ? res_end : bank_end;
+
+			if (lo < hi)
+				page_pool_reserve(&hv_pages, pa_init(lo), hi - lo);
+		}
+	}
 }
 
 static void init_memory(paddr_t image, u64 image_size)
@@ -74,6 +102,7 @@ static void init_memory(paddr_t image, u64 image_size)
 	page_pool_reserve(&hv_pages, image, image_size);
 	page_pool_reserve(&hv_pages, platform.dtb, dtb_size);
 	page_pool_reserve(&hv_pages, pa_init(at), bytes);
+	reserve_firmware_regions();
 }
 
 /* Bytes of the hypervisor itself, without the VM package after it. */
@@ -105,6 +134,9 @@ static void print_map(paddr_t image, u64 image_size)
 	if (base + image_size > hv_end)
 		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
 			(unsigned long long)(base + image_size));
+	for (u32 i = 0; i < platform.nreserved; i++)
+		hv_info("reserved by firmware 0x%llx-0x%llx", (unsigned long long)platform.reserved[i].base,
+			(unsigned long long)(platform.reserved[i].base + platform.reserved[i].size));
 	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
 		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
 		(unsigned long long)platform.uart.base);

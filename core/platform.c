@@ -26,6 +26,51 @@ static void read_memory(struct platform *p)
 	}
 }
 
+static void add_reserved(struct platform *p, u64 base, u64 size)
+{
+	if (!size)
+		return;
+	if (p->nreserved == PLATFORM_MAX_RESERVED) {
+		p->reserved_overflow = true;
+		return;
+	}
+	/* a region running past the top of the address space ends there */
+	if (size > ~0ull - base)
+		size = ~0ull - base;
+	p->reserved[p->nreserved++] = (struct mem_range){ base, size };
+}
+
+static bool node_enabled(const struct fdt *fdt, int node)
+{
+	const char *status = fdt_prop_string(fdt, node, "status");
+
+	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
+/*
+ * What the firmware reserved (e.g. UEFI runtime services, secure-world
+ * memory) must never reach the page allocator. /reserved-memory children
+ * with only a size ask the OS to allocate; there is nothing yet to keep.
+ */
+static void read_reserved(struct platform *p)
+{
+	int parent = fdt_find_path(&p->fdt, "/reserved-memory");
+	u64 base, size;
+
+	for (u32 i = 0; !p->reserved_overflow && fdt_memreserve(&p->fdt, i, &base, &size); i++)
+		add_reserved(p, base, size);
+	if (parent < 0)
+		return;
+	for (int n = fdt_first_child(&p->fdt, parent); n >= 0; n = fdt_next_sibling(&p->fdt, n)) {
+		if (!node_enabled(&p->fdt, n))
+			continue;
+		for (int i = 0; i < fdt_reg_count(&p->fdt, n); i++) {
+			if (fdt_get_reg(&p->fdt, n, i, &base, &size))
+				add_reserved(p, base, size);
+		}
+	}
+}
+
 static void read_cpus(struct platform *p)
 {
 	int cpus = fdt_find_path(&p->fdt, "/cpus");
@@ -154,6 +199,7 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 		return -1;
 	}
 	read_memory(p);
+	read_reserved(p);
 	read_cpus(p);
 	read_psci(p);
 	read_gic(p);
@@ -166,6 +212,10 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 	}
 	if (!p->nmem) {
 		*why = "the device tree describes no memory";
+		return -1;
+	}
+	if (p->reserved_overflow) {
+		*why = "the device tree reserves more memory regions than Bulkhead can track";
 		return -1;
 	}
 	if (!p->ncpus) {

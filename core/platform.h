@@ -7,6 +7,8 @@
 
 #define PLATFORM_MAX_MEM 8
 #define MAX_CPUS 8
+/* /memreserve/ entries and /reserved-memory regions; a tree with more is refused */
+#define PLATFORM_MAX_RESERVED 32
 
 struct mem_range {
 	u64 base;
@@ -20,6 +22,10 @@ struct platform {
 	paddr_t dtb;
 	struct mem_range mem[PLATFORM_MAX_MEM];
 	u32 nmem;
+	/* memory the firmware keeps (never wraps: base + size fits in 64 bits) */
+	struct mem_range reserved[PLATFORM_MAX_RESERVED];
+	u32 nreserved;
+	bool reserved_overflow;
 	u64 cpu_mpidr[MAX_CPUS];
 	u32 ncpus;
 	u32 ncpus_in_dt;          /* more than MAX_CPUS are reported, not used */

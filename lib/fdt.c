@@ -74,8 +74,12 @@ static int check_blocks(struct fdt *fdt, const u8 *b, u32 version)
 	u32 ssize = get_be32(b + H_SIZE_STRUCT);
 	u32 stroff = get_be32(b + H_OFF_STRINGS);
 	u32 strsize = get_be32(b + H_SIZE_STRINGS);
+	u32 rsvoff = get_be32(b + H_OFF_RSVMAP);
 
 	if (soff & 3 || soff > total)
+		return -1;
+	/* entries are read one at a time, each checked; the start must be sane */
+	if (rsvoff & 7 || rsvoff < FDT_HDR_SIZE || rsvoff > total)
 		return -1;
 	/* v16 has no size_dt_struct; walks then stop at totalsize or FDT_END. */
 	if (version < 17)
@@ -86,6 +90,7 @@ static int check_blocks(struct fdt *fdt, const u8 *b, u32 version)
 	fdt->struct_size = ssize;
 	fdt->strings_off = stroff;
 	fdt->strings_size = strsize;
+	fdt->rsvmap_off = rsvoff;
 	return 0;
 }
 
@@ -112,6 +117,24 @@ int fdt_open(struct fdt *fdt, const void *blob, u32 max_size)
 	}
 	fdt->blob = b;
 	return 0;
+}
+
+/* --- memory reservation block ------------------------------------------ */
+
+static u64 get_be64(const u8 *p)
+{
+	return (u64)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+bool fdt_memreserve(const struct fdt *fdt, u32 index, u64 *addr, u64 *size)
+{
+	u64 off = fdt->rsvmap_off + (u64)index * FDT_RSV_SIZE;
+
+	if (!fdt->blob || !within(off, FDT_RSV_SIZE, fdt->total_size))
+		return false;
+	*addr = get_be64(fdt->blob + off);
+	*size = get_be64(fdt->blob + off + 8);
+	return *addr || *size;
 }
 
 /* --- token walking ----------------------------------------------------- */

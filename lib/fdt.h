@@ -20,6 +20,7 @@ struct fdt {
 	u32 struct_size;
 	u32 strings_off; /* offset of the strings block in the blob */
 	u32 strings_size;
+	u32 rsvmap_off;  /* offset of the memory reservation block */
 };
 
 /* Size the header claims, or 0 when `blob` does not start with a DTB header. */
@@ -51,6 +52,11 @@ bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat);
 /* Number of (address, size) pairs in `reg`, decoded with the parent's #address-cells/#size-cells. */
 int fdt_reg_count(const struct fdt *fdt, int node);
 bool fdt_get_reg(const struct fdt *fdt, int node, int index, u64 *addr, u64 *size);
+/*
+ * Entry `index` of the memory reservation block (/memreserve/ in a .dts);
+ * false at its terminating entry or where the block leaves the blob.
+ */
+bool fdt_memreserve(const struct fdt *fdt, u32 index, u64 *addr, u64 *size);
 /* Reads big-endian cells 1 or 2 wide. */
 u64 fdt_read_cells(const void *p, int cells);
 

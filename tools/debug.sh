@@ -33,7 +33,7 @@ delete
 GDB
 
 if [ "$mode" = "--check" ]; then
-	gdb-multiarch -q -batch -nx -x "$out/gdbinit" -ex 'info symbol $pc' -ex 'x/i $pc' \
+	gdb-multiarch -q -batch -nx -x "$out/gdbinit" -ex 'info symbol $pc' -ex 'x/2i $pc' \
 		build/bulkhead.elf 2>&1
 	exit 0
 fi

@@ -1,22 +1,30 @@
 /*
  * Entry point. The image starts with a Linux arm64 Image header so that QEMU
  * -kernel, U-Boot booti and UEFI loaders start it the way they start Linux
- * or Xen: x0 holds the physical address of the device tree.
+ * or Xen: x0 holds the physical address of the device tree. UEFI enters at
+ * efi_entry instead (efi_entry.S), which ends by branching to primary_entry.
  */
 #include "asm_macros.h"
 
 	.section .text.head, "ax"
 	.globl _start
 _start:
-	b	primary_entry		/* code0 */
-	.long	0			/* code1 */
+	/*
+	 * code0: an instruction whose first bytes are "MZ", the DOS magic EFI
+	 * loaders look for (ccmp only sets flags; x0 still holds the DTB).
+	 */
+	ccmp	x18, #0, #0xd, pl
+	b	primary_entry		/* code1 */
 	.quad	0			/* text_offset: any 2 MiB-aligned base */
 	.quad	0			/* image_size: set after linking (tools/set-image-size) */
 	.quad	0xa			/* flags: LE, 4K pages, place anywhere */
 	.quad	0, 0, 0			/* res2..res4 */
 	.ascii	"ARM\x64"		/* magic */
-	.long	0			/* res5 */
+	.long	pe_header - _start	/* res5: offset of the PE header (efi_header.S) */
 
+	/* code goes after the PE headers' page (linker.ld) */
+	.text
+	.globl primary_entry
 primary_entry:
 	msr	daifset, #0xf
 	mov	x19, x0			/* DTB */

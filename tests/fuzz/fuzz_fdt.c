@@ -51,6 +51,7 @@ static void poke_tree(const struct fdt *f)
 	};
 	int n, d, subdepth;
 	size_t i;
+	u64 a, sz;
 
 	for (n = fdt_next_node(f, -1, &d); n >= 0; n = fdt_next_node(f, n, &d)) {
 		poke_node(f, n);
@@ -65,6 +66,8 @@ static void poke_tree(const struct fdt *f)
 	for (i = 0; i < ARRAY_SIZE(paths); i++)
 		sink += fdt_find_path(f, paths[i]);
 	sink += fdt_find_phandle(f, 1);
+	for (u32 r = 0; fdt_memreserve(f, r, &a, &sz); r++)
+		sink += a + sz;
 	/* Arbitrary offsets, including ones inside property data. */
 	for (n = -4; n < 64; n += 4)
 		poke_node(f, n);

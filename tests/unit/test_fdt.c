@@ -18,6 +18,7 @@
 #define HDR_TOTALSIZE	4
 #define HDR_OFF_STRUCT	8
 #define HDR_OFF_STRINGS	12
+#define HDR_OFF_RSVMAP	16
 #define HDR_VERSION	20
 #define HDR_LAST_COMP	24
 #define HDR_SIZE_STRINGS 32
@@ -651,6 +652,10 @@ static void test_bad_header(void **state)
 		{ HDR_OFF_STRINGS, 0xffffffff },
 		{ HDR_SIZE_STRINGS, size },
 		{ HDR_SIZE_STRINGS, 0xffffffff },
+		{ HDR_OFF_RSVMAP, 0 },		/* inside the header */
+		{ HDR_OFF_RSVMAP, 44 },		/* misaligned */
+		{ HDR_OFF_RSVMAP, size + 8 },
+		{ HDR_OFF_RSVMAP, 0xfffffff8 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(patch); i++) {
 		b = dup_blob(good, size);
@@ -659,6 +664,67 @@ static void test_bad_header(void **state)
 		free(b);
 	}
 	free(good);
+}
+
+static void wr64(u8 *p, u64 v)
+{
+	wr32(p, (u32)(v >> 32));
+	wr32(p + 4, (u32)v);
+}
+
+/*
+ * The reference tree with `n` reservation entries (address, size pairs)
+ * before the writer's empty map, which becomes their terminator.
+ */
+static u8 *tree_with_memreserve(const u64 *pairs, u32 n, int *size)
+{
+	int good_size;
+	u8 *good = build_tree(&good_size);
+	u32 extra = 16 * n;
+	u8 *b = malloc(good_size + extra);
+
+	assert_non_null(b);
+	memcpy(b, good, 40);
+	for (u32 i = 0; i < n; i++) {
+		wr64(b + 40 + 16 * i, pairs[2 * i]);
+		wr64(b + 48 + 16 * i, pairs[2 * i + 1]);
+	}
+	memcpy(b + 40 + extra, good + 40, good_size - 40);
+	wr32(b + HDR_TOTALSIZE, good_size + extra);
+	wr32(b + HDR_OFF_STRUCT, rd32(good + HDR_OFF_STRUCT) + extra);
+	wr32(b + HDR_OFF_STRINGS, rd32(good + HDR_OFF_STRINGS) + extra);
+	free(good);
+	*size = good_size + extra;
+	return b;
+}
+
+static void test_memreserve(void **state)
+{
+	static const u64 pairs[] = { 0x48000000, 0x1000000, 0x100000000ull, 0x2000 };
+	struct fdt f;
+	u64 a, s;
+	int size;
+	u8 *b = tree_with_memreserve(pairs, 2, &size);
+
+	assert_int_equal(fdt_open(&f, b, size), 0);
+	assert_true(fdt_memreserve(&f, 0, &a, &s));
+	assert_int_equal(a, 0x48000000);
+	assert_int_equal(s, 0x1000000);
+	assert_true(fdt_memreserve(&f, 1, &a, &s));
+	assert_int_equal(a, 0x100000000ull);
+	assert_int_equal(s, 0x2000);
+	assert_false(fdt_memreserve(&f, 2, &a, &s));	/* the terminator */
+	assert_false(fdt_memreserve(&f, 0xffffffff, &a, &s));
+	/* the tree itself still reads */
+	assert_true(fdt_find_path(&f, "/memory") >= 0);
+	free(b);
+
+	/* an entry that would run off the end of the blob is not read */
+	b = tree_with_memreserve(pairs, 2, &size);
+	wr32(b + HDR_OFF_RSVMAP, (size - 8) & ~7);
+	assert_int_equal(fdt_open(&f, b, size), 0);
+	assert_false(fdt_memreserve(&f, 0, &a, &s));
+	free(b);
 }
 
 static void test_v16(void **state)
@@ -792,6 +858,7 @@ static u8 *raw_blob(const struct raw *r, const char *strs, u32 strs_len, u32 *si
 	wr32(b + HDR_TOTALSIZE, total);
 	wr32(b + HDR_OFF_STRUCT, 56);
 	wr32(b + HDR_OFF_STRINGS, 56 + r->len);
+	wr32(b + HDR_OFF_RSVMAP, 40);	/* bytes 40..55 stay zero: an empty map */
 	wr32(b + HDR_VERSION, 17);
 	wr32(b + HDR_LAST_COMP, 16);
 	wr32(b + HDR_SIZE_STRINGS, strs_len);
@@ -946,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_writer_unbalanced),
 		cmocka_unit_test(test_writer_finish_twice),
 		cmocka_unit_test(test_bad_header),
+		cmocka_unit_test(test_memreserve),
 		cmocka_unit_test(test_v16),
 		cmocka_unit_test(test_bad_prop_len),
 		cmocka_unit_test(test_bad_name_offset),

@@ -1,0 +1,147 @@
+/*
+ * The UEFI side of booting: find the device tree the firmware installed,
+ * leave boot services, and make the image and tree visible with the MMU off.
+ * Runs before head.S has applied the image's relocations, so nothing here may
+ * read a pointer stored in the image's data: every address is PC-relative or
+ * comes from the firmware. Only the few UEFI structures used are declared.
+ */
+#include "arch.h"
+#include "lib/fdt.h"
+#include "lib/string.h"
+
+typedef u64 efi_status;
+typedef __CHAR16_TYPE__ efi_char16;
+
+#define EFI_ERROR_BIT (1ull << 63)
+#define EFI_INVALID_PARAMETER (EFI_ERROR_BIT | 2)
+#define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
+#define EFI_LOADER_DATA 2
+/* a memory map can grow by a few entries between asking its size and reading it */
+#define MAP_SLACK_DESCRIPTORS 16
+#define EXIT_ATTEMPTS 8
+/* more than any board's tree; bounds what is cleaned from a firmware value */
+#define FDT_MAX_SIZE (2 * MiB)
+
+struct efi_guid {
+	u32 data1;
+	u16 data2, data3;
+	u8 data4[8];
+};
+
+struct efi_table_header {
+	u64 signature;
+	u32 revision, header_size, crc32, reserved;
+};
+
+struct efi_text_output {
+	void *reset;
+	efi_status (*output_string)(struct efi_text_output *self, const efi_char16 *s);
+};
+
+/* Up to ExitBootServices; entries Bulkhead never calls are opaque. */
+struct efi_boot_services {
+	struct efi_table_header hdr;
+	void *raise_tpl, *restore_tpl, *allocate_pages, *free_pages;
+	efi_status (*get_memory_map)(u64 *size, void *map, u64 *key, u64 *desc_size, u32 *desc_ver);
+	efi_status (*allocate_pool)(u32 type, u64 size, void **out);
+	void *free_pool, *create_event, *set_timer, *wait_for_event, *signal_event, *close_event;
+	void *check_event, *install_protocol, *reinstall_protocol, *uninstall_protocol;
+	void *handle_protocol, *reserved, *register_protocol_notify, *locate_handle;
+	void *locate_device_path, *install_configuration_table, *load_image, *start_image;
+	void *exit, *unload_image;
+	efi_status (*exit_boot_services)(void *image, u64 map_key);
+};
+
+struct efi_configuration_table {
+	struct efi_guid guid;
+	void *table;
+};
+
+struct efi_system_table {
+	struct efi_table_header hdr;
+	efi_char16 *vendor;
+	u32 revision;
+	void *con_in_handle, *con_in, *con_out_handle;
+	struct efi_text_output *con_out;
+	void *stderr_handle, *stderr_out, *runtime_services;
+	struct efi_boot_services *boot_services;
+	u64 table_count;
+	struct efi_configuration_table *tables;
+};
+
+static const struct efi_guid fdt_guid = {
+	0xb1b621d5, 0xf19c, 0x41a5, { 0x83, 0x0b, 0xd9, 0x15, 0x2c, 0x69, 0xaa, 0xe0 }
+};
+
+u64 efi_main(void *image, struct efi_system_table *st, u64 image_base);
+
+static void say(struct efi_system_table *st, const efi_char16 *s)
+{
+	if (st->con_out)
+		st->con_out->output_string(st->con_out, s);
+}
+
+static void *find_fdt(struct efi_system_table *st)
+{
+	for (u64 i = 0; i < st->table_count; i++) {
+		if (memcmp(&st->tables[i].guid, &fdt_guid, sizeof(fdt_guid)) == 0)
+			return st->tables[i].table;
+	}
+	return 0;
+}
+
+/*
+ * ExitBootServices needs the key of the current memory map; anything the
+ * firmware does in between (a timer event allocating memory) changes it, so
+ * read the map again and retry.
+ */
+static bool exit_boot_services(struct efi_system_table *st, void *image)
+{
+	struct efi_boot_services *bs = st->boot_services;
+	u64 size = 0, key, desc_size, cap;
+	u32 desc_ver;
+	void *map;
+
+	if (bs->get_memory_map(&size, 0, &key, &desc_size, &desc_ver) != EFI_BUFFER_TOO_SMALL)
+		return false;
+	cap = size + MAP_SLACK_DESCRIPTORS * desc_size;
+	if (bs->allocate_pool(EFI_LOADER_DATA, cap, &map) != 0)
+		return false;
+	for (u32 attempt = 0; attempt < EXIT_ATTEMPTS; attempt++) {
+		efi_status rc;
+
+		size = cap;
+		if (bs->get_memory_map(&size, map, &key, &desc_size, &desc_ver) != 0)
+			return false;
+		rc = bs->exit_boot_services(image, key);
+		if (rc == 0)
+			return true;
+		if (rc != EFI_INVALID_PARAMETER)
+			return false;
+	}
+	return false;
+}
+
+/* Returns the DTB's address with boot services left, or 0 (and says why) with them still on. */
+u64 efi_main(void *image, struct efi_system_table *st, u64 image_base)
+{
+	/* image_size in our Image header: `bulkhead image` grows it over the VM package */
+	u64 image_size = *(const u64 *)(uintptr_t)(image_base + 16);
+	void *fdt = find_fdt(st);
+	u32 fdt_size = fdt ? fdt_header_size(fdt) : 0;
+
+	if (!fdt_size || fdt_size > FDT_MAX_SIZE) {
+		say(st, u"Bulkhead: the firmware installed no device tree; with QEMU, "
+			u"boot with -M virt,acpi=off so that EDK2 provides one\r\n");
+		return 0;
+	}
+	say(st, u"Bulkhead: leaving UEFI boot services\r\n");
+	if (!exit_boot_services(st, image)) {
+		say(st, u"Bulkhead: ExitBootServices failed\r\n");
+		return 0;
+	}
+	/* the boot protocol: with the MMU off, these must already be in memory */
+	arch_clean_invalidate_dcache_range((const void *)(uintptr_t)image_base, image_size);
+	arch_clean_invalidate_dcache_range(fdt, fdt_size);
+	return (u64)(uintptr_t)fdt;
+}
