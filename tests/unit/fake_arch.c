@@ -116,6 +116,18 @@ void arch_image_layout(struct image_layout *layout)
 	*layout = fake.image;
 }
 
+/* Debugging: the fake has no MMU to fault, so it records the request. */
+
+u64 arch_debug_fault_addr(enum arch_fault_kind kind)
+{
+	return 0x1000u * ((u64)kind + 1);
+}
+
+void arch_debug_fault(enum arch_fault_kind kind)
+{
+	fake.debug_faults++;
+}
+
 /* Memory */
 
 void arch_clean_dcache_range(const void *p, u64 size)

@@ -53,7 +53,7 @@ struct fake_arch {
 	struct fake_s2_map s2_map[FAKE_LOG_MAX];
 	u32 vcpu_runs;
 	struct vcpu *last_run;
-	u32 idles, interrupts_inits;
+	u32 idles, interrupts_inits, debug_faults;
 	u64 timer;              /* arch_set_timer's last value */
 };
 
