@@ -227,3 +227,33 @@ void gic_write_lr(u32 n, u64 value)
 {
 	access_lr(n, true, value);
 }
+
+/* ICH_AP0R<n>_EL2 and ICH_AP1R<n>_EL2: one bit per active group priority.
+ * 5 priority bits need one register per group, 6 need two, 7 need four. */
+u32 gic_active_priority_registers(void)
+{
+	u32 pre_bits = (u32)((read_ich_vtr_el2() >> 26) & 7) + 1;
+
+	return pre_bits <= 5 ? 1 : 1u << (pre_bits - 5);
+}
+
+static u64 access_apr(u32 group, u32 n, bool write, u64 v)
+{
+	switch (group * 4 + n) {
+	LR_CASE(0, "C8", "0") LR_CASE(1, "C8", "1") LR_CASE(2, "C8", "2") LR_CASE(3, "C8", "3")
+	LR_CASE(4, "C9", "0") LR_CASE(5, "C9", "1") LR_CASE(6, "C9", "2") LR_CASE(7, "C9", "3")
+	default:
+		break;
+	}
+	return v;
+}
+
+u64 gic_read_apr(u32 group, u32 n)
+{
+	return access_apr(group, n, false, 0);
+}
+
+void gic_write_apr(u32 group, u32 n, u64 value)
+{
+	access_apr(group, n, true, value);
+}

@@ -26,10 +26,12 @@
 #define MAX_LRS 16
 
 static u32 nr_lrs;
+static u32 nr_aprs;   /* active priority registers per group */
 
 void vgic_lr_init_cpu(void)
 {
 	nr_lrs = gic_list_registers();
+	nr_aprs = gic_active_priority_registers();
 	if (nr_lrs > MAX_LRS)
 		nr_lrs = MAX_LRS;
 	for (u32 i = 0; i < nr_lrs; i++)
@@ -97,8 +99,9 @@ void vgic_load(struct vcpu *vcpu)
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
 
 	write_ich_vmcr_el2(g->vmcr);
-	write_ich_ap0r0_el2(g->ap0r0);
-	write_ich_ap1r0_el2(g->ap1r0);
+	for (u32 group = 0; group < 2; group++)
+		for (u32 n = 0; n < nr_aprs; n++)
+			gic_write_apr(group, n, g->apr[group][n]);
 	__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
 	vgic_fill(vcpu);
 }
@@ -109,10 +112,12 @@ void vgic_put(struct vcpu *vcpu)
 
 	vgic_sync(vcpu);
 	g->vmcr = read_ich_vmcr_el2();
-	g->ap0r0 = read_ich_ap0r0_el2();
-	g->ap1r0 = read_ich_ap1r0_el2();
-	write_ich_ap0r0_el2(0);
-	write_ich_ap1r0_el2(0);
+	for (u32 group = 0; group < 2; group++) {
+		for (u32 n = 0; n < nr_aprs; n++) {
+			g->apr[group][n] = gic_read_apr(group, n);
+			gic_write_apr(group, n, 0);
+		}
+	}
 }
 
 void vgic_maintenance(struct vcpu *vcpu)

@@ -40,7 +40,7 @@ struct arch_vtimer {
 /* The vCPU's side of the GIC virtual CPU interface. */
 struct arch_vgic_cpu {
 	u64 vmcr;
-	u64 ap0r0, ap1r0;
+	u64 apr[2][4];   /* ICH_AP0R<n>_EL2, ICH_AP1R<n>_EL2 */
 	u32 lr_used;     /* bit n: ICH_LR<n>_EL2 holds an interrupt of this vCPU */
 	u32 lr_intid[16];
 };

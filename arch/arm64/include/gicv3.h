@@ -27,5 +27,9 @@ void gic_send_sgi(u64 target_mpidr, u32 sgi);
 u32 gic_list_registers(void);
 u64 gic_read_lr(u32 n);
 void gic_write_lr(u32 n, u64 value);
+/* The virtual CPU interface's active priority registers, per group (0, 1). */
+u32 gic_active_priority_registers(void);
+u64 gic_read_apr(u32 group, u32 n);
+void gic_write_apr(u32 group, u32 n, u64 value);
 
 #endif

@@ -104,8 +104,6 @@ SYSREG_RW_ENC(ich_misr_el2, "S3_4_C12_C11_2")
 SYSREG_RW_ENC(ich_eisr_el2, "S3_4_C12_C11_3")
 SYSREG_RW_ENC(ich_elrsr_el2, "S3_4_C12_C11_5")
 SYSREG_RW_ENC(ich_vmcr_el2, "S3_4_C12_C11_7")
-SYSREG_RW_ENC(ich_ap0r0_el2, "S3_4_C12_C8_0")
-SYSREG_RW_ENC(ich_ap1r0_el2, "S3_4_C12_C9_0")
 /* SME's thread register: guest state on a CPU with SME, see vcpu.c. */
 SYSREG_RW_ENC(tpidr2_el0, "S3_3_C13_C0_5")
 
