@@ -332,6 +332,14 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 	return blocked;
 }
 
+bool sched_running_here(const struct vcpu *vcpu)
+{
+	/* Only this CPU blocks its current vCPU, so the state cannot turn to
+	 * BLOCKED under our feet; other CPUs never touch a runnable one's. */
+	return cpus[arch_cpu_index()].current == vcpu &&
+	       __atomic_load_n(&vcpu->state, __ATOMIC_RELAXED) == VCPU_RUNNABLE;
+}
+
 bool sched_wake(struct vcpu *vcpu)
 {
 	struct cpu *c = lock_rq_of(vcpu);

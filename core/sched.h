@@ -35,6 +35,9 @@ bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *));
  * Decided under the run queue lock, so a concurrent sched_block() either sees
  * the new interrupt or is undone here: no wake-up is lost. */
 bool sched_wake(struct vcpu *vcpu);
+/* True when vcpu is the one this CPU runs now and it is not blocked: it
+ * takes a new interrupt on its way back into the guest, with no wake-up. */
+bool sched_running_here(const struct vcpu *vcpu);
 
 /* WFE: true when another vCPU on this CPU is waiting to run; the caller
  * then leaves the guest, and the others go first. */

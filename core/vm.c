@@ -69,6 +69,8 @@ static u64 vcpu_array_pages(u32 n)
 void vcpu_kick(struct vcpu *vcpu)
 {
 	__atomic_store_n(&vcpu->irq_dirty, true, __ATOMIC_RELEASE);
+	if (sched_running_here(vcpu))
+		return;  /* e.g. its own timer: it looks at irq_dirty before it re-enters */
 	if (sched_wake(vcpu))
 		return;
 	if (__atomic_load_n(&vcpu->running, __ATOMIC_ACQUIRE) && vcpu->pcpu != arch_cpu_index())

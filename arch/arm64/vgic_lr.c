@@ -42,17 +42,15 @@ void vgic_sync(struct vcpu *vcpu)
 {
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
 
-	for (u32 n = 0; n < nr_lrs; n++) {
-		u64 lr;
+	while (g->lr_used) {
+		u32 n = (u32)__builtin_ctz(g->lr_used);
+		u64 lr = gic_read_lr(n);
 
-		if (!(g->lr_used & (1u << n)))
-			continue;
-		lr = gic_read_lr(n);
 		gic_write_lr(n, 0);
 		vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING,
 			     lr & LR_ACTIVE);
+		g->lr_used &= ~(1u << n);
 	}
-	g->lr_used = 0;
 	write_ich_hcr_el2(ICH_HCR_EN);
 }
 
@@ -75,11 +73,11 @@ void vgic_fill(struct vcpu *vcpu)
 {
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
 	struct vgic_lr picked[MAX_LRS];
-	u32 free = 0;
+	u32 free = nr_lrs;
 	u32 n;
 
-	for (u32 i = 0; i < nr_lrs; i++)
-		free += !(g->lr_used & (1u << i));
+	for (u32 used = g->lr_used; used; used &= used - 1)
+		free--;
 	n = vgic_pick(&vcpu->vm->vgic, vcpu->id, picked, free);
 	for (u32 i = 0, k = 0; k < n && i < nr_lrs; i++) {
 		if (g->lr_used & (1u << i))
