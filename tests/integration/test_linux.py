@@ -66,9 +66,9 @@ def test_typed_reboot_restarts_and_typed_poweroff_ends(tmp_path, vmcfg, initramf
     cfg = linux_cfg(vmcfg, "rb", initramfs(), on_reboot="restart")
     with console_run("--timeout", "300", cfg, timeout=150, log=tmp_path / "console.log") as p:
         p.expect(r"\(rb\) Bulkhead Linux guest: 6\.\S+, 2 CPUs")
+        p.expect(r"\(rb\) [/~] # ")
         p.send("console rb\r")
         p.expect(r"\(hv\) console: input goes to rb")
-        p.expect(r"\(rb\) [/~] # ")
         p.send("reboot\r")
         p.expect(r"\(rb\) .*The system is going down NOW!")  # after the prompt
         p.expect(r"\(hv\) vm 1 'rb' rebooted \(PSCI SYSTEM_RESET\); on_reboot=restart")
