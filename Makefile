@@ -89,8 +89,9 @@ $(B)/linux/Image:
 	guests/linux/fetch-debian.sh
 
 $(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh guests/linux/setup.sh \
-		guests/linux/power-button.sh guests/linux/mkinitramfs.py
-	$(Q)guests/linux/mkinitramfs.py --init guests/linux/demo-init.sh -o $@ >/dev/null
+		guests/linux/power-button.sh guests/linux/inittab guests/linux/banner.sh \
+		guests/linux/mkinitramfs.py
+	$(Q)guests/linux/mkinitramfs.py --run guests/linux/demo-init.sh -o $@ >/dev/null
 
 # Debian's U-Boot for QEMU (downloaded once, cached under build/uboot).
 uboot-payload: $(B)/uboot/u-boot.bin

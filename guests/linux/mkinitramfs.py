@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Builds a gzip'd cpio (newc) initramfs for a Linux guest from Debian's parts.
 
-  mkinitramfs.py [--init SCRIPT] [--module NAME]... [--add SRC:DEST]... -o OUT
+  mkinitramfs.py [--run SCRIPT | --init SCRIPT] [--module NAME]...
+                 [--add SRC:DEST]... -o OUT
 
 It holds busybox-static, the named kernel modules with everything they
 depend on (read from each module's own .modinfo, since Debian ships no
 modules.dep), /etc/modules listing them in load order, the shared set-up
-script /lib/bulkhead/setup.sh, the power button's handler for busybox acpid
-(/etc/acpi/PWRF/00000080), and SCRIPT as /init (default: init.sh here,
-which sets up and starts a shell). Tests bring their own /init scripts; they
-start with `. /lib/bulkhead/setup.sh`.
+script /lib/bulkhead/setup.sh and the power button's handler for busybox
+acpid (/etc/acpi/PWRF/00000080).
+
+By default /init is busybox init, driven by the inittab here: it runs
+setup.sh, then a shell on the console, and handles plain `poweroff` and
+`reboot`. --run SCRIPT runs SCRIPT once on the console instead of the shell.
+--init SCRIPT makes SCRIPT itself /init (PID 1; it must set up on its own,
+`. /lib/bulkhead/setup.sh`, and can only end with `poweroff -f`).
 """
 
 import argparse
@@ -27,6 +32,9 @@ DEFAULT_MODULES = ["virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", 
                    "evdev", "gpio_keys"]
 # busybox acpid runs /etc/acpi/<ACTION>/<PARAMETER>; KEY_POWER is PWRF/00000080.
 POWER_BUTTON_HANDLER = "etc/acpi/PWRF/00000080"
+# The inittab line that --run replaces: the console's shell.
+CONSOLE_SHELL = "::respawn:/bin/cttyhack /bin/sh\n"
+RUN_SCRIPT = "lib/bulkhead/run"
 
 
 def modinfo_depends(path):
@@ -116,7 +124,29 @@ def read(path):
         return f.read()
 
 
-def build(init, modules, extra, rootfs):
+def inittab(run):
+    """The inittab here; with a run script, that script in place of the shell."""
+    text = read(os.path.join(HERE, "inittab")).decode()
+    if run is None:
+        return text
+    if CONSOLE_SHELL not in text:
+        raise SystemExit("mkinitramfs: the inittab has no console shell line to replace")
+    return text.replace(CONSOLE_SHELL, f"::once:/{RUN_SCRIPT}\n")
+
+
+def add_init(cpio, init, run):
+    """/init: the given script, or busybox init with its inittab."""
+    if init is not None:
+        cpio.file("init", read(init), 0o755)
+        return
+    cpio.symlink("init", "bin/busybox")
+    cpio.file("etc/inittab", inittab(run).encode())
+    cpio.file("lib/bulkhead/banner.sh", read(os.path.join(HERE, "banner.sh")), 0o755)
+    if run is not None:
+        cpio.file(RUN_SCRIPT, read(run), 0o755)
+
+
+def build(init, run, modules, extra, rootfs):
     index = module_index(rootfs)
     order = resolve(modules, index)
     cpio = Cpio()
@@ -133,14 +163,17 @@ def build(init, modules, extra, rootfs):
     cpio.file(POWER_BUTTON_HANDLER, read(os.path.join(HERE, "power-button.sh")), 0o755)
     for src, dest in extra:
         cpio.file(dest.lstrip("/"), read(src), 0o755)
-    cpio.file("init", read(init), 0o755)
+    add_init(cpio, init, run)
     return gzip.compress(cpio.finish(), compresslevel=6, mtime=0)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-o", "--output", required=True)
-    parser.add_argument("--init", default=os.path.join(HERE, "init.sh"))
+    script = parser.add_mutually_exclusive_group()
+    script.add_argument("--init", metavar="SCRIPT", help="SCRIPT is /init (PID 1)")
+    script.add_argument("--run", metavar="SCRIPT",
+                        help="busybox init runs SCRIPT once set up, instead of a shell")
     parser.add_argument("--module", action="append", dest="modules",
                         help=f"kernel module to carry and load (default: {' '.join(DEFAULT_MODULES)})")
     parser.add_argument("--add", action="append", default=[], metavar="SRC:DEST",
@@ -148,7 +181,7 @@ def main():
     parser.add_argument("--rootfs", default=ROOTFS, help="unpacked Debian packages")
     args = parser.parse_args()
     extra = [tuple(item.split(":", 1)) for item in args.add]
-    image = build(args.init, args.modules or DEFAULT_MODULES, extra, args.rootfs)
+    image = build(args.init, args.run, args.modules or DEFAULT_MODULES, extra, args.rootfs)
     tmp = args.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(image)

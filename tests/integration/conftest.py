@@ -81,11 +81,18 @@ def uboot_payload():
 
 @pytest.fixture
 def initramfs(tmp_path, linux_payload):
-    def build(script):
-        init = tmp_path / "init.sh"
-        init.write_text(script)
+    """initramfs() builds the default one (busybox init, a shell on the
+    console); initramfs(run=TEXT) has busybox init run script TEXT instead
+    of the shell; initramfs(init=TEXT) makes script TEXT /init itself."""
+    def build(run=None, init=None):
+        args = []
+        for option, text in (("--run", run), ("--init", init)):
+            if text is not None:
+                script = tmp_path / f"{option[2:]}.sh"
+                script.write_text(text)
+                args += [option, str(script)]
         out = tmp_path / "initramfs.cpio.gz"
-        subprocess.run([MKINITRAMFS, "--init", str(init), "-o", str(out)], check=True,
+        subprocess.run([MKINITRAMFS, *args, "-o", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
         return str(out)
     return build

@@ -1,13 +1,11 @@
 """The management shell and the console multiplexer, driven through a terminal."""
 
-import os
 import time
 
 import pexpect
 
-from conftest import BULKHEAD, KERNEL, TEST_GUEST, console_run
+from conftest import KERNEL, TEST_GUEST, console_run
 
-SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
 CTRL_A_3 = "\x01\x01\x01"
 
 
@@ -38,7 +36,7 @@ def test_stats_count_set_way_traps(tmp_path):
 
 
 def test_shell_session(tmp_path, initramfs):
-    linux, resetter = write_cfgs(tmp_path, initramfs(open(SHELL_INIT).read()))
+    linux, resetter = write_cfgs(tmp_path, initramfs())
     with console_run("--timeout", "240", linux, resetter, timeout=120,
                      log=tmp_path / "console.log") as p:
         p.expect(r"\(deb\) Enter 'help' for a list of built-in commands")
@@ -92,7 +90,7 @@ def test_shell_session(tmp_path, initramfs):
 
         p.send("console deb\r")
         p.expect(r"input goes to deb")
-        p.send("poweroff -f\r")
+        p.send("poweroff\r")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
     assert p.exitstatus == 0, open(tmp_path / "console.log").read()[-3000:]

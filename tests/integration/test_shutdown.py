@@ -1,12 +1,9 @@
 """The shell's `shutdown VM`: the VM's power button, pressed through its PL061."""
 
-import os
-
 import pexpect
 
 from conftest import BULKHEAD, KERNEL, TEST_GUEST
 
-SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
 WAITING = r"button test: waiting for the power button \(pl061@0x9030000 pin 3, INTID 39\)"
 # The test guest takes the rising edge, reads the pin high once (after which
 # the button is up again) and clears the edge.
@@ -88,7 +85,7 @@ def test_shutdown_linux(tmp_path, initramfs):
     """Debian's gpio-keys reports KEY_POWER, busybox acpid runs poweroff; the other VM runs on."""
     deb = tmp_path / "deb.cfg"
     deb.write_text(f'name = "deb"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
-                   f'ramdisk = "{initramfs(open(SHELL_INIT).read())}"\n'
+                   f'ramdisk = "{initramfs()}"\n'
                    'extra = "console=ttyAMA0 quiet"\n')
     p = spawn(tmp_path, str(deb), button_cfg(tmp_path, "btn", "destroy"), timeout=120)
     try:

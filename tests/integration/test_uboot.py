@@ -2,14 +2,12 @@
 through the console: it reaches its prompt and answers commands, sees the
 device tree Bulkhead generated, and cannot write its flash."""
 
-import os
 import re
 
 import pexpect
 
-from conftest import BULKHEAD, KERNEL, console_run
+from conftest import KERNEL, console_run
 
-SHELL_INIT = os.path.join(os.path.dirname(BULKHEAD), "guests", "linux", "init.sh")
 CTRL_A_3 = "\x01\x01\x01"
 # The prompt line once Enter is pressed: U-Boot echoes "\r\n" after "=> ".
 PROMPT = r"\(uboot\) => [\r ]*\n"
@@ -51,7 +49,7 @@ def first_word(path):
 
 
 def test_uboot_beside_linux(tmp_path, uboot_payload, initramfs):
-    uboot, linux = write_cfgs(tmp_path, uboot_payload, initramfs(open(SHELL_INIT).read()))
+    uboot, linux = write_cfgs(tmp_path, uboot_payload, initramfs())
     with console_run("--cpus", "2", "--timeout", "400", uboot, linux, timeout=120,
                      log=tmp_path / "console.log") as p:
         p.expect(r"\(hv\) vm 1 'uboot': firmware '.*u-boot.bin' read-only at IPA 0x0-0x[0-9a-f]+"

@@ -17,6 +17,7 @@
 #include "core/loader.h"
 #include "core/page_alloc.h"
 #include "core/vm.h"
+#include "devices/vgic.h"
 #include "fake_arch.h"
 #include "lib/fdt.h"
 
@@ -227,8 +228,66 @@ static void check_power_key(const struct fdt *f)
 	assert_int_equal(fdt_read_cells((const u8 *)data + 8, 1), 0);  /* active high */
 }
 
+/* Property `name` of `node` holds exactly the `n` cells `want`. */
+static void check_cells(const struct fdt *f, int node, const char *name, const u32 *want, u32 n)
+{
+	const void *data;
+	u32 len;
+
+	if (!fdt_get_prop(f, node, name, &data, &len))
+		fail_msg("no property '%s'", name);
+	assert_int_equal(len, n * 4);
+	for (u32 i = 0; i < n; i++)
+		assert_int_equal(fdt_read_cells((const u8 *)data + i * 4, 1), want[i]);
+}
+
+/* The GICv3: what Linux maps must be what the vGIC decodes, one
+ * redistributor per vCPU, and every interrupt in the tree routes to it. */
+static void check_gic(const struct fdt *f, u32 nvcpus)
+{
+	const void *data;
+	u64 addr, size;
+	u32 len, phandle, parent, cells;
+	int gic;
+
+	gic = fdt_find_compatible(f, -1, "arm,gic-v3");
+	assert_true(gic >= 0);
+	assert_true(fdt_get_prop(f, gic, "interrupt-controller", &data, &len));
+	assert_int_equal(len, 0);
+	assert_true(fdt_prop_u32(f, gic, "#interrupt-cells", &cells));
+	assert_int_equal(cells, 3);
+	assert_true(fdt_prop_u32(f, gic, "#redistributor-regions", &cells));
+	assert_int_equal(cells, 1);
+	assert_int_equal(fdt_reg_count(f, gic), 2);
+	assert_true(fdt_get_reg(f, gic, 0, &addr, &size));
+	assert_int_equal(addr, GUEST_GICD_BASE);
+	assert_int_equal(size, VGIC_DIST_SIZE);
+	assert_true(fdt_get_reg(f, gic, 1, &addr, &size));
+	assert_int_equal(addr, GUEST_GICR_BASE);
+	assert_int_equal(size, (u64)nvcpus * VGIC_REDIST_STRIDE);
+	assert_true(fdt_prop_u32(f, gic, "phandle", &phandle));
+	assert_true(fdt_prop_u32(f, fdt_root(f), "interrupt-parent", &parent));
+	assert_int_equal(parent, phandle);
+}
+
+/* The architected timer's four PPIs (numbered from 16), level-high. */
+static void check_timer(const struct fdt *f)
+{
+	const u32 want[12] = {
+		1, 13, 4,                      /* secure physical */
+		1, GUEST_PPI_PTIMER - 16, 4,   /* non-secure physical */
+		1, GUEST_PPI_VTIMER - 16, 4,   /* virtual: what Linux uses */
+		1, 10, 4,                      /* hypervisor */
+	};
+	int timer = fdt_find_compatible(f, -1, "arm,armv8-timer");
+
+	assert_true(timer >= 0);
+	check_cells(f, timer, "interrupts", want, 12);
+}
+
 static void check_dt(u64 ram_base, u64 ram_size, u32 nvcpus, const char *bootargs)
 {
+	const u32 uart_irq[3] = { 0, GUEST_UART_SPI, 4 };  /* SPI, level-high */
 	struct fdt f;
 	const char *s;
 	u64 addr, size;
@@ -279,7 +338,10 @@ static void check_dt(u64 ram_base, u64 ram_size, u32 nvcpus, const char *bootarg
 	assert_true(fdt_get_reg(&f, n, 0, &addr, &size));
 	assert_int_equal(addr, GUEST_UART_BASE);
 	assert_int_equal(size, PL011_MMIO_SIZE);
+	check_cells(&f, n, "interrupts", uart_irq, 3);
 	check_power_key(&f);
+	check_gic(&f, nvcpus);
+	check_timer(&f);
 }
 
 static void check_initrd_props(bool present)
