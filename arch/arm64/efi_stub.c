@@ -95,7 +95,13 @@ static void *find_fdt(struct efi_system_table *st)
  * firmware does in between (a timer event allocating memory) changes it, so
  * read the map again and retry.
  */
-static bool exit_boot_services(struct efi_system_table *st, void *image)
+enum exit_result {
+	EXIT_DONE,       /* boot services are gone: the image owns the machine */
+	EXIT_NOT_TRIED,  /* failed before asking: the firmware still runs */
+	EXIT_REFUSED,    /* asked and refused: only GetMemoryMap and ExitBootServices remain */
+};
+
+static enum exit_result exit_boot_services(struct efi_system_table *st, void *image)
 {
 	struct efi_boot_services *bs = st->boot_services;
 	u64 size = 0, key, desc_size, cap;
@@ -103,23 +109,23 @@ static bool exit_boot_services(struct efi_system_table *st, void *image)
 	void *map;
 
 	if (bs->get_memory_map(&size, 0, &key, &desc_size, &desc_ver) != EFI_BUFFER_TOO_SMALL)
-		return false;
+		return EXIT_NOT_TRIED;
 	cap = size + MAP_SLACK_DESCRIPTORS * desc_size;
 	if (bs->allocate_pool(EFI_LOADER_DATA, cap, &map) != 0)
-		return false;
+		return EXIT_NOT_TRIED;
 	for (u32 attempt = 0; attempt < EXIT_ATTEMPTS; attempt++) {
 		efi_status rc;
 
 		size = cap;
 		if (bs->get_memory_map(&size, map, &key, &desc_size, &desc_ver) != 0)
-			return false;
+			return attempt ? EXIT_REFUSED : EXIT_NOT_TRIED;
 		rc = bs->exit_boot_services(image, key);
 		if (rc == 0)
-			return true;
+			return EXIT_DONE;
 		if (rc != EFI_INVALID_PARAMETER)
-			return false;
+			return EXIT_REFUSED;
 	}
-	return false;
+	return EXIT_REFUSED;
 }
 
 /* Returns the DTB's address with boot services left, or 0 (and says why) with them still on. */
@@ -136,9 +142,17 @@ u64 efi_main(void *image, struct efi_system_table *st, u64 image_base)
 		return 0;
 	}
 	say(st, u"Bulkhead: leaving UEFI boot services\r\n");
-	if (!exit_boot_services(st, image)) {
-		say(st, u"Bulkhead: ExitBootServices failed\r\n");
+	switch (exit_boot_services(st, image)) {
+	case EXIT_DONE:
+		break;
+	case EXIT_NOT_TRIED:
+		say(st, u"Bulkhead: cannot read the UEFI memory map\r\n");
 		return 0;
+	case EXIT_REFUSED:
+		/* The firmware's console and the way back to it are gone with a
+		 * refused ExitBootServices: nothing is left to do but stop. */
+		for (;;)
+			__asm__ volatile("wfe");
 	}
 	/* the boot protocol: with the MMU off, these must already be in memory */
 	arch_clean_invalidate_dcache_range((const void *)(uintptr_t)image_base, image_size);

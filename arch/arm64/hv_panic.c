@@ -97,7 +97,10 @@ void arm64_hv_exception(struct arm64_hv_frame *f, u64 kind)
 	hv_err("PANIC: %s exception in the hypervisor", kind < 8 ? kinds[kind] : "unknown");
 	hv_err("ESR_EL2 0x%016llx FAR_EL2 0x%016llx", (unsigned long long)read_esr_el2(),
 	       (unsigned long long)read_far_el2());
-	describe_esr(read_esr_el2());
+	/* ESR describes synchronous exceptions and SErrors; for an IRQ or FIQ it
+	 * still holds the last trap's, which would mislead */
+	if (kind % 4 == 0 || kind % 4 == 3)
+		describe_esr(read_esr_el2());
 	hv_err("ELR_EL2 0x%016llx (offset 0x%llx) SPSR 0x%llx SP 0x%llx",
 	       (unsigned long long)f->elr, (unsigned long long)(f->elr - base),
 	       (unsigned long long)f->spsr, (unsigned long long)f->sp);
