@@ -97,7 +97,6 @@ static bool undefined_to_guest(u32 ec)
 	case EC_SYSREG128:
 	case EC_SVE:
 	case EC_SME:
-	case EC_IMPDEF:
 		return true;
 	default:
 		return false;

@@ -24,7 +24,6 @@
 #define EC_SYSREG      0x18
 #define EC_SVE         0x19
 #define EC_SME         0x1d
-#define EC_IMPDEF      0x1f
 #define EC_IABT_LOW    0x20
 #define EC_IABT_CUR    0x21
 #define EC_PC_ALIGN    0x22
