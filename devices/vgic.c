@@ -726,6 +726,26 @@ bool vgic_has_pending(struct vgic *g, u32 vcpu)
 	return found;
 }
 
+/* Hands `irq` to a list register: what goes in it, and the model's side. Lock held. */
+static void take_into_lr(struct vgic *g, struct vgic_irq *irq, u32 intid, u32 vcpu,
+			 struct vgic_lr *out)
+{
+	*out = (struct vgic_lr){
+		.intid = intid,
+		.priority = irq->priority,
+		/* an active level line is pending again only once deactivated */
+		.pending = deliverable(g, irq) && (irq->edge || !irq->active),
+		.active = irq->active,
+		.group1 = irq->group1,
+	};
+	irq->in_lr = true;
+	irq->lr_vcpu = (u16)vcpu;
+	/* An edge's latch moves into the LR. A level line's latch stays until
+	 * the guest acknowledges it (seen at sync), like the GIC's flip-flop. */
+	if (out->pending && irq->edge)
+		irq->pending = false;
+}
+
 u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 {
 	u16 key[VGIC_NR_IRQS];   /* priority << 8 | INTID: sorts as the GIC prioritises */
@@ -748,7 +768,6 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 	}
 	picked = n < max ? n : max;
 	for (u32 i = 0; i < picked; i++) {
-		struct vgic_irq *irq;
 		u32 best = i;
 		u16 k;
 
@@ -759,24 +778,31 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 		key[best] = key[i];
 		key[i] = k;
 
-		irq = irq_of(g, vcpu, k & 0xff);
-		out[i] = (struct vgic_lr){
-			.intid = k & 0xff,
-			.priority = irq->priority,
-			/* an active level line is pending again only once deactivated */
-			.pending = deliverable(g, irq) && (irq->edge || !irq->active),
-			.active = irq->active,
-			.group1 = irq->group1,
-		};
-		irq->in_lr = true;
-		irq->lr_vcpu = (u16)vcpu;
-		/* An edge's latch moves into the LR. A level line's latch stays until
-		 * the guest acknowledges it (seen at sync), like the GIC's flip-flop. */
-		if (out[i].pending && irq->edge)
-			irq->pending = false;
+		take_into_lr(g, irq_of(g, vcpu, k & 0xff), k & 0xff, vcpu, &out[i]);
 	}
 	spin_unlock(&g->lock);
 	return picked;
+}
+
+bool vgic_raise_private(struct vgic *g, u32 vcpu, u32 intid, struct vgic_lr *out)
+{
+	struct vgic_irq *irq;
+	bool taken;
+
+	/* PPIs only: SGIs come from vgic_send_sgi() */
+	if (vcpu >= g->ncpus || intid < 16 || intid >= VGIC_NR_PRIVATE || !out)
+		return false;
+	spin_lock(&g->lock);
+	irq = &g->cpus[vcpu].priv[intid];
+	if (irq->edge && !irq->level)
+		irq->pending = true;
+	irq->level = true;
+	mark_busy(g, vcpu, intid);
+	taken = !irq->in_lr && !irq->active && deliverable(g, irq);
+	if (taken)
+		take_into_lr(g, irq, intid, vcpu, out);
+	spin_unlock(&g->lock);
+	return taken;
 }
 
 void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active)

@@ -106,5 +106,14 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max);
  * model and the interrupt is no longer in_lr. A level line that is still
  * high becomes pending again when it is no longer active. */
 void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active);
+/*
+ * The fast way in for a PPI of a vCPU whose list registers are up to date
+ * with the model and not all in use (so nothing else waits for one): raises
+ * the line as vgic_set_line() would and, when the interrupt is deliverable
+ * and not already in a list register, hands it over like vgic_pick() and
+ * returns true. On false only the line changed; the caller refreshes the
+ * vCPU's list registers as usual.
+ */
+bool vgic_raise_private(struct vgic *g, u32 vcpu, u32 intid, struct vgic_lr *out);
 
 #endif

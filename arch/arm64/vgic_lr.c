@@ -118,16 +118,62 @@ void vgic_put(struct vcpu *vcpu)
 	}
 }
 
+/* The list registers are up to date with the model and one is free. */
+static bool lrs_current(struct vcpu *vcpu)
+{
+	return vcpu->arch.gic.lr_used != (1u << nr_lrs) - 1 &&
+	       !__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE);
+}
+
+void vgic_raise_ppi_now(struct vcpu *vcpu, u32 intid)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	struct vgic_lr l;
+	u32 n;
+
+	if (!lrs_current(vcpu)) {
+		vm_set_irq_line(vcpu->vm, vcpu->id, intid, true);
+		return;
+	}
+	/* nothing waits outside the list registers (else irq_dirty would be
+	 * set), so a free one is where vgic_fill() would put it too */
+	if (!vgic_raise_private(&vcpu->vm->vgic, vcpu->id, intid, &l)) {
+		vcpu_kick(vcpu);
+		return;
+	}
+	n = (u32)__builtin_ctz(~g->lr_used);
+	gic_write_lr(n, encode(&l));
+	vcpu->irqs_injected++;
+	g->lr_intid[n] = intid;
+	g->lr_used |= 1u << n;
+}
+
+/*
+ * Deactivated interrupts (EOI bit) leave their list registers: only those go
+ * back to the model. The rest is refilled only when something waits: the
+ * registers ran low with more to come (underflow), or the model changed.
+ */
 void vgic_maintenance(struct vcpu *vcpu)
 {
-	u64 eisr = read_ich_eisr_el2();
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	u32 done = (u32)read_ich_eisr_el2() & g->lr_used;
+	bool waiting = read_ich_hcr_el2() & ICH_HCR_UIE;
 
-	for (u32 n = 0; n < nr_lrs; n++) {
-		if ((eisr & (1ull << n)) && (g->lr_used & (1u << n)) &&
-		    g->lr_intid[n] == GUEST_PPI_VTIMER)
+	while (done) {
+		u32 n = (u32)__builtin_ctz(done);
+		u64 lr = gic_read_lr(n);
+
+		done &= ~(1u << n);
+		gic_write_lr(n, 0);
+		g->lr_used &= ~(1u << n);
+		vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING,
+			     lr & LR_ACTIVE);
+		if (g->lr_intid[n] == GUEST_PPI_VTIMER)
 			vtimer_deactivated(vcpu);
 	}
-	vgic_sync(vcpu);
-	vgic_fill(vcpu);
+	if (waiting || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
+		vgic_sync(vcpu);
+		vgic_fill(vcpu);
+	}
 }

@@ -10,6 +10,7 @@
 #include "core/vm.h"
 #include "gicv3.h"
 #include "sysregs.h"
+#include "vgic_lr.h"
 #include "vtimer.h"
 
 #define CTL_ENABLE  (1ull << 0)
@@ -64,7 +65,7 @@ void vtimer_put(struct vcpu *vcpu)
 void vtimer_fired(struct vcpu *vcpu)
 {
 	gic_ppi_enable(PPI_VIRT_TIMER, false);
-	vm_set_irq_line(vcpu->vm, vcpu->id, GUEST_PPI_VTIMER, true);
+	vgic_raise_ppi_now(vcpu, GUEST_PPI_VTIMER);
 }
 
 void vtimer_deactivated(struct vcpu *vcpu)

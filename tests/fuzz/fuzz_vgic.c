@@ -182,6 +182,26 @@ static void do_pick(u32 vcpu, u32 want)
 	}
 }
 
+/* The timer's fast way in; the arch code uses it only with a free LR. */
+static void do_raise_private(u32 vcpu, u32 intid)
+{
+	struct vgic_lr lr;
+	u32 s = 0;
+
+	if (vcpu >= ncpus) {
+		CHECK(!vgic_raise_private(&g, vcpu, intid, &lr));
+		return;
+	}
+	while (s < NLR && lrs[vcpu][s].used)
+		s++;
+	if (s == NLR || !vgic_raise_private(&g, vcpu, intid, &lr))
+		return;
+	CHECK(intid >= 16 && intid < VGIC_NR_PRIVATE);
+	CHECK(lr.intid == intid && lr.pending && !lr.active);
+	CHECK(irq_of(vcpu, intid)->in_lr && irq_of(vcpu, intid)->lr_vcpu == vcpu);
+	lrs[vcpu][s] = (struct lr){ true, lr.intid, lr.pending, lr.active };
+}
+
 /* The guest works on an LR in place, or the arch code gives it back. */
 static void do_lr(u32 vcpu, u32 slot, u64 value)
 {
@@ -359,7 +379,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		}
 		case 5: {
 			u32 intid = b % (VGIC_NR_IRQS + 4);
-			int kick = (value & 2) ? vgic_inject_edge(&g, vcpu, intid)
+			int kick;
+
+			if (value & 4) {
+				do_raise_private(vcpu, intid);
+				break;
+			}
+			kick = (value & 2) ? vgic_inject_edge(&g, vcpu, intid)
 					       : vgic_set_line(&g, vcpu, intid, value & 1);
 
 			if (intid >= VGIC_NR_IRQS || (intid < VGIC_NR_PRIVATE && vcpu >= ncpus))

@@ -1016,6 +1016,49 @@ static void test_level_repend(void **state)
 	assert_int_equal(pick(1, lr, 2), 0);
 }
 
+/* The timer's fast way in: the same LR content and model state as vgic_pick. */
+static void test_raise_private_direct(void **state)
+{
+	struct vgic_lr direct, picked;
+
+	enable_groups(CTLR_G1);
+	priv_setup(1, 27, 0x40);
+	assert_true(vgic_raise_private(&g, 1, 27, &direct));
+	assert_int_equal(direct.intid, 27);
+	assert_int_equal(direct.priority, 0x40);
+	assert_true(direct.pending);
+	assert_false(direct.active);
+	assert_true(direct.group1);
+	assert_true(g.cpus[1].priv[27].in_lr);
+	/* in a list register now: neither path hands it out twice */
+	assert_int_equal(pick(1, &picked, 1), 0);
+	assert_false(vgic_raise_private(&g, 1, 27, &direct));
+	/* acknowledged and deactivated with the line low: done */
+	vgic_set_line(&g, 1, 27, false);
+	vgic_lr_sync(&g, 1, 27, false, false);
+	assert_false(vgic_has_pending(&g, 1));
+}
+
+static void test_raise_private_not_deliverable(void **state)
+{
+	struct vgic_lr lr;
+
+	enable_groups(CTLR_G1);
+	/* disabled: only the line is recorded, for a later pick */
+	rw(0, SGI + IGROUPR, 4, bit(27));
+	assert_false(vgic_raise_private(&g, 0, 27, &lr));
+	assert_int_equal(rr(0, SGI + ISPENDR, 4), bit(27));
+	assert_int_equal(pick(0, &lr, 1), 0);
+	rw(0, SGI + ISENABLER, 4, bit(27));
+	assert_int_equal(pick(0, &lr, 1), 1);
+	assert_int_equal(lr.intid, 27);
+	/* SGIs, SPIs, bad vCPUs and a missing output are refused outright */
+	assert_false(vgic_raise_private(&g, 0, 3, &lr));
+	assert_false(vgic_raise_private(&g, 0, 40, &lr));
+	assert_false(vgic_raise_private(&g, 99, 27, &lr));
+	assert_false(vgic_raise_private(&g, 0, 26, NULL));
+}
+
 static void test_level_latch(void **state)
 {
 	struct vgic_lr lr[2];
@@ -1182,6 +1225,8 @@ int main(void)
 		cmocka_unit_test_setup(test_edge_pick_sync, setup),
 		cmocka_unit_test_setup(test_level_lowered_in_lr, setup),
 		cmocka_unit_test_setup(test_level_repend, setup),
+		cmocka_unit_test_setup(test_raise_private_direct, setup),
+		cmocka_unit_test_setup(test_raise_private_not_deliverable, setup),
 		cmocka_unit_test_setup(test_level_latch, setup),
 		cmocka_unit_test_setup(test_changes_while_in_lr, setup),
 		cmocka_unit_test_setup(test_init, setup),
