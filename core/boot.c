@@ -63,7 +63,7 @@ static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
 static void reserve_firmware_regions(void)
 {
 	for (u32 r = 0; r < platform.nreserved; r++) {
-		const struct mem_range *res = &platform.reserved[r];
+		const struct reserved_range *res = &platform.reserved[r];
 
 		for (u32 i = 0; i < platform.nmem; i++) {
 			const struct mem_range *m = &platform.mem[i];
@@ -134,9 +134,13 @@ static void print_map(paddr_t image, u64 image_size)
 	if (base + image_size > hv_end)
 		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
 			(unsigned long long)(base + image_size));
-	for (u32 i = 0; i < platform.nreserved; i++)
-		hv_info("reserved by firmware 0x%llx-0x%llx", (unsigned long long)platform.reserved[i].base,
-			(unsigned long long)(platform.reserved[i].base + platform.reserved[i].size));
+	for (u32 i = 0; i < platform.nreserved; i++) {
+		const struct reserved_range *r = &platform.reserved[i];
+
+		hv_info("reserved by %s 0x%llx-0x%llx%s", r->by == RESERVED_BY_UEFI ? "UEFI" : "firmware",
+			(unsigned long long)r->base, (unsigned long long)(r->base + r->size),
+			r->no_map && r->by == RESERVED_BY_DT ? " (no-map)" : "");
+	}
 	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
 		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
 		(unsigned long long)platform.uart.base);
