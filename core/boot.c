@@ -77,6 +77,33 @@ static void reserve_firmware_regions(void)
 	}
 }
 
+/*
+ * On UEFI boards the device tree's memory nodes often cover what the UEFI
+ * map keeps (runtime services, ACPI, reserved): keep it like the tree's own
+ * reservations, and unmapped, since Bulkhead never touches it. The one
+ * exception is the run holding the device tree itself (some firmware puts
+ * it in ACPI reclaim memory): Bulkhead still reads it, so that run stays mapped.
+ */
+static void keep_boot_firmware_memory(void)
+{
+	u64 dtb = pa_addr(platform.dtb), dtb_size = platform.fdt.total_size;
+	u64 base, size;
+
+	if (arch_boot_reserved_overflow()) {
+		hv_err("the UEFI memory map keeps more regions than Bulkhead can track: powering off");
+		arch_system_off();
+	}
+	for (u32 i = 0; arch_boot_reserved(i, &base, &size); i++) {
+		bool no_map = !overlaps(base, size, dtb, dtb_size);
+
+		if (!platform_add_reserved(&platform, base, size, no_map, RESERVED_BY_UEFI)) {
+			hv_err("the firmware reserves more memory regions than Bulkhead can track: "
+			       "powering off");
+			arch_system_off();
+		}
+	}
+}
+
 static void init_memory(paddr_t image, u64 image_size)
 {
 	u64 dtb = pa_addr(platform.dtb);
@@ -240,6 +267,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	if (platform.ncpus_in_dt > platform.ncpus)
 		hv_warn("the device tree lists %u CPUs; using the first %u", platform.ncpus_in_dt,
 			platform.ncpus);
+	keep_boot_firmware_memory();
 	init_memory(image, image_size);
 	arch_mmu_init(image, image_size);
 	arch_interrupts_init();
