@@ -63,7 +63,7 @@ static u64 place_bitmaps(u64 image_end, u64 dtb, u64 dtb_size, u64 bytes)
 static void reserve_firmware_regions(void)
 {
 	for (u32 r = 0; r < platform.nreserved; r++) {
-		const struct mem_range *res = &platform.reserved[r];
+		const struct reserved_range *res = &platform.reserved[r];
 
 		for (u32 i = 0; i < platform.nmem; i++) {
 			const struct mem_range *m = &platform.mem[i];
@@ -73,6 +73,33 @@ static void reserve_firmware_regions(void)
 
 			if (lo < hi)
 				page_pool_reserve(&hv_pages, pa_init(lo), hi - lo);
+		}
+	}
+}
+
+/*
+ * On UEFI boards the device tree's memory nodes often cover what the UEFI
+ * map keeps (runtime services, ACPI, reserved): keep it like the tree's own
+ * reservations, and unmapped, since Bulkhead never touches it. The one
+ * exception is the run holding the device tree itself (some firmware puts
+ * it in ACPI reclaim memory): Bulkhead still reads it, so that run stays mapped.
+ */
+static void keep_boot_firmware_memory(void)
+{
+	u64 dtb = pa_addr(platform.dtb), dtb_size = platform.fdt.total_size;
+	u64 base, size;
+
+	if (arch_boot_reserved_overflow()) {
+		hv_err("the UEFI memory map keeps more regions than Bulkhead can track: powering off");
+		arch_system_off();
+	}
+	for (u32 i = 0; arch_boot_reserved(i, &base, &size); i++) {
+		bool no_map = !overlaps(base, size, dtb, dtb_size);
+
+		if (!platform_add_reserved(&platform, base, size, no_map, RESERVED_BY_UEFI)) {
+			hv_err("the firmware reserves more memory regions than Bulkhead can track: "
+			       "powering off");
+			arch_system_off();
 		}
 	}
 }
@@ -134,9 +161,13 @@ static void print_map(paddr_t image, u64 image_size)
 	if (base + image_size > hv_end)
 		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
 			(unsigned long long)(base + image_size));
-	for (u32 i = 0; i < platform.nreserved; i++)
-		hv_info("reserved by firmware 0x%llx-0x%llx", (unsigned long long)platform.reserved[i].base,
-			(unsigned long long)(platform.reserved[i].base + platform.reserved[i].size));
+	for (u32 i = 0; i < platform.nreserved; i++) {
+		const struct reserved_range *r = &platform.reserved[i];
+
+		hv_info("reserved by %s 0x%llx-0x%llx%s", r->by == RESERVED_BY_UEFI ? "UEFI" : "firmware",
+			(unsigned long long)r->base, (unsigned long long)(r->base + r->size),
+			r->no_map && r->by == RESERVED_BY_DT ? " (no-map)" : "");
+	}
 	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
 		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
 		(unsigned long long)platform.uart.base);
@@ -236,6 +267,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	if (platform.ncpus_in_dt > platform.ncpus)
 		hv_warn("the device tree lists %u CPUs; using the first %u", platform.ncpus_in_dt,
 			platform.ncpus);
+	keep_boot_firmware_memory();
 	init_memory(image, image_size);
 	arch_mmu_init(image, image_size);
 	arch_interrupts_init();

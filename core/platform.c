@@ -26,18 +26,20 @@ static void read_memory(struct platform *p)
 	}
 }
 
-static void add_reserved(struct platform *p, u64 base, u64 size)
+bool platform_add_reserved(struct platform *p, u64 base, u64 size, bool no_map,
+			   enum reserved_by by)
 {
 	if (!size)
-		return;
+		return true;
 	if (p->nreserved == PLATFORM_MAX_RESERVED) {
 		p->reserved_overflow = true;
-		return;
+		return false;
 	}
 	/* a region running past the top of the address space ends there */
 	if (size > ~0ull - base)
 		size = ~0ull - base;
-	p->reserved[p->nreserved++] = (struct mem_range){ base, size };
+	p->reserved[p->nreserved++] = (struct reserved_range){ base, size, no_map, by };
+	return true;
 }
 
 static bool node_enabled(const struct fdt *fdt, int node)
@@ -58,15 +60,17 @@ static void read_reserved(struct platform *p)
 	u64 base, size;
 
 	for (u32 i = 0; !p->reserved_overflow && fdt_memreserve(&p->fdt, i, &base, &size); i++)
-		add_reserved(p, base, size);
+		platform_add_reserved(p, base, size, false, RESERVED_BY_DT);
 	if (parent < 0)
 		return;
 	for (int n = fdt_first_child(&p->fdt, parent); n >= 0; n = fdt_next_sibling(&p->fdt, n)) {
+		bool no_map = fdt_get_prop(&p->fdt, n, "no-map", NULL, NULL);
+
 		if (!node_enabled(&p->fdt, n))
 			continue;
 		for (int i = 0; i < fdt_reg_count(&p->fdt, n); i++) {
 			if (fdt_get_reg(&p->fdt, n, i, &base, &size))
-				add_reserved(p, base, size);
+				platform_add_reserved(p, base, size, no_map, RESERVED_BY_DT);
 		}
 	}
 }
@@ -223,4 +227,75 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+/* A no-map region rounded outward to whole pages (saturating at the top). */
+static void hole_bounds(const struct reserved_range *r, u64 *lo, u64 *hi)
+{
+	u64 end = r->base + r->size;
+
+	*lo = align_down(r->base, PAGE_SIZE);
+	*hi = end > ~0ull - PAGE_SIZE ? ~0ull : align_up(end, PAGE_SIZE);
+}
+
+/* The no-map hole at or after `from` that starts first, clipped to start no
+ * lower than `from`; false when none starts below `end`. */
+static bool next_hole(const struct platform *p, u64 from, u64 end, u64 *lo, u64 *hi)
+{
+	bool found = false;
+
+	for (u32 i = 0; i < p->nreserved; i++) {
+		u64 s, e;
+
+		hole_bounds(&p->reserved[i], &s, &e);
+		if (!p->reserved[i].no_map || e <= from || s >= end)
+			continue;
+		if (s < from)
+			s = from;
+		if (!found || s < *lo) {
+			*lo = s;
+			*hi = e;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Overlapping and touching holes are one hole: grow `hi` until none extends
+ * it, then clip it to the bank. */
+static u64 hole_end(const struct platform *p, u64 hi, u64 end)
+{
+	for (bool grew = true; grew && hi < end;) {
+		grew = false;
+		for (u32 i = 0; i < p->nreserved; i++) {
+			u64 s, e;
+
+			hole_bounds(&p->reserved[i], &s, &e);
+			if (p->reserved[i].no_map && s <= hi && e > hi) {
+				hi = e;
+				grew = true;
+			}
+		}
+	}
+	return hi < end ? hi : end;
+}
+
+void platform_walk_ram(const struct platform *p, ram_piece_fn piece, void *ctx)
+{
+	for (u32 i = 0; i < p->nmem; i++) {
+		u64 at = p->mem[i].base, end = p->mem[i].base + p->mem[i].size;
+		u64 lo = 0, hi = 0;
+
+		while (at < end) {
+			if (!next_hole(p, at, end, &lo, &hi)) {
+				piece(at, end - at, true, ctx);
+				break;
+			}
+			hi = hole_end(p, hi, end);
+			if (lo > at)
+				piece(at, lo - at, true, ctx);
+			piece(lo, hi - lo, false, ctx);
+			at = hi;
+		}
+	}
 }

@@ -7,12 +7,24 @@
 
 #define PLATFORM_MAX_MEM 8
 #define MAX_CPUS 8
-/* /memreserve/ entries and /reserved-memory regions; a tree with more is refused */
-#define PLATFORM_MAX_RESERVED 32
+/* /memreserve/ entries, /reserved-memory regions and what the UEFI memory
+ * map keeps; a board with more is refused */
+#define PLATFORM_MAX_RESERVED 64
 
 struct mem_range {
 	u64 base;
 	u64 size;
+};
+
+enum reserved_by { RESERVED_BY_DT, RESERVED_BY_UEFI };
+
+struct reserved_range {
+	u64 base;
+	u64 size;
+	/* not even mapped at EL2: secure-world memory, where a cacheable
+	 * mapping invites speculative reads that the bus answers with SError */
+	bool no_map;
+	enum reserved_by by;
 };
 
 enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
@@ -23,7 +35,7 @@ struct platform {
 	struct mem_range mem[PLATFORM_MAX_MEM];
 	u32 nmem;
 	/* memory the firmware keeps (never wraps: base + size fits in 64 bits) */
-	struct mem_range reserved[PLATFORM_MAX_RESERVED];
+	struct reserved_range reserved[PLATFORM_MAX_RESERVED];
 	u32 nreserved;
 	bool reserved_overflow;
 	u64 cpu_mpidr[MAX_CPUS];
@@ -44,5 +56,17 @@ extern struct platform platform;
 
 /* Fills `platform` from the DTB. Returns 0, or -1 with `why` set. */
 int platform_parse(struct platform *p, const void *dtb, const char **why);
+
+/* Records memory the firmware keeps; false (and reserved_overflow set) when full. */
+bool platform_add_reserved(struct platform *p, u64 base, u64 size, bool no_map,
+			   enum reserved_by by);
+
+/*
+ * The RAM the hypervisor may map: each bank, less the no-map reservations
+ * rounded outward to pages. Calls `piece` for each run in address order,
+ * with `mapped` false for the holes.
+ */
+typedef void (*ram_piece_fn)(u64 base, u64 size, bool mapped, void *ctx);
+void platform_walk_ram(const struct platform *p, ram_piece_fn piece, void *ctx);
 
 #endif

@@ -32,6 +32,13 @@ void arch_smp_start(void);
 /* The interrupt controller, once mapped (boot CPU; others do it as they start). */
 void arch_interrupts_init(void);
 
+/* Memory the boot firmware's own memory map (UEFI) keeps from the OS, which
+ * the device tree's memory nodes may still cover: range `i`, or false past
+ * the last (none when the firmware has no such map). */
+bool arch_boot_reserved(u32 i, u64 *base, u64 *size);
+/* That map kept more ranges than could be recorded: booting would be a guess. */
+bool arch_boot_reserved_overflow(void);
+
 /* Where the hypervisor's own image lies (mapped at its physical address):
  * text, then rodata, then data and bss up to end. */
 struct image_layout {

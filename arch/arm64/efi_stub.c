@@ -21,6 +21,26 @@ typedef __CHAR16_TYPE__ efi_char16;
 #define EXIT_ATTEMPTS 8
 /* more than any board's tree; bounds what is cleaned from a firmware value */
 #define FDT_MAX_SIZE (2 * MiB)
+/* merged runs the UEFI map keeps from the OS; a map with more stops the boot */
+#define EFI_KEPT_MAX 32
+#define EFI_PAGE_SIZE 4096
+
+/* The UEFI 2.x EFI_MEMORY_DESCRIPTOR; the firmware's desc_size may be larger. */
+struct efi_memory_descriptor {
+	u32 type;
+	u64 phys_start, virt_start, pages, attribute;
+};
+
+/*
+ * What the UEFI memory map keeps from the OS, for core to keep from its
+ * allocator. In .data, not .bss: primary_entry clears bss after the stub ran.
+ * Plain numbers only, since the image has not been relocated yet.
+ */
+static struct {
+	struct { u64 base, size; } range[EFI_KEPT_MAX];
+	u32 count;
+	bool overflow;
+} efi_kept __attribute__((section(".data")));
 
 struct efi_guid {
 	u32 data1;
@@ -90,6 +110,65 @@ static void *find_fdt(struct efi_system_table *st)
 	return 0;
 }
 
+/* The types an OS may use once boot services are gone; every other type
+ * (reserved, runtime services, ACPI, MMIO, unusable, PAL, persistent) is kept. */
+static bool efi_usable(u32 type)
+{
+	return type == 1 || type == 2 || type == 3 || type == 4 || type == 7;
+}
+
+/* Adds [base, base + size), joined to a kept run it touches or overlaps. */
+static void keep_range(u64 base, u64 size)
+{
+	for (u32 i = 0; i < efi_kept.count; i++) {
+		u64 b = efi_kept.range[i].base, e = b + efi_kept.range[i].size;
+
+		if (base <= e && b <= base + size) {
+			u64 lo = base < b ? base : b, hi = base + size > e ? base + size : e;
+
+			efi_kept.range[i].base = lo;
+			efi_kept.range[i].size = hi - lo;
+			return;
+		}
+	}
+	if (efi_kept.count == EFI_KEPT_MAX) {
+		efi_kept.overflow = true;
+		return;
+	}
+	efi_kept.range[efi_kept.count].base = base;
+	efi_kept.range[efi_kept.count++].size = size;
+}
+
+static void keep_unusable(const u8 *map, u64 size, u64 desc_size)
+{
+	if (desc_size < sizeof(struct efi_memory_descriptor)) {
+		efi_kept.overflow = true;  /* a map we cannot read is one we cannot trust */
+		return;
+	}
+	for (u64 off = 0; off + desc_size <= size; off += desc_size) {
+		const struct efi_memory_descriptor *d = (const void *)(map + off);
+		u64 bytes = d->pages > (~0ull - d->phys_start) / EFI_PAGE_SIZE ?
+			~0ull - d->phys_start : d->pages * EFI_PAGE_SIZE;
+
+		if (!efi_usable(d->type) && bytes)
+			keep_range(d->phys_start, bytes);
+	}
+}
+
+bool arch_boot_reserved(u32 i, u64 *base, u64 *size)
+{
+	if (i >= efi_kept.count)
+		return false;
+	*base = efi_kept.range[i].base;
+	*size = efi_kept.range[i].size;
+	return true;
+}
+
+bool arch_boot_reserved_overflow(void)
+{
+	return efi_kept.overflow;
+}
+
 /*
  * ExitBootServices needs the key of the current memory map; anything the
  * firmware does in between (a timer event allocating memory) changes it, so
@@ -120,8 +199,11 @@ static enum exit_result exit_boot_services(struct efi_system_table *st, void *im
 		if (bs->get_memory_map(&size, map, &key, &desc_size, &desc_ver) != 0)
 			return attempt ? EXIT_REFUSED : EXIT_NOT_TRIED;
 		rc = bs->exit_boot_services(image, key);
-		if (rc == 0)
+		if (rc == 0) {
+			/* the map that was current when boot services ended */
+			keep_unusable(map, size, desc_size);
 			return EXIT_DONE;
+		}
 		if (rc != EFI_INVALID_PARAMETER)
 			return EXIT_REFUSED;
 	}

@@ -64,6 +64,17 @@ static void map_or_panic(u64 base, u64 size, u64 attrs, const char *what)
 		      what, (unsigned long long)base);
 }
 
+/* RAM is mapped piece by piece around the no-map holes; each hole is logged
+ * here, where it is decided, so the boot log shows what the MMU really has. */
+static void map_ram_piece(u64 base, u64 size, bool mapped, void *ctx)
+{
+	if (mapped)
+		map_or_panic(base, size, attr_normal | S1_XN, "RAM");
+	else
+		hv_info("RAM 0x%llx-0x%llx not mapped (no-map)", (unsigned long long)base,
+			(unsigned long long)(base + size));
+}
+
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 {
 	u64 text = (u64)(uintptr_t)_start_image;
@@ -77,8 +88,7 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 	hv_pt.free_table = hv_free_table;
 	if (!hv_pt.root)
 		panic("no memory for the EL2 page tables");
-	for (u32 i = 0; i < platform.nmem; i++)
-		map_or_panic(platform.mem[i].base, platform.mem[i].size, attr_normal | S1_XN, "RAM");
+	platform_walk_ram(&platform, map_ram_piece, NULL);
 	map_or_panic(text, text_end - text, attr_normal | S1_AP_RO, "hypervisor text");
 	map_or_panic(text_end, ro_end - text_end, attr_normal | S1_AP_RO | S1_XN, "hypervisor rodata");
 	if (image_mem_size > end - text)

@@ -116,6 +116,20 @@ void arch_image_layout(struct image_layout *layout)
 	*layout = fake.image;
 }
 
+bool arch_boot_reserved(u32 i, u64 *base, u64 *size)
+{
+	if (i >= fake.nboot_reserved || i >= 4)
+		return false;
+	*base = fake.boot_reserved[i].base;
+	*size = fake.boot_reserved[i].size;
+	return true;
+}
+
+bool arch_boot_reserved_overflow(void)
+{
+	return fake.boot_reserved_overflow;
+}
+
 /* Debugging: the fake has no MMU to fault, so it records the request. */
 
 u64 arch_debug_fault_addr(enum arch_fault_kind kind)

@@ -37,6 +37,10 @@ struct fake_arch {
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
 	void (*vcpu_run_hook)(struct vcpu *vcpu);
 	struct image_layout image; /* what arch_image_layout reports */
+	/* what arch_boot_reserved reports: the firmware memory map's kept ranges */
+	struct { u64 base, size; } boot_reserved[4];
+	u32 nboot_reserved;
+	bool boot_reserved_overflow;
 
 	/* records */
 	u32 wait_events, send_events, system_offs, smp_starts, icache_invalidates;

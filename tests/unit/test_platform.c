@@ -22,6 +22,7 @@
 struct region {
 	u64 base, size;
 	const char *status; /* NULL: no status property */
+	bool no_map;
 };
 
 static void wr32(u8 *p, u32 v)
@@ -61,6 +62,8 @@ static void write_reserved_memory(struct fdt_writer *w, const struct region *reg
 		fdtw_prop_cells(w, "reg", cells, 4);
 		if (regs[i].status)
 			fdtw_prop_string(w, "status", regs[i].status);
+		if (regs[i].no_map)
+			fdtw_prop_empty(w, "no-map");
 		fdtw_end_node(w);
 	}
 	/* only a size: the OS would allocate it; nothing is reserved yet */
@@ -151,9 +154,9 @@ static void test_memreserve_and_reserved_memory(void **state)
 {
 	static const u64 rsv[] = { 0x7f000000, 0x10000, 0x48000000, 0x1000000 };
 	static const struct region regs[] = {
-		{ 0x40400000, 0x200000, NULL },
-		{ 0x50000000, 0x1000, "okay" },
-		{ 0x60000000, 0x1000, "disabled" },
+		{ 0x40400000, 0x200000, NULL, false },
+		{ 0x50000000, 0x1000, "okay", false },
+		{ 0x60000000, 0x1000, "disabled", false },
 	};
 	struct platform p;
 	const char *why = NULL;
@@ -205,6 +208,93 @@ static void test_too_many_reservations_is_refused(void **state)
 	free(b);
 }
 
+static void test_no_map_is_recorded_per_region(void **state)
+{
+	static const u64 rsv[] = { 0x7f000000, 0x10000 };
+	static const struct region regs[] = {
+		{ 0x40400000, 0x200000, NULL, true },
+		{ 0x50000000, 0x1000, "okay", false },
+	};
+	struct platform p;
+	const char *why = NULL;
+	u8 *b = board(rsv, 1, regs, 2);
+
+	assert_int_equal(platform_parse(&p, b, &why), 0);
+	assert_int_equal(p.nreserved, 3);
+	assert_false(p.reserved[0].no_map);    /* /memreserve/ has no flags */
+	assert_true(p.reserved[1].no_map);
+	assert_false(p.reserved[2].no_map);
+	for (u32 i = 0; i < 3; i++)
+		assert_int_equal(p.reserved[i].by, RESERVED_BY_DT);
+	free(b);
+}
+
+struct piece {
+	u64 base, size;
+	bool mapped;
+};
+
+struct walk_log {
+	struct piece p[16];
+	u32 n;
+};
+
+static void log_piece(u64 base, u64 size, bool mapped, void *ctx)
+{
+	struct walk_log *log = ctx;
+
+	assert_true(log->n < 16);
+	log->p[log->n++] = (struct piece){ base, size, mapped };
+}
+
+static void assert_piece(const struct walk_log *log, u32 i, u64 base, u64 end, bool mapped)
+{
+	assert_true(i < log->n);
+	assert_int_equal(log->p[i].base, base);
+	assert_int_equal(log->p[i].base + log->p[i].size, end);
+	assert_int_equal(log->p[i].mapped, mapped);
+}
+
+/* Holes are page-rounded outward, merged when they overlap or touch, clipped
+ * to the bank, and only no-map regions make them. */
+static void test_ram_walk_leaves_out_no_map_regions(void **state)
+{
+	struct platform p = { .nmem = 2 };
+	struct walk_log log = { .n = 0 };
+
+	p.mem[0] = (struct mem_range){ 0x40000000, 0x10000000 };
+	p.mem[1] = (struct mem_range){ 0x80000000, 0x100000 };
+	assert_true(platform_add_reserved(&p, 0x48000800, 0x1000, true, RESERVED_BY_DT));
+	assert_true(platform_add_reserved(&p, 0x41000000, 0x2000, true, RESERVED_BY_DT));
+	assert_true(platform_add_reserved(&p, 0x41002000, 0x1000, true, RESERVED_BY_UEFI));
+	assert_true(platform_add_reserved(&p, 0x41001000, 0x3000, true, RESERVED_BY_DT));
+	assert_true(platform_add_reserved(&p, 0x44000000, 0x1000, false, RESERVED_BY_DT));
+	assert_true(platform_add_reserved(&p, 0x3ffff000, 0x2000, true, RESERVED_BY_DT));
+	assert_true(platform_add_reserved(&p, 0x800ff000, 0x10000, true, RESERVED_BY_DT));
+	platform_walk_ram(&p, log_piece, &log);
+	assert_int_equal(log.n, 8);
+	assert_piece(&log, 0, 0x40000000, 0x40001000, false);
+	assert_piece(&log, 1, 0x40001000, 0x41000000, true);
+	assert_piece(&log, 2, 0x41000000, 0x41004000, false);
+	assert_piece(&log, 3, 0x41004000, 0x48000000, true);
+	assert_piece(&log, 4, 0x48000000, 0x48002000, false);
+	assert_piece(&log, 5, 0x48002000, 0x50000000, true);
+	assert_piece(&log, 6, 0x80000000, 0x800ff000, true);
+	assert_piece(&log, 7, 0x800ff000, 0x80100000, false);
+}
+
+static void test_ram_walk_without_holes_is_the_banks(void **state)
+{
+	struct platform p = { .nmem = 1 };
+	struct walk_log log = { .n = 0 };
+
+	p.mem[0] = (struct mem_range){ 0x40000000, 0x10000000 };
+	assert_true(platform_add_reserved(&p, 0x44000000, 0x1000, false, RESERVED_BY_DT));
+	platform_walk_ram(&p, log_piece, &log);
+	assert_int_equal(log.n, 1);
+	assert_piece(&log, 0, 0x40000000, 0x50000000, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +302,9 @@ int main(void)
 		cmocka_unit_test(test_memreserve_and_reserved_memory),
 		cmocka_unit_test(test_region_past_the_top_is_clipped),
 		cmocka_unit_test(test_too_many_reservations_is_refused),
+		cmocka_unit_test(test_no_map_is_recorded_per_region),
+		cmocka_unit_test(test_ram_walk_leaves_out_no_map_regions),
+		cmocka_unit_test(test_ram_walk_without_holes_is_the_banks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
