@@ -500,6 +500,11 @@ static void take_work(struct cpu *c, u64 now)
 
 		if (o == c || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE) || o->reserved)
 			continue;
+		/* An idle CPU is passed over without its lock. Should it start
+		 * running meanwhile with others waiting, helper_for_waiting() wakes
+		 * an idle CPU for them. */
+		if (!__atomic_load_n(&o->current, __ATOMIC_ACQUIRE))
+			continue;
 		lock_pair(c, o);
 		/* an idle CPU runs its own runnable vCPUs next: take only from busy ones */
 		for (struct vcpu *v = o->current ? o->rq_head : NULL; v; v = v->rq_next) {
@@ -552,7 +557,7 @@ static struct vcpu *claim_next(struct cpu *c)
 		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, wake_bonus());
 		if (v->vtime > c->min_vtime)
 			c->min_vtime = v->vtime;
-		c->current = v;
+		__atomic_store_n(&c->current, v, __ATOMIC_RELEASE);
 		c->last = v;
 		c->preempt = false;
 		start_slice(c, v, now);
@@ -571,7 +576,7 @@ static void release_current(struct cpu *c, struct vcpu *v)
 
 	spin_lock(&c->rq_lock);
 	charge_current(c, now);
-	c->current = NULL;
+	__atomic_store_n(&c->current, NULL, __ATOMIC_RELEASE);
 	c->preempt = false;
 	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
 	spin_unlock(&c->rq_lock);

@@ -83,7 +83,7 @@ static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		break;
 	case PSCI_CPU_OFF:
 		sched_stop(vcpu);
-		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "PSCI CPU_OFF");
+		vcpu_request_yield(vcpu);
 		r->x[0] = (u64)(s64)PSCI_DENIED; /* only seen if the vCPU is started again */
 		break;
 	case PSCI_AFFINITY_INFO_32:

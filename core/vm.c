@@ -509,6 +509,12 @@ fail:
 	return -1;
 }
 
+void vcpu_request_yield(struct vcpu *vcpu)
+{
+	if (vcpu->exit == VCPU_EXIT_NONE)
+		vcpu->exit = VCPU_EXIT_YIELD;
+}
+
 void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
 {
 	va_list ap;

@@ -117,6 +117,10 @@ u32 vm_boot_all(const struct package *pkg);
 int vm_create_by_name(const char *name, const char **why);
 /* Called on the vCPU's CPU when the vCPU left the guest with an exit request. */
 void vm_handle_exit(struct vcpu *vcpu);
+/* Asks the vCPU to leave the guest for the scheduler (WFI, WFE, preemption,
+ * CPU_OFF). Nothing is printed for these, so no reason is kept: this is on
+ * the path of every blocking WFI. */
+void vcpu_request_yield(struct vcpu *vcpu);
 /* Asks the vCPU to leave the guest; the reason is printed when it is handled. */
 void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

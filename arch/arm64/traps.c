@@ -118,13 +118,13 @@ static void handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	skip_instruction(regs, esr);
 	if (esr & 1) {
 		if (sched_yield(vcpu))
-			vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFE");
+			vcpu_request_yield(vcpu);
 		return;
 	}
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
 	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
 	if (sched_block(vcpu, wake_now))
-		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "WFI");
+		vcpu_request_yield(vcpu);
 	else
 		vgic_fill(vcpu);
 }
@@ -196,7 +196,7 @@ u64 arm64_guest_irq(struct arch_regs *regs)
 	vcpu->traps++;
 	vcpu->trap_count[TRAP_IRQ]++;
 	if (arm64_handle_irqs(vcpu))
-		vcpu_request_exit(vcpu, VCPU_EXIT_YIELD, "preempted");
+		vcpu_request_yield(vcpu);
 	return back_to_guest(vcpu);
 }
 

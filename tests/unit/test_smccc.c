@@ -1,6 +1,6 @@
 /*
  * SMCCC dispatch: PSCI, the SMCCC architecture calls and Bulkhead's
- * hypercalls. vcpu_request_exit and console_guest_putc are replaced by
+ * hypercalls. vcpu_request_exit, vcpu_request_yield and console_guest_putc are replaced by
  * doubles that record their calls.
  */
 #include <setjmp.h>
@@ -43,6 +43,14 @@ void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(exits.why, sizeof(exits.why), fmt, ap);
 	va_end(ap);
+}
+
+void vcpu_request_yield(struct vcpu *v)
+{
+	exits.calls++;
+	exits.vcpu = v;
+	exits.exit = VCPU_EXIT_YIELD;
+	strcpy(exits.why, "yield");
 }
 
 void console_guest_putc(struct console_ring *ring, char c)
