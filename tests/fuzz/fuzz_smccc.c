@@ -2,7 +2,8 @@
  * libFuzzer target for SMCCC dispatch (core/smccc.c). The input is a
  * sequence of calls, 28 bytes each, little-endian: the function ID (w0, as
  * the trap handler passes it) and x1-x3; x4-x6 are derived from x1.
- * vcpu_request_exit and console_guest_putc are doubles that record calls.
+ * vcpu_request_exit, vcpu_request_yield and console_guest_putc are doubles
+ * that record calls.
  *
  * Checks: x0 is NOT_SUPPORTED (-1) for yielding calls and for every owner
  * other than the architecture, standard (PSCI) and vendor-hypervisor
@@ -48,6 +49,13 @@ void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...
 	CHECK(v == &vcpus[0] && fmt != NULL);
 	exit_calls++;
 	last_exit = exit;
+}
+
+void vcpu_request_yield(struct vcpu *v)
+{
+	CHECK(v == &vcpus[0]);
+	exit_calls++;
+	last_exit = VCPU_EXIT_YIELD;
 }
 
 void console_guest_putc(struct console_ring *ring, char c)
