@@ -3,6 +3,7 @@
  * MMIO bus) or give the guest the exception real hardware would give.
  * Returns non-zero when the vCPU must leave the guest (core set vcpu->exit).
  */
+#include "aarch32_cond.h"
 #include "core/log.h"
 #include "core/smccc.h"
 #include "core/vm.h"
@@ -178,7 +179,13 @@ u64 arm64_guest_sync(struct arch_regs *regs)
 	default:
 		if (undefined_to_guest(esr_ec(esr))) {
 			vcpu->trap_count[TRAP_OTHER]++;
-			inject_undef(vcpu, regs);
+			if (aarch32_condition_passed(esr, regs->spsr)) {
+				inject_undef(vcpu, regs);
+			} else {
+				/* a failed condition: the instruction does nothing */
+				skip_instruction(regs, esr);
+				regs->spsr = aarch32_it_advance(regs->spsr);
+			}
 			break;
 		}
 		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
