@@ -157,7 +157,7 @@ static bool first_with_affinity(const struct vgic *g, u32 v)
 }
 
 /* The interrupt may have left the idle state: the scans must visit it. */
-static void mark_busy(struct vgic *g, u32 v, u32 intid)
+static inline void mark_busy(struct vgic *g, u32 v, u32 intid)
 {
 	if (intid < VGIC_NR_PRIVATE)
 		g->cpus[v].busy |= 1u << intid;
@@ -727,7 +727,7 @@ bool vgic_has_pending(struct vgic *g, u32 vcpu)
 }
 
 /* Hands `irq` to a list register: what goes in it, and the model's side. Lock held. */
-static void take_into_lr(struct vgic *g, struct vgic_irq *irq, u32 intid, u32 vcpu,
+static inline void take_into_lr(struct vgic *g, struct vgic_irq *irq, u32 intid, u32 vcpu,
 			 struct vgic_lr *out)
 {
 	*out = (struct vgic_lr){
