@@ -73,18 +73,24 @@ static void sink_flush(void *ctx)
 
 static const struct pl011_sink sink = { sink_put, sink_room, sink_flush };
 
-static int setup(void **state)
+/* A fresh UART on an empty bus, its interrupt output wired to `irq` (or not). */
+static void attach(void (*irq)(void *ctx, bool level))
 {
 	struct mmio_device dev;
 
 	memset(&bus, 0, sizeof(bus));
+	pl011_emul_init(&uart, &sink, irq, &sink_ctx);
+	pl011_emul_device(&uart, BASE, &dev);
+	assert_int_equal(mmio_add(&bus, &dev), 0);
+}
+
+static int setup(void **state)
+{
 	memset(sent, 0, sizeof(sent));
 	nsent = 0;
 	room = 4096;
 	flushes = refused = 0;
-	pl011_emul_init(&uart, &sink, NULL, &sink_ctx);
-	pl011_emul_device(&uart, BASE, &dev);
-	assert_int_equal(mmio_add(&bus, &dev), 0);
+	attach(NULL);
 	return 0;
 }
 
@@ -204,14 +210,9 @@ static void irq_line(void *ctx, bool level)
 
 static void test_interrupt_line(void **state)
 {
-	struct mmio_device dev;
-
-	memset(&bus, 0, sizeof(bus));
 	irq_calls = 0;
 	irq_level = false;
-	pl011_emul_init(&uart, &sink, irq_line, &sink_ctx);
-	pl011_emul_device(&uart, BASE, &dev);
-	assert_int_equal(mmio_add(&bus, &dev), 0);
+	attach(irq_line);
 
 	wr(DR, 4, 'a');               /* raised but masked: the line stays low */
 	assert_int_equal(irq_calls, 0);
@@ -234,14 +235,9 @@ static void test_interrupt_line(void **state)
  * the TX interrupt follows the room as Linux's amba-pl011 expects. */
 static void test_back_pressure(void **state)
 {
-	struct mmio_device dev;
-
-	memset(&bus, 0, sizeof(bus));
 	irq_calls = 0;
 	irq_level = false;
-	pl011_emul_init(&uart, &sink, irq_line, &sink_ctx);
-	pl011_emul_device(&uart, BASE, &dev);
-	assert_int_equal(mmio_add(&bus, &dev), 0);
+	attach(irq_line);
 	wr(IMSC, 4, INT_TX);
 
 	room = PL011_TX_ROOM + 1;
