@@ -135,11 +135,8 @@ static u64 back_to_guest(struct vcpu *vcpu)
 {
 	if (vcpu->exit != VCPU_EXIT_NONE)
 		return 1;
-	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
-		vgic_sync(vcpu);
-		vgic_fill(vcpu);
-	}
+	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_refresh(vcpu);
 	return 0;
 }
 

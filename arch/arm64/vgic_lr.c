@@ -38,19 +38,21 @@ void vgic_lr_init_cpu(void)
 		gic_write_lr(i, 0);
 }
 
-void vgic_sync(struct vcpu *vcpu)
+/* List register n's state back into the model; the register is free again. */
+static void give_back(struct vcpu *vcpu, u32 n)
 {
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	u64 lr = gic_read_lr(n);
 
-	while (g->lr_used) {
-		u32 n = (u32)__builtin_ctz(g->lr_used);
-		u64 lr = gic_read_lr(n);
+	gic_write_lr(n, 0);
+	g->lr_used &= ~(1u << n);
+	vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING, lr & LR_ACTIVE);
+}
 
-		gic_write_lr(n, 0);
-		vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING,
-			     lr & LR_ACTIVE);
-		g->lr_used &= ~(1u << n);
-	}
+void vgic_sync(struct vcpu *vcpu)
+{
+	while (vcpu->arch.gic.lr_used)
+		give_back(vcpu, (u32)__builtin_ctz(vcpu->arch.gic.lr_used));
 	write_ich_hcr_el2(ICH_HCR_EN);
 }
 
@@ -161,19 +163,19 @@ void vgic_maintenance(struct vcpu *vcpu)
 
 	while (done) {
 		u32 n = (u32)__builtin_ctz(done);
-		u64 lr = gic_read_lr(n);
 
 		done &= ~(1u << n);
-		gic_write_lr(n, 0);
-		g->lr_used &= ~(1u << n);
-		vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING,
-			     lr & LR_ACTIVE);
+		give_back(vcpu, n);
 		if (g->lr_intid[n] == GUEST_PPI_VTIMER)
 			vtimer_deactivated(vcpu);
 	}
-	if (waiting || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
-		vgic_sync(vcpu);
-		vgic_fill(vcpu);
-	}
+	if (waiting || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_refresh(vcpu);
+}
+
+void vgic_refresh(struct vcpu *vcpu)
+{
+	__atomic_store_n(&vcpu->irq_dirty, false, __ATOMIC_RELAXED);
+	vgic_sync(vcpu);
+	vgic_fill(vcpu);
 }

@@ -15,6 +15,8 @@ void vgic_put(struct vcpu *vcpu);
 void vgic_sync(struct vcpu *vcpu);
 /* The model's best interrupts into free list registers. */
 void vgic_fill(struct vcpu *vcpu);
+/* The model changed (irq_dirty): the list registers again from scratch. */
+void vgic_refresh(struct vcpu *vcpu);
 /* A PPI of the vCPU running here rose (its timer): into a list register at
  * once when nothing else waits for one, else through the model as usual. */
 void vgic_raise_ppi_now(struct vcpu *vcpu, u32 intid);
