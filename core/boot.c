@@ -145,10 +145,8 @@ static void print_map(paddr_t image, u64 image_size)
 {
 	u64 base = pa_addr(image);
 	struct image_layout layout;
-	u64 hv_end;
 
 	arch_image_layout(&layout);
-	hv_end = layout.end;
 
 	for (u32 i = 0; i < platform.nmem; i++) {
 		hv_info("RAM 0x%llx-0x%llx (%llu MiB)", (unsigned long long)platform.mem[i].base,
@@ -156,10 +154,10 @@ static void print_map(paddr_t image, u64 image_size)
 			(unsigned long long)(platform.mem[i].size / MiB));
 	}
 	hv_info("hypervisor 0x%llx-0x%llx: text 0x%llx (RX), rodata 0x%llx (R), data 0x%llx (RW)",
-		(unsigned long long)base, (unsigned long long)hv_end, (unsigned long long)base,
+		(unsigned long long)base, (unsigned long long)layout.end, (unsigned long long)base,
 		(unsigned long long)layout.text_end, (unsigned long long)layout.rodata_end);
-	if (base + image_size > hv_end)
-		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)hv_end,
+	if (base + image_size > layout.end)
+		hv_info("VM package 0x%llx-0x%llx (R)", (unsigned long long)layout.end,
 			(unsigned long long)(base + image_size));
 	for (u32 i = 0; i < platform.nreserved; i++) {
 		const struct reserved_range *r = &platform.reserved[i];

@@ -169,17 +169,17 @@ bool arch_boot_reserved_overflow(void)
 	return efi_kept.overflow;
 }
 
-/*
- * ExitBootServices needs the key of the current memory map; anything the
- * firmware does in between (a timer event allocating memory) changes it, so
- * read the map again and retry.
- */
 enum exit_result {
 	EXIT_DONE,       /* boot services are gone: the image owns the machine */
 	EXIT_NOT_TRIED,  /* failed before asking: the firmware still runs */
 	EXIT_REFUSED,    /* asked and refused: only GetMemoryMap and ExitBootServices remain */
 };
 
+/*
+ * ExitBootServices needs the key of the current memory map; anything the
+ * firmware does in between (a timer event allocating memory) changes it, so
+ * read the map again and retry.
+ */
 static enum exit_result exit_boot_services(struct efi_system_table *st, void *image)
 {
 	struct efi_boot_services *bs = st->boot_services;
