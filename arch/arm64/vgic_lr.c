@@ -152,14 +152,16 @@ void vgic_raise_ppi_now(struct vcpu *vcpu, u32 intid)
 
 /*
  * Deactivated interrupts (EOI bit) leave their list registers: only those go
- * back to the model. The rest is refilled only when something waits: the
- * registers ran low with more to come (underflow), or the model changed.
+ * back to the model, and the freed registers are filled again. All of them
+ * are redone only when the registers ran low with more to come (underflow)
+ * or the model changed.
  */
 void vgic_maintenance(struct vcpu *vcpu)
 {
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
 	u32 done = (u32)read_ich_eisr_el2() & g->lr_used;
 	bool waiting = read_ich_hcr_el2() & ICH_HCR_UIE;
+	bool freed = done != 0;
 
 	while (done) {
 		u32 n = (u32)__builtin_ctz(done);
@@ -171,6 +173,10 @@ void vgic_maintenance(struct vcpu *vcpu)
 	}
 	if (waiting || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_refresh(vcpu);
+	else if (freed)
+		/* a level line still high is pending again once deactivated (the
+		 * UART's, with more to send): no irq_dirty tells of it */
+		vgic_fill(vcpu);
 }
 
 void vgic_refresh(struct vcpu *vcpu)

@@ -73,9 +73,19 @@ static void on_wake(u32 cpu, u32 intid)
 	sec.sgi_at = now_ticks();
 }
 
+static volatile u32 uart_refires;  /* level-refire: takes to leave the line high */
+
 static void on_uart(u32 cpu, u32 intid)
 {
-	u32 mis = mmio_read32(plat.uart_base + UART_MIS);
+	u32 mis;
+
+	if (uart_refires) {
+		/* the line stays high: it must be taken again once deactivated */
+		if (--uart_refires == 0)
+			mmio_write32(plat.uart_base + UART_IMSC, 0);
+		return;
+	}
+	mis = mmio_read32(plat.uart_base + UART_MIS);
 
 	uart_mis = mis;
 	mmio_write32(plat.uart_base + UART_ICR, mis ? mis : UART_TX);
@@ -287,6 +297,44 @@ static void check_spi_uart(void)
 	if (after_mask != after_clear)
 		why_add(&w, "taken again after IMSC = 0");
 	report("spi-uart", &w);
+}
+
+/*
+ * A level line still high when the guest deactivates its interrupt is taken
+ * again at once: the UART's TX interrupt, left raised by the handler 5
+ * times. The guest spins on the counter without trapping (no WFI, no WFE),
+ * so nothing but Bulkhead's own handling of the deactivation brings it back.
+ */
+#define REFIRES 5
+
+static void check_level_refire(void)
+{
+	u64 uart = plat.uart_base, d = gic.gicd;
+	u32 before = irq_count(0, INTID_UART);
+	struct why w = { 0 };
+	u64 start, limit = ms_to_ticks(500);
+
+	if (!uart) {
+		check_fail("level-refire", "no UART");
+		return;
+	}
+	mmio_write64(d + GICD_IROUTER + 8 * INTID_UART, 0);
+	mmio_write32(d + GICD_ISENABLER + 4, 1u << (INTID_UART - 32));
+	/* No printing until IMSC is 0 again, as in spi-uart. */
+	mmio_write32(uart + UART_ICR, UART_ALL);
+	uart_refires = REFIRES;
+	mmio_write32(uart + UART_IMSC, UART_TX);
+	mmio_write32(uart + UART_DR, '\r');
+	start = now_ticks();
+	while (irq_count(0, INTID_UART) - before < REFIRES && now_ticks() - start < limit)
+		;
+	mmio_write32(uart + UART_IMSC, 0);
+	mmio_write32(d + GICD_ICENABLER + 4, 1u << (INTID_UART - 32));
+	if (irq_count(0, INTID_UART) - before != REFIRES)
+		why_add(&w, "taken %u times within 500 ms, expected %d", irq_count(0, INTID_UART) - before,
+			REFIRES);
+	uart_refires = 0;
+	report("level-refire", &w);
 }
 
 /* INTID 33 routed to vCPU 1 (GICD_IROUTER Aff0 = 1) is taken there, and not on vCPU 0. */
@@ -531,6 +579,7 @@ void mode_gic(void)
 	check_timer();
 	check_wfi_blocks();
 	check_spi_uart();
+	check_level_refire();
 	if (secondary_up)
 		check_spi_route();
 	else

@@ -10,7 +10,7 @@ import pytest
 from conftest import TEST_GUEST, run_vms
 
 GIC_CHECKS = ["gic-setup", "psci-cpu-on-errors", "psci-cpu-on", "sgi", "sgi-self-broadcast",
-              "ppi-timer", "wfi-blocks", "spi-uart", "spi-route", "priority", "masking",
+              "ppi-timer", "wfi-blocks", "spi-uart", "level-refire", "spi-route", "priority", "masking",
               "lr-overflow", "wfi", "cpu-off"]
 BENCHES = ["timer-irq-latency-ns", "ipi-roundtrip-ns"]
 
