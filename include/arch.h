@@ -10,6 +10,8 @@
 #include <arch_types.h>
 
 struct vcpu;
+struct vm;
+struct vdt;
 
 /* CPU */
 u32 arch_cpu_index(void);
@@ -64,6 +66,20 @@ enum s2_mem { S2_RAM, S2_ROM };
 int arch_stage2_init(struct arch_stage2 *s2, u16 vmid);
 int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, enum s2_mem mem);
 void arch_stage2_destroy(struct arch_stage2 *s2);
+
+/*
+ * The VM's arch part (struct arch_vm): its interrupt controller, which is
+ * also a device kind on its board (registered by the arch), and the nodes of
+ * its device tree that describe the CPU architecture.
+ */
+/* A device interrupt line of the VM changed level (`line`: the board's
+ * numbering of device lines, an SPI number on a GIC). */
+void arch_vm_set_line(struct vm *vm, u32 line, bool level);
+/* The `interrupts` cells of device line `line` (level-sensitive, active
+ * high) in the interrupt controller's binding; returns how many (<= 4). */
+u32 arch_dt_irq_cells(u32 line, u32 *cells);
+/* The guest's CPUs, its firmware interface (PSCI) and its timer. */
+void arch_guest_dt(struct vdt *dt, const struct vm *vm);
 
 /* vCPUs */
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);

@@ -1,0 +1,74 @@
+/*
+ * Emulated devices: what a VM's MMIO bus, its virtual board table and its
+ * device tree know of a device. A device kind lives in one file (devices/,
+ * or arch/ for the interrupt controller) and registers itself with
+ * VDEV_KIND_SECTION; core/ names no kind. The board table (core/vboard.h)
+ * says which kinds a VM gets and where; attaching one calls its create().
+ *
+ * What runs where: read/write run in the trapping vCPU's context (trap
+ * context: no sleeping, no waiting for another VM, no lock that a vCPU of
+ * another VM can hold for long). Work that may take time goes on a work
+ * queue (core/workqueue.h). reset/destroy/dt_node run from the VM's
+ * lifecycle with no vCPU of the VM on a CPU.
+ */
+#ifndef BULKHEAD_CORE_VDEV_H
+#define BULKHEAD_CORE_VDEV_H
+
+#include "types.h"
+#include "core/irq_line.h"
+
+struct vm;
+struct vdev;
+struct vdt;
+struct vboard_entry;
+
+struct vdev_ops {
+	/* An access at `offset` from the device's base. Return false to refuse
+	 * it: the guest then gets the external abort real hardware gives. */
+	bool (*read)(struct vdev *d, u64 offset, u32 size, u64 *value);
+	bool (*write)(struct vdev *d, u64 offset, u32 size, u64 value);
+	/* The VM restarts: back to the power-on state (NULL: nothing to do). */
+	void (*reset)(struct vdev *d);
+	/* The VM goes away: release what create() took beyond `priv` (NULL: nothing). */
+	void (*destroy)(struct vdev *d);
+	/* Its node(s) in the guest's device tree (NULL: none). */
+	void (*dt_node)(struct vdev *d, struct vdt *dt);
+};
+
+struct vdev {
+	const struct vdev_ops *ops;
+	const struct vdev_kind *kind;
+	struct vm *vm;
+	ipaddr_t base;          /* guest-physical window */
+	u64 size;
+	struct irq_line irq;    /* its interrupt output (irq_line_none() when it has none) */
+	void *priv;             /* the kind's state, from vm_dev_alloc() */
+};
+
+/*
+ * A device kind. `base`, `size` and `line` are its place on the standard
+ * board (QEMU virt's layout, so guests built for virt find it); a board
+ * entry may put it elsewhere. The window is `size` + `size_per_vcpu` for
+ * each of the VM's vCPUs (the GIC's redistributors).
+ */
+struct vdev_kind {
+	const char *name;
+	ipaddr_t base;
+	u64 size;
+	u64 size_per_vcpu;
+	int line;               /* device interrupt line (an SPI number on a GIC), -1: none */
+	bool every_vm;          /* part of every VM's board */
+	/* Sets d->ops and d->priv (allocated with vm_dev_alloc()) for the board
+	 * entry `e`; d->vm, base, size and irq are filled in already. 0, or -1
+	 * with the reason in `why`. */
+	int (*create)(struct vdev *d, const struct vboard_entry *e, const char **why);
+};
+
+/* Every kind linked into the image, in the `vdev_kinds` section. */
+#define VDEV_KIND_SECTION __attribute__((used, section("vdev_kinds"), aligned(8)))
+
+/* The registered kinds: kind `i`, or NULL past the last. */
+const struct vdev_kind *vdev_kind_at(u32 i);
+const struct vdev_kind *vdev_kind_by_name(const char *name);
+
+#endif
