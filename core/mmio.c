@@ -1,38 +1,56 @@
-/* A VM's MMIO bus: a short list of emulated devices, searched linearly. */
+/* A VM's MMIO bus: a short array of device windows in address order. */
 #include "core/mmio.h"
+#include "core/vdev.h"
 
-int mmio_add(struct mmio_bus *bus, const struct mmio_device *dev)
+static bool overlaps(const struct vdev *a, const struct vdev *b)
 {
-	if (bus->count == MMIO_MAX_DEVICES || !range_ok(dev->base, dev->size))
+	u64 a0 = ipa_addr(a->base), b0 = ipa_addr(b->base);
+
+	return a0 < b0 + b->size && b0 < a0 + a->size;
+}
+
+int mmio_register(struct mmio_bus *bus, struct vdev *d)
+{
+	u32 at = 0;
+
+	if (bus->count == MMIO_MAX_DEVICES || !d->size || !range_ok(ipa_addr(d->base), d->size))
 		return -1;
 	for (u32 i = 0; i < bus->count; i++) {
-		const struct mmio_device *d = &bus->dev[i];
-
-		if (dev->base < d->base + d->size && d->base < dev->base + dev->size)
+		if (overlaps(bus->dev[i], d))
 			return -1;
+		if (ipa_addr(bus->dev[i]->base) < ipa_addr(d->base))
+			at = i + 1;
 	}
-	bus->dev[bus->count++] = *dev;
+	for (u32 i = bus->count; i > at; i--)
+		bus->dev[i] = bus->dev[i - 1];
+	bus->dev[at] = d;
+	bus->count++;
 	return 0;
 }
 
-const struct mmio_device *mmio_find(const struct mmio_bus *bus, u64 addr, u32 size)
+struct vdev *mmio_find(const struct mmio_bus *bus, ipaddr_t addr, u32 size)
 {
-	for (u32 i = 0; i < bus->count; i++) {
-		const struct mmio_device *d = &bus->dev[i];
+	u64 a = ipa_addr(addr);
 
-		if (addr >= d->base && addr - d->base < d->size && size <= d->size - (addr - d->base))
+	for (u32 i = 0; i < bus->count; i++) {
+		struct vdev *d = bus->dev[i];
+		u64 off = a - ipa_addr(d->base);
+
+		if (a >= ipa_addr(d->base) && off < d->size && size <= d->size - off)
 			return d;
 	}
 	return NULL;
 }
 
-bool mmio_access(struct mmio_bus *bus, u64 addr, u32 size, bool write, u64 *value)
+bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value)
 {
-	const struct mmio_device *d = mmio_find(bus, addr, size);
+	struct vdev *d = mmio_find(bus, addr, size);
+	u64 off;
 
 	if (!d)
 		return false;
+	off = ipa_addr(addr) - ipa_addr(d->base);
 	if (write)
-		return d->write(d->ctx, addr - d->base, size, *value);
-	return d->read(d->ctx, addr - d->base, size, value);
+		return d->ops->write(d, off, size, *value);
+	return d->ops->read(d, off, size, value);
 }

@@ -1,33 +1,29 @@
 /*
- * The MMIO bus of one VM: guest-physical ranges mapped to emulated devices.
- * A guest access that stage 2 does not map lands here; a range with no
- * device gets the external abort that real hardware gives.
+ * The MMIO bus of one VM: the guest-physical windows of its emulated devices
+ * (core/vdev.h). A guest access that stage 2 does not map lands here; a
+ * window with no device gets the external abort that real hardware gives.
  */
 #ifndef BULKHEAD_CORE_MMIO_H
 #define BULKHEAD_CORE_MMIO_H
 
 #include "types.h"
 
-#define MMIO_MAX_DEVICES 16
+struct vdev;
 
-struct mmio_device {
-	const char *name;
-	u64 base;
-	u64 size;
-	void *ctx;
-	/* Return false to refuse the access (the guest then gets an abort). */
-	bool (*read)(void *ctx, u64 offset, u32 size, u64 *value);
-	bool (*write)(void *ctx, u64 offset, u32 size, u64 value);
-};
+/* Every virtio-mmio slot of QEMU's virt (32) and the board's own devices. */
+#define MMIO_MAX_DEVICES 48
 
 struct mmio_bus {
-	struct mmio_device dev[MMIO_MAX_DEVICES];
+	struct vdev *dev[MMIO_MAX_DEVICES];   /* by base address */
 	u32 count;
 };
 
-int mmio_add(struct mmio_bus *bus, const struct mmio_device *dev);
-const struct mmio_device *mmio_find(const struct mmio_bus *bus, u64 addr, u32 size);
+/* Puts the device's window on the bus; -1 when the bus is full or the window
+ * is empty, wraps, or overlaps another device's. */
+int mmio_register(struct mmio_bus *bus, struct vdev *d);
+/* The device whose window holds all of [addr, addr + size), or NULL. */
+struct vdev *mmio_find(const struct mmio_bus *bus, ipaddr_t addr, u32 size);
 /* Returns false when no device accepts the access. */
-bool mmio_access(struct mmio_bus *bus, u64 addr, u32 size, bool write, u64 *value);
+bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value);
 
 #endif

@@ -20,7 +20,6 @@
 struct vm;
 struct vdev;
 struct vdt;
-struct vboard_entry;
 
 struct vdev_ops {
 	/* An access at `offset` from the device's base. Return false to refuse
@@ -42,6 +41,8 @@ struct vdev {
 	ipaddr_t base;          /* guest-physical window */
 	u64 size;
 	struct irq_line irq;    /* its interrupt output (irq_line_none() when it has none) */
+	u32 instance;           /* which of the VM's config items of its kind it is (disk N,
+				 * vif N): the kind's options; 0 for the board's own devices */
 	void *priv;             /* the kind's state, from vm_dev_alloc() */
 };
 
@@ -59,9 +60,9 @@ struct vdev_kind {
 	int line;               /* device interrupt line (an SPI number on a GIC), -1: none */
 	bool every_vm;          /* part of every VM's board */
 	/* Sets d->ops and d->priv (allocated with vm_dev_alloc()) for the board
-	 * entry `e`; d->vm, base, size and irq are filled in already. 0, or -1
-	 * with the reason in `why`. */
-	int (*create)(struct vdev *d, const struct vboard_entry *e, const char **why);
+	 * entry `d`, whose vm, base, size, irq and instance are filled in
+	 * already. 0, or -1 with the reason in `why`. */
+	int (*create)(struct vdev *d, const char **why);
 };
 
 /* Every kind linked into the image, in the `vdev_kinds` section. */

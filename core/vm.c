@@ -21,32 +21,6 @@ static struct spinlock vms_lock;
 static u32 vm_crashes;
 static u32 next_vm_id = 1;
 
-/* The emulated UART writes into the VM's console ring. */
-_Static_assert(PL011_TX_ROOM <= CONSOLE_TX_LEVEL,
-	       "the ring must wake the UART only when it reads as having room");
-
-static bool uart_put(void *ctx, char c)
-{
-	return console_guest_put(&((struct vm *)ctx)->con, c);
-}
-
-static u32 uart_room(void *ctx)
-{
-	return console_ring_room(&((struct vm *)ctx)->con);
-}
-
-static void uart_flush(void *ctx)
-{
-	console_guest_kick(&((struct vm *)ctx)->con);
-}
-
-static void uart_tx_ready(void *ctx)
-{
-	pl011_emul_tx_ready(&((struct vm *)ctx)->uart);
-}
-
-static const struct pl011_sink uart_sink = { uart_put, uart_room, uart_flush };
-
 /* One allocation holds the vCPUs and their vGIC redistributor state. */
 static u64 vcpu_array_bytes(u32 n)
 {
@@ -95,6 +69,9 @@ static void release(struct vm *vm)
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
+	vboard_destroy(vm);
+	dev_arena_release(&vm->dev_mem);
+	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);
 	firmware_release(vm);
 	if (pa_addr(vm->ram_pa)) {
@@ -247,33 +224,34 @@ static void vgic_changed(struct vm *vm)
 	}
 }
 
-static bool gicd_read(void *ctx, u64 off, u32 size, u64 *value)
+static bool gicd_read(struct vdev *d, u64 off, u32 size, u64 *value)
 {
-	return vgic_dist_read(&((struct vm *)ctx)->vgic, off, size, value);
+	return vgic_dist_read(&d->vm->vgic, off, size, value);
 }
 
-static bool gicd_write(void *ctx, u64 off, u32 size, u64 value)
+static bool gicd_write(struct vdev *d, u64 off, u32 size, u64 value)
 {
-	struct vm *vm = ctx;
-	bool ok = vgic_dist_write(&vm->vgic, off, size, value);
+	bool ok = vgic_dist_write(&d->vm->vgic, off, size, value);
 
-	vgic_changed(vm);
+	vgic_changed(d->vm);
 	return ok;
 }
 
-static bool gicr_read(void *ctx, u64 off, u32 size, u64 *value)
+static bool gicr_read(struct vdev *d, u64 off, u32 size, u64 *value)
 {
-	return vgic_redist_read(&((struct vm *)ctx)->vgic, off, size, value);
+	return vgic_redist_read(&d->vm->vgic, off, size, value);
 }
 
-static bool gicr_write(void *ctx, u64 off, u32 size, u64 value)
+static bool gicr_write(struct vdev *d, u64 off, u32 size, u64 value)
 {
-	struct vm *vm = ctx;
-	bool ok = vgic_redist_write(&vm->vgic, off, size, value);
+	bool ok = vgic_redist_write(&d->vm->vgic, off, size, value);
 
-	vgic_changed(vm);
+	vgic_changed(d->vm);
 	return ok;
 }
+
+static const struct vdev_ops gicd_ops = { .read = gicd_read, .write = gicd_write };
+static const struct vdev_ops gicr_ops = { .read = gicr_read, .write = gicr_write };
 
 void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level)
 {
@@ -283,43 +261,50 @@ void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level)
 		vcpu_kick(&vm->vcpus[target]);
 }
 
-static void uart_irq(void *ctx, bool level)
+static void vgic_reset(struct vm *vm)
 {
-	vm_set_irq_line(ctx, 0, GUEST_UART_INTID, level);
-}
-
-static void gpio_irq(void *ctx, bool level)
-{
-	vm_set_irq_line(ctx, 0, GUEST_GPIO_INTID, level);
-}
-
-static void attach_devices(struct vm *vm)
-{
-	struct mmio_device dev;
 	u64 mpidr[VGIC_MAX_VCPUS];
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		mpidr[i] = vcpu_mpidr(i);
 	vgic_init(&vm->vgic, vm->vgic_cpus, vm->nvcpus, mpidr);
-	memset(&vm->bus, 0, sizeof(vm->bus));
-	pl011_emul_init(&vm->uart, &uart_sink, uart_irq, vm);
-	console_ring_open(&vm->con, uart_tx_ready, vm);
-	pl011_emul_device(&vm->uart, GUEST_UART_BASE, &dev);
-	mmio_add(&vm->bus, &dev);
-	pl061_emul_init(&vm->gpio, gpio_irq, vm);
-	pl061_emul_device(&vm->gpio, GUEST_GPIO_BASE, &dev);
-	mmio_add(&vm->bus, &dev);
-	dev = (struct mmio_device){ "gicd", GUEST_GICD_BASE, VGIC_DIST_SIZE, vm, gicd_read,
-				    gicd_write };
-	mmio_add(&vm->bus, &dev);
-	dev = (struct mmio_device){ "gicr", GUEST_GICR_BASE, (u64)vm->nvcpus * VGIC_REDIST_STRIDE,
-				    vm, gicr_read, gicr_write };
-	mmio_add(&vm->bus, &dev);
+}
+
+static int attach_vgic(struct vm *vm)
+{
+	struct vdev *d = vm_dev_alloc(vm, 2 * sizeof(*d));
+
+	if (!d)
+		return -1;
+	d[0] = (struct vdev){ .ops = &gicd_ops, .vm = vm, .base = ipa_init(GUEST_GICD_BASE),
+			      .size = VGIC_DIST_SIZE };
+	d[1] = (struct vdev){ .ops = &gicr_ops, .vm = vm, .base = ipa_init(GUEST_GICR_BASE),
+			      .size = (u64)vm->nvcpus * VGIC_REDIST_STRIDE };
+	vgic_reset(vm);
+	return mmio_register(&vm->bus, &d[0]) || mmio_register(&vm->bus, &d[1]);
+}
+
+/* The VM's devices, from its board table. */
+static int attach_devices(struct vm *vm)
+{
+	const char *why;
+
+	if (attach_vgic(vm)) {
+		hv_err("vm '%s': no room for its interrupt controller; VM not created", vm->cfg.name);
+		return -1;
+	}
+	if (vboard_build(vm, &why) || vboard_attach(vm, &why)) {
+		hv_err("vm '%s': %s; VM not created", vm->cfg.name, why);
+		return -1;
+	}
+	return 0;
 }
 
 /* Where the VM's first boot put everything, for the boot map. */
 static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
 {
+	char devices[160];
+
 	if (vm->cfg.firmware[0])
 		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
 			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
@@ -333,10 +318,9 @@ static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
 		hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
 			vm->cfg.ramdisk, (unsigned long long)b->initrd_start,
 			(unsigned long long)b->initrd_end);
-	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
-		"pl061@0x%llx, gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b->dtb,
-		b->dtb_size, (unsigned long long)GUEST_UART_BASE,
-		(unsigned long long)GUEST_GPIO_BASE, (unsigned long long)GUEST_GICD_BASE);
+	vboard_describe(vm, devices, sizeof(devices));
+	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: %s", vm->id,
+		vm->cfg.name, (unsigned long long)b->dtb, b->dtb_size, devices);
 }
 
 /* Loads the kernel (or firmware) and puts vCPU 0 at its entry. */
@@ -481,9 +465,9 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
+	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm) ||
+	    attach_devices(vm))
 		goto fail;
-	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
 		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
 		(unsigned long long)vm->cfg.ram_base,
@@ -544,7 +528,8 @@ static void restart(struct vm *vm)
 {
 	vm->restarts++;
 	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
-	attach_devices(vm);
+	vgic_reset(vm);
+	vboard_reset(vm);
 	if (boot_vm(vm, false)) {
 		release(vm);
 		return;
@@ -678,11 +663,6 @@ u32 vm_next_id(u32 id)
 	return best;
 }
 
-bool vm_console_input(struct vm *vm, u8 c)
-{
-	return pl011_emul_receive(&vm->uart, c);
-}
-
 const char *vm_state_name(const struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)
@@ -772,7 +752,11 @@ int vm_shutdown(struct vm *vm, const char **why)
 					       : "it is not running";
 		return -1;
 	}
-	pl061_emul_press(&vm->gpio, GUEST_POWER_KEY_PIN);
+	if (!vm->power_press) {
+		*why = "it has no power button";
+		return -1;
+	}
+	vm->power_press(vm->power_dev);
 	return 0;
 }
 

@@ -5,12 +5,12 @@
 #include "arch.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/dev_arena.h"
 #include "core/guest_layout.h"
 #include "core/mmio.h"
 #include "core/package.h"
 #include "core/spinlock.h"
-#include "devices/pl011.h"
-#include "devices/pl061.h"
+#include "core/vboard.h"
 #include "devices/vgic.h"
 
 #define MAX_VMS 16
@@ -96,10 +96,16 @@ struct vm {
 	u64 counter_offset;      /* physical counter when the VM last started */
 	struct vgic vgic;
 	struct vgic_cpu *vgic_cpus;
+	struct dev_arena dev_mem;  /* its board table and its devices' state */
+	struct vboard *board;      /* every device it sees (core/vboard.h) */
 	struct mmio_bus bus;
-	struct pl011_emul uart;
-	struct pl061_emul gpio;   /* pin GUEST_POWER_KEY_PIN: the power button */
-	struct console_ring con;   /* its UART output; the buffer is one page of its own */
+	/* The device that takes typed console input, and the one with the power
+	 * button, each with its kind's entry point (set by the device's create). */
+	struct vdev *console_dev;
+	bool (*console_input)(struct vdev *d, u8 c);
+	struct vdev *power_dev;
+	void (*power_press)(struct vdev *d);
+	struct console_ring con;   /* its console output; the buffer is one page of its own */
 	u32 restarts;
 	struct spinlock cap_lock;  /* guards the cap accounting below */
 	u64 cap_period;          /* cap period (counter / period length) of cap_used */
@@ -165,6 +171,16 @@ int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
 /* The credit scheduler's weight and cap of a shared VM. */
 int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why);
 const char *vm_state_name(const struct vm *vm);
+
+/* Zeroed memory for a device's state, freed (scrubbed) with the VM; NULL when out of memory. */
+void *vm_dev_alloc(struct vm *vm, u64 size);
+/* The device that takes the VM's console input (NULL: none yet); `input`
+ * returns false when the device has no room for the byte. */
+struct vdev *vm_console_device(const struct vm *vm);
+void vm_set_console_device(struct vm *vm, struct vdev *d, bool (*input)(struct vdev *d, u8 c));
+/* The device whose button `shutdown` presses (NULL: none yet). */
+struct vdev *vm_power_button_device(const struct vm *vm);
+void vm_set_power_button_device(struct vm *vm, struct vdev *d, void (*press)(struct vdev *d));
 
 /* A device's interrupt line (SPI) or a vCPU's PPI changed level. */
 void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level);

@@ -10,7 +10,11 @@
  * Console input fills a 32-byte receive FIFO; the receive interrupt (and the
  * receive-timeout interrupt Linux waits for) is raised while it holds data.
  */
+#include "core/console.h"
+#include "core/vdt.h"
+#include "core/vm.h"
 #include "devices/pl011.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define UARTDR    0x000
@@ -41,25 +45,15 @@
 /* PeriphID0-3 and PCellID0-3 of the PL011 r1p5 that Linux's amba bus probes. */
 static const u8 pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink,
-		     void (*irq)(void *ctx, bool level), void *ctx)
+void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
+		     struct irq_line irq)
 {
 	memset(u, 0, sizeof(*u));
 	u->sink = sink;
-	u->irq = irq;
 	u->ctx = ctx;
+	u->irq = irq;
 	u->cr = 0x300;   /* TXE | RXE, the reset value */
 	u->ifls = 0x12;
-}
-
-void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev)
-{
-	dev->name = "pl011";
-	dev->base = base;
-	dev->size = PL011_MMIO_SIZE;
-	dev->ctx = u;
-	dev->read = pl011_emul_read;
-	dev->write = pl011_emul_write;
 }
 
 static bool access_ok(u64 offset, u32 size)
@@ -137,9 +131,9 @@ static u32 read_data(struct pl011_emul *u)
 
 static void update_irq(struct pl011_emul *u);
 
-bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
+static bool pl011_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 {
-	struct pl011_emul *u = ctx;
+	struct pl011_emul *u = d->priv;
 	u64 reg = align_down(offset, 4);
 	u32 shift = (u32)(offset - reg) * 8;
 	u32 v;
@@ -185,9 +179,9 @@ static void update_irq(struct pl011_emul *u)
 {
 	bool level = (u->ris & u->imsc) != 0;
 
-	if (level != u->irq_level && u->irq) {
+	if (level != u->irq_level) {
 		u->irq_level = level;
-		u->irq(u->ctx, level);
+		irq_line_set(&u->irq, level);
 	}
 }
 
@@ -215,9 +209,9 @@ static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value
 	/* read-only and reserved registers ignore writes */
 }
 
-bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value)
+static bool pl011_write(struct vdev *d, u64 offset, u32 size, u64 value)
 {
-	struct pl011_emul *u = ctx;
+	struct pl011_emul *u = d->priv;
 
 	if (!access_ok(offset, size))
 		return false;
@@ -238,3 +232,108 @@ void pl011_emul_tx_ready(struct pl011_emul *u)
 	update_irq(u);
 	spin_unlock(&u->lock);
 }
+
+/* --- the device kind: a VM's console UART ------------------------------- */
+
+/* The UART writes into its VM's console ring. */
+_Static_assert(PL011_TX_ROOM <= CONSOLE_TX_LEVEL,
+	       "the ring must wake the UART only when it reads as having room");
+
+static bool ring_put(void *ctx, char c)
+{
+	return console_guest_put(ctx, c);
+}
+
+static u32 ring_room(void *ctx)
+{
+	return console_ring_room(ctx);
+}
+
+static void ring_flush(void *ctx)
+{
+	console_guest_kick(ctx);
+}
+
+static const struct pl011_sink console_sink = { ring_put, ring_room, ring_flush };
+
+static void tx_ready(void *ctx)
+{
+	pl011_emul_tx_ready(ctx);
+}
+
+static bool console_input(struct vdev *d, u8 c)
+{
+	return pl011_emul_receive(d->priv, c);
+}
+
+/* Power-on state, wired to the VM's console ring (opened for this run). */
+static void pl011_reset(struct vdev *d)
+{
+	struct pl011_emul *u = d->priv;
+
+	pl011_emul_init(u, &console_sink, &d->vm->con, d->irq);
+	console_ring_open(&d->vm->con, tx_ready, u);
+}
+
+static void pl011_dt_node(struct vdev *d, struct vdt *dt)
+{
+	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
+	static const char *const clock_names[] = { "uartclk", "apb_pclk" };
+	u32 clk = vdt_apb_clock(dt);
+	u32 clocks[2] = { clk, clk };
+
+	vdt_begin_node_at(dt, "pl011", d->base);
+	fdtw_prop_strings(dt->w, "compatible", compat, 2);
+	vdt_reg(dt, d->base, d->size);
+	vdt_interrupts(dt, &d->irq);
+	fdtw_prop_cells(dt->w, "clocks", clocks, 2);
+	fdtw_prop_strings(dt->w, "clock-names", clock_names, 2);
+	fdtw_end_node(dt->w);
+	if (vm_console_device(d->vm) == d)
+		fmt_snprintf(dt->stdout_path, sizeof(dt->stdout_path), "/pl011@%llx",
+			     (unsigned long long)ipa_addr(d->base));
+}
+
+static const struct vdev_ops pl011_ops = {
+	.read = pl011_read,
+	.write = pl011_write,
+	.reset = pl011_reset,
+	.dt_node = pl011_dt_node,
+};
+
+void pl011_emul_vdev(struct pl011_emul *u, ipaddr_t base, struct vdev *d)
+{
+	d->ops = &pl011_ops;
+	d->base = base;
+	d->size = PL011_MMIO_SIZE;
+	d->priv = u;
+}
+
+/* The first UART of a VM is its console: what it prints goes to the VM's
+ * ring, what is typed for the VM arrives in its receive FIFO. */
+static int pl011_create(struct vdev *d, const char **why)
+{
+	struct pl011_emul *u = vm_dev_alloc(d->vm, sizeof(*u));
+
+	if (!u) {
+		*why = "no memory for its UART";
+		return -1;
+	}
+	d->ops = &pl011_ops;
+	d->priv = u;
+	pl011_reset(d);
+	if (!vm_console_device(d->vm))
+		vm_set_console_device(d->vm, d, console_input);
+	return 0;
+}
+
+static const struct vdev_kind pl011_kind = {
+	.name = "pl011",
+	.base = { 0x09000000 },
+	.size = PL011_MMIO_SIZE,
+	.line = 1,
+	.every_vm = true,
+	.create = pl011_create,
+};
+
+static const struct vdev_kind *const pl011_kind_entry VDEV_KIND_SECTION = &pl011_kind;

@@ -8,8 +8,9 @@
 #define BULKHEAD_DEVICES_PL011_H
 
 #include "types.h"
-#include "core/mmio.h"
+#include "core/irq_line.h"
 #include "core/spinlock.h"
+#include "core/vdev.h"
 
 #define PL011_MMIO_SIZE 0x1000
 #define PL011_RX_FIFO 32
@@ -34,8 +35,8 @@ struct pl011_sink {
 
 struct pl011_emul {
 	const struct pl011_sink *sink;
-	void (*irq)(void *ctx, bool level);  /* the UART's interrupt output, or NULL */
-	void *ctx;
+	void *ctx;                 /* the sink's */
+	struct irq_line irq;       /* the UART's interrupt output */
 	bool irq_level;
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
 	u32 ris;  /* raw interrupt status */
@@ -44,12 +45,10 @@ struct pl011_emul {
 	struct spinlock lock;  /* the guest's accesses and console input meet here */
 };
 
-void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink,
-		     void (*irq)(void *ctx, bool level), void *ctx);
-/* Fills an MMIO bus entry for this UART at guest-physical `base`. */
-void pl011_emul_device(struct pl011_emul *u, u64 base, struct mmio_device *dev);
-bool pl011_emul_read(void *ctx, u64 offset, u32 size, u64 *value);
-bool pl011_emul_write(void *ctx, u64 offset, u32 size, u64 value);
+void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
+		     struct irq_line irq);
+/* Makes `d` this UART at guest-physical `base`, for a VM's MMIO bus. */
+void pl011_emul_vdev(struct pl011_emul *u, ipaddr_t base, struct vdev *d);
 /* A byte typed at the console for this UART; false when its FIFO is full. */
 bool pl011_emul_receive(struct pl011_emul *u, u8 c);
 /* The sink has PL011_TX_ROOM again: raise the transmit interrupt. */

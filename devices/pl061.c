@@ -11,6 +11,8 @@
  * level while it lasts, edge-sensitive ones latch an edge in GPIORIS until
  * GPIOIC clears it; GPIOIBE takes both edges, else GPIOIEV picks one.
  */
+#include "core/vdt.h"
+#include "core/vm.h"
 #include "devices/pl061.h"
 
 #define GPIODATA_END 0x400
@@ -29,26 +31,16 @@
  * what Linux's amba bus matches the pl061 driver against. */
 static const u8 pl061_id[8] = { 0x61, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-void pl061_emul_init(struct pl061_emul *g, void (*irq)(void *ctx, bool level), void *ctx)
+void pl061_emul_init(struct pl061_emul *g, struct irq_line irq)
 {
 	spin_lock(&g->lock);
 	g->irq = irq;
-	g->ctx = ctx;
 	g->irq_level = false;
 	g->data = g->dir = g->is = g->ibe = g->iev = g->ie = g->ris = g->afsel = 0;
 	g->input = g->momentary = g->level = 0;
 	spin_unlock(&g->lock);
 }
 
-void pl061_emul_device(struct pl061_emul *g, u64 base, struct mmio_device *dev)
-{
-	dev->name = "pl061";
-	dev->base = base;
-	dev->size = PL061_MMIO_SIZE;
-	dev->ctx = g;
-	dev->read = pl061_emul_read;
-	dev->write = pl061_emul_write;
-}
 
 static u8 pins(const struct pl061_emul *g)
 {
@@ -77,8 +69,7 @@ static void settle(struct pl061_emul *g)
 	level = (g->ris & g->ie) != 0;
 	if (level != g->irq_level) {
 		g->irq_level = level;
-		if (g->irq)
-			g->irq(g->ctx, level);
+		irq_line_set(&g->irq, level);
 	}
 }
 
@@ -120,9 +111,9 @@ static u8 read_register(struct pl061_emul *g, u64 reg)
 	return 0; /* reserved offsets read as zero */
 }
 
-bool pl061_emul_read(void *ctx, u64 offset, u32 size, u64 *value)
+static bool pl061_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 {
-	struct pl061_emul *g = ctx;
+	struct pl061_emul *g = d->priv;
 	u64 reg = align_down(offset, 4);
 
 	if (!access_ok(offset, size))
@@ -159,9 +150,9 @@ static void write_register(struct pl061_emul *g, u64 reg, u8 v)
 	}
 }
 
-bool pl061_emul_write(void *ctx, u64 offset, u32 size, u64 value)
+static bool pl061_write(struct vdev *d, u64 offset, u32 size, u64 value)
 {
-	struct pl061_emul *g = ctx;
+	struct pl061_emul *g = d->priv;
 	u64 reg = align_down(offset, 4);
 
 	if (!access_ok(offset, size))
@@ -191,3 +182,93 @@ void pl061_emul_press(struct pl061_emul *g, u32 pin)
 	settle(g);
 	spin_unlock(&g->lock);
 }
+
+/* --- the device kind: the VM's GPIO controller and its power button ---- */
+
+/* The power button's pin, as on QEMU's virt board: what `shutdown` presses. */
+#define POWER_KEY_PIN 3
+#define GPIO_ACTIVE_HIGH 0
+#define LINUX_KEY_POWER 116   /* linux,code of the power key (input-event-codes.h) */
+
+static void press_power(struct vdev *d)
+{
+	pl061_emul_press(d->priv, POWER_KEY_PIN);
+}
+
+static void pl061_reset(struct vdev *d)
+{
+	pl061_emul_init(d->priv, d->irq);
+}
+
+/* The controller, and the gpio-keys node that wires the button to its pin. */
+static void pl061_dt_node(struct vdev *d, struct vdt *dt)
+{
+	static const char *const compat[] = { "arm,pl061", "arm,primecell" };
+	u32 clk = vdt_apb_clock(dt);
+	u32 phandle = vdt_phandle(dt);
+	u32 gpios[3] = { phandle, POWER_KEY_PIN, GPIO_ACTIVE_HIGH };
+
+	vdt_begin_node_at(dt, "pl061", d->base);
+	fdtw_prop_strings(dt->w, "compatible", compat, 2);
+	vdt_reg(dt, d->base, d->size);
+	vdt_interrupts(dt, &d->irq);
+	fdtw_prop_empty(dt->w, "gpio-controller");
+	fdtw_prop_u32(dt->w, "#gpio-cells", 2);
+	fdtw_prop_u32(dt->w, "clocks", clk);
+	fdtw_prop_string(dt->w, "clock-names", "apb_pclk");
+	fdtw_prop_u32(dt->w, "phandle", phandle);
+	fdtw_end_node(dt->w);
+	if (vm_power_button_device(d->vm) != d)
+		return;
+	fdtw_begin_node(dt->w, "gpio-keys");
+	fdtw_prop_string(dt->w, "compatible", "gpio-keys");
+	fdtw_begin_node(dt->w, "poweroff");
+	fdtw_prop_string(dt->w, "label", "GPIO Key Poweroff");
+	fdtw_prop_u32(dt->w, "linux,code", LINUX_KEY_POWER);
+	fdtw_prop_cells(dt->w, "gpios", gpios, 3);
+	fdtw_end_node(dt->w);
+	fdtw_end_node(dt->w);
+}
+
+static const struct vdev_ops pl061_ops = {
+	.read = pl061_read,
+	.write = pl061_write,
+	.reset = pl061_reset,
+	.dt_node = pl061_dt_node,
+};
+
+void pl061_emul_vdev(struct pl061_emul *g, ipaddr_t base, struct vdev *d)
+{
+	d->ops = &pl061_ops;
+	d->base = base;
+	d->size = PL061_MMIO_SIZE;
+	d->priv = g;
+}
+
+/* The first PL061 of a VM carries its power button. */
+static int pl061_create(struct vdev *d, const char **why)
+{
+	struct pl061_emul *g = vm_dev_alloc(d->vm, sizeof(*g));
+
+	if (!g) {
+		*why = "no memory for its GPIO controller";
+		return -1;
+	}
+	d->ops = &pl061_ops;
+	d->priv = g;
+	pl061_reset(d);
+	if (!vm_power_button_device(d->vm))
+		vm_set_power_button_device(d->vm, d, press_power);
+	return 0;
+}
+
+static const struct vdev_kind pl061_kind = {
+	.name = "pl061",
+	.base = { 0x09030000 },
+	.size = PL061_MMIO_SIZE,
+	.line = 7,
+	.every_vm = true,
+	.create = pl061_create,
+};
+
+static const struct vdev_kind *const pl061_kind_entry VDEV_KIND_SECTION = &pl061_kind;

@@ -7,15 +7,15 @@
 #define BULKHEAD_DEVICES_PL061_H
 
 #include "types.h"
-#include "core/mmio.h"
+#include "core/irq_line.h"
 #include "core/spinlock.h"
+#include "core/vdev.h"
 
 #define PL061_MMIO_SIZE 0x1000
 #define PL061_PINS 8
 
 struct pl061_emul {
-	void (*irq)(void *ctx, bool level);  /* the combined interrupt output, or NULL */
-	void *ctx;
+	struct irq_line irq;  /* the combined interrupt output */
 	bool irq_level;
 	/* registers, one bit per pin */
 	u8 data;      /* output latch written through GPIODATA */
@@ -38,11 +38,9 @@ struct pl061_emul {
  * left alone, so a VM restart may reset the device while the shell presses
  * its button; the structure must be zeroed before its first init.
  */
-void pl061_emul_init(struct pl061_emul *g, void (*irq)(void *ctx, bool level), void *ctx);
-/* Fills an MMIO bus entry for this controller at guest-physical `base`. */
-void pl061_emul_device(struct pl061_emul *g, u64 base, struct mmio_device *dev);
-bool pl061_emul_read(void *ctx, u64 offset, u32 size, u64 *value);
-bool pl061_emul_write(void *ctx, u64 offset, u32 size, u64 value);
+void pl061_emul_init(struct pl061_emul *g, struct irq_line irq);
+/* Makes `d` this controller at guest-physical `base`, for a VM's MMIO bus. */
+void pl061_emul_vdev(struct pl061_emul *g, ipaddr_t base, struct vdev *d);
 /*
  * A push button on input `pin` (< PL061_PINS): the pin goes high and stays
  * high until the guest reads it through GPIODATA, then drops. A press while

@@ -32,10 +32,10 @@ static void skip_instruction(struct arch_regs *regs, u64 esr)
 	regs->elr += (esr & ESR_IL) ? 4 : 2;
 }
 
-static u64 fault_ipa(void)
+static ipaddr_t fault_ipa(void)
 {
 	/* HPFAR_EL2.FIPA holds IPA[47:12] at bit 4; the page offset is in FAR. */
-	return ((read_hpfar_el2() & 0x00000ffffffffff0ull) << 8) | (read_far_el2() & 0xfff);
+	return ipa_init(((read_hpfar_el2() & 0x00000ffffffffff0ull) << 8) | (read_far_el2() & 0xfff));
 }
 
 static u64 sign_extend(u64 v, u32 bits)
@@ -74,7 +74,7 @@ static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr
 abort:
 	vcpu->trap_count[TRAP_ABORT]++;
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
-		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)fault_ipa(),
+		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)ipa_addr(fault_ipa()),
 		 (unsigned long long)regs->elr);
 	inject_external_abort(vcpu, regs, true, write, read_far_el2());
 }

@@ -27,8 +27,11 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 # Sources each target links besides its own file.
 fuzz_config_SRCS  := core/config.c
 fuzz_fdt_SRCS     := lib/fdt.c
-fuzz_pl011_SRCS   := devices/pl011.c core/mmio.c $(FAKE_ARCH)
-fuzz_pl061_SRCS   := devices/pl061.c core/mmio.c $(FAKE_ARCH)
+# a device kind: the bus, the device-tree writer, its VM's roles and memory, the console
+DEVICE_DEPS       := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \
+	core/console_out.c core/console_ring.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) tests/unit/fake_board.c
+fuzz_pl011_SRCS   := devices/pl011.c $(DEVICE_DEPS)
+fuzz_pl061_SRCS   := devices/pl061.c $(DEVICE_DEPS)
 fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c

@@ -3,7 +3,7 @@
  * through a VM's MMIO bus (core/mmio.c). The input is a sequence of 12-byte
  * accesses:
  *
- *   u16 offset   little-endian; from GUEST_UART_BASE - 0x100, so accesses
+ *   u16 offset   little-endian; from the UART's base - 0x100, so accesses
  *                below, inside and past the device are all reachable
  *   u8  size     taken modulo 9 (0..8 bytes)
  *   u8  flags    bit 0: write; bit 1: offset within the device (mod 0x1000)
@@ -17,13 +17,13 @@
 #include <string.h>
 
 #include "types.h"
-#include "core/guest_layout.h"
 #include "core/mmio.h"
+#include "core/vdev.h"
 #include "devices/pl011.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define BASE GUEST_UART_BASE
+#define BASE 0x09000000ull
 #define RECORD 12
 
 /* What the guest should see, kept independently of the device. */
@@ -105,16 +105,17 @@ static u64 le(const u8 *p, int n)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct mmio_bus bus;
-	struct mmio_device dev;
+	struct vdev dev;
 	struct pl011_emul uart;
 	struct model m;
 
 	memset(&bus, 0, sizeof(bus));
 	memset(&m, 0, sizeof(m));
 	sent = 0;
-	pl011_emul_init(&uart, &sink, NULL, &sent);
-	pl011_emul_device(&uart, BASE, &dev);
-	CHECK(mmio_add(&bus, &dev) == 0);
+	memset(&dev, 0, sizeof(dev));
+	pl011_emul_init(&uart, &sink, &sent, irq_line_none());
+	pl011_emul_vdev(&uart, ipa_init(BASE), &dev);
+	CHECK(mmio_register(&bus, &dev) == 0);
 	m.reg[0x030 / 4] = 0x300;
 	m.reg[0x034 / 4] = 0x12;
 
@@ -129,7 +130,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		bool inside = addr >= BASE && dev_off < PL011_MMIO_SIZE && len <= PL011_MMIO_SIZE - dev_off;
 		bool valid = inside && (len == 1 || len == 2 || len == 4) && dev_off % len == 0;
 		u64 v = value;
-		bool ok = mmio_access(&bus, addr, len, write, &v);
+		bool ok = mmio_access(&bus, ipa_init(addr), len, write, &v);
 
 		CHECK(ok == valid);
 		if (!ok) {

@@ -3,7 +3,7 @@
  * reaches it, through a VM's MMIO bus, while the hypervisor presses buttons.
  * The input is a sequence of 12-byte records:
  *
- *   u16 offset   little-endian; from GUEST_GPIO_BASE - 0x100, so accesses
+ *   u16 offset   little-endian; from the controller's base - 0x100, so accesses
  *                below, inside and past the device are all reachable
  *   u8  size     taken modulo 9 (0..8 bytes)
  *   u8  flags    bit 0: write; bit 1: offset within the device (mod 0x1000);
@@ -20,13 +20,14 @@
 #include <string.h>
 
 #include "types.h"
-#include "core/guest_layout.h"
 #include "core/mmio.h"
+#include "core/vdev.h"
+#include "fake_arch.h"
 #include "devices/pl061.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define BASE GUEST_GPIO_BASE
+#define BASE 0x09030000ull
 #define RECORD 12
 
 struct model {
@@ -36,9 +37,12 @@ struct model {
 
 static bool line;
 
-static void irq(void *ctx, bool level)
+/* The VM the controller's line belongs to: only its identity matters. */
+static int line_vm;
+
+static void irq(struct vm *vm, u32 n, bool level)
 {
-	CHECK(ctx == &line);
+	CHECK(vm == (struct vm *)&line_vm && n == 7);
 	CHECK(level != line);
 	line = level;
 }
@@ -149,7 +153,7 @@ static void access(struct mmio_bus *bus, struct model *m, const u8 *r)
 	bool inside = addr >= BASE && dev_off < PL061_MMIO_SIZE && len <= PL061_MMIO_SIZE - dev_off;
 	bool valid = inside && (len == 1 || len == 2 || len == 4) && dev_off % len == 0;
 	u64 v = value;
-	bool ok = mmio_access(bus, addr, len, write, &v);
+	bool ok = mmio_access(bus, ipa_init(addr), len, write, &v);
 
 	CHECK(ok == valid);
 	if (!ok) {
@@ -169,7 +173,7 @@ static void access(struct mmio_bus *bus, struct model *m, const u8 *r)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct mmio_bus bus;
-	struct mmio_device dev;
+	struct vdev dev;
 	static struct pl061_emul gpio;
 	struct model m;
 
@@ -177,9 +181,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(&m, 0, sizeof(m));
 	memset(&gpio, 0, sizeof(gpio));
 	line = false;
-	pl061_emul_init(&gpio, irq, &line);
-	pl061_emul_device(&gpio, BASE, &dev);
-	CHECK(mmio_add(&bus, &dev) == 0);
+	memset(&dev, 0, sizeof(dev));
+	fake.set_line_hook = irq;
+	pl061_emul_init(&gpio, (struct irq_line){ (struct vm *)&line_vm, 7 });
+	pl061_emul_vdev(&gpio, ipa_init(BASE), &dev);
+	CHECK(mmio_register(&bus, &dev) == 0);
 
 	for (size_t pos = 0; pos + RECORD <= size; pos += RECORD) {
 		const u8 *r = data + pos;

@@ -8,6 +8,12 @@
 
 UNIT_TESTS :=
 FAKE_ARCH := tests/unit/fake_arch.c
+# The arch's board calls (interrupt lines, its device-tree nodes), recorded.
+FAKE_BOARD := tests/unit/fake_board.c
+# What a device kind links besides its own file: the bus, the device-tree
+# writer, the VM's device roles and memory, and the console it prints to.
+DEVICE_DEPS := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \
+	core/console_out.c core/console_ring.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) $(FAKE_BOARD)
 
 define unit_test
 UNIT_TESTS += $(B)/unit/$(1)
@@ -22,12 +28,14 @@ $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))
-$(eval $(call unit_test,test_pl011,devices/pl011.c core/mmio.c $(FAKE_ARCH)))
-$(eval $(call unit_test,test_pl061,devices/pl061.c core/mmio.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_pl011,devices/pl011.c $(DEVICE_DEPS)))
+$(eval $(call unit_test,test_pl061,devices/pl061.c $(DEVICE_DEPS)))
 $(eval $(call unit_test,test_smccc,core/smccc.c core/vcpu_id.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_package,core/package.c))
 $(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c))
-$(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/vcpu_id.c core/package.c core/page_alloc.c lib/fdt.c lib/fmt.c $(FAKE_ARCH)))
+# The VM's board: its table, the registered kinds and what they link.
+BOARD_DEPS := core/vboard.c core/vdev.c devices/pl011.c devices/pl061.c $(DEVICE_DEPS)
+$(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/vcpu_id.c core/package.c $(BOARD_DEPS)))
 $(eval $(call unit_test,test_vgic,devices/vgic.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
@@ -40,7 +48,7 @@ $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c 
 ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c drivers/*.c lib/*.c))
 ARCH_NEUTRAL_CHECK := $(B)/unit/arch_neutral_link
 
-$(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH)
+$(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)
 	@mkdir -p $(dir $@)
 	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h drivers/*.h lib/*.h include/*.h; then \
 		echo "arch-neutral code includes an arch/ header (above)"; exit 1; fi

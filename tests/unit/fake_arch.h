@@ -59,6 +59,12 @@ struct fake_arch {
 	struct vcpu *last_run;
 	u32 idles, interrupts_inits, debug_faults;
 	u64 timer;              /* arch_set_timer's last value */
+	/* interrupt lines (fake_board.c): arch_vm_set_line calls */
+	u32 line_sets;
+	struct vm *line_vm;     /* the last call's */
+	u32 line;
+	bool line_level[64];    /* each line's level as last set */
+	void (*set_line_hook)(struct vm *vm, u32 line, bool level);
 };
 
 extern struct fake_arch fake;

@@ -9,12 +9,16 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_layout.h"
+#include "fake_arch.h"
 #include "core/mmio.h"
+#include "core/vdev.h"
 #include "devices/pl061.h"
 
-#define BASE GUEST_GPIO_BASE
-#define PIN  GUEST_POWER_KEY_PIN
+#define BASE 0x09030000ull
+#define PIN  3                      /* the power button's, as the kind wires it */
+#define LINE 7
+static int line_vm_storage;
+#define LINE_VM ((struct vm *)&line_vm_storage)
 #define BIT  (1u << PIN)
 
 #define DATA_ALL (0xffu << 2)       /* GPIODATA with every pin in the mask */
@@ -30,14 +34,15 @@
 #define AFSEL 0x420
 
 static struct mmio_bus bus;
+static struct vdev dev;
 static struct pl061_emul gpio;
-static int line_ctx;
 static bool line;       /* the interrupt output as the callback last set it */
 static u32 line_changes;
 
-static void irq_line(void *ctx, bool level)
+static void irq_line(struct vm *vm, u32 n, bool level)
 {
-	assert_ptr_equal(ctx, &line_ctx);
+	assert_ptr_equal(vm, LINE_VM);
+	assert_int_equal(n, LINE);
 	assert_true(level != line);  /* called only on a change */
 	line = level;
 	line_changes++;
@@ -45,15 +50,16 @@ static void irq_line(void *ctx, bool level)
 
 static int setup(void **state)
 {
-	struct mmio_device dev;
-
 	memset(&bus, 0, sizeof(bus));
+	memset(&dev, 0, sizeof(dev));
 	memset(&gpio, 0, sizeof(gpio));
 	line = false;
 	line_changes = 0;
-	pl061_emul_init(&gpio, irq_line, &line_ctx);
-	pl061_emul_device(&gpio, BASE, &dev);
-	assert_int_equal(mmio_add(&bus, &dev), 0);
+	fake_arch_reset();
+	fake.set_line_hook = irq_line;
+	pl061_emul_init(&gpio, (struct irq_line){ LINE_VM, LINE });
+	pl061_emul_vdev(&gpio, ipa_init(BASE), &dev);
+	assert_int_equal(mmio_register(&bus, &dev), 0);
 	return 0;
 }
 
@@ -61,14 +67,14 @@ static u64 rd(u64 off, u32 size)
 {
 	u64 v = 0xdeadbeefdeadbeefull;
 
-	if (!mmio_access(&bus, BASE + off, size, false, &v))
+	if (!mmio_access(&bus, ipa_init(BASE + off), size, false, &v))
 		fail_msg("read of %u bytes at +%#llx refused", size, (unsigned long long)off);
 	return v;
 }
 
 static void wr(u64 off, u32 size, u64 v)
 {
-	if (!mmio_access(&bus, BASE + off, size, true, &v))
+	if (!mmio_access(&bus, ipa_init(BASE + off), size, true, &v))
 		fail_msg("write of %u bytes at +%#llx refused", size, (unsigned long long)off);
 }
 
@@ -76,7 +82,7 @@ static bool try_access(u64 off, u32 size, bool write)
 {
 	u64 v = 0x1234;
 
-	return mmio_access(&bus, BASE + off, size, write, &v);
+	return mmio_access(&bus, ipa_init(BASE + off), size, write, &v);
 }
 
 static void test_id_and_reset_values(void **state)
@@ -250,7 +256,7 @@ static void test_init_resets(void **state)
 	wr(DIR, 1, 0xff);
 	wr(IE, 1, 0xff);
 	pl061_emul_press(&gpio, PIN);
-	pl061_emul_init(&gpio, irq_line, &line_ctx);
+	pl061_emul_init(&gpio, (struct irq_line){ LINE_VM, LINE });
 	line = false;
 	assert_int_equal(rd(DIR, 1), 0);
 	assert_int_equal(rd(IE, 1), 0);

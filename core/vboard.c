@@ -1,0 +1,137 @@
+/*
+ * The virtual board table of a VM, and the walks over it: create, reset,
+ * destroy, device tree, boot map. Devices live in the VM's device arena.
+ */
+#include "core/guest_layout.h"
+#include "core/vboard.h"
+#include "core/vm.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+/* A window must lie in the guest's device region, which RAM keeps out of. */
+static bool in_device_region(ipaddr_t base, u64 size)
+{
+	u64 b = ipa_addr(base);
+
+	return b >= GUEST_DEVICES_BASE && b < GUEST_DEVICES_END && size &&
+	       size <= GUEST_DEVICES_END - b;
+}
+
+static bool overlaps_any(const struct vboard *board, ipaddr_t base, u64 size)
+{
+	for (u32 i = 0; i < board->count; i++) {
+		const struct vdev *d = &board->dev[i];
+
+		if (ipa_addr(base) < ipa_addr(d->base) + d->size &&
+		    ipa_addr(d->base) < ipa_addr(base) + size)
+			return true;
+	}
+	return false;
+}
+
+/* Adds a device of `kind` at `base`, keeping the table in address order. */
+static int add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
+	       u32 instance, const char **why)
+{
+	struct vboard *board = vm->board;
+	u32 at = board->count;
+
+	if (board->count == VBOARD_MAX_DEVICES) {
+		*why = "more devices than a VM's board has room for";
+		return -1;
+	}
+	if (!in_device_region(base, size) || overlaps_any(board, base, size)) {
+		*why = "a device's window is outside the device region or overlaps another";
+		return -1;
+	}
+	while (at > 0 && ipa_addr(board->dev[at - 1].base) > ipa_addr(base)) {
+		board->dev[at] = board->dev[at - 1];
+		at--;
+	}
+	board->dev[at] = (struct vdev){
+		.kind = kind,
+		.vm = vm,
+		.base = base,
+		.size = size,
+		.irq = line >= 0 ? (struct irq_line){ vm, (u32)line } : irq_line_none(),
+		.instance = instance,
+	};
+	board->count++;
+	return 0;
+}
+
+int vboard_build(struct vm *vm, const char **why)
+{
+	const struct vdev_kind *k;
+
+	vm->board = dev_arena_alloc(&vm->dev_mem, sizeof(*vm->board));
+	if (!vm->board) {
+		*why = "no memory for its board";
+		return -1;
+	}
+	for (u32 i = 0; (k = vdev_kind_at(i)); i++) {
+		u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
+
+		if (k->every_vm && add(vm, k, k->base, size, k->line, 0, why))
+			return -1;
+	}
+	return 0;
+}
+
+int vboard_attach(struct vm *vm, const char **why)
+{
+	for (u32 i = 0; i < vm->board->count; i++) {
+		struct vdev *d = &vm->board->dev[i];
+
+		if (d->kind->create(d, why))
+			return -1;
+		if (mmio_register(&vm->bus, d)) {
+			*why = "the MMIO bus has no room for its devices";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void vboard_reset(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->board->count; i++) {
+		struct vdev *d = &vm->board->dev[i];
+
+		if (d->ops && d->ops->reset)
+			d->ops->reset(d);
+	}
+}
+
+void vboard_destroy(struct vm *vm)
+{
+	for (u32 i = 0; vm->board && i < vm->board->count; i++) {
+		struct vdev *d = &vm->board->dev[i];
+
+		if (d->ops && d->ops->destroy)
+			d->ops->destroy(d);
+	}
+}
+
+void vboard_dt(struct vm *vm, struct vdt *dt)
+{
+	for (u32 i = 0; i < vm->board->count; i++) {
+		struct vdev *d = &vm->board->dev[i];
+
+		if (d->ops && d->ops->dt_node)
+			d->ops->dt_node(d, dt);
+	}
+}
+
+void vboard_describe(const struct vm *vm, char *buf, u32 size)
+{
+	u32 len = 0;
+
+	buf[0] = '\0';
+	for (u32 i = 0; i < vm->board->count && len < size; i++) {
+		const struct vdev *d = &vm->board->dev[i];
+
+		len += (u32)fmt_snprintf(buf + len, size - len, "%s%s@0x%llx", i ? ", " : "",
+					 d->kind->name, (unsigned long long)ipa_addr(d->base));
+	}
+}

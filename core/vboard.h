@@ -1,0 +1,38 @@
+/*
+ * A VM's virtual board: one table listing every device the VM sees (its
+ * kind, guest-physical window, interrupt line and which config item it
+ * realizes), built from the VM's config. The same table creates the devices
+ * and puts them on the VM's MMIO bus, writes their device-tree nodes and
+ * prints the boot map; nothing else in core/ knows which devices exist.
+ */
+#ifndef BULKHEAD_CORE_VBOARD_H
+#define BULKHEAD_CORE_VBOARD_H
+
+#include "core/vdev.h"
+
+struct vm;
+struct vdt;
+
+/* The board's own devices and all 32 virtio-mmio slots. */
+#define VBOARD_MAX_DEVICES 40
+
+struct vboard {
+	struct vdev dev[VBOARD_MAX_DEVICES];   /* by base address */
+	u32 count;
+};
+
+/* Fills vm->board from vm->cfg: every kind that is part of every VM, at its
+ * standard place. 0, or -1 with the reason in `why` (nothing is kept). */
+int vboard_build(struct vm *vm, const char **why);
+/* Creates each device of the table and puts it on vm->bus. */
+int vboard_attach(struct vm *vm, const char **why);
+/* The VM restarts: each device back to its power-on state. */
+void vboard_reset(struct vm *vm);
+/* The VM goes: each device lets go of what it holds outside the VM. */
+void vboard_destroy(struct vm *vm);
+/* Each device's node(s) in the guest's device tree. */
+void vboard_dt(struct vm *vm, struct vdt *dt);
+/* "gicv3@0x8000000, pl011@0x9000000, ..." for the boot map. */
+void vboard_describe(const struct vm *vm, char *buf, u32 size);
+
+#endif
