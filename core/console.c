@@ -7,6 +7,7 @@
 #include "core/shell.h"
 #include "core/spinlock.h"
 #include "core/vm.h"
+#include "core/workqueue.h"
 #include "lib/string.h"
 
 #define INPUT_RING 256
@@ -15,6 +16,8 @@
 /* A VM that does not read its UART for this long loses the byte it was
  * offered (a real UART overruns), so that input moves on: Ctrl-A included. */
 #define HOLD_MS 1000
+/* A byte the target VM had no room for is offered again this often. */
+#define RETRY_PER_SECOND 1000
 
 /* Bytes received but not yet routed; written by the UART interrupt on CPU 0,
  * read by CPU 0's loop. */
@@ -25,6 +28,9 @@ static u32 target;        /* VM id, or 0 for the shell */
 static u32 ctrl_a_run;    /* Ctrl-A presses in a row */
 static u64 held_since;    /* counter when the target VM last refused a byte; 0: none held */
 static bool overrun;      /* the target stopped reading: what it refuses is dropped */
+
+static void route_input(struct work *w, u64 now);
+static struct work input_work = { .fn = route_input, .cpu = CONSOLE_CPU };
 
 void console_rx_interrupt(void)
 {
@@ -38,6 +44,7 @@ void console_rx_interrupt(void)
 		}
 	}
 	spin_unlock(&input_lock);
+	work_queue(&input_work, 0);
 }
 
 static int peek_input(void)
@@ -132,6 +139,13 @@ void console_service(void)
 		held_since = 0;
 		drop_input();
 	}
+}
+
+static void route_input(struct work *w, u64 now)
+{
+	console_service();
+	if (console_input_held())
+		work_queue(w, now + arch_counter_freq() / RETRY_PER_SECOND);
 }
 
 bool console_input_held(void)

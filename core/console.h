@@ -19,6 +19,9 @@
 #define CONSOLE_MAX_RINGS 32
 /* A partial line goes out after its owner wrote nothing for this long. */
 #define CONSOLE_IDLE_MS 30
+/* The CPU whose run loop drains the console and routes its input (deferred
+ * work, core/workqueue.h); the console UART's interrupt is routed to it. */
+#define CONSOLE_CPU 0
 
 struct console_ops {
 	void (*putc)(char c);
@@ -60,27 +63,27 @@ void console_guest_idle(struct console_ring *r);
 void console_guest_putc(struct console_ring *r, char c);
 
 /*
- * Time-driven work, for the scheduler: console_flush_deadline() is the
- * counter value at which console_poll() has something to do (a partial line
- * falls due, lines or wake-ups were left by a drainer that lost a race or
- * ran out of budget); 0 when nothing is pending. When it goes from 0 to a
- * value on another CPU, CPU 0 is kicked (arch_kick_cpu) so that it can arm
- * its timer. console_poll() never waits for a lock; call it with no lock held.
+ * Time-driven work: console_flush_deadline() is the counter value at which
+ * console_poll() has something to do (a partial line falls due, lines or
+ * wake-ups were left by a drainer that lost a race or ran out of budget); 0
+ * when nothing is pending. When it goes from 0 to a value, a call of
+ * console_poll() is queued as work on CONSOLE_CPU for that time.
+ * console_poll() never waits for a lock; call it with no lock held.
  */
 u64 console_flush_deadline(void);
 void console_poll(u64 now);
 
 /*
  * Input. The UART interrupt drains received bytes into a ring
- * (console_rx_interrupt); CPU 0's loop routes them (console_service): to
- * Bulkhead's shell or to one VM's UART. Ctrl-A pressed three times moves the
- * input to the next of: the shell, VM 1, VM 2, ...
+ * (console_rx_interrupt) and queues their routing as work on CONSOLE_CPU
+ * (console_service): to Bulkhead's shell or to one VM's UART. A byte the
+ * target VM has no room for is offered again every millisecond. Ctrl-A
+ * pressed three times moves the input to the next of: the shell, VM 1, ...
  */
 int console_getc(void);
 void console_rx_interrupt(void);
 void console_service(void);
-/* True while a byte waits for room in the target VM's UART: CPU 0 should
- * run console_service() again soon. */
+/* True while a byte waits for room in the target VM's UART. */
 bool console_input_held(void);
 /* Sends input to VM `id` (0: the shell). */
 void console_set_target(u32 id);

@@ -19,6 +19,7 @@
 #include "arch.h"
 #include "core/console.h"
 #include "core/spinlock.h"
+#include "core/workqueue.h"
 #include "lib/string.h"
 
 #define DRAIN_BUDGET 16      /* lines per drain call */
@@ -34,6 +35,9 @@ static u32 cursor;                   /* round robin: the ring to look at first *
 static struct console_ring *open_ring;  /* its partial line ends the screen; under out_lock */
 static bool wakes_waiting;           /* some ring has wake_pending set */
 static u64 due_at;                   /* see console_flush_deadline(); 0: nothing */
+static void flush_due(struct work *w, u64 now);
+/* console_poll() as deferred work on the console's CPU */
+static struct work flush_work = { .fn = flush_due, .cpu = CONSOLE_CPU };
 static bool panicking;
 
 void console_init(const struct console_ops *ops)
@@ -58,8 +62,8 @@ static u64 soon(u64 now)
 
 /*
  * Moves the deadline earlier to `when` (0: no change). When there was none,
- * CPU 0 (whose loop polls the console) is told, so that it can arm its timer
- * for it: at most once per poll, since later bytes only push the deadline.
+ * the flush is queued on the console's CPU, which arms its timer for it: at
+ * most once per poll, since later bytes only push the deadline.
  */
 static void note_due(u64 when)
 {
@@ -68,10 +72,8 @@ static void note_due(u64 when)
 	while (when && (!cur || when < cur)) {
 		if (__atomic_compare_exchange_n(&due_at, &cur, when, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			/* CPU 0 arms its timer for it when it looks again; on
-			 * CPU 0 itself this kick is taken at the next guest entry */
 			if (!cur)
-				arch_kick_cpu(0);
+				work_queue(&flush_work, when);
 			break;
 		}
 	}
@@ -400,6 +402,11 @@ static void recompute_due(u64 now)
 	}
 	if (__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
 		note_due(soon(now));
+}
+
+static void flush_due(struct work *w, u64 now)
+{
+	console_poll(now);
 }
 
 void console_poll(u64 now)

@@ -87,7 +87,7 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 		struct elf_segment seg;
 
 		elf_segment(&elf, i, &seg);
-		if (!vm_ram_contains(vm, seg.paddr, seg.memsz)) {
+		if (!vm_ram_contains(vm, ipa_init(seg.paddr), seg.memsz)) {
 			fmt_snprintf(why, why_size, "kernel '%s': segment at 0x%llx+0x%llx lies "
 				     "outside the VM's RAM", k->name, (unsigned long long)seg.paddr,
 				     (unsigned long long)seg.memsz);
@@ -100,7 +100,7 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 			b->kernel_end = seg.paddr + seg.memsz;
 	}
 	b->entry = elf.entry;
-	if (!vm_ram_contains(vm, b->entry, 4)) {
+	if (!vm_ram_contains(vm, ipa_init(b->entry), 4)) {
 		fmt_snprintf(why, why_size, "kernel '%s': entry point 0x%llx is outside the VM's "
 			     "RAM", k->name, (unsigned long long)b->entry);
 		return -1;
@@ -115,7 +115,7 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 	b->kernel_start = vm->cfg.ram_base + RAW_LOAD_OFFSET;
 	b->kernel_end = b->kernel_start + k->size;
 	b->entry = b->kernel_start;
-	if (!vm_ram_contains(vm, b->kernel_start, k->size))
+	if (!vm_ram_contains(vm, ipa_init(b->kernel_start), k->size))
 		return too_big(vm, k, k->size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;

@@ -12,20 +12,18 @@
  * wait (or a cap runs out), a blocked vCPU's guest timer, a cap period start.
  */
 #include "arch.h"
-#include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/sched.h"
 #include "core/sched_credit.h"
 #include "core/vm.h"
+#include "core/workqueue.h"
 
 #define SLICES_PER_SECOND 100
 /* A vCPU that slept may run ahead of the queue by half a slice. */
 #define WAKE_BONUS_DIVISOR 2
 /* A woken vCPU preempts only when owed more than 1 ms: no ping-pong. */
 #define PREEMPT_GRANULARITY_PER_SECOND 1000
-/* Console input waiting for room in a VM's UART is offered again this often. */
-#define INPUT_RETRY_PER_SECOND 1000
 
 static struct spinlock place_lock;  /* placement and CPU reservation */
 
@@ -225,14 +223,7 @@ static u64 next_deadline(struct cpu *c, u64 now)
 		when = earliest(when, c->slice_end);
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
-	if (c->index == 0) {
-		/* CPU 0 writes out partial console lines that went quiet, and
-		 * retries console input the target VM had no room for */
-		when = earliest(when, console_flush_deadline());
-		if (console_input_held())
-			when = earliest(when, now + arch_counter_freq() / INPUT_RETRY_PER_SECOND);
-	}
-	return when;
+	return earliest(when, work_next_due(c->index));
 }
 
 static void rearm(struct cpu *c)
@@ -459,7 +450,8 @@ bool sched_timer_expired(void)
 			     credit_should_preempt(c->current, now - c->current->run_start, next,
 						   preempt_granularity());
 	}
-	preempt = should_leave(c, now) || (c->index == 0 && c->current && console_input_held());
+	/* deferred work runs in the loop: the guest leaves for it */
+	preempt = should_leave(c, now) || (c->current && work_due(c->index, now));
 	if (!preempt && c->current && now >= c->slice_end) {
 		/* it keeps the CPU for another slice: charge this one, so that
 		 * the vtime order and the cap see it */
@@ -468,19 +460,18 @@ bool sched_timer_expired(void)
 	}
 	rearm(c);
 	spin_unlock(&c->rq_lock);
-	if (c->index == 0)
-		console_poll(now);  /* may wake vCPUs: never under a run queue lock */
 	return preempt;
 }
 
 bool sched_kicked(void)
 {
 	struct cpu *c = this_cpu();
+	u64 now = arch_counter_read();
 	bool leave;
 
 	spin_lock(&c->rq_lock);
 	rearm(c);
-	leave = c->current && (c->preempt || !can_run(c->current, arch_counter_read()));
+	leave = c->current && (c->preempt || !can_run(c->current, now) || work_due(c->index, now));
 	spin_unlock(&c->rq_lock);
 	return leave;
 }
@@ -590,10 +581,7 @@ void cpu_run_loop(void)
 	for (;;) {
 		struct vcpu *v;
 
-		if (c->index == 0) {
-			console_service();  /* console input is routed between vCPU runs */
-			console_poll(arch_counter_read());
-		}
+		work_run(c->index, arch_counter_read());
 		v = claim_next(c);
 		if (!v) {
 			take_work(c, arch_counter_read());

@@ -138,10 +138,12 @@ u64 vcpu_mpidr(u32 index);
 /* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
 /* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */
-static inline bool vm_ram_contains(const struct vm *vm, u64 ipa, u64 size)
+static inline bool vm_ram_contains(const struct vm *vm, ipaddr_t ipa, u64 size)
 {
-	return ipa >= vm->cfg.ram_base && size <= vm->ram_size &&
-	       ipa - vm->cfg.ram_base <= vm->ram_size - size;
+	u64 a = ipa_addr(ipa);
+
+	return a >= vm->cfg.ram_base && size <= vm->ram_size &&
+	       a - vm->cfg.ram_base <= vm->ram_size - size;
 }
 
 /* True when a vCPU may start at `ipa`: in RAM, or in the VM's firmware flash. */
@@ -150,7 +152,7 @@ static inline bool vm_can_start_at(const struct vm *vm, u64 ipa)
 	_Static_assert(GUEST_FLASH_BASE == 0, "the flash window starts at IPA 0");
 	if (pa_addr(vm->fw_pa) && ipa <= GUEST_FLASH_SIZE - 4)
 		return true;
-	return vm_ram_contains(vm, ipa, 4);
+	return vm_ram_contains(vm, ipa_init(ipa), 4);
 }
 
 /* The VM with this id, or NULL; the next VM id after `id` (0 after the last). */

@@ -29,7 +29,8 @@ fuzz_config_SRCS  := core/config.c
 fuzz_fdt_SRCS     := lib/fdt.c
 # a device kind: the bus, the device-tree writer, its VM's roles and memory, the console
 DEVICE_DEPS       := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \
-	core/console_out.c core/console_ring.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) tests/unit/fake_board.c
+	core/console_out.c core/console_ring.c core/workqueue.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) \
+	tests/unit/fake_board.c
 fuzz_pl011_SRCS   := devices/pl011.c $(DEVICE_DEPS)
 fuzz_pl061_SRCS   := devices/pl061.c $(DEVICE_DEPS)
 fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)

@@ -13,7 +13,7 @@ FAKE_BOARD := tests/unit/fake_board.c
 # What a device kind links besides its own file: the bus, the device-tree
 # writer, the VM's device roles and memory, and the console it prints to.
 DEVICE_DEPS := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \
-	core/console_out.c core/console_ring.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) $(FAKE_BOARD)
+	core/console_out.c core/console_ring.c core/workqueue.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) $(FAKE_BOARD)
 
 define unit_test
 UNIT_TESTS += $(B)/unit/$(1)
@@ -39,7 +39,7 @@ $(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c cor
 $(eval $(call unit_test,test_vgic,devices/vgic.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
-$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
 
 # Every source outside arch/ linked together with the fake arch: a call to
 # something only arch/arm64 provides, or an include of one of its headers,

@@ -1,0 +1,43 @@
+/* A VM's RAM is one run of host memory, mapped at its physical address. */
+#include "arch.h"
+#include "core/guest_mem.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+/* The hypervisor's view of [ipa, ipa + len), or NULL when it is not all RAM. */
+static u8 *ram_at(const struct vm *vm, ipaddr_t ipa, u64 len)
+{
+	if (!pa_addr(vm->ram_pa) || !vm_ram_contains(vm, ipa, len))
+		return NULL;
+	return (u8 *)pa_to_ptr(vm->ram_pa) + (ipa_addr(ipa) - vm->cfg.ram_base);
+}
+
+bool guest_mem_read(const struct vm *vm, ipaddr_t ipa, void *dst, u64 len)
+{
+	const u8 *p = ram_at(vm, ipa, len);
+
+	if (!p)
+		return false;
+	memcpy(dst, p, len);
+	return true;
+}
+
+bool guest_mem_write(struct vm *vm, ipaddr_t ipa, const void *src, u64 len)
+{
+	u8 *p = ram_at(vm, ipa, len);
+
+	if (!p)
+		return false;
+	memcpy(p, src, len);
+	return true;
+}
+
+bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len)
+{
+	u8 *p = ram_at(vm, ipa, len);
+
+	if (!p)
+		return false;
+	memset(p, 0, len);
+	return true;
+}
