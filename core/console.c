@@ -68,24 +68,22 @@ static void drop_input(void)
 	spin_unlock(&input_lock);
 }
 
-static const char *target_name(void)
-{
-	struct vm *vm = target ? vm_by_id(target) : NULL;
-
-	return vm ? vm->cfg.name : "the Bulkhead shell";
-}
-
 void console_set_target(u32 id)
 {
+	struct vm *vm = id ? vm_get_by_id(id) : NULL;
+
 	target = id;
 	log_msg(LOG_ALWAYS, "console: input goes to %s (Ctrl-A three times to switch)",
-		target_name());
+		vm ? vm->cfg.name : "the Bulkhead shell");
+	if (vm)
+		vm_put(vm);
 }
 
 /* False when the target VM's UART has no room: the byte stays for later. */
 static bool deliver(u8 c)
 {
-	struct vm *vm = target ? vm_by_id(target) : NULL;
+	struct vm *vm = target ? vm_get_by_id(target) : NULL;
+	bool taken;
 
 	if (target && !vm)
 		target = 0;  /* the VM went away: back to the shell */
@@ -93,7 +91,9 @@ static bool deliver(u8 c)
 		shell_input((char)c);
 		return true;
 	}
-	return vm_console_input(vm, c);
+	taken = vm_console_input(vm, c);
+	vm_put(vm);
+	return taken;
 }
 
 /* A byte the target refused: kept for the next pass, unless it waited too long. */

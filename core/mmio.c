@@ -28,27 +28,33 @@ int mmio_register(struct mmio_bus *bus, struct vdev *d)
 	return 0;
 }
 
+static bool holds(const struct vdev *d, u64 a, u32 size)
+{
+	u64 off = a - ipa_addr(d->base);
+
+	return a >= ipa_addr(d->base) && off < d->size && size <= d->size - off;
+}
+
 struct vdev *mmio_find(const struct mmio_bus *bus, ipaddr_t addr, u32 size)
 {
-	u64 a = ipa_addr(addr);
-
 	for (u32 i = 0; i < bus->count; i++) {
-		struct vdev *d = bus->dev[i];
-		u64 off = a - ipa_addr(d->base);
-
-		if (a >= ipa_addr(d->base) && off < d->size && size <= d->size - off)
-			return d;
+		if (holds(bus->dev[i], ipa_addr(addr), size))
+			return bus->dev[i];
 	}
 	return NULL;
 }
 
 bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value)
 {
-	struct vdev *d = mmio_find(bus, addr, size);
+	struct vdev *d = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
 	u64 off;
 
-	if (!d)
-		return false;
+	if (!d || !holds(d, ipa_addr(addr), size)) {
+		d = mmio_find(bus, addr, size);
+		if (!d)
+			return false;
+		__atomic_store_n(&bus->last, d, __ATOMIC_RELAXED);
+	}
 	off = ipa_addr(addr) - ipa_addr(d->base);
 	if (write)
 		return d->ops->write(d, off, size, *value);

@@ -16,6 +16,9 @@ struct vdev;
 struct mmio_bus {
 	struct vdev *dev[MMIO_MAX_DEVICES];   /* by base address */
 	u32 count;
+	/* The device the last access found: a guest polling one register (a
+	 * UART's flags) finds it at once. Any CPU may replace it at any time. */
+	struct vdev *last;
 };
 
 /* Puts the device's window on the bus; -1 when the bus is full or the window

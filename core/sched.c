@@ -466,12 +466,15 @@ bool sched_timer_expired(void)
 bool sched_kicked(void)
 {
 	struct cpu *c = this_cpu();
-	u64 now = arch_counter_read();
-	bool leave;
+	bool leave = false;
+	u64 now;
 
 	spin_lock(&c->rq_lock);
 	rearm(c);
-	leave = c->current && (c->preempt || !can_run(c->current, now) || work_due(c->index, now));
+	if (c->current) {
+		now = arch_counter_read();
+		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now);
+	}
 	spin_unlock(&c->rq_lock);
 	return leave;
 }
@@ -581,7 +584,8 @@ void cpu_run_loop(void)
 	for (;;) {
 		struct vcpu *v;
 
-		work_run(c->index, arch_counter_read());
+		if (work_next_due(c->index))
+			work_run(c->index);
 		v = claim_next(c);
 		if (!v) {
 			take_work(c, arch_counter_read());

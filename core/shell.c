@@ -38,11 +38,14 @@ static void cmd_list(void)
 {
 	say("%-4s %-16s %-8s %5s %8s %12s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)", "CPU(ms)");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
-		struct vm *vm = vm_by_id(id);
+		struct vm *vm = vm_get_by_id(id);
 
+		if (!vm)
+			continue;  /* gone meanwhile */
 		say("%-4u %-16s %-8s %5u %8llu %12llu", vm->id, vm->cfg.name, vm_state_name(vm),
 		    vm->nvcpus, (unsigned long long)vm->cfg.memory_mib,
 		    (unsigned long long)ms_of(vm_cpu_time(vm)));
+		vm_put(vm);
 	}
 }
 
@@ -61,15 +64,17 @@ static void cmd_vcpu_list(void)
 {
 	say("%-16s %5s %4s %-9s %12s %12s", "NAME", "VCPU", "CPU", "STATE", "TIME(ms)", "TRAPS");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
-		struct vm *vm = vm_by_id(id);
+		struct vm *vm = vm_get_by_id(id);
 
-		for (u32 i = 0; i < vm->nvcpus; i++) {
+		for (u32 i = 0; vm && i < vm->nvcpus; i++) {
 			const struct vcpu *v = &vm->vcpus[i];
 
 			say("%-16s %5u %4u %-9s %12llu %12llu", vm->cfg.name, i, v->pcpu,
 			    vcpu_state_name(v), (unsigned long long)ms_of(v->cpu_time),
 			    (unsigned long long)v->traps);
 		}
+		if (vm)
+			vm_put(vm);
 	}
 }
 
@@ -114,7 +119,7 @@ static void stats_of(const struct vm *vm)
 
 static void cmd_stats(const char *which)
 {
-	struct vm *only = which ? vm_by_name_or_id(which) : NULL;
+	struct vm *only = which ? vm_get_by_name_or_id(which) : NULL;
 
 	if (which && !only) {
 		say("stats: no VM '%s' (see list)", which);
@@ -123,9 +128,15 @@ static void cmd_stats(const char *which)
 	say("%-16s %10s %10s %8s %10s %10s %10s %6s %10s %10s", "NAME", "HYPERCALL", "MMIO",
 	    "ABORT", "SYSREG", "WFI/WFE", "IRQ", "OTHER", "IRQS-IN", "CPU(ms)");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
-		if (!only || only->id == id)
-			stats_of(vm_by_id(id));
+		struct vm *vm = !only || only->id == id ? vm_get_by_id(id) : NULL;
+
+		if (vm) {
+			stats_of(vm);
+			vm_put(vm);
+		}
 	}
+	if (only)
+		vm_put(only);
 }
 
 static void cmd_help(void)
@@ -148,9 +159,19 @@ static void cmd_help(void)
 }
 
 /* Commands that act on one VM. */
+static void vm_command_on(const char *cmd, const char *arg, struct vm *vm);
+
 static void vm_command(const char *cmd, const char *arg)
 {
-	struct vm *vm = arg ? vm_by_name_or_id(arg) : NULL;
+	struct vm *vm = arg ? vm_get_by_name_or_id(arg) : NULL;
+
+	vm_command_on(cmd, arg, vm);
+	if (vm)
+		vm_put(vm);  /* a destroyed VM's memory goes here */
+}
+
+static void vm_command_on(const char *cmd, const char *arg, struct vm *vm)
+{
 	const char *why = NULL;
 	int rc = 0;
 
@@ -226,9 +247,19 @@ static bool number(const char *s, u32 *out)
 	return true;
 }
 
+static void vcpu_pin(char **argv, u32 argc, struct vm *vm);
+
 static void cmd_vcpu_pin(char **argv, u32 argc)
 {
-	struct vm *vm = argc > 1 ? vm_by_name_or_id(argv[1]) : NULL;
+	struct vm *vm = argc > 1 ? vm_get_by_name_or_id(argv[1]) : NULL;
+
+	vcpu_pin(argv, argc, vm);
+	if (vm)
+		vm_put(vm);
+}
+
+static void vcpu_pin(char **argv, u32 argc, struct vm *vm)
+{
 	const char *why;
 	u32 vcpu;
 	u64 mask;
@@ -268,9 +299,19 @@ static bool credit_arg(const char *word, u32 *weight, u32 *cap)
 }
 
 /* As xl sched-credit: without settings it shows them; weight= and cap= change them. */
+static void sched_credit(char **argv, u32 argc, struct vm *vm);
+
 static void cmd_sched_credit(char **argv, u32 argc)
 {
-	struct vm *vm = argc > 1 ? vm_by_name_or_id(argv[1]) : NULL;
+	struct vm *vm = argc > 1 ? vm_get_by_name_or_id(argv[1]) : NULL;
+
+	sched_credit(argv, argc, vm);
+	if (vm)
+		vm_put(vm);
+}
+
+static void sched_credit(char **argv, u32 argc, struct vm *vm)
+{
 	const char *why;
 	u32 weight, cap;
 
@@ -292,8 +333,12 @@ static void cmd_sched_credit(char **argv, u32 argc)
 	}
 	say("%-16s %6s %5s  %s", "NAME", "WEIGHT", "CAP", "MODE");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
-		if (!vm || vm->id == id)
-			show_credit(vm_by_id(id));
+		struct vm *each = !vm || vm->id == id ? vm_get_by_id(id) : NULL;
+
+		if (each) {
+			show_credit(each);
+			vm_put(each);
+		}
 	}
 }
 

@@ -51,25 +51,25 @@ void vcpu_kick(struct vcpu *vcpu)
 		arch_kick_cpu(vcpu->pcpu);
 }
 
+/* A VM that references may still be taken on: built, and not being destroyed. */
+static bool alive(const struct vm *vm)
+{
+	return vm->state == VM_RUNNING || vm->state == VM_STOPPED;
+}
+
 /* Returns memory to the pool only after wiping it: the next owner must never
- * see this VM's data. */
-static void release(struct vm *vm)
+ * see this VM's data. The last reference is gone: nothing looks at it. */
+static void vm_free(struct vm *vm)
 {
 	if (vm->con.buf) {
-		console_ring_unregister(&vm->con);
 		arch_scrub(vm->con.buf, PAGE_SIZE);  /* it held the guest's output */
 		page_free(&hv_pages, ptr_to_pa(vm->con.buf), 1);
 		vm->con.buf = NULL;
 	}
 	if (vm->vcpus) {
-		for (u32 i = 0; i < vm->nvcpus; i++) {
-			if (vm->vcpus[i].vm)
-				sched_remove(&vm->vcpus[i]);
-		}
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
-	vboard_destroy(vm);
 	dev_arena_release(&vm->dev_mem);
 	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);
@@ -84,6 +84,39 @@ static void release(struct vm *vm)
 	spin_unlock(&vms_lock);
 }
 
+void vm_put(struct vm *vm)
+{
+	u32 left;
+
+	spin_lock(&vms_lock);
+	left = --vm->refs;
+	spin_unlock(&vms_lock);
+	if (!left)
+		vm_free(vm);
+}
+
+/*
+ * The VM goes: no new references, no vCPU runs again, its devices let go of
+ * what they hold outside it; its memory goes with the last reference (at
+ * once, unless the console or the shell is looking at it right now).
+ */
+static void release(struct vm *vm)
+{
+	spin_lock(&vms_lock);
+	vm->state = VM_DYING;
+	spin_unlock(&vms_lock);
+	if (vm->con.buf)
+		console_ring_unregister(&vm->con);
+	if (vm->vcpus) {
+		for (u32 i = 0; i < vm->nvcpus; i++) {
+			if (vm->vcpus[i].vm)
+				sched_remove(&vm->vcpus[i]);
+		}
+	}
+	vboard_destroy(vm);
+	vm_put(vm);
+}
+
 static struct vm *claim_slot(void)
 {
 	struct vm *found = NULL;
@@ -94,6 +127,7 @@ static struct vm *claim_slot(void)
 			found = &vms[i];
 			memset(found, 0, sizeof(*found));
 			found->state = VM_STOPPED;
+			found->refs = 1;  /* its existence */
 			found->id = next_vm_id++;
 		}
 	}
@@ -379,7 +413,7 @@ static int package_index_of(const char *name)
 static bool name_in_use(const char *name)
 {
 	for (u32 i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_FREE && strcmp(vms[i].cfg.name, name) == 0)
+		if (alive(&vms[i]) && strcmp(vms[i].cfg.name, name) == 0)
 			return true;
 	}
 	return false;
@@ -629,27 +663,44 @@ void vm_handle_exit(struct vcpu *vcpu)
 	power_off_when_idle();
 }
 
-struct vm *vm_by_id(u32 id)
+struct vm *vm_get_by_id(u32 id)
 {
-	for (u32 i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_FREE && vms[i].id == id)
-			return &vms[i];
+	struct vm *found = NULL;
+
+	spin_lock(&vms_lock);
+	for (u32 i = 0; i < MAX_VMS && !found; i++) {
+		if (alive(&vms[i]) && vms[i].id == id) {
+			found = &vms[i];
+			found->refs++;
+		}
 	}
-	return NULL;
+	spin_unlock(&vms_lock);
+	return found;
 }
 
-struct vm *vm_by_name_or_id(const char *what)
+static u32 id_by_name(const char *name)
 {
 	u32 id = 0;
+
+	spin_lock(&vms_lock);
+	for (u32 i = 0; i < MAX_VMS && !id; i++) {
+		if (alive(&vms[i]) && strcmp(vms[i].cfg.name, name) == 0)
+			id = vms[i].id;
+	}
+	spin_unlock(&vms_lock);
+	return id;
+}
+
+struct vm *vm_get_by_name_or_id(const char *what)
+{
+	u32 id = id_by_name(what);
 	const char *p = what;
 
-	for (u32 i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_FREE && strcmp(vms[i].cfg.name, what) == 0)
-			return &vms[i];
-	}
+	if (id)
+		return vm_get_by_id(id);
 	for (; *p >= '0' && *p <= '9' && id < 100000; p++)
 		id = id * 10 + (u32)(*p - '0');
-	return (*p == '\0' && p != what) ? vm_by_id(id) : NULL;
+	return (*p == '\0' && p != what) ? vm_get_by_id(id) : NULL;
 }
 
 u32 vm_next_id(u32 id)
@@ -657,7 +708,7 @@ u32 vm_next_id(u32 id)
 	u32 best = 0;
 
 	for (u32 i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_FREE && vms[i].id > id && (!best || vms[i].id < best))
+		if (alive(&vms[i]) && vms[i].id > id && (!best || vms[i].id < best))
 			best = vms[i].id;
 	}
 	return best;
@@ -701,7 +752,7 @@ static bool take_over(struct vm *vm, u32 id)
 			return false;
 		arch_wait_event();
 	}
-	if (vm->state == VM_FREE || vm->id != id) {
+	if (!alive(vm) || vm->id != id) {
 		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 		return false;
 	}
@@ -710,6 +761,10 @@ static bool take_over(struct vm *vm, u32 id)
 
 int vm_destroy(struct vm *vm, const char **why)
 {
+	if (!alive(vm)) {
+		*why = "it is being destroyed already";
+		return -1;
+	}
 	if (vm->state == VM_RUNNING && !take_over(vm, vm->id)) {
 		*why = "it is busy stopping or restarting; try again";
 		return -1;

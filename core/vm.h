@@ -19,6 +19,7 @@ enum vm_state {
 	VM_FREE,      /* slot unused */
 	VM_RUNNING,
 	VM_STOPPED,   /* powered off or crashed and kept (on_* = preserve) */
+	VM_DYING,     /* destroyed: its memory goes when the last reference does */
 };
 
 enum vcpu_exit {
@@ -75,9 +76,18 @@ struct vcpu {
 	struct vcpu *rq_next;  /* run queue link */
 };
 
+/*
+ * Lifetime: a VM's slot, memory and devices stay while anyone holds a
+ * reference (vm_get_*). Existing is one reference; destroying a VM stops its
+ * vCPUs, lets its devices go of what they hold elsewhere, marks it VM_DYING
+ * (no new references) and drops that one: the last vm_put() frees it,
+ * scrubbed. Lock order: vms_lock (vm.c) is never held while another lock is
+ * taken; code that locks two VMs' objects takes the lower VM id's first.
+ */
 struct vm {
 	u32 id;
 	enum vm_state state;
+	u32 refs;                /* see above; changed under vms_lock */
 	struct vm_config cfg;
 	const struct package *pkg;
 	u32 pkg_index;           /* this VM's index in the package */
@@ -155,9 +165,12 @@ static inline bool vm_can_start_at(const struct vm *vm, u64 ipa)
 	return vm_ram_contains(vm, ipa_init(ipa), 4);
 }
 
-/* The VM with this id, or NULL; the next VM id after `id` (0 after the last). */
-struct vm *vm_by_id(u32 id);
-struct vm *vm_by_name_or_id(const char *what);
+/* A reference on the VM with this id (or name, or id in digits); NULL when
+ * there is none or it is being destroyed. Give it back with vm_put(). */
+struct vm *vm_get_by_id(u32 id);
+struct vm *vm_get_by_name_or_id(const char *what);
+void vm_put(struct vm *vm);
+/* The next VM id after `id` (0 after the last). */
 u32 vm_next_id(u32 id);
 /* A byte typed at the console while this VM has the input. */
 /* False when the VM's UART receive FIFO is full: the byte was not taken. */

@@ -7,19 +7,7 @@
 /* Items run per call at most: the rest stay due, and the loop comes back. */
 #define WORK_BATCH 16
 
-struct work_queue {
-	struct spinlock lock;
-	struct work *head;
-	u64 next_due;        /* earliest due + 1 of its items, 0 when empty */
-};
-
-static struct work_queue queues[MAX_CPUS];
-
-/* `due` as stored in next_due: 0 means empty, so every due is one more. */
-static u64 key(u64 due)
-{
-	return due + 1;
-}
+struct work_queue work_queues[MAX_CPUS];
 
 /* Queue lock held: the earliest item again, after one left or changed. */
 static void recompute(struct work_queue *q)
@@ -27,17 +15,20 @@ static void recompute(struct work_queue *q)
 	u64 next = 0;
 
 	for (struct work *w = q->head; w; w = w->next) {
-		if (!next || key(w->due) < next)
-			next = key(w->due);
+		if (!next || w->due < next)
+			next = w->due;
 	}
 	__atomic_store_n(&q->next_due, next, __ATOMIC_RELEASE);
 }
 
 void work_queue(struct work *w, u64 due)
 {
-	struct work_queue *q = &queues[w->cpu < MAX_CPUS ? w->cpu : 0];
+	struct work_queue *q = &work_queues[w->cpu < MAX_CPUS ? w->cpu : 0];
 	bool sooner = false;
 
+	/* 0 says "no work" in next_due: at once is counter value 1, long past */
+	if (!due)
+		due = 1;
 	spin_lock(&q->lock);
 	if (!w->queued) {
 		w->queued = true;
@@ -47,15 +38,15 @@ void work_queue(struct work *w, u64 due)
 	} else if (due < w->due) {
 		w->due = due;
 	}
-	if (!q->next_due || key(w->due) < q->next_due) {
-		__atomic_store_n(&q->next_due, key(w->due), __ATOMIC_RELEASE);
+	if (!q->next_due || w->due < q->next_due) {
+		__atomic_store_n(&q->next_due, w->due, __ATOMIC_RELEASE);
 		sooner = true;
 	}
 	spin_unlock(&q->lock);
 	/* the CPU arms its timer (or leaves its guest) when it looks again; on
 	 * this CPU the kick is taken at the next guest entry or idle */
 	if (sooner)
-		arch_kick_cpu((u32)(q - queues));
+		arch_kick_cpu((u32)(q - work_queues));
 }
 
 static void unlink(struct work_queue *q, struct work *w)
@@ -76,7 +67,7 @@ void work_cancel(struct work *w)
 
 	if (!__atomic_load_n(&w->queued, __ATOMIC_ACQUIRE))
 		return;
-	q = &queues[w->cpu < MAX_CPUS ? w->cpu : 0];
+	q = &work_queues[w->cpu < MAX_CPUS ? w->cpu : 0];
 	spin_lock(&q->lock);
 	if (w->queued) {
 		unlink(q, w);
@@ -85,29 +76,18 @@ void work_cancel(struct work *w)
 	spin_unlock(&q->lock);
 }
 
-u64 work_next_due(u32 cpu)
+void work_run(u32 cpu)
 {
-	u64 next = __atomic_load_n(&queues[cpu].next_due, __ATOMIC_ACQUIRE);
-
-	/* an item due "at once" (0) asks for the timer now, which 0 cannot say */
-	return next ? (next - 1 ? next - 1 : 1) : 0;
-}
-
-bool work_due(u32 cpu, u64 now)
-{
-	u64 next = __atomic_load_n(&queues[cpu].next_due, __ATOMIC_ACQUIRE);
-
-	return next && next - 1 <= now;
-}
-
-void work_run(u32 cpu, u64 now)
-{
-	struct work_queue *q = &queues[cpu];
+	struct work_queue *q = &work_queues[cpu];
 	/* taken off the queue first: once off, an item may be queued again (by
 	 * its own function, or from another CPU) while this call still runs */
 	struct work *batch[WORK_BATCH];
 	u32 n = 0;
+	u64 now;
 
+	if (!__atomic_load_n(&q->next_due, __ATOMIC_ACQUIRE))
+		return;
+	now = arch_counter_read();
 	if (!work_due(cpu, now))
 		return;
 	spin_lock(&q->lock);

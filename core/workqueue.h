@@ -15,6 +15,8 @@
 #define BULKHEAD_CORE_WORKQUEUE_H
 
 #include "types.h"
+#include "core/platform.h"
+#include "core/spinlock.h"
 
 struct work {
 	void (*fn)(struct work *w, u64 now);
@@ -39,13 +41,32 @@ static inline void work_init(struct work *w, void (*fn)(struct work *w, u64 now)
 void work_queue(struct work *w, u64 due);
 /* Takes `w` off its queue if it is there: it will not run (teardown). */
 void work_cancel(struct work *w);
+struct work_queue {
+	struct spinlock lock;
+	struct work *head;
+	u64 next_due;        /* the earliest due of its items, 0 when empty */
+};
+
+/* Read by the scheduler on every pass (inline: it is on the IPI path). */
+extern struct work_queue work_queues[MAX_CPUS];
+
 /* When CPU `cpu` next has work (0: none), read without its queue's lock. */
-u64 work_next_due(u32 cpu);
+static inline u64 work_next_due(u32 cpu)
+{
+	return __atomic_load_n(&work_queues[cpu].next_due, __ATOMIC_ACQUIRE);
+}
+
 /* True when CPU `cpu` has work due at `now`. */
-bool work_due(u32 cpu, u64 now);
-/* Runs the items of CPU `cpu`'s queue due at `now`, each at most once per
+static inline bool work_due(u32 cpu, u64 now)
+{
+	u64 next = work_next_due(cpu);
+
+	return next && next <= now;
+}
+/* Runs the items of CPU `cpu`'s queue that are due, each at most once per
  * call (one that queues itself again runs on a later call). No lock held.
- * So an item never runs twice at once. */
-void work_run(u32 cpu, u64 now);
+ * So an item never runs twice at once. Cheap when the queue is empty: the
+ * run loop calls it every round. */
+void work_run(u32 cpu);
 
 #endif
