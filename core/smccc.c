@@ -49,7 +49,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		return PSCI_INVALID_PARAMETERS;
 	if (!vm_can_start_at(vm, entry))
 		return PSCI_INVALID_ADDRESS;
-	spin_lock(&vm->psci_lock);
+	spin_lock(&vm->arch.psci_lock);
 	if (target->state != VCPU_OFF || target->running) {
 		ret = PSCI_ALREADY_ON;
 	} else {
@@ -57,7 +57,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		arch_vcpu_set_counter_offset(&target->arch, vm->counter_offset);
 		sched_start(target);
 	}
-	spin_unlock(&vm->psci_lock);
+	spin_unlock(&vm->arch.psci_lock);
 	return ret;
 }
 

@@ -47,19 +47,13 @@ static void uart_tx_ready(void *ctx)
 
 static const struct pl011_sink uart_sink = { uart_put, uart_room, uart_flush };
 
-/* One allocation holds the vCPUs and their vGIC redistributor state. */
-static u64 vcpu_array_bytes(u32 n)
-{
-	return align_up(n * sizeof(struct vcpu), 64) + n * sizeof(struct vgic_cpu);
-}
-
 static u64 vcpu_array_pages(u32 n)
 {
-	return align_up(vcpu_array_bytes(n), PAGE_SIZE) / PAGE_SIZE;
+	return align_up(n * sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE;
 }
 
 /*
- * The vGIC model already holds the change. A vCPU about to block in WFI
+ * The interrupt controller's model already holds the change. A vCPU about to block in WFI
  * checks the model under its run queue lock, and sched_wake() looks at its
  * state under the same lock, so either the WFI sees the interrupt or the
  * wake undoes the block. A running vCPU elsewhere is interrupted so that it
@@ -95,6 +89,7 @@ static void release(struct vm *vm)
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
+	arch_vm_detach(vm);
 	arch_stage2_destroy(&vm->s2);
 	firmware_release(vm);
 	if (pa_addr(vm->ram_pa)) {
@@ -229,8 +224,6 @@ static int alloc_vcpus(struct vm *vm)
 	vm->vcpus = pa_to_ptr(pa);
 	vm->nvcpus = vm->cfg.vcpus;
 	memset(vm->vcpus, 0, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
-	vm->vgic_cpus = (struct vgic_cpu *)((u8 *)vm->vcpus +
-					    align_up(vm->nvcpus * sizeof(struct vcpu), 64));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (place_vcpu(vm, i))
 			return -1;
@@ -238,69 +231,20 @@ static int alloc_vcpus(struct vm *vm)
 	return 0;
 }
 
-/* After the guest reprogrammed its vGIC, any vCPU may have something new to take. */
-static void vgic_changed(struct vm *vm)
-{
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (vgic_has_pending(&vm->vgic, i) || vm->vcpus[i].running)
-			vcpu_kick(&vm->vcpus[i]);
-	}
-}
-
-static bool gicd_read(void *ctx, u64 off, u32 size, u64 *value)
-{
-	return vgic_dist_read(&((struct vm *)ctx)->vgic, off, size, value);
-}
-
-static bool gicd_write(void *ctx, u64 off, u32 size, u64 value)
-{
-	struct vm *vm = ctx;
-	bool ok = vgic_dist_write(&vm->vgic, off, size, value);
-
-	vgic_changed(vm);
-	return ok;
-}
-
-static bool gicr_read(void *ctx, u64 off, u32 size, u64 *value)
-{
-	return vgic_redist_read(&((struct vm *)ctx)->vgic, off, size, value);
-}
-
-static bool gicr_write(void *ctx, u64 off, u32 size, u64 value)
-{
-	struct vm *vm = ctx;
-	bool ok = vgic_redist_write(&vm->vgic, off, size, value);
-
-	vgic_changed(vm);
-	return ok;
-}
-
-void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level)
-{
-	int target = vgic_set_line(&vm->vgic, vcpu, intid, level);
-
-	if (target >= 0 && (u32)target < vm->nvcpus)
-		vcpu_kick(&vm->vcpus[target]);
-}
-
 static void uart_irq(void *ctx, bool level)
 {
-	vm_set_irq_line(ctx, 0, GUEST_UART_INTID, level);
+	arch_vm_set_line(ctx, GUEST_UART_SPI, level);
 }
 
 static void gpio_irq(void *ctx, bool level)
 {
-	vm_set_irq_line(ctx, 0, GUEST_GPIO_INTID, level);
+	arch_vm_set_line(ctx, GUEST_GPIO_SPI, level);
 }
 
-static void attach_devices(struct vm *vm)
+static int attach_devices(struct vm *vm)
 {
 	struct mmio_device dev;
-	u64 mpidr[VGIC_MAX_VCPUS];
 
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		mpidr[i] = vcpu_mpidr(i);
-	vgic_init(&vm->vgic, vm->vgic_cpus, vm->nvcpus, mpidr);
 	memset(&vm->bus, 0, sizeof(vm->bus));
 	pl011_emul_init(&vm->uart, &uart_sink, uart_irq, vm);
 	console_ring_open(&vm->con, uart_tx_ready, vm);
@@ -309,12 +253,23 @@ static void attach_devices(struct vm *vm)
 	pl061_emul_init(&vm->gpio, gpio_irq, vm);
 	pl061_emul_device(&vm->gpio, GUEST_GPIO_BASE, &dev);
 	mmio_add(&vm->bus, &dev);
-	dev = (struct mmio_device){ "gicd", GUEST_GICD_BASE, VGIC_DIST_SIZE, vm, gicd_read,
-				    gicd_write };
-	mmio_add(&vm->bus, &dev);
-	dev = (struct mmio_device){ "gicr", GUEST_GICR_BASE, (u64)vm->nvcpus * VGIC_REDIST_STRIDE,
-				    vm, gicr_read, gicr_write };
-	mmio_add(&vm->bus, &dev);
+	/* TEMPORARY: the interrupt controller, until the board table attaches it */
+	return arch_vm_attach(vm);
+}
+
+/* The device tree and what is on the VM's bus. */
+static void print_devices(const struct vm *vm, const struct boot_layout *b)
+{
+	char list[160];
+	u32 len = 0;
+
+	list[0] = '\0';
+	for (u32 i = 0; i < vm->bus.count && len < sizeof(list); i++)
+		len += (u32)fmt_snprintf(list + len, sizeof(list) - len, "%s%s@0x%llx",
+					 i ? ", " : "", vm->bus.dev[i].name,
+					 (unsigned long long)vm->bus.dev[i].base);
+	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: %s", vm->id,
+		vm->cfg.name, (unsigned long long)b->dtb, b->dtb_size, list);
 }
 
 /* Where the VM's first boot put everything, for the boot map. */
@@ -333,10 +288,7 @@ static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
 		hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
 			vm->cfg.ramdisk, (unsigned long long)b->initrd_start,
 			(unsigned long long)b->initrd_end);
-	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: pl011@0x%llx, "
-		"pl061@0x%llx, gicv3@0x%llx", vm->id, vm->cfg.name, (unsigned long long)b->dtb,
-		b->dtb_size, (unsigned long long)GUEST_UART_BASE,
-		(unsigned long long)GUEST_GPIO_BASE, (unsigned long long)GUEST_GICD_BASE);
+	print_devices(vm, b);
 }
 
 /* Loads the kernel (or firmware) and puts vCPU 0 at its entry. */
@@ -477,13 +429,13 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 	vm->pkg_index = index;
 	if (parse_config(vm, &cfg))
 		goto fail;
-	if (vm->cfg.vcpus > VGIC_MAX_VCPUS) {
-		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
+	if (vm->cfg.vcpus > ARCH_VM_MAX_VCPUS) {
+		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, ARCH_VM_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm))
+	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm) ||
+	    attach_devices(vm))
 		goto fail;
-	attach_devices(vm);
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
 		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
 		(unsigned long long)vm->cfg.ram_base,
@@ -544,8 +496,7 @@ static void restart(struct vm *vm)
 {
 	vm->restarts++;
 	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
-	attach_devices(vm);
-	if (boot_vm(vm, false)) {
+	if (attach_devices(vm) || boot_vm(vm, false)) {
 		release(vm);
 		return;
 	}

@@ -11,7 +11,6 @@
 #include "core/spinlock.h"
 #include "devices/pl011.h"
 #include "devices/pl061.h"
-#include "devices/vgic.h"
 
 #define MAX_VMS 16
 
@@ -57,7 +56,7 @@ struct vcpu {
 	enum vcpu_state state; /* changed under that run queue's lock */
 	bool running;          /* loaded on its CPU right now */
 	bool moving;           /* vcpu-pin is taking it to another CPU: do not run it */
-	bool irq_dirty;        /* the vGIC changed: refresh list registers before entry */
+	bool irq_dirty;        /* its interrupt state changed: refresh what the CPU holds of it before entry */
 	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
 	char exit_why[96];
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
@@ -92,10 +91,8 @@ struct vm {
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
 	bool paused;             /* the administrator paused it: no vCPU runs */
-	struct spinlock psci_lock; /* serializes CPU_ON */
 	u64 counter_offset;      /* physical counter when the VM last started */
-	struct vgic vgic;
-	struct vgic_cpu *vgic_cpus;
+	struct arch_vm arch;      /* its interrupt controller, the arch's lock for starting vCPUs */
 	struct mmio_bus bus;
 	struct pl011_emul uart;
 	struct pl061_emul gpio;   /* pin GUEST_POWER_KEY_PIN: the power button */
@@ -129,7 +126,7 @@ u32 vm_running_count(void);
 /* The vCPU with this MPIDR affinity, or NULL. */
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
 u64 vcpu_mpidr(u32 index);
-/* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
+/* Tells a vCPU its interrupt state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
 /* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */
 static inline bool vm_ram_contains(const struct vm *vm, u64 ipa, u64 size)
@@ -165,8 +162,5 @@ int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
 /* The credit scheduler's weight and cap of a shared VM. */
 int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why);
 const char *vm_state_name(const struct vm *vm);
-
-/* A device's interrupt line (SPI) or a vCPU's PPI changed level. */
-void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level);
 
 #endif

@@ -80,6 +80,16 @@ void arch_vm_set_line(struct vm *vm, u32 line, bool level);
 u32 arch_dt_irq_cells(u32 line, u32 *cells);
 /* The guest's CPUs, its firmware interface (PSCI) and its timer. */
 void arch_guest_dt(struct vdt *dt, const struct vm *vm);
+/*
+ * TEMPORARY, until the board table attaches the interrupt controller as a
+ * device kind: arch_vm_attach() takes its state (once per VM; 0, or -1
+ * when memory is short), resets it and puts its registers on vm->bus, at
+ * every (re)start; arch_vm_detach() gives its state back when the VM goes;
+ * arch_vm_dt_intc() writes its node with phandle dt->intc_phandle.
+ */
+int arch_vm_attach(struct vm *vm);
+void arch_vm_detach(struct vm *vm);
+void arch_vm_dt_intc(struct vdt *dt);
 
 /* vCPUs */
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vm.h"
 #include "fake_arch.h"
 
 struct fake_arch fake = { .counter_freq = 62500000, .fail_stage2_map_after = -1 };
@@ -207,6 +208,53 @@ void arch_stage2_destroy(struct arch_stage2 *s2)
 	s2->maps = 0;
 	s2->mapped = 0;
 	fake.s2_destroys++;
+}
+
+/* The VM's arch part: device lines are recorded in vm->arch. */
+
+void arch_vm_set_line(struct vm *vm, u32 line, bool level)
+{
+	struct arch_vm *a = &vm->arch;
+
+	a->line_sets++;
+	a->last_line = line;
+	a->last_level = level;
+	if (line < 64)
+		a->lines_high = level ? a->lines_high | (1ull << line) : a->lines_high & ~(1ull << line);
+}
+
+int arch_vm_attach(struct vm *vm)
+{
+	struct arch_vm *a = &vm->arch;
+
+	a->attached = true;
+	return fake.fail_vm_attach ? -1 : 0;
+}
+
+void arch_vm_detach(struct vm *vm)
+{
+	struct arch_vm *a = &vm->arch;
+
+	a->attached = false;
+}
+
+/*
+ * The device tree's arch nodes: none, and a device line's interrupt is the
+ * line number alone. Weak, so that a test may link arch/arm64's writers
+ * instead (test_loader checks the tree a guest really gets).
+ */
+__attribute__((weak)) u32 arch_dt_irq_cells(u32 line, u32 *cells)
+{
+	cells[0] = line;
+	return 1;
+}
+
+__attribute__((weak)) void arch_guest_dt(struct vdt *dt, const struct vm *vm)
+{
+}
+
+__attribute__((weak)) void arch_vm_dt_intc(struct vdt *dt)
+{
 }
 
 /* vCPUs */

@@ -17,9 +17,10 @@
 #include "core/loader.h"
 #include "core/page_alloc.h"
 #include "core/vm.h"
-#include "devices/vgic.h"
 #include "fake_arch.h"
+#include "guest_gic.h"
 #include "lib/fdt.h"
+#include "vgic_v3_regs.h"
 
 #define RAM_BASE 0x40000000ull
 #define HV_PAGES 16

@@ -7,6 +7,7 @@
 #define BULKHEAD_FAKE_ARCH_TYPES_H
 
 #include "types.h"
+#include "core/spinlock_types.h"
 
 struct arch_regs {
 	u64 x[31];
@@ -24,6 +25,18 @@ struct arch_vcpu {
 	u32 resets;  /* arch_vcpu_reset calls since the structure was zeroed */
 	u64 counter_offset;
 };
+
+/* The VM's arch part: what the fake's device lines record. */
+struct arch_vm {
+	struct spinlock psci_lock;
+	u32 line_sets;       /* arch_vm_set_line calls */
+	u32 last_line;
+	bool last_level;
+	u64 lines_high;      /* bit n: device line n is high */
+	bool attached;       /* arch_vm_attach called since the last detach */
+};
+
+#define ARCH_VM_MAX_VCPUS 64
 
 struct arch_stage2 {
 	paddr_t root;   /* a host page standing in for the root table */
