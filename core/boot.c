@@ -183,7 +183,7 @@ static void print_map(paddr_t image, u64 image_size)
 static void mark_online(u32 index)
 {
 	cpus[index].index = index;
-	cpus[index].mpidr = platform.cpu_mpidr[index];
+	cpus[index].hwid = platform.cpu_hwid[index];
 	__atomic_store_n(&cpus[index].online, true, __ATOMIC_RELEASE);
 	arch_send_event();
 }
@@ -272,7 +272,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	pl011_enable_rx_interrupt();
 	print_map(image, image_size);
 	mark_online(0);
-	hv_info("cpu 0 online (MPIDR 0x%llx)", (unsigned long long)cpus[0].mpidr);
+	hv_info("cpu 0 online (" ARCH_CPU_HWID_NAME " 0x%llx)", (unsigned long long)cpus[0].hwid);
 	arch_smp_start();
 	start_vms(image, image_size);
 	cpu_run_loop();
@@ -281,6 +281,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 void core_secondary(u32 index)
 {
 	mark_online(index);
-	hv_info("cpu %u online (MPIDR 0x%llx)", index, (unsigned long long)cpus[index].mpidr);
+	hv_info("cpu %u online (" ARCH_CPU_HWID_NAME " 0x%llx)", index,
+		(unsigned long long)cpus[index].hwid);
 	cpu_run_loop();
 }

@@ -83,14 +83,14 @@ static void read_cpus(struct platform *p)
 		return;
 	for (int n = fdt_first_child(&p->fdt, cpus); n >= 0; n = fdt_next_sibling(&p->fdt, n)) {
 		const char *type = fdt_prop_string(&p->fdt, n, "device_type");
-		u64 mpidr;
+		u64 hwid;
 		u64 unused;
 
-		if (!type || strcmp(type, "cpu") != 0 || !fdt_get_reg(&p->fdt, n, 0, &mpidr, &unused))
+		if (!type || strcmp(type, "cpu") != 0 || !fdt_get_reg(&p->fdt, n, 0, &hwid, &unused))
 			continue;
 		p->ncpus_in_dt++;
 		if (p->ncpus < MAX_CPUS)
-			p->cpu_mpidr[p->ncpus++] = mpidr;
+			p->cpu_hwid[p->ncpus++] = hwid;
 	}
 }
 

@@ -38,7 +38,7 @@ struct platform {
 	struct reserved_range reserved[PLATFORM_MAX_RESERVED];
 	u32 nreserved;
 	bool reserved_overflow;
-	u64 cpu_mpidr[MAX_CPUS];
+	u64 cpu_hwid[MAX_CPUS];   /* each CPU's reg in the DT: what the arch names it by */
 	u32 ncpus;
 	u32 ncpus_in_dt;          /* more than MAX_CPUS are reported, not used */
 	enum psci_conduit psci;

@@ -308,8 +308,7 @@ static int boot_vm(struct vm *vm, bool announce)
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
 		vm->vcpus[i].fault_streak = 0;
 		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
-		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0,
-				vcpu_mpidr(i));
+		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0, i);
 		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,

@@ -123,9 +123,6 @@ void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 u32 vm_running_count(void);
 
-/* The vCPU with this MPIDR affinity, or NULL. */
-struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
-u64 vcpu_mpidr(u32 index);
 /* Tells a vCPU its interrupt state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
 /* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */

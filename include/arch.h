@@ -92,7 +92,8 @@ void arch_vm_detach(struct vm *vm);
 void arch_vm_dt_intc(struct vdt *dt);
 
 /* vCPUs */
-void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);
+/* vCPU `index` of its VM (the arch names it to the guest) starts at `entry` with x0. */
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index);
 /* The VM's virtual counter reads (physical counter - offset) on this vCPU. */
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
 /* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */

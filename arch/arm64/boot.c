@@ -42,7 +42,7 @@ void boot_main(u64 dtb_pa, u64 load_base)
 
 static void cpu_interrupts_init(u32 index)
 {
-	gic_init_cpu(platform.cpu_mpidr[index]);
+	gic_init_cpu(platform.cpu_hwid[index]);
 	vgic_lr_init_cpu();
 }
 
@@ -55,7 +55,7 @@ void arch_interrupts_init(void)
 	cpu_interrupts_init(0);
 	/* console input is handled on CPU 0 */
 	if (platform.uart_intid)
-		gic_route_spi_here(platform.uart_intid, platform.cpu_mpidr[0]);
+		gic_route_spi_here(platform.uart_intid, platform.cpu_hwid[0]);
 }
 
 void secondary_main(u32 index)
@@ -92,14 +92,14 @@ void arch_smp_start(void)
 		/* the new CPU reads these with its MMU and caches off */
 		arch_clean_dcache_range(&secondary_stack_tops[i], sizeof(u64));
 		arch_clean_dcache_range(_start_image, (u64)(_end - _start_image));
-		rc = psci_fw_cpu_on(platform.cpu_mpidr[i], (u64)(uintptr_t)secondary_entry, i);
+		rc = psci_fw_cpu_on(platform.cpu_hwid[i], (u64)(uintptr_t)secondary_entry, i);
 		if (rc != 0) {
 			hv_err("cpu %u (mpidr 0x%llx): PSCI CPU_ON failed with %d; left offline", i,
-			       (unsigned long long)platform.cpu_mpidr[i], rc);
+			       (unsigned long long)platform.cpu_hwid[i], rc);
 			continue;
 		}
 		if (!wait_online(i))
 			hv_err("cpu %u (mpidr 0x%llx) did not come online within 1 s", i,
-			       (unsigned long long)platform.cpu_mpidr[i]);
+			       (unsigned long long)platform.cpu_hwid[i]);
 	}
 }

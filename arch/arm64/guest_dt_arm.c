@@ -7,6 +7,7 @@
 #include "core/vm.h"
 #include "guest_gic.h"
 #include "lib/fmt.h"
+#include "vcpu_mpidr.h"
 
 /* Interrupt specifiers: <type number flags> as the GICv3 binding has them. */
 #define GIC_SPI 0

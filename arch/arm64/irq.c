@@ -77,7 +77,7 @@ void arch_idle(void)
 
 void arch_kick_cpu(u32 cpu)
 {
-	gic_send_sgi(cpus[cpu].mpidr, SGI_KICK);
+	gic_send_sgi(cpus[cpu].hwid, SGI_KICK);
 }
 
 void arch_set_timer(u64 when)

@@ -31,7 +31,9 @@ fuzz_config_SRCS  := core/config.c
 fuzz_fdt_SRCS     := lib/fdt.c
 fuzz_pl011_SRCS   := devices/pl011.c core/mmio.c $(FAKE_ARCH)
 fuzz_pl061_SRCS   := devices/pl061.c core/mmio.c $(FAKE_ARCH)
-fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
+fuzz_smccc_SRCS   := arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c \
+	$(FAKE_ARCH)
+fuzz_smccc_CFLAGS := -Iarch/arm64/include
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH)

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the vGIC model and its GICv3 registers (arch/arm64/vgic/). The input
+ * libFuzzer target for the vGIC model and its GICv3 registers
+ * (arch/arm64/vgic/). The input
  * starts with a 2-byte header:
  *
  *   u8 ncpus     1 + n % VGIC_MAX_VCPUS vCPUs

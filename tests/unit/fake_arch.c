@@ -259,14 +259,14 @@ __attribute__((weak)) void arch_vm_dt_intc(struct vdt *dt)
 
 /* vCPUs */
 
-void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 {
 	u32 resets = v->resets;
 
 	memset(v, 0, sizeof(*v));
 	v->regs.x[0] = x0;
 	v->regs.pc = ipa_addr(entry);
-	v->sys.vmpidr = vmpidr;
+	v->sys.index = index;
 	v->resets = resets + 1;
 }
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/smccc.h"
 #include "core/vm.h"
 #include "hypercall.h"
+#include "smccc.h"
 
 #define NOT_SUPPORTED ((u64)(s64)-1)
 

@@ -67,6 +67,9 @@ struct arch_vm {
 /* The most vCPUs a VM may have: as many as the vGIC serves. */
 #define ARCH_VM_MAX_VCPUS VGIC_MAX_VCPUS
 
+/* What a CPU's hardware id (its DT cpu node's reg, core's cpu.hwid) is. */
+#define ARCH_CPU_HWID_NAME "MPIDR"
+
 struct arch_stage2 {
 	paddr_t root; /* level-1 table of the guest's IPA space */
 	u16 vmid;

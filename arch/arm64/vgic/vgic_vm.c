@@ -6,6 +6,7 @@
 #include "core/page_alloc.h"
 #include "core/vm.h"
 #include "lib/string.h"
+#include "vcpu_mpidr.h"
 #include "vgic.h"
 #include "vgic_vm.h"
 

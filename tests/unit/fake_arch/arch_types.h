@@ -16,7 +16,7 @@ struct arch_regs {
 };
 
 struct arch_sysregs {
-	u64 vmpidr;
+	u32 index;   /* which vCPU of its VM arch_vcpu_reset made it */
 };
 
 struct arch_vcpu {
@@ -37,6 +37,8 @@ struct arch_vm {
 };
 
 #define ARCH_VM_MAX_VCPUS 64
+
+#define ARCH_CPU_HWID_NAME "hwid"
 
 struct arch_stage2 {
 	paddr_t root;   /* a host page standing in for the root table */

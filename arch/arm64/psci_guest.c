@@ -1,15 +1,14 @@
 /*
- * SMCCC calls from guests (HVC, or SMC trapped by HCR_EL2.TSC): PSCI for
- * power control, the SMCCC architecture calls, and Bulkhead's own ABI
- * (include/hypercall.h). Anything else returns NOT_SUPPORTED, as SMCCC asks.
+ * PSCI for guests: power control of a VM's own vCPUs (CPU_ON, CPU_OFF,
+ * AFFINITY_INFO, named by MPIDR) and of the VM (SYSTEM_OFF, SYSTEM_RESET).
  */
 #include "core/sched.h"
-#include "core/smccc.h"
 #include "core/vm.h"
 #include "hypercall.h"
+#include "psci_guest.h"
+#include "vcpu_mpidr.h"
 
 #define PSCI_VERSION_1_1 0x10001u
-#define SMCCC_VERSION_1_1 0x10001u
 #define PSCI_MIGRATE_NONE 2 /* no Trusted OS to migrate */
 
 static bool psci_function_known(u32 fid)
@@ -32,17 +31,11 @@ static bool psci_function_known(u32 fid)
 	}
 }
 
-/* SMC32 calls pass 32-bit arguments: the upper halves are not the caller's. */
-static u64 arg(const struct smccc_regs *r, u32 fid, u32 n)
-{
-	return (fid & SMCCC_64BIT) ? r->x[n] : (u32)r->x[n];
-}
-
 static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	struct vm *vm = vcpu->vm;
-	struct vcpu *target = vm_vcpu_by_mpidr(vm, arg(r, fid, 1));
-	u64 entry = arg(r, fid, 2);
+	struct vcpu *target = vm_vcpu_by_mpidr(vm, smccc_arg(r, fid, 1));
+	u64 entry = smccc_arg(r, fid, 2);
 	s64 ret = PSCI_SUCCESS;
 
 	if (!target)
@@ -53,7 +46,7 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 	if (target->state != VCPU_OFF || target->running) {
 		ret = PSCI_ALREADY_ON;
 	} else {
-		arch_vcpu_reset(&target->arch, ipa_init(entry), arg(r, fid, 3), vcpu_mpidr(target->id));
+		arch_vcpu_reset(&target->arch, ipa_init(entry), smccc_arg(r, fid, 3), target->id);
 		arch_vcpu_set_counter_offset(&target->arch, vm->counter_offset);
 		sched_start(target);
 	}
@@ -63,9 +56,9 @@ static s64 psci_cpu_on(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 
 static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
-	struct vcpu *target = vm_vcpu_by_mpidr(vcpu->vm, arg(r, fid, 1));
+	struct vcpu *target = vm_vcpu_by_mpidr(vcpu->vm, smccc_arg(r, fid, 1));
 
-	if (!target || arg(r, fid, 2) != 0)
+	if (!target || smccc_arg(r, fid, 2) != 0)
 		return PSCI_INVALID_PARAMETERS;
 	/* OFF only once the vCPU has left its physical CPU: a caller may CPU_ON
 	 * it the moment it reads OFF, and CPU_ON refuses a vCPU still running. */
@@ -74,7 +67,7 @@ static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 	return 0;          /* ON */
 }
 
-static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+void psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	switch (fid) {
 	case PSCI_CPU_ON_32:
@@ -109,71 +102,6 @@ static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		break;
 	default:
 		r->x[0] = (u64)(s64)PSCI_NOT_SUPPORTED;
-		break;
-	}
-}
-
-static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
-{
-	switch (fid) {
-	case BH_HC_NOP:
-		r->x[0] = 0;
-		break;
-	case BH_HC_VERSION:
-		r->x[0] = (BH_ABI_MAJOR << 16) | BH_ABI_MINOR;
-		break;
-	case BH_HC_CONSOLE_PUTC:
-		console_guest_putc(&vcpu->vm->con, (char)(r->x[1] & 0xff));
-		r->x[0] = 0;
-		break;
-	case BH_HC_PANIC:
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
-				  (unsigned long long)r->x[1]);
-		r->x[0] = 0;
-		break;
-	default:
-		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		break;
-	}
-}
-
-static void handle_arch(u32 fid, struct smccc_regs *r)
-{
-	switch (fid) {
-	case SMCCC_VERSION:
-		r->x[0] = SMCCC_VERSION_1_1;
-		break;
-	case SMCCC_ARCH_FEATURES:
-		/* only the mandatory calls exist: no workaround calls are offered */
-		r->x[0] = (u32)r->x[1] == SMCCC_VERSION ? 0 : (u64)(s64)SMCCC_NOT_SUPPORTED;
-		break;
-	default:
-		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		break;
-	}
-}
-
-void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
-{
-	u32 fid = (u32)r->x[0];  /* SMC32 and SMC64 function IDs are 32 bits */
-	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
-
-	if (!(fid & SMCCC_FAST_CALL)) {
-		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		return;
-	}
-	switch (owner) {
-	case SMCCC_OWNER_ARCH:
-		handle_arch(fid, r);
-		break;
-	case SMCCC_OWNER_STANDARD:
-		handle_psci(vcpu, fid, r);
-		break;
-	case SMCCC_OWNER_VENDOR_HYP:
-		handle_bulkhead(vcpu, fid, r);
-		break;
-	default:
-		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
 		break;
 	}
 }
