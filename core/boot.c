@@ -169,14 +169,7 @@ static void print_map(paddr_t image, u64 image_size)
 	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
 		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
 		(unsigned long long)platform.uart.base);
-	if (platform.gic_version)
-		hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u",
-			platform.gic_version, (unsigned long long)platform.gicd.base,
-			(unsigned long long)platform.gicr.base, platform.timer_ppi_hyp,
-			platform.timer_ppi_virt);
-	hv_info("PSCI via %s; %u virtio-mmio slots; %llu MiB free for VMs",
-		platform.psci == PSCI_CONDUIT_SMC ? "smc" : platform.psci == PSCI_CONDUIT_HVC ? "hvc" : "none",
-		platform.virtio_mmio_count,
+	hv_info("%u virtio-mmio slots; %llu MiB free for VMs", platform.virtio_mmio_count,
 		(unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
 }
 

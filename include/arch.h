@@ -27,6 +27,11 @@ void arch_system_off(void) __attribute__((noreturn));
 u64 arch_counter_read(void);
 u64 arch_counter_freq(void);
 
+/* The arch's part of the board (interrupt controller, timer, firmware
+ * interface) from the device tree; 0, or -1 when it cannot be used. */
+struct fdt;
+int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt);
+
 /* Boot: map the hypervisor (image and VM package included) and turn the MMU
  * on; then start the other CPUs, which enter core_secondary(). */
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size);

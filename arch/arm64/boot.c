@@ -8,6 +8,8 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "gicv3.h"
+#include "irq.h"
+#include "platform_arm.h"
 #include "percpu.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
@@ -46,16 +48,29 @@ static void cpu_interrupts_init(u32 index)
 	vgic_lr_init_cpu();
 }
 
+static const char *psci_conduit_name(enum psci_conduit c)
+{
+	return c == PSCI_CONDUIT_SMC ? "smc" : c == PSCI_CONDUIT_HVC ? "hvc" : "none";
+}
+
 void arch_interrupts_init(void)
 {
-	if (platform.gic_version != 3)
+	const struct arch_platform *a = &platform.arch;
+	u32 console = gic_dt_spi_intid(platform.uart_irq, platform.uart_irq_cells);
+
+	if (a->gic_version != 3)
 		panic("Bulkhead needs a GICv3 interrupt controller; the device tree has none "
 		      "(QEMU: -M virt,gic-version=3)");
+	hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u; "
+		"PSCI via %s", a->gic_version, (unsigned long long)a->gicd_base,
+		(unsigned long long)a->gicr_base, a->timer_ppi_hyp, a->timer_ppi_virt,
+		psci_conduit_name(a->psci));
 	gic_init_distributor();
 	cpu_interrupts_init(0);
 	/* console input is handled on CPU 0 */
-	if (platform.uart_intid)
-		gic_route_spi_here(platform.uart_intid, platform.cpu_hwid[0]);
+	arm64_irq_set_console(console);
+	if (console)
+		gic_route_spi_here(console, platform.cpu_hwid[0]);
 }
 
 void secondary_main(u32 index)

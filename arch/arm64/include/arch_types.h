@@ -7,6 +7,7 @@
 
 #include "types.h"
 #include "core/spinlock_types.h"
+#include "platform_arm.h"
 #include "vgic.h"
 
 /* Saved on every trap. Offsets are used by vectors.S: keep them in sync. */

@@ -40,6 +40,11 @@ struct arch_vm {
 
 #define ARCH_CPU_HWID_NAME "hwid"
 
+/* The arch's part of the board: the fake only counts that it was read. */
+struct arch_platform {
+	u32 parses;
+};
+
 struct arch_stage2 {
 	paddr_t root;   /* a host page standing in for the root table */
 	u16 vmid;
