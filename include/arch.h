@@ -96,6 +96,11 @@ int arch_vm_attach(struct vm *vm);
 void arch_vm_detach(struct vm *vm);
 void arch_vm_dt_intc(struct vdt *dt);
 
+/* A Linux kernel Image for this architecture: where in its 2 MiB-aligned
+ * block it goes (text_offset) and how much memory it takes from there
+ * (image_size, at least the file); false when `data` is not one. */
+bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *image_size);
+
 /* vCPUs */
 /* vCPU `index` of its VM (the arch names it to the guest) starts at `entry` with x0. */
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index);

@@ -263,6 +263,30 @@ __attribute__((weak)) void arch_vm_dt_intc(struct vdt *dt)
 {
 }
 
+/* Kernel images: the same header as arm64's Image (magic "ARM\x64" at 56,
+ * text_offset at 8, image_size at 16), so that core's placement is tested
+ * with the layouts real kernels ask for. */
+
+static u64 le64(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *image_size)
+{
+	if (size < 64 || memcmp(data + 56, "ARM\x64", 4) != 0)
+		return false;
+	*image_size = le64(data + 16);
+	*text_offset = *image_size ? le64(data + 8) : 0x80000;
+	if (*image_size < size)
+		*image_size = size;
+	return true;
+}
+
 /* vCPUs */
 
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
