@@ -307,7 +307,7 @@ static int boot_vm(struct vm *vm, bool announce)
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
 		vm->vcpus[i].fault_streak = 0;
-		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
+		/* the boot vCPU gets the device tree; the others wait for the guest to start them */
 		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0, i);
 		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}

@@ -41,7 +41,7 @@ enum trap_kind {
 };
 
 enum vcpu_state {
-	VCPU_OFF,            /* not started, or PSCI CPU_OFF */
+	VCPU_OFF,            /* not started, or turned itself off */
 	VCPU_RUNNABLE,
 	VCPU_BLOCKED,        /* in WFI until a virtual interrupt is pending */
 };

@@ -34,6 +34,16 @@ $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c $(FAKE_ARCH)))
 
+# The gicv3 device kind against the real arm64 arch_types.h (its state lives
+# in struct arch_vm): no fake arch, the test brings its own doubles.
+GICV3_KIND_SRCS := arch/arm64/vgic/gicv3_kind.c arch/arm64/vgic/gicv3_dt.c \
+	arch/arm64/vgic/vgic_vm.c arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c \
+	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c lib/fdt.c lib/fmt.c
+UNIT_TESTS += $(B)/unit/test_gicv3_kind
+$(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Iarch/arm64/include $^ -lcmocka -o $@
+
 # Every source outside arch/ linked together with the fake arch: a call to
 # something only arch/arm64 provides, or an include of one of its headers,
 # fails here. This keeps core/, devices/, drivers/ and lib/ on the arch.h
