@@ -10,7 +10,6 @@
 #include "smccc.h"
 
 #define SMCCC_VERSION_1_1 0x10001u
-#define BH_HC_NUMBER_MASK 0xffffu   /* SMCCC's function number field */
 
 static void handle_arch(u32 fid, struct smccc_regs *r)
 {
@@ -28,14 +27,16 @@ static void handle_arch(u32 fid, struct smccc_regs *r)
 	}
 }
 
-/* Bulkhead's calls are 64-bit fast calls only: the 32-bit forms are unknown. */
+/*
+ * Bulkhead's calls are the 64-bit fast calls from BH_HC_BASE on: the call
+ * number is the offset from there. Any other function ID of the owner (a
+ * 32-bit form, a number past the last call) is an offset core knows no call
+ * for, so it answers NOT_SUPPORTED (-1, as SMCCC's).
+ */
 static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
-	if ((fid & ~BH_HC_NUMBER_MASK) != BH_HC_BASE) {
-		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		return;
-	}
-	r->x[0] = hypercall_handle(vcpu, fid & BH_HC_NUMBER_MASK, &r->x[1]);
+	_Static_assert(BH_NOT_SUPPORTED == SMCCC_NOT_SUPPORTED, "one unknown-call value");
+	r->x[0] = hypercall_handle(vcpu, fid - BH_HC_BASE, &r->x[1]);
 }
 
 void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
