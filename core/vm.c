@@ -53,12 +53,12 @@ static u64 vcpu_array_pages(u32 n)
 }
 
 /*
- * The interrupt controller's model already holds the change. A vCPU about to block in WFI
- * checks the model under its run queue lock, and sched_wake() looks at its
- * state under the same lock, so either the WFI sees the interrupt or the
- * wake undoes the block. A running vCPU elsewhere is interrupted so that it
- * refreshes its list registers; one that is not on a CPU picks the change up
- * when it is loaded.
+ * The interrupt controller's model already holds the change. A vCPU about
+ * to block in WFI checks the model under its run queue lock, and
+ * sched_wake() looks at its state under the same lock, so either the WFI
+ * sees the interrupt or the wake undoes the block. A running vCPU elsewhere
+ * is interrupted so that it refreshes what its CPU holds of its interrupts;
+ * one that is not on a CPU picks the change up when it is loaded.
  */
 void vcpu_kick(struct vcpu *vcpu)
 {

@@ -62,7 +62,7 @@ struct vcpu {
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
 	u64 trap_count[TRAP_KINDS];
-	u64 irqs_injected;     /* interrupts put into list registers as pending */
+	u64 irqs_injected;     /* interrupts handed to the guest as pending */
 	u64 cpu_time;          /* counter ticks spent in the guest */
 	u64 affinity;          /* physical CPUs it may run on (0: any) */
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */

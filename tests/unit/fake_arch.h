@@ -34,7 +34,6 @@ struct fake_arch {
 	u64 counter_freq;
 	jmp_buf *system_off_jmp; /* arch_system_off longjmps here (value 1); abort() when NULL */
 	bool fail_stage2_init;
-	bool fail_vm_attach;     /* arch_vm_attach reports no memory */
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
 	void (*vcpu_run_hook)(struct vcpu *vcpu);
 	struct image_layout image; /* what arch_image_layout reports */
