@@ -169,21 +169,14 @@ static void print_map(paddr_t image, u64 image_size)
 	hv_info("device tree 0x%llx (%u bytes); console PL011 at 0x%llx",
 		(unsigned long long)pa_addr(platform.dtb), platform.fdt.total_size,
 		(unsigned long long)platform.uart.base);
-	if (platform.gic_version)
-		hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u",
-			platform.gic_version, (unsigned long long)platform.gicd.base,
-			(unsigned long long)platform.gicr.base, platform.timer_ppi_hyp,
-			platform.timer_ppi_virt);
-	hv_info("PSCI via %s; %u virtio-mmio slots; %llu MiB free for VMs",
-		platform.psci == PSCI_CONDUIT_SMC ? "smc" : platform.psci == PSCI_CONDUIT_HVC ? "hvc" : "none",
-		platform.virtio_mmio_count,
+	hv_info("%u virtio-mmio slots; %llu MiB free for VMs", platform.virtio_mmio_count,
 		(unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
 }
 
 static void mark_online(u32 index)
 {
 	cpus[index].index = index;
-	cpus[index].mpidr = platform.cpu_mpidr[index];
+	cpus[index].hwid = platform.cpu_hwid[index];
 	__atomic_store_n(&cpus[index].online, true, __ATOMIC_RELEASE);
 	arch_send_event();
 }
@@ -272,7 +265,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	pl011_enable_rx_interrupt();
 	print_map(image, image_size);
 	mark_online(0);
-	hv_info("cpu 0 online (MPIDR 0x%llx)", (unsigned long long)cpus[0].mpidr);
+	hv_info("cpu 0 online (" ARCH_CPU_HWID_NAME " 0x%llx)", (unsigned long long)cpus[0].hwid);
 	arch_smp_start();
 	start_vms(image, image_size);
 	cpu_run_loop();
@@ -281,6 +274,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 void core_secondary(u32 index)
 {
 	mark_online(index);
-	hv_info("cpu %u online (MPIDR 0x%llx)", index, (unsigned long long)cpus[index].mpidr);
+	hv_info("cpu %u online (" ARCH_CPU_HWID_NAME " 0x%llx)", index,
+		(unsigned long long)cpus[index].hwid);
 	cpu_run_loop();
 }

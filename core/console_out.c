@@ -13,7 +13,7 @@
  * Lock order: out_lock, then a ring's lock. Nothing waits while holding
  * out_lock, so the few places that take it blocking (register, close, a full
  * hv ring) wait at most for one drain. Wake-ups reach into a VM's UART model
- * and vGIC; they run after out_lock is dropped, and only on paths that hold
+ * and interrupt controller; they run after out_lock is dropped, and only on paths that hold
  * no other lock (a guest's UART trap, console_poll), never from log calls.
  */
 #include "arch.h"

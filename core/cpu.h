@@ -10,7 +10,7 @@ struct vcpu;
 
 struct cpu {
 	u32 index;
-	u64 mpidr;
+	u64 hwid;                 /* the firmware's name for it: its DT cpu node's reg */
 	bool online;
 	struct spinlock rq_lock;  /* guards the run queue and its vCPUs' state */
 	struct vcpu *rq_head;

@@ -6,7 +6,7 @@
 #ifndef BULKHEAD_CORE_GUEST_LAYOUT_H
 #define BULKHEAD_CORE_GUEST_LAYOUT_H
 
-/* Flash, as on virt (two 64 MiB banks below the GIC): a VM with `firmware`
+/* Flash, as on virt (two 64 MiB banks below the devices): a VM with `firmware`
  * gets its image read-only at the start of the first bank and is entered
  * there; the rest of the window is unmapped. */
 #define GUEST_FLASH_BASE  0x00000000ull
@@ -15,17 +15,6 @@
 /* The emulated devices live in [GUEST_DEVICES_BASE, GUEST_DEVICES_END): RAM keeps out. */
 #define GUEST_DEVICES_BASE 0x08000000ull
 #define GUEST_DEVICES_END  0x0a000000ull
-#define GUEST_GICD_BASE   0x08000000ull
-#define GUEST_GICR_BASE   0x080a0000ull
-#define GUEST_UART_BASE   0x09000000ull
-#define GUEST_UART_SPI    1                 /* as the device tree numbers SPIs */
-#define GUEST_UART_INTID  (32 + GUEST_UART_SPI)
-#define GUEST_GPIO_BASE   0x09030000ull     /* PL061 */
-#define GUEST_GPIO_SPI    7
-#define GUEST_GPIO_INTID  (32 + GUEST_GPIO_SPI)
-#define GUEST_POWER_KEY_PIN 3               /* the gpio-keys power button's pin */
-#define GUEST_PPI_VTIMER  27
-#define GUEST_PPI_PTIMER  30
 #define GUEST_DTB_MAX     (2 * MiB)   /* the arm64 boot protocol's limit */
 #define GUEST_KERNEL_ALIGN (2 * MiB)
 

@@ -19,35 +19,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-#define IMAGE_MAGIC_OFFSET 56
-#define IMAGE_HEADER_SIZE 64
 #define RAW_LOAD_OFFSET 0x80000
-
-struct image_header {
-	u64 text_offset;
-	u64 image_size;
-};
-
-static u64 read_le64(const u8 *p)
-{
-	u64 v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static bool parse_image(const struct pkg_blob *k, struct image_header *h)
-{
-	if (k->size < IMAGE_HEADER_SIZE || memcmp(k->data + IMAGE_MAGIC_OFFSET, "ARM\x64", 4) != 0)
-		return false;
-	h->image_size = read_le64(k->data + 16);
-	/* text_offset is only meaningful when image_size is set (kernels >= 3.17) */
-	h->text_offset = h->image_size ? read_le64(k->data + 8) : 0x80000;
-	if (h->image_size < k->size)
-		h->image_size = k->size;
-	return true;
-}
 
 static void *guest_ptr(struct vm *vm, u64 ipa)
 {
@@ -124,20 +96,20 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b,
 		       char *why, u32 why_size)
 {
-	struct image_header h;
 	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
+	u64 text_offset, image_size;
 
 	if (elf_is_elf(k->data, k->size))
 		return load_elf(vm, k, b, why, why_size);
-	if (!parse_image(k, &h))
+	if (!arch_kernel_image_parse(k->data, k->size, &text_offset, &image_size))
 		return load_raw(vm, k, b, why, why_size);
 	b->format = "Linux Image";
-	b->kernel_start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + h.text_offset;
-	b->kernel_end = b->kernel_start + h.image_size;
+	b->kernel_start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + text_offset;
+	b->kernel_end = b->kernel_start + image_size;
 	b->entry = b->kernel_start;
-	if (h.text_offset >= GUEST_KERNEL_ALIGN || b->kernel_end > ram_end ||
+	if (text_offset >= GUEST_KERNEL_ALIGN || b->kernel_end > ram_end ||
 	    b->kernel_end < b->kernel_start)
-		return too_big(vm, k, h.image_size, why, why_size);
+		return too_big(vm, k, image_size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * Reads the board from the device tree: memory, CPUs, PSCI, console UART,
- * GIC and timer. Nothing about the board is assumed beyond what it says.
+ * Reads the board from the device tree: memory, CPUs, console UART; the arch
+ * reads its own part (arch_platform_parse). Nothing about the board is
+ * assumed beyond what it says.
  */
 #include "core/platform.h"
 #include "lib/string.h"
@@ -83,33 +84,14 @@ static void read_cpus(struct platform *p)
 		return;
 	for (int n = fdt_first_child(&p->fdt, cpus); n >= 0; n = fdt_next_sibling(&p->fdt, n)) {
 		const char *type = fdt_prop_string(&p->fdt, n, "device_type");
-		u64 mpidr;
+		u64 hwid;
 		u64 unused;
 
-		if (!type || strcmp(type, "cpu") != 0 || !fdt_get_reg(&p->fdt, n, 0, &mpidr, &unused))
+		if (!type || strcmp(type, "cpu") != 0 || !fdt_get_reg(&p->fdt, n, 0, &hwid, &unused))
 			continue;
 		p->ncpus_in_dt++;
 		if (p->ncpus < MAX_CPUS)
-			p->cpu_mpidr[p->ncpus++] = mpidr;
-	}
-}
-
-static void read_psci(struct platform *p)
-{
-	static const char *const compats[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
-
-	for (u32 i = 0; i < ARRAY_SIZE(compats); i++) {
-		int n = fdt_find_compatible(&p->fdt, -1, compats[i]);
-		const char *method;
-
-		if (n < 0)
-			continue;
-		method = fdt_prop_string(&p->fdt, n, "method");
-		if (method && strcmp(method, "smc") == 0)
-			p->psci = PSCI_CONDUIT_SMC;
-		else if (method && strcmp(method, "hvc") == 0)
-			p->psci = PSCI_CONDUIT_HVC;
-		return;
+			p->cpu_hwid[p->ncpus++] = hwid;
 	}
 }
 
@@ -154,35 +136,13 @@ static bool read_uart(struct platform *p)
 		n = fdt_find_compatible(&p->fdt, -1, "arm,pl011");
 	if (n < 0 || !fdt_get_reg(&p->fdt, n, 0, &p->uart.base, &p->uart.size))
 		return false;
-	/* <type number flags>: type 0 is an SPI, INTID = number + 32 */
-	if (fdt_get_prop(&p->fdt, n, "interrupts", &irq, &len) && len == 12 &&
-	    fdt_read_cells(irq, 1) == 0)
-		p->uart_intid = (u32)fdt_read_cells((const u8 *)irq + 4, 1) + 32;
+	if (fdt_get_prop(&p->fdt, n, "interrupts", &irq, &len) && len % 4 == 0 &&
+	    len <= sizeof(p->uart_irq)) {
+		p->uart_irq_cells = len / 4;
+		for (u32 i = 0; i < p->uart_irq_cells; i++)
+			p->uart_irq[i] = (u32)fdt_read_cells((const u8 *)irq + 4 * i, 1);
+	}
 	return true;
-}
-
-static void read_gic(struct platform *p)
-{
-	int n = fdt_find_compatible(&p->fdt, -1, "arm,gic-v3");
-
-	if (n < 0)
-		return;
-	p->gic_version = 3;
-	fdt_get_reg(&p->fdt, n, 0, &p->gicd.base, &p->gicd.size);
-	fdt_get_reg(&p->fdt, n, 1, &p->gicr.base, &p->gicr.size);
-}
-
-/* Timer interrupts are listed secure, non-secure, virtual, hypervisor (PPIs). */
-static void read_timer(struct platform *p)
-{
-	int n = fdt_find_compatible(&p->fdt, -1, "arm,armv8-timer");
-	const void *data;
-	u32 len;
-
-	if (n < 0 || !fdt_get_prop(&p->fdt, n, "interrupts", &data, &len) || len < 48)
-		return;
-	p->timer_ppi_virt = (u32)fdt_read_cells((const u8 *)data + 2 * 12 + 4, 1) + 16;
-	p->timer_ppi_hyp = (u32)fdt_read_cells((const u8 *)data + 3 * 12 + 4, 1) + 16;
 }
 
 static void count_virtio(struct platform *p)
@@ -205,11 +165,13 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 	read_memory(p);
 	read_reserved(p);
 	read_cpus(p);
-	read_psci(p);
-	read_gic(p);
-	read_timer(p);
 	count_virtio(p);
 	p->bootargs = fdt_prop_string(&p->fdt, fdt_find_path(&p->fdt, "/chosen"), "bootargs");
+	if (arch_platform_parse(&p->arch, &p->fdt) != 0) {
+		*why = "the device tree describes no interrupt controller, timer or firmware "
+		       "interface Bulkhead can use";
+		return -1;
+	}
 	if (!read_uart(p)) {
 		*why = "the device tree names no PL011 UART";
 		return -1;

@@ -2,6 +2,7 @@
 #ifndef BULKHEAD_CORE_PLATFORM_H
 #define BULKHEAD_CORE_PLATFORM_H
 
+#include "arch.h"
 #include "types.h"
 #include "lib/fdt.h"
 
@@ -10,6 +11,7 @@
 /* /memreserve/ entries, /reserved-memory regions and what the UEFI memory
  * map keeps; a board with more is refused */
 #define PLATFORM_MAX_RESERVED 64
+#define PLATFORM_MAX_IRQ_CELLS 4
 
 struct mem_range {
 	u64 base;
@@ -27,8 +29,6 @@ struct reserved_range {
 	enum reserved_by by;
 };
 
-enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
-
 struct platform {
 	struct fdt fdt;
 	paddr_t dtb;
@@ -38,16 +38,14 @@ struct platform {
 	struct reserved_range reserved[PLATFORM_MAX_RESERVED];
 	u32 nreserved;
 	bool reserved_overflow;
-	u64 cpu_mpidr[MAX_CPUS];
+	u64 cpu_hwid[MAX_CPUS];   /* each CPU's reg in the DT: what the arch names it by */
 	u32 ncpus;
 	u32 ncpus_in_dt;          /* more than MAX_CPUS are reported, not used */
-	enum psci_conduit psci;
 	struct mem_range uart;    /* PL011 used for the console */
-	u32 uart_intid;           /* its interrupt (an SPI), 0 when the tree names none */
-	struct mem_range gicd, gicr;
-	u32 gic_version;
-	u32 timer_ppi_hyp;        /* EL2 physical timer PPI, as an INTID */
-	u32 timer_ppi_virt;
+	/* its `interrupts`, in the interrupt controller's binding (the arch reads them) */
+	u32 uart_irq[PLATFORM_MAX_IRQ_CELLS];
+	u32 uart_irq_cells;       /* 0 when the tree names none */
+	struct arch_platform arch; /* interrupt controller, timer, firmware interface */
 	u32 virtio_mmio_count;
 	const char *bootargs;     /* /chosen/bootargs: Bulkhead's own options, or NULL */
 };

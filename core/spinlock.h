@@ -7,11 +7,7 @@
 #define BULKHEAD_CORE_SPINLOCK_H
 
 #include "arch.h"
-
-struct spinlock {
-	u32 next;
-	u32 owner;
-};
+#include "core/spinlock_types.h"
 
 static inline void spin_lock(struct spinlock *l)
 {

@@ -21,24 +21,18 @@ static struct spinlock vms_lock;
 static u32 vm_crashes;
 static u32 next_vm_id = 1;
 
-/* One allocation holds the vCPUs and their vGIC redistributor state. */
-static u64 vcpu_array_bytes(u32 n)
-{
-	return align_up(n * sizeof(struct vcpu), 64) + n * sizeof(struct vgic_cpu);
-}
-
 static u64 vcpu_array_pages(u32 n)
 {
-	return align_up(vcpu_array_bytes(n), PAGE_SIZE) / PAGE_SIZE;
+	return align_up(n * sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE;
 }
 
 /*
- * The vGIC model already holds the change. A vCPU about to block in WFI
- * checks the model under its run queue lock, and sched_wake() looks at its
- * state under the same lock, so either the WFI sees the interrupt or the
- * wake undoes the block. A running vCPU elsewhere is interrupted so that it
- * refreshes its list registers; one that is not on a CPU picks the change up
- * when it is loaded.
+ * The interrupt controller's model already holds the change. A vCPU about
+ * to block in WFI checks the model under its run queue lock, and
+ * sched_wake() looks at its state under the same lock, so either the WFI
+ * sees the interrupt or the wake undoes the block. A running vCPU elsewhere
+ * is interrupted so that it refreshes what its CPU holds of its interrupts;
+ * one that is not on a CPU picks the change up when it is loaded.
  */
 void vcpu_kick(struct vcpu *vcpu)
 {
@@ -70,6 +64,7 @@ static void vm_free(struct vm *vm)
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
+	vboard_destroy(vm);
 	dev_arena_release(&vm->dev_mem);
 	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);
@@ -96,9 +91,9 @@ void vm_put(struct vm *vm)
 }
 
 /*
- * The VM goes: no new references, no vCPU runs again, its devices let go of
- * what they hold outside it; its memory goes with the last reference (at
- * once, unless the console or the shell is looking at it right now).
+ * The VM goes: no new references, no vCPU runs again; its devices and memory
+ * go with the last reference (at once, unless the console or the shell is
+ * looking at it right now).
  */
 static void release(struct vm *vm)
 {
@@ -113,7 +108,6 @@ static void release(struct vm *vm)
 				sched_remove(&vm->vcpus[i]);
 		}
 	}
-	vboard_destroy(vm);
 	vm_put(vm);
 }
 
@@ -240,8 +234,6 @@ static int alloc_vcpus(struct vm *vm)
 	vm->vcpus = pa_to_ptr(pa);
 	vm->nvcpus = vm->cfg.vcpus;
 	memset(vm->vcpus, 0, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
-	vm->vgic_cpus = (struct vgic_cpu *)((u8 *)vm->vcpus +
-					    align_up(vm->nvcpus * sizeof(struct vcpu), 64));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (place_vcpu(vm, i))
 			return -1;
@@ -249,84 +241,11 @@ static int alloc_vcpus(struct vm *vm)
 	return 0;
 }
 
-/* After the guest reprogrammed its vGIC, any vCPU may have something new to take. */
-static void vgic_changed(struct vm *vm)
-{
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (vgic_has_pending(&vm->vgic, i) || vm->vcpus[i].running)
-			vcpu_kick(&vm->vcpus[i]);
-	}
-}
-
-static bool gicd_read(struct vdev *d, u64 off, u32 size, u64 *value)
-{
-	return vgic_dist_read(&d->vm->vgic, off, size, value);
-}
-
-static bool gicd_write(struct vdev *d, u64 off, u32 size, u64 value)
-{
-	bool ok = vgic_dist_write(&d->vm->vgic, off, size, value);
-
-	vgic_changed(d->vm);
-	return ok;
-}
-
-static bool gicr_read(struct vdev *d, u64 off, u32 size, u64 *value)
-{
-	return vgic_redist_read(&d->vm->vgic, off, size, value);
-}
-
-static bool gicr_write(struct vdev *d, u64 off, u32 size, u64 value)
-{
-	bool ok = vgic_redist_write(&d->vm->vgic, off, size, value);
-
-	vgic_changed(d->vm);
-	return ok;
-}
-
-static const struct vdev_ops gicd_ops = { .read = gicd_read, .write = gicd_write };
-static const struct vdev_ops gicr_ops = { .read = gicr_read, .write = gicr_write };
-
-void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level)
-{
-	int target = vgic_set_line(&vm->vgic, vcpu, intid, level);
-
-	if (target >= 0 && (u32)target < vm->nvcpus)
-		vcpu_kick(&vm->vcpus[target]);
-}
-
-static void vgic_reset(struct vm *vm)
-{
-	u64 mpidr[VGIC_MAX_VCPUS];
-
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		mpidr[i] = vcpu_mpidr(i);
-	vgic_init(&vm->vgic, vm->vgic_cpus, vm->nvcpus, mpidr);
-}
-
-static int attach_vgic(struct vm *vm)
-{
-	struct vdev *d = vm_dev_alloc(vm, 2 * sizeof(*d));
-
-	if (!d)
-		return -1;
-	d[0] = (struct vdev){ .ops = &gicd_ops, .vm = vm, .base = ipa_init(GUEST_GICD_BASE),
-			      .size = VGIC_DIST_SIZE };
-	d[1] = (struct vdev){ .ops = &gicr_ops, .vm = vm, .base = ipa_init(GUEST_GICR_BASE),
-			      .size = (u64)vm->nvcpus * VGIC_REDIST_STRIDE };
-	vgic_reset(vm);
-	return mmio_register(&vm->bus, &d[0]) || mmio_register(&vm->bus, &d[1]);
-}
-
-/* The VM's devices, from its board table. */
+/* The VM's devices, from its board table (the interrupt controller among them). */
 static int attach_devices(struct vm *vm)
 {
 	const char *why;
 
-	if (attach_vgic(vm)) {
-		hv_err("vm '%s': no room for its interrupt controller; VM not created", vm->cfg.name);
-		return -1;
-	}
 	if (vboard_build(vm, &why) || vboard_attach(vm, &why)) {
 		hv_err("vm '%s': %s; VM not created", vm->cfg.name, why);
 		return -1;
@@ -373,9 +292,8 @@ static int boot_vm(struct vm *vm, bool announce)
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit = VCPU_EXIT_NONE;
 		vm->vcpus[i].fault_streak = 0;
-		/* the boot vCPU gets the device tree; the others wait for PSCI CPU_ON */
-		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0,
-				vcpu_mpidr(i));
+		/* the boot vCPU gets the device tree; the others wait for the guest to start them */
+		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0, i);
 		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
@@ -495,8 +413,8 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 	vm->pkg_index = index;
 	if (parse_config(vm, &cfg))
 		goto fail;
-	if (vm->cfg.vcpus > VGIC_MAX_VCPUS) {
-		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, VGIC_MAX_VCPUS);
+	if (vm->cfg.vcpus > ARCH_VM_MAX_VCPUS) {
+		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, ARCH_VM_MAX_VCPUS);
 		goto fail;
 	}
 	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm) ||
@@ -562,7 +480,6 @@ static void restart(struct vm *vm)
 {
 	vm->restarts++;
 	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
-	vgic_reset(vm);
 	vboard_reset(vm);
 	if (boot_vm(vm, false)) {
 		release(vm);

@@ -11,7 +11,6 @@
 #include "core/package.h"
 #include "core/spinlock.h"
 #include "core/vboard.h"
-#include "devices/vgic.h"
 
 #define MAX_VMS 16
 
@@ -43,7 +42,7 @@ enum trap_kind {
 };
 
 enum vcpu_state {
-	VCPU_OFF,            /* not started, or PSCI CPU_OFF */
+	VCPU_OFF,            /* not started, or turned itself off */
 	VCPU_RUNNABLE,
 	VCPU_BLOCKED,        /* in WFI until a virtual interrupt is pending */
 };
@@ -58,13 +57,13 @@ struct vcpu {
 	enum vcpu_state state; /* changed under that run queue's lock */
 	bool running;          /* loaded on its CPU right now */
 	bool moving;           /* vcpu-pin is taking it to another CPU: do not run it */
-	bool irq_dirty;        /* the vGIC changed: refresh list registers before entry */
+	bool irq_dirty;        /* its interrupt state changed: refresh what the CPU holds of it before entry */
 	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
 	char exit_why[96];
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
 	u64 trap_count[TRAP_KINDS];
-	u64 irqs_injected;     /* interrupts put into list registers as pending */
+	u64 irqs_injected;     /* interrupts handed to the guest as pending */
 	u64 cpu_time;          /* counter ticks spent in the guest */
 	u64 affinity;          /* physical CPUs it may run on (0: any) */
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
@@ -79,9 +78,8 @@ struct vcpu {
 /*
  * Lifetime: a VM's slot, memory and devices stay while anyone holds a
  * reference (vm_get_*). Existing is one reference; destroying a VM stops its
- * vCPUs, lets its devices go of what they hold elsewhere, marks it VM_DYING
- * (no new references) and drops that one: the last vm_put() frees it,
- * scrubbed. Lock order: vms_lock (vm.c) is never held while another lock is
+ * vCPUs, marks it VM_DYING (no new references) and drops that one: the last
+ * vm_put() destroys its devices and frees its memory, scrubbed. Lock order: vms_lock (vm.c) is never held while another lock is
  * taken; code that locks two VMs' objects takes the lower VM id's first.
  */
 struct vm {
@@ -102,10 +100,8 @@ struct vm {
 	u32 nvcpus;
 	bool stopping;           /* one vCPU is tearing the VM down: others keep out */
 	bool paused;             /* the administrator paused it: no vCPU runs */
-	struct spinlock psci_lock; /* serializes CPU_ON */
 	u64 counter_offset;      /* physical counter when the VM last started */
-	struct vgic vgic;
-	struct vgic_cpu *vgic_cpus;
+	struct arch_vm arch;      /* its interrupt controller, the arch's lock for starting vCPUs */
 	struct dev_arena dev_mem;  /* its board table and its devices' state */
 	struct vboard *board;      /* every device it sees (core/vboard.h) */
 	struct mmio_bus bus;
@@ -142,10 +138,7 @@ void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 u32 vm_running_count(void);
 
-/* The vCPU with this MPIDR affinity, or NULL. */
-struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
-u64 vcpu_mpidr(u32 index);
-/* Tells a vCPU its vGIC state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
+/* Tells a vCPU its interrupt state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
 /* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */
 static inline bool vm_ram_contains(const struct vm *vm, ipaddr_t ipa, u64 size)
@@ -196,8 +189,5 @@ void vm_set_console_device(struct vm *vm, struct vdev *d, bool (*input)(struct v
 /* The device whose button `shutdown` presses (NULL: none yet). */
 struct vdev *vm_power_button_device(const struct vm *vm);
 void vm_set_power_button_device(struct vm *vm, struct vdev *d, void (*press)(struct vdev *d));
-
-/* A device's interrupt line (SPI) or a vCPU's PPI changed level. */
-void vm_set_irq_line(struct vm *vm, u32 vcpu, u32 intid, bool level);
 
 #endif

@@ -27,6 +27,11 @@ void arch_system_off(void) __attribute__((noreturn));
 u64 arch_counter_read(void);
 u64 arch_counter_freq(void);
 
+/* The arch's part of the board (interrupt controller, timer, firmware
+ * interface) from the device tree; 0, or -1 when it cannot be used. */
+struct fdt;
+int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt);
+
 /* Boot: map the hypervisor (image and VM package included) and turn the MMU
  * on; then start the other CPUs, which enter core_secondary(). */
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size);
@@ -81,8 +86,14 @@ u32 arch_dt_irq_cells(u32 line, u32 *cells);
 /* The guest's CPUs, its firmware interface (PSCI) and its timer. */
 void arch_guest_dt(struct vdt *dt, const struct vm *vm);
 
+/* A Linux kernel Image for this architecture: where in its 2 MiB-aligned
+ * block it goes (text_offset) and how much memory it takes from there
+ * (image_size, at least the file); false when `data` is not one. */
+bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *image_size);
+
 /* vCPUs */
-void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);
+/* vCPU `index` of its VM (the arch names it to the guest) starts at `entry` with x0. */
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index);
 /* The VM's virtual counter reads (physical counter - offset) on this vCPU. */
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
 /* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */

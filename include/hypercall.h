@@ -23,12 +23,20 @@
 #define SMCCC_VERSION           0x80000000u
 #define SMCCC_ARCH_FEATURES     0x80000001u
 
-/* Bulkhead calls: owner 6, 64-bit, fast. */
+/* Bulkhead calls by number: what the hypervisor's core handles, whatever
+ * calling convention carried them. */
+#define BH_CALL_NOP           0   /* returns 0: the null hypercall */
+#define BH_CALL_VERSION       1   /* returns (major << 16) | minor */
+#define BH_CALL_CONSOLE_PUTC  2   /* first argument = byte; returns 0 */
+#define BH_CALL_PANIC         3   /* first argument = guest's code; the VM crashes */
+#define BH_NOT_SUPPORTED      (-1)
+
+/* On arm64: owner 6, 64-bit, fast; arguments from x1, the result in x0. */
 #define BH_HC_BASE            0xC6000000u
-#define BH_HC_NOP             (BH_HC_BASE + 0)  /* returns 0: the null hypercall */
-#define BH_HC_VERSION         (BH_HC_BASE + 1)  /* returns (major << 16) | minor */
-#define BH_HC_CONSOLE_PUTC    (BH_HC_BASE + 2)  /* x1 = byte; returns 0 */
-#define BH_HC_PANIC           (BH_HC_BASE + 3)  /* x1 = guest's code; the VM crashes */
+#define BH_HC_NOP             (BH_HC_BASE + BH_CALL_NOP)
+#define BH_HC_VERSION         (BH_HC_BASE + BH_CALL_VERSION)
+#define BH_HC_CONSOLE_PUTC    (BH_HC_BASE + BH_CALL_CONSOLE_PUTC)   /* x1 = byte */
+#define BH_HC_PANIC           (BH_HC_BASE + BH_CALL_PANIC)          /* x1 = guest's code */
 
 #define BH_ABI_MAJOR 0
 #define BH_ABI_MINOR 1

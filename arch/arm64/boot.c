@@ -8,6 +8,8 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "gicv3.h"
+#include "irq.h"
+#include "platform_arm.h"
 #include "percpu.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
@@ -42,20 +44,33 @@ void boot_main(u64 dtb_pa, u64 load_base)
 
 static void cpu_interrupts_init(u32 index)
 {
-	gic_init_cpu(platform.cpu_mpidr[index]);
+	gic_init_cpu(platform.cpu_hwid[index]);
 	vgic_lr_init_cpu();
+}
+
+static const char *psci_conduit_name(enum psci_conduit c)
+{
+	return c == PSCI_CONDUIT_SMC ? "smc" : c == PSCI_CONDUIT_HVC ? "hvc" : "none";
 }
 
 void arch_interrupts_init(void)
 {
-	if (platform.gic_version != 3)
+	const struct arch_platform *a = &platform.arch;
+	u32 console = gic_dt_spi_intid(platform.uart_irq, platform.uart_irq_cells);
+
+	if (a->gic_version != 3)
 		panic("Bulkhead needs a GICv3 interrupt controller; the device tree has none "
 		      "(QEMU: -M virt,gic-version=3)");
+	hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u; "
+		"PSCI via %s", a->gic_version, (unsigned long long)a->gicd_base,
+		(unsigned long long)a->gicr_base, a->timer_ppi_hyp, a->timer_ppi_virt,
+		psci_conduit_name(a->psci));
 	gic_init_distributor();
 	cpu_interrupts_init(0);
 	/* console input is handled on CPU 0 */
-	if (platform.uart_intid)
-		gic_route_spi_here(platform.uart_intid, platform.cpu_mpidr[0]);
+	arm64_irq_set_console(console);
+	if (console)
+		gic_route_spi_here(console, platform.cpu_hwid[0]);
 }
 
 void secondary_main(u32 index)
@@ -92,14 +107,14 @@ void arch_smp_start(void)
 		/* the new CPU reads these with its MMU and caches off */
 		arch_clean_dcache_range(&secondary_stack_tops[i], sizeof(u64));
 		arch_clean_dcache_range(_start_image, (u64)(_end - _start_image));
-		rc = psci_fw_cpu_on(platform.cpu_mpidr[i], (u64)(uintptr_t)secondary_entry, i);
+		rc = psci_fw_cpu_on(platform.cpu_hwid[i], (u64)(uintptr_t)secondary_entry, i);
 		if (rc != 0) {
 			hv_err("cpu %u (mpidr 0x%llx): PSCI CPU_ON failed with %d; left offline", i,
-			       (unsigned long long)platform.cpu_mpidr[i], rc);
+			       (unsigned long long)platform.cpu_hwid[i], rc);
 			continue;
 		}
 		if (!wait_online(i))
 			hv_err("cpu %u (mpidr 0x%llx) did not come online within 1 s", i,
-			       (unsigned long long)platform.cpu_mpidr[i]);
+			       (unsigned long long)platform.cpu_hwid[i]);
 	}
 }

@@ -43,12 +43,12 @@ static u64 rd_base[MAX_CPUS];
 
 static u32 gicd_read(u32 off)
 {
-	return *(volatile u32 *)(uintptr_t)(platform.gicd.base + off);
+	return *(volatile u32 *)(uintptr_t)(platform.arch.gicd_base + off);
 }
 
 static void gicd_write(u32 off, u32 v)
 {
-	*(volatile u32 *)(uintptr_t)(platform.gicd.base + off) = v;
+	*(volatile u32 *)(uintptr_t)(platform.arch.gicd_base + off) = v;
 }
 
 static u32 gicr_read(u64 frame, u32 off)
@@ -95,8 +95,8 @@ static u64 affinity_of(u64 mpidr)
 /* The redistributor whose TYPER names this CPU's affinity. */
 static u64 find_redistributor(u64 mpidr)
 {
-	u64 frame = platform.gicr.base;
-	u64 end = platform.gicr.base + platform.gicr.size;
+	u64 frame = platform.arch.gicr_base;
+	u64 end = platform.arch.gicr_base + platform.arch.gicr_size;
 
 	while (frame < end) {
 		u64 typer = gicr_read_typer(frame);
@@ -154,9 +154,9 @@ void gic_ppi_enable(u32 intid, bool enable)
 
 void gic_route_spi_here(u32 intid, u64 mpidr)
 {
-	volatile u64 *router = (volatile u64 *)(uintptr_t)(platform.gicd.base + GICD_IROUTER +
+	volatile u64 *router = (volatile u64 *)(uintptr_t)(platform.arch.gicd_base + GICD_IROUTER +
 							   8ull * intid);
-	volatile u8 *prio = (volatile u8 *)(uintptr_t)(platform.gicd.base + GICD_IPRIORITYR +
+	volatile u8 *prio = (volatile u8 *)(uintptr_t)(platform.arch.gicd_base + GICD_IPRIORITYR +
 						      intid);
 
 	/* IROUTER: Aff3 in bits [39:32], Aff2.Aff1.Aff0 in bits [23:0] */

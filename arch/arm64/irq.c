@@ -18,6 +18,14 @@
 
 #define CNTHP_CTL_ENABLE (1ull << 0)
 
+/* The console UART's interrupt (CPU 0 takes it), 0 when the board names none. */
+static u32 console_intid;
+
+void arm64_irq_set_console(u32 intid)
+{
+	console_intid = intid;
+}
+
 /* At most this many interrupts per call, so that a source that keeps firing
  * cannot hold the CPU here: what is left is taken on the next exit. */
 #define MAX_IRQS_PER_EXIT 16
@@ -55,7 +63,7 @@ bool arm64_handle_irqs(struct vcpu *vcpu)
 			gic_eoi(intid);
 			break;
 		default:
-			if (intid == platform.uart_intid) {
+			if (intid == console_intid) {
 				console_rx_interrupt();
 				/* back to the loop, which routes the input */
 				leave |= vcpu != NULL;
@@ -77,7 +85,7 @@ void arch_idle(void)
 
 void arch_kick_cpu(u32 cpu)
 {
-	gic_send_sgi(cpus[cpu].mpidr, SGI_KICK);
+	gic_send_sgi(cpus[cpu].hwid, SGI_KICK);
 }
 
 void arch_set_timer(u64 when)

@@ -95,10 +95,12 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 		map_or_panic(end, pa_addr(image_base) + image_mem_size - end, attr_normal | S1_AP_RO | S1_XN,
 			     "VM package");
 	map_or_panic(platform.uart.base, platform.uart.size, attr_device, "UART");
-	if (platform.gicd.size)
-		map_or_panic(platform.gicd.base, platform.gicd.size, attr_device, "GIC distributor");
-	if (platform.gicr.size)
-		map_or_panic(platform.gicr.base, platform.gicr.size, attr_device, "GIC redistributors");
+	if (platform.arch.gicd_size)
+		map_or_panic(platform.arch.gicd_base, platform.arch.gicd_size, attr_device,
+			     "GIC distributor");
+	if (platform.arch.gicr_size)
+		map_or_panic(platform.arch.gicr_base, platform.arch.gicr_size, attr_device,
+			     "GIC redistributors");
 	arm64_mmu_enable();
 }
 

@@ -10,9 +10,9 @@ static u64 psci_fw_call(u64 fid, u64 a1, u64 a2, u64 a3)
 	register u64 x2 __asm__("x2") = a2;
 	register u64 x3 __asm__("x3") = a3;
 
-	if (platform.psci == PSCI_CONDUIT_SMC)
+	if (platform.arch.psci == PSCI_CONDUIT_SMC)
 		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-	else if (platform.psci == PSCI_CONDUIT_HVC)
+	else if (platform.arch.psci == PSCI_CONDUIT_HVC)
 		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	else
 		return (u64)(s64)PSCI_NOT_SUPPORTED;

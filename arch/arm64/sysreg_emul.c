@@ -13,6 +13,7 @@
 #include "esr.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
+#include "vgic.h"
 
 /* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
 struct sysreg_access {
@@ -200,7 +201,7 @@ static void send_sgi(struct vcpu *vcpu, u64 value)
 	struct vm *vm = vcpu->vm;
 	u64 kick = 0;
 
-	vgic_send_sgi(&vm->vgic, vcpu->id, value, &kick);
+	vgic_send_sgi(&vm->arch.vgic, vcpu->id, value, &kick);
 	for (u32 i = 0; i < vm->nvcpus && kick; i++) {
 		if (kick & (1ull << i))
 			vcpu_kick(&vm->vcpus[i]);

@@ -5,15 +5,16 @@
  */
 #include "aarch32_cond.h"
 #include "core/log.h"
-#include "core/smccc.h"
 #include "core/vm.h"
 #include "esr.h"
 #include "core/sched.h"
 #include "inject.h"
 #include "irq.h"
 #include "percpu.h"
+#include "smccc.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
+#include "vgic.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
 
@@ -106,7 +107,7 @@ static bool undefined_to_guest(u32 ec)
 
 static bool wake_now(struct vcpu *vcpu)
 {
-	return vgic_has_pending(&vcpu->vm->vgic, vcpu->id) || vtimer_asserted();
+	return vgic_has_pending(&vcpu->vm->arch.vgic, vcpu->id) || vtimer_asserted();
 }
 
 /*

@@ -3,6 +3,7 @@
 #include "core/vm.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vcpu_mpidr.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
 
@@ -17,14 +18,14 @@ u64 arm64_vttbr(const struct arch_stage2 *s2);
 /* SCTLR_EL1 RES1 bits with the MMU and caches off, as the boot protocol wants. */
 #define SCTLR_EL1_RESET 0x30d00800ull
 
-void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 {
 	*v = (struct arch_vcpu){ 0 };
 	v->regs.x[0] = x0;
 	v->regs.elr = ipa_addr(entry);
 	v->regs.spsr = SPSR_EL1H | SPSR_DAIF;
 	v->sys.sctlr_el1 = SCTLR_EL1_RESET;
-	v->sys.vmpidr_el2 = vmpidr;
+	v->sys.vmpidr_el2 = vcpu_mpidr(index);
 }
 
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)

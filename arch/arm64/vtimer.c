@@ -6,11 +6,12 @@
  * output (as the guest left CNTV_CTL) is sampled again and the physical PPI
  * re-enabled when it is low. The guest's own CNTV_CTL is never modified.
  */
-#include "core/guest_layout.h"
 #include "core/vm.h"
 #include "gicv3.h"
+#include "guest_gic.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
+#include "vgic_vm.h"
 #include "vtimer.h"
 
 #define CTL_ENABLE  (1ull << 0)
@@ -31,7 +32,7 @@ static void sample(struct vcpu *vcpu)
 {
 	bool level = vtimer_asserted();
 
-	vm_set_irq_line(vcpu->vm, vcpu->id, GUEST_PPI_VTIMER, level);
+	vgic_vm_set_line(vcpu->vm, vcpu->id, GUEST_PPI_VTIMER, level);
 	if (!level)
 		gic_ppi_enable(PPI_VIRT_TIMER, true);
 }

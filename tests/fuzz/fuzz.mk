@@ -24,7 +24,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude -I. -Itests/unit -Itests/unit/fake_arch -DHOST_TEST \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-# Sources each target links besides its own file.
+# Sources each target links besides its own file; NAME_CFLAGS adds flags
+# (-Iarch/arm64/include for a target that links arch/arm64 code, whose
+# arch_types.h is still the fake's: its directory comes first).
 fuzz_config_SRCS  := core/config.c
 fuzz_fdt_SRCS     := lib/fdt.c
 # a device kind: the bus, the device-tree writer, its VM's roles and memory, the console
@@ -33,16 +35,19 @@ DEVICE_DEPS       := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c c
 	tests/unit/fake_board.c
 fuzz_pl011_SRCS   := devices/pl011.c $(DEVICE_DEPS)
 fuzz_pl061_SRCS   := devices/pl061.c $(DEVICE_DEPS)
-fuzz_smccc_SRCS   := core/smccc.c core/vcpu_id.c $(FAKE_ARCH)
+fuzz_smccc_SRCS   := arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c \
+	$(FAKE_ARCH)
+fuzz_smccc_CFLAGS := -Iarch/arm64/include
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c
-fuzz_vgic_SRCS    := devices/vgic.c $(FAKE_ARCH)
+fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH)
+fuzz_vgic_CFLAGS  := -Iarch/arm64/include
 fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
 FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h tests/unit/*.h \
-	tests/unit/fake_arch/*.h)
+	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))
 build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
@@ -51,7 +56,7 @@ define fuzz_target
 $(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(FUZZ_HDRS) tests/fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
 	@echo "  FUZZCC  $$@"
-	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -o $$@
+	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$($(1)_CFLAGS) $$(filter %.c,$$^) -o $$@
 
 # The fuzzer's chatter goes to build/fuzz/NAME.log; on failure its tail is shown.
 run-$(1): $(FUZZ_DIR)/$(1)

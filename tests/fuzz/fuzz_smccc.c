@@ -1,7 +1,8 @@
 /*
- * libFuzzer target for SMCCC dispatch (core/smccc.c). The input is a
- * sequence of calls, 28 bytes each, little-endian: the function ID (w0, as
- * the trap handler passes it) and x1-x3; x4-x6 are derived from x1.
+ * libFuzzer target for SMCCC dispatch (arch/arm64/smccc.c, psci_guest.c and
+ * core/hypercall.c). The input is a sequence of calls, 28 bytes each,
+ * little-endian: the function ID (w0, as the trap handler passes it) and
+ * x1-x3; x4-x6 are derived from x1.
  * vcpu_request_exit, vcpu_request_yield and console_guest_putc are doubles
  * that record calls.
  *
@@ -15,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/smccc.h"
 #include "core/vm.h"
 #include "hypercall.h"
+#include "smccc.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the virtual GICv3 model (devices/vgic.c). The input
+ * libFuzzer target for the vGIC model and its GICv3 registers
+ * (arch/arm64/vgic/). The input
  * starts with a 2-byte header:
  *
  *   u8 ncpus     1 + n % VGIC_MAX_VCPUS vCPUs
@@ -32,7 +33,8 @@
 #include <string.h>
 
 #include "types.h"
-#include "devices/vgic.h"
+#include "vgic.h"
+#include "vgic_v3_regs.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

@@ -42,7 +42,8 @@ def test_map_is_printed(checks_run):
     assert re.search(r"vm 1 'testvm' \(testvm.cfg\): 1 vCPU, RAM IPA 0x40000000-0x44000000 "
                      r"-> PA 0x[0-9a-f]+ \(64 MiB\)", hv)
     assert "entry 0x40080000" in hv
-    assert "devices: pl011@0x9000000" in hv
+    # the board table, in address order: interrupt controller, UART, GPIO
+    assert "devices: gicv3@0x8000000, pl011@0x9000000, pl061@0x9030000" in hv
 
 
 @pytest.mark.parametrize("name", GUEST_CHECKS)

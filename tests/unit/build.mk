@@ -30,16 +30,27 @@ $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_pl011,devices/pl011.c $(DEVICE_DEPS)))
 $(eval $(call unit_test,test_pl061,devices/pl061.c $(DEVICE_DEPS)))
-$(eval $(call unit_test,test_smccc,core/smccc.c core/vcpu_id.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_smccc,arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c $(FAKE_ARCH),-Iarch/arm64/include))
 $(eval $(call unit_test,test_package,core/package.c))
-$(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c))
+$(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_platform_arm,arch/arm64/platform_arm.c lib/fdt.c,-Iarch/arm64/include))
 # The VM's board: its table, the registered kinds and what they link.
 BOARD_DEPS := core/vboard.c core/vdev.c devices/pl011.c devices/pl061.c $(DEVICE_DEPS)
-$(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/vcpu_id.c core/package.c $(BOARD_DEPS)))
-$(eval $(call unit_test,test_vgic,devices/vgic.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/package.c $(BOARD_DEPS)))
+$(eval $(call unit_test,test_vgic,arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH),-Iarch/arm64/include))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
+
+# The gicv3 device kind against the real arm64 arch_types.h (its state lives
+# in struct arch_vm): no fake arch, the test brings its own doubles.
+GICV3_KIND_SRCS := arch/arm64/vgic/gicv3_kind.c arch/arm64/vgic/gicv3_dt.c \
+	arch/arm64/vgic/vgic_vm.c arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c \
+	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c lib/fdt.c lib/fmt.c
+UNIT_TESTS += $(B)/unit/test_gicv3_kind
+$(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Iarch/arm64/include $^ -lcmocka -o $@
 
 # Every source outside arch/ linked together with the fake arch: a call to
 # something only arch/arm64 provides, or an include of one of its headers,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vm.h"
 #include "fake_arch.h"
 
 struct fake_arch fake = { .counter_freq = 62500000, .fail_stage2_map_after = -1 };
@@ -93,6 +94,12 @@ u64 arch_counter_freq(void)
 }
 
 /* Boot */
+
+int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt)
+{
+	a->parses++;
+	return 0;
+}
 
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 {
@@ -209,16 +216,40 @@ void arch_stage2_destroy(struct arch_stage2 *s2)
 	fake.s2_destroys++;
 }
 
+/* Kernel images: the same header as arm64's Image (magic "ARM\x64" at 56,
+ * text_offset at 8, image_size at 16), so that core's placement is tested
+ * with the layouts real kernels ask for. */
+
+static u64 le64(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *image_size)
+{
+	if (size < 64 || memcmp(data + 56, "ARM\x64", 4) != 0)
+		return false;
+	*image_size = le64(data + 16);
+	*text_offset = *image_size ? le64(data + 8) : 0x80000;
+	if (*image_size < size)
+		*image_size = size;
+	return true;
+}
+
 /* vCPUs */
 
-void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr)
+void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 {
 	u32 resets = v->resets;
 
 	memset(v, 0, sizeof(*v));
 	v->regs.x[0] = x0;
 	v->regs.pc = ipa_addr(entry);
-	v->sys.vmpidr = vmpidr;
+	v->sys.index = index;
 	v->resets = resets + 1;
 }
 

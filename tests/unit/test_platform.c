@@ -73,6 +73,10 @@ static void write_reserved_memory(struct fdt_writer *w, const struct region *reg
 	fdtw_end_node(w);
 }
 
+/* The PL011's `interrupts` in the next board written (none when 0 cells). */
+static u32 uart_irq[5];
+static u32 uart_irq_cells;
+
 /* A QEMU-virt-like tree: 1 GiB of RAM at 1 GiB, one CPU, a PL011. */
 static int write_board(u8 *buf, u32 cap, const struct region *regs, u32 n)
 {
@@ -101,6 +105,8 @@ static int write_board(u8 *buf, u32 cap, const struct region *regs, u32 n)
 	fdtw_prop_string(&w, "compatible", "arm,pl011");
 	reg_cells(cells, 0x09000000, 0x1000);
 	fdtw_prop_cells(&w, "reg", cells, 4);
+	if (uart_irq_cells)
+		fdtw_prop_cells(&w, "interrupts", uart_irq, uart_irq_cells);
 	fdtw_end_node(&w);
 	if (regs)
 		write_reserved_memory(&w, regs, n);
@@ -148,6 +154,36 @@ static void test_no_reservations(void **state)
 	assert_int_equal(p.nmem, 1);
 	assert_int_equal(p.nreserved, 0);
 	free(b);
+}
+
+/* The console's interrupt is kept as the tree writes it, for the arch to
+ * read; the arch reads its own part of the board once. */
+static void test_uart_interrupt_cells_are_kept(void **state)
+{
+	struct platform p;
+	const char *why = NULL;
+	u8 *b;
+
+	uart_irq[0] = 0;
+	uart_irq[1] = 1;
+	uart_irq[2] = 4;
+	uart_irq_cells = 3;
+	b = board(NULL, 0, NULL, 0);
+	assert_int_equal(platform_parse(&p, b, &why), 0);
+	assert_int_equal(p.uart_irq_cells, 3);
+	assert_int_equal(p.uart_irq[0], 0);
+	assert_int_equal(p.uart_irq[1], 1);
+	assert_int_equal(p.uart_irq[2], 4);
+	assert_int_equal(p.arch.parses, 1);
+	free(b);
+
+	/* more cells than any binding Bulkhead knows: none kept */
+	uart_irq_cells = 5;
+	b = board(NULL, 0, NULL, 0);
+	assert_int_equal(platform_parse(&p, b, &why), 0);
+	assert_int_equal(p.uart_irq_cells, 0);
+	free(b);
+	uart_irq_cells = 0;
 }
 
 static void test_memreserve_and_reserved_memory(void **state)
@@ -299,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_reservations),
+		cmocka_unit_test(test_uart_interrupt_cells_are_kept),
 		cmocka_unit_test(test_memreserve_and_reserved_memory),
 		cmocka_unit_test(test_region_past_the_top_is_clipped),
 		cmocka_unit_test(test_too_many_reservations_is_refused),

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/smccc.h"
 #include "core/vm.h"
 #include "hypercall.h"
+#include "smccc.h"
 
 #define NOT_SUPPORTED ((u64)(s64)-1)
 
@@ -221,6 +221,8 @@ static void test_psci_cpu_on(void **state)
 	assert_ptr_equal(sched.started, &vcpus2[1]);
 	assert_int_equal(vcpus2[1].arch.regs.pc, 0x40080000);
 	assert_int_equal(vcpus2[1].arch.regs.x[0], 0x1234);
+	/* reset as vCPU 1 of its VM: the arch names it MPIDR 1 to the guest */
+	assert_int_equal(vcpus2[1].arch.sys.index, 1);
 	/* started once: a second CPU_ON is refused */
 	assert_int_equal(call_on(&vcpus2[0], PSCI_CPU_ON_64, 1, 0x40080000, 0),
 			 (u64)(s64)PSCI_ALREADY_ON);

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "devices/vgic.h"
+#include "vgic.h"
+#include "vgic_v3_regs.h"
 
 /* GICD */
 #define CTLR       0x0000

@@ -6,6 +6,9 @@
 #define BULKHEAD_ARM64_ARCH_TYPES_H
 
 #include "types.h"
+#include "core/spinlock_types.h"
+#include "platform_arm.h"
+#include "vgic.h"
 
 /* Saved on every trap. Offsets are used by vectors.S: keep them in sync. */
 struct arch_regs {
@@ -52,6 +55,21 @@ struct arch_vcpu {
 	struct arch_vtimer vtimer;
 	struct arch_vgic_cpu gic;
 };
+
+/* The VM's arch part: its vGIC and the lock PSCI CPU_ON takes. */
+struct arch_vm {
+	struct vgic vgic;
+	/* the model's per-vCPU state: pages of its own, as a vCPU reset
+	 * (PSCI CPU_ON zeroes struct arch_vcpu) must leave it alone */
+	struct vgic_cpu *vgic_cpus;
+	struct spinlock psci_lock;   /* serializes CPU_ON */
+};
+
+/* The most vCPUs a VM may have: as many as the vGIC serves. */
+#define ARCH_VM_MAX_VCPUS VGIC_MAX_VCPUS
+
+/* What a CPU's hardware id (its DT cpu node's reg, core's cpu.hwid) is. */
+#define ARCH_CPU_HWID_NAME "MPIDR"
 
 struct arch_stage2 {
 	paddr_t root; /* level-1 table of the guest's IPA space */

@@ -8,5 +8,7 @@ struct vcpu;
 
 /* Handles every pending interrupt; true when the running vCPU must leave the guest. */
 bool arm64_handle_irqs(struct vcpu *vcpu);
+/* The console UART's interrupt (an INTID): its input goes to the console. */
+void arm64_irq_set_console(u32 intid);
 
 #endif

@@ -7,6 +7,7 @@
 #define BULKHEAD_FAKE_ARCH_TYPES_H
 
 #include "types.h"
+#include "core/spinlock_types.h"
 
 struct arch_regs {
 	u64 x[31];
@@ -15,7 +16,7 @@ struct arch_regs {
 };
 
 struct arch_sysregs {
-	u64 vmpidr;
+	u32 index;   /* which vCPU of its VM arch_vcpu_reset made it */
 };
 
 struct arch_vcpu {
@@ -23,6 +24,21 @@ struct arch_vcpu {
 	struct arch_sysregs sys;
 	u32 resets;  /* arch_vcpu_reset calls since the structure was zeroed */
 	u64 counter_offset;
+};
+
+/* The VM's arch part: the lock arm64's guest PSCI takes (tests link it);
+ * the fake's device lines are recorded in `fake` (tests/unit/fake_board.c). */
+struct arch_vm {
+	struct spinlock psci_lock;
+};
+
+#define ARCH_VM_MAX_VCPUS 64
+
+#define ARCH_CPU_HWID_NAME "hwid"
+
+/* The arch's part of the board: the fake only counts that it was read. */
+struct arch_platform {
+	u32 parses;
 };
 
 struct arch_stage2 {

@@ -1,5 +1,6 @@
 /* How vCPUs are named to guests: their MPIDR affinity. */
 #include "core/vm.h"
+#include "vcpu_mpidr.h"
 
 u64 vcpu_mpidr(u32 index)
 {

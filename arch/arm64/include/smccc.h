@@ -1,8 +1,9 @@
 /* SMCCC calls from guests: PSCI, SMCCC architecture calls, Bulkhead hypercalls. */
-#ifndef BULKHEAD_CORE_SMCCC_H
-#define BULKHEAD_CORE_SMCCC_H
+#ifndef BULKHEAD_ARM64_SMCCC_H
+#define BULKHEAD_ARM64_SMCCC_H
 
 #include "types.h"
+#include "hypercall.h"
 
 struct vcpu;
 
@@ -17,5 +18,12 @@ struct smccc_regs {
 
 /* Handles one call; always produces a result (NOT_SUPPORTED when unknown). */
 void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
+
+/* Argument `n` of call `fid`: SMC32 calls pass 32-bit arguments, the upper
+ * halves are not the caller's. */
+static inline u64 smccc_arg(const struct smccc_regs *r, u32 fid, u32 n)
+{
+	return (fid & SMCCC_64BIT) ? r->x[n] : (u32)r->x[n];
+}
 
 #endif

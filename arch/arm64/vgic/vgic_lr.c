@@ -7,11 +7,13 @@
  * more interrupts wait than there are list registers, the underflow
  * maintenance interrupt brings the rest in.
  */
-#include "core/guest_layout.h"
 #include "core/vm.h"
 #include "gicv3.h"
+#include "guest_gic.h"
 #include "sysregs.h"
+#include "vgic.h"
 #include "vgic_lr.h"
+#include "vgic_vm.h"
 #include "vtimer.h"
 
 #define LR_PENDING  (1ull << 62)
@@ -46,7 +48,7 @@ static void give_back(struct vcpu *vcpu, u32 n)
 
 	gic_write_lr(n, 0);
 	g->lr_used &= ~(1u << n);
-	vgic_lr_sync(&vcpu->vm->vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING, lr & LR_ACTIVE);
+	vgic_lr_sync(&vcpu->vm->arch.vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING, lr & LR_ACTIVE);
 }
 
 void vgic_sync(struct vcpu *vcpu)
@@ -80,7 +82,7 @@ void vgic_fill(struct vcpu *vcpu)
 
 	for (u32 used = g->lr_used; used; used &= used - 1)
 		free--;
-	n = vgic_pick(&vcpu->vm->vgic, vcpu->id, picked, free);
+	n = vgic_pick(&vcpu->vm->arch.vgic, vcpu->id, picked, free);
 	for (u32 i = 0, k = 0; k < n && i < nr_lrs; i++) {
 		if (g->lr_used & (1u << i))
 			continue;
@@ -134,12 +136,12 @@ void vgic_raise_ppi_now(struct vcpu *vcpu, u32 intid)
 	u32 n;
 
 	if (!lrs_current(vcpu)) {
-		vm_set_irq_line(vcpu->vm, vcpu->id, intid, true);
+		vgic_vm_set_line(vcpu->vm, vcpu->id, intid, true);
 		return;
 	}
 	/* nothing waits outside the list registers (else irq_dirty would be
 	 * set), so a free one is where vgic_fill() would put it too */
-	if (!vgic_raise_private(&vcpu->vm->vgic, vcpu->id, intid, &l)) {
+	if (!vgic_raise_private(&vcpu->vm->arch.vgic, vcpu->id, intid, &l)) {
 		vcpu_kick(vcpu);
 		return;
 	}

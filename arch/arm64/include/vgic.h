@@ -1,27 +1,24 @@
 /*
- * The virtual GICv3 as a VM sees it: distributor (GICD) and one
- * redistributor (GICR: RD and SGI frames) per vCPU, emulated on MMIO traps.
- * This is the interrupt state model only: which interrupts are enabled,
- * pending, active, their priority, configuration and routing. Getting
- * pending interrupts into a running vCPU (the ICH_* list registers) is the
- * arch code's job, through vgic_pick() and vgic_lr_sync().
+ * The vGIC's interrupt state model, whatever register front end programs it
+ * (vgic_v3_regs.h: GICv3's distributor and redistributors): which
+ * interrupts are enabled, pending, active, their priority, configuration and
+ * routing. Getting pending interrupts into a running vCPU (the ICH_* list
+ * registers) is vgic_lr.c's job, through vgic_pick() and vgic_lr_sync().
  *
  * INTIDs: 0-15 SGIs and 16-31 PPIs are per vCPU; 32..32+VGIC_NR_SPIS-1 are
  * SPIs shared by the VM. One lock per VM guards the whole state; every entry
  * point takes it, so any CPU may call in.
  */
-#ifndef BULKHEAD_DEVICES_VGIC_H
-#define BULKHEAD_DEVICES_VGIC_H
+#ifndef BULKHEAD_ARM64_VGIC_H
+#define BULKHEAD_ARM64_VGIC_H
 
 #include "types.h"
-#include "core/spinlock.h"
+#include "core/spinlock_types.h"
 
 #define VGIC_NR_PRIVATE 32
 #define VGIC_NR_SPIS 96                 /* INTIDs 32..127: TYPER.ITLinesNumber = 3 */
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_VCPUS 64
-#define VGIC_DIST_SIZE 0x10000          /* GICD frame */
-#define VGIC_REDIST_STRIDE 0x20000      /* RD_base + SGI_base per vCPU */
 #define VGIC_PRIO_BITS 5                /* priorities as the guest sees them: 32 levels */
 
 struct vgic_irq {
@@ -44,6 +41,11 @@ struct vgic_cpu {
 	bool sleeping;     /* GICR_WAKER.ProcessorSleep */
 };
 
+/* Bits of `ctlr`, in GICD_CTLR's layout: the model reads the group enables. */
+#define VGIC_CTLR_ENABLE_G0 (1u << 0)
+#define VGIC_CTLR_ENABLE_G1 (1u << 1)
+#define VGIC_CTLR_ARE       (1u << 4)
+
 struct vgic {
 	struct spinlock lock;
 	u32 ctlr;          /* GICD_CTLR as the guest wrote it (ARE_NS forced on) */
@@ -59,13 +61,11 @@ struct vgic {
 /* `cpus` holds `ncpus` entries owned by the caller; mpidr[i] is vCPU i's affinity. */
 void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr);
 
-/* MMIO handlers; `offset` is from the frame base. Accesses the GIC
- * architecture does not allow (bad size or alignment) return false. */
-bool vgic_dist_read(struct vgic *g, u64 offset, u32 size, u64 *value);
-bool vgic_dist_write(struct vgic *g, u64 offset, u32 size, u64 value);
-/* `offset` is from the start of the redistributor region (vCPU = offset / stride). */
-bool vgic_redist_read(struct vgic *g, u64 offset, u32 size, u64 *value);
-bool vgic_redist_write(struct vgic *g, u64 offset, u32 size, u64 value);
+/* A level-sensitive interrupt is pending while its latch is set or its line is high. */
+static inline bool vgic_irq_pending(const struct vgic_irq *irq)
+{
+	return irq->pending || (!irq->edge && irq->level);
+}
 
 /*
  * Interrupt sources. Each returns a bitmask-free answer: the vCPU index that
