@@ -24,9 +24,9 @@ void sched_move(struct vcpu *vcpu, u32 to);
 void sched_add(struct vcpu *vcpu, u32 pcpu);
 /* The vCPU must not be running. */
 void sched_remove(struct vcpu *vcpu);
-/* OFF -> RUNNABLE (PSCI CPU_ON, VM start). */
+/* OFF -> RUNNABLE (the guest starts a vCPU, the VM starts). */
 void sched_start(struct vcpu *vcpu);
-/* -> OFF (PSCI CPU_OFF, VM stop). */
+/* -> OFF (the guest stops a vCPU, the VM stops). */
 void sched_stop(struct vcpu *vcpu);
 /* Called on the vCPU's own CPU for WFI: blocks unless `wake_now` says an
  * interrupt is already there. Returns true when the vCPU blocked. */

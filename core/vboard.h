@@ -32,7 +32,7 @@ void vboard_reset(struct vm *vm);
 void vboard_destroy(struct vm *vm);
 /* Each device's node(s) in the guest's device tree. */
 void vboard_dt(struct vm *vm, struct vdt *dt);
-/* "gicv3@0x8000000, pl011@0x9000000, ..." for the boot map. */
+/* "KIND@0xBASE, ..." for every device, for the boot map. */
 void vboard_describe(const struct vm *vm, char *buf, u32 size);
 
 #endif

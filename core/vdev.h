@@ -50,14 +50,14 @@ struct vdev {
  * A device kind. `base`, `size` and `line` are its place on the standard
  * board (QEMU virt's layout, so guests built for virt find it); a board
  * entry may put it elsewhere. The window is `size` + `size_per_vcpu` for
- * each of the VM's vCPUs (the GIC's redistributors).
+ * each of the VM's vCPUs (an interrupt controller's per-vCPU frames).
  */
 struct vdev_kind {
 	const char *name;
 	ipaddr_t base;
 	u64 size;
 	u64 size_per_vcpu;
-	int line;               /* device interrupt line (an SPI number on a GIC), -1: none */
+	int line;               /* device interrupt line (arch_vm_set_line), -1: none */
 	bool every_vm;          /* part of every VM's board */
 	/* Sets d->ops and d->priv (allocated with vm_dev_alloc()) for the board
 	 * entry `d`, whose vm, base, size, irq and instance are filled in

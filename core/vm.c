@@ -711,11 +711,10 @@ int vm_reboot(struct vm *vm, const char **why)
 }
 
 /*
- * Like QEMU's system_powerdown: the power button goes down and stays down
- * until the guest reads its pin (devices/pl061.c), so that a driver that
- * samples the pin after its interrupt (Linux's gpio-keys does, after a
- * debounce delay) sees it pressed however long the guest took. Nothing is
- * forced: a guest that ignores the button keeps running.
+ * Like QEMU's system_powerdown: the device with the power button presses it
+ * (the GPIO controller keeps it down until the guest reads the pin, so that
+ * a driver that samples it after a debounce delay still sees it pressed).
+ * Nothing is forced: a guest that ignores the button keeps running.
  */
 int vm_shutdown(struct vm *vm, const char **why)
 {
