@@ -589,6 +589,7 @@ void cpu_run_loop(void)
 
 	for (;;) {
 		struct vcpu *v;
+		enum vcpu_next next;
 
 		if (c->index == 0) {
 			console_service();  /* console input is routed between vCPU runs */
@@ -603,11 +604,9 @@ void cpu_run_loop(void)
 			arch_idle();
 			continue;
 		}
-		arch_vcpu_run(v);
+		next = arch_vcpu_run(v);
 		release_current(c, v);
-		if (v->exit == VCPU_EXIT_YIELD)
-			v->exit = VCPU_EXIT_NONE;
-		else if (v->exit != VCPU_EXIT_NONE)
-			vm_handle_exit(v);
+		if (vcpu_next_is_exit(next))
+			vm_handle_exit(v, next);
 	}
 }

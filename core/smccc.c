@@ -74,7 +74,7 @@ static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 	return 0;          /* ON */
 }
 
-static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+static enum vcpu_next handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	switch (fid) {
 	case PSCI_CPU_ON_32:
@@ -83,9 +83,8 @@ static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		break;
 	case PSCI_CPU_OFF:
 		sched_stop(vcpu);
-		vcpu_request_yield(vcpu);
 		r->x[0] = (u64)(s64)PSCI_DENIED; /* only seen if the vCPU is started again */
-		break;
+		return VCPU_YIELD;
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_AFFINITY_INFO_64:
 		r->x[0] = (u64)psci_affinity_info(vcpu, fid, r);
@@ -100,20 +99,19 @@ static void handle_psci(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		r->x[0] = PSCI_MIGRATE_NONE;
 		break;
 	case PSCI_SYSTEM_OFF:
-		vcpu_request_exit(vcpu, VCPU_EXIT_POWEROFF, "PSCI SYSTEM_OFF");
 		r->x[0] = 0;
-		break;
+		return vcpu_exit(vcpu, VCPU_EXIT_POWEROFF, "PSCI SYSTEM_OFF");
 	case PSCI_SYSTEM_RESET:
-		vcpu_request_exit(vcpu, VCPU_EXIT_REBOOT, "PSCI SYSTEM_RESET");
 		r->x[0] = 0;
-		break;
+		return vcpu_exit(vcpu, VCPU_EXIT_REBOOT, "PSCI SYSTEM_RESET");
 	default:
 		r->x[0] = (u64)(s64)PSCI_NOT_SUPPORTED;
 		break;
 	}
+	return VCPU_RESUME;
 }
 
-static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+static enum vcpu_next handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	switch (fid) {
 	case BH_HC_NOP:
@@ -127,14 +125,14 @@ static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		r->x[0] = 0;
 		break;
 	case BH_HC_PANIC:
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
-				  (unsigned long long)r->x[1]);
 		r->x[0] = 0;
-		break;
+		return vcpu_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
+				 (unsigned long long)r->x[1]);
 	default:
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
 		break;
 	}
+	return VCPU_RESUME;
 }
 
 static void handle_arch(u32 fid, struct smccc_regs *r)
@@ -153,27 +151,26 @@ static void handle_arch(u32 fid, struct smccc_regs *r)
 	}
 }
 
-void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
+enum vcpu_next smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
 {
 	u32 fid = (u32)r->x[0];  /* SMC32 and SMC64 function IDs are 32 bits */
 	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
 
 	if (!(fid & SMCCC_FAST_CALL)) {
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		return;
+		return VCPU_RESUME;
 	}
 	switch (owner) {
 	case SMCCC_OWNER_ARCH:
 		handle_arch(fid, r);
 		break;
 	case SMCCC_OWNER_STANDARD:
-		handle_psci(vcpu, fid, r);
-		break;
+		return handle_psci(vcpu, fid, r);
 	case SMCCC_OWNER_VENDOR_HYP:
-		handle_bulkhead(vcpu, fid, r);
-		break;
+		return handle_bulkhead(vcpu, fid, r);
 	default:
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
 		break;
 	}
+	return VCPU_RESUME;
 }

@@ -3,6 +3,7 @@
 #define BULKHEAD_CORE_SMCCC_H
 
 #include "types.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
@@ -15,7 +16,9 @@ struct smccc_regs {
 	u64 x[8];
 };
 
-/* Handles one call; always produces a result (NOT_SUPPORTED when unknown). */
-void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
+/* Handles one call; always produces a result (NOT_SUPPORTED when unknown).
+ * Returns what the vCPU does next: CPU_OFF yields, SYSTEM_OFF / SYSTEM_RESET
+ * and BH_HC_PANIC end the VM, everything else resumes the guest. */
+enum vcpu_next smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include <arch_types.h>
+#include "core/vcpu_next.h"
 
 struct vcpu;
 struct vm;
@@ -85,8 +86,9 @@ void arch_guest_dt(struct vdt *dt, const struct vm *vm);
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u64 vmpidr);
 /* The VM's virtual counter reads (physical counter - offset) on this vCPU. */
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
-/* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */
-void arch_vcpu_run(struct vcpu *vcpu);
+/* Runs the vCPU on this CPU until a trap handler's result says it leaves the
+ * guest; returns that result (never VCPU_RESUME). */
+enum vcpu_next arch_vcpu_run(struct vcpu *vcpu);
 
 /* Deliberate hypervisor faults (the shell's debug-fault): each kind makes one
  * access that the EL2 mapping must refuse, so the panic path runs. Returns

@@ -9,7 +9,7 @@
 void fpsimd_save(struct arch_fpsimd *fp);
 void fpsimd_restore(const struct arch_fpsimd *fp);
 
-u64 __guest_enter(void);
+enum vcpu_next __guest_enter(void);
 u64 arm64_vttbr(const struct arch_stage2 *s2);
 
 #define SPSR_EL1H 0x5ull
@@ -105,11 +105,12 @@ static void save_sysregs(struct arch_sysregs *s)
 
 /*
  * Traps the guest can be given back are handled inside __guest_enter without
- * returning here; it returns only when core code set vcpu->exit.
+ * returning here; it returns the first handler result other than VCPU_RESUME.
  */
-void arch_vcpu_run(struct vcpu *vcpu)
+enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 {
 	struct arm64_percpu *p = this_percpu();
+	enum vcpu_next next;
 
 	p->vcpu = vcpu;
 	p->regs = &vcpu->arch.regs;
@@ -119,11 +120,12 @@ void arch_vcpu_run(struct vcpu *vcpu)
 	isb();
 	vtimer_load(vcpu);
 	vgic_load(vcpu);
-	__guest_enter();
+	next = __guest_enter();
 	vgic_put(vcpu);
 	vtimer_put(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);
 	p->vcpu = NULL;
 	p->regs = NULL;
+	return next;
 }

@@ -3,7 +3,9 @@
  *
  * While a guest runs, SP_EL2 points just below the frame that __guest_enter
  * pushed, so a trap handler runs on that CPU's hypervisor stack and an exit
- * back to C is a plain return from __guest_enter. TPIDR_EL2 points at this
+ * back to C is a plain return from __guest_enter. The C handlers return an
+ * enum vcpu_next (core/vcpu_next.h) in w0: VCPU_RESUME (0) goes back into the
+ * guest, anything else leaves with that value as __guest_enter's result. TPIDR_EL2 points at this
  * CPU's struct arm64_percpu, whose first field is the running vCPU's
  * struct arch_regs.
  */
@@ -107,27 +109,27 @@ hv_serror:	hv_exception 7
 guest_sync:
 	save_guest
 	bl	arm64_guest_sync
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_irq:
 	save_guest
 	bl	arm64_guest_irq
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_fiq:
 	save_guest
 	mov	x1, #2
 	bl	arm64_guest_unexpected
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_serror:
 	save_guest
 	mov	x1, #3
 	bl	arm64_guest_unexpected
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 /* Load the running vCPU's registers and return to it. */
@@ -157,7 +159,7 @@ guest_resume:
 	dsb	nsh			/* no speculation past eret */
 	isb
 
-/* Back to the C caller of __guest_enter with x0 = exit code. */
+/* Back to the C caller of __guest_enter with w0 = the handler's enum vcpu_next. */
 guest_exit:
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
@@ -167,7 +169,7 @@ guest_exit:
 	ldp	x29, x30, [sp], #96
 	ret
 
-/* u64 __guest_enter(void): run the vCPU whose regs the per-CPU area names. */
+/* enum vcpu_next __guest_enter(void): run the vCPU whose regs the per-CPU area names. */
 	.text
 	.globl __guest_enter
 __guest_enter:
