@@ -7,11 +7,12 @@
 
 #include "types.h"
 
-/* Saved on every trap. Offsets are used by vectors.S: keep them in sync. */
+/* Saved on every trap by vectors.S, which gets the offsets from the
+ * generated asm_offsets.h and checks the order its register pairs need. */
 struct arch_regs {
 	u64 x[31];
-	u64 elr;  /* offset 248 */
-	u64 spsr; /* offset 256 */
+	u64 elr;
+	u64 spsr; /* right after elr: one stp/ldp moves both */
 };
 
 /* Guest EL1 system registers, switched only when a different vCPU runs. */

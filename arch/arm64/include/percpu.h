@@ -9,7 +9,7 @@
 struct vcpu;
 
 struct arm64_percpu {
-	struct arch_regs *regs;  /* must stay first: vectors.S loads it */
+	struct arch_regs *regs;  /* vectors.S loads it (PERCPU_REGS, asm_offsets.h) */
 	struct vcpu *vcpu;
 	u32 index;
 };
