@@ -1,8 +1,9 @@
 /*
  * Saving and restoring a vCPU's FP/SIMD registers. Bulkhead itself never
- * touches them (it is built with -mgeneral-regs-only), so they only move when
- * a different vCPU is put on the CPU. The layout of struct arch_fpsimd comes
- * from asm_offsets.h.
+ * touches them (it is built with -mgeneral-regs-only): they are saved when a
+ * vCPU leaves its CPU and restored only when the CPU's registers may hold
+ * something else (arch_vcpu_run). The layout of struct arch_fpsimd comes from
+ * asm_offsets.h.
  */
 #include "asm_offsets.h"
 

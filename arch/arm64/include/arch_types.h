@@ -15,7 +15,8 @@ struct arch_regs {
 	u64 spsr; /* right after elr: one stp/ldp moves both */
 };
 
-/* Guest EL1 system registers, switched only when a different vCPU runs. */
+/* Guest EL1 system registers: saved whenever the vCPU leaves its CPU, loaded
+ * again only when the CPU's registers may hold something else (vcpu.c). */
 struct arch_sysregs {
 	u64 sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
 	u64 vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0, tpidr2_el0;
@@ -24,7 +25,7 @@ struct arch_sysregs {
 	u64 vmpidr_el2;
 };
 
-/* FP/SIMD registers, switched when another vCPU runs on the CPU. */
+/* FP/SIMD registers, saved and loaded like the EL1 system registers. */
 struct arch_fpsimd {
 	u64 q[64];  /* v0-v31, 128 bits each */
 	u64 fpsr;
@@ -52,6 +53,10 @@ struct arch_vcpu {
 	struct arch_fpsimd fp;
 	struct arch_vtimer vtimer;
 	struct arch_vgic_cpu gic;
+	/* 1 + the CPU whose registers were last loaded from this state (sys,
+	 * fp, VTTBR, the timer's offset and compare); 0: none. Zeroed by
+	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */
+	u32 loaded_on;
 };
 
 struct arch_stage2 {
