@@ -425,7 +425,7 @@ static struct vcpu *pick_next(struct rq_locked rq, u64 now)
 	return best;
 }
 
-bool sched_yield(struct vcpu *vcpu)
+bool sched_yield_cpu(struct vcpu *vcpu)
 {
 	struct rq_locked rq = rq_lock_of(vcpu);
 	u64 now = arch_counter_read();

@@ -120,7 +120,7 @@ static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 
 {
 	skip_instruction(regs, esr);
 	if (esr & 1)
-		return sched_yield(vcpu) ? VCPU_YIELD : VCPU_RESUME;
+		return sched_yield_cpu(vcpu) ? VCPU_YIELD : VCPU_RESUME;
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
 	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
 	if (sched_block(vcpu, wake_now))
