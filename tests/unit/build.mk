@@ -30,6 +30,7 @@ $(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c))
 $(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/vcpu_id.c core/package.c core/page_alloc.c lib/fdt.c lib/fmt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_vgic,devices/vgic.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_sched,core/sched.c core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c $(FAKE_ARCH)))
 

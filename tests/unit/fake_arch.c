@@ -54,6 +54,8 @@ void arch_kick_cpu(u32 cpu)
 void arch_idle(void)
 {
 	fake.idles++;
+	if (fake.idle_hook)
+		fake.idle_hook();
 }
 
 void arch_set_timer(u64 when)

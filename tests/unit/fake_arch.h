@@ -36,6 +36,7 @@ struct fake_arch {
 	bool fail_stage2_init;
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
 	enum vcpu_next (*vcpu_run_hook)(struct vcpu *vcpu); /* arch_vcpu_run returns its result (none: VCPU_YIELD) */
+	void (*idle_hook)(void); /* called by arch_idle: a test leaves a run loop from here */
 	struct image_layout image; /* what arch_image_layout reports */
 	/* what arch_boot_reserved reports: the firmware memory map's kept ranges */
 	struct { u64 base, size; } boot_reserved[4];
