@@ -1,7 +1,9 @@
 /*
  * What happens after a trap. Every trap handler returns one of these instead
  * of setting a flag on the vCPU, and arch_vcpu_run() returns the one that made
- * the vCPU leave the guest, for the run loop to act on.
+ * the vCPU leave the guest, for the run loop to act on. A handler returns as
+ * soon as it has decided to leave, so nothing later in the same trap can turn
+ * an exit into a yield or a resume.
  */
 #ifndef BULKHEAD_CORE_VCPU_NEXT_H
 #define BULKHEAD_CORE_VCPU_NEXT_H
@@ -20,18 +22,6 @@ enum vcpu_next {
 static inline bool vcpu_next_is_exit(enum vcpu_next next)
 {
 	return next >= VCPU_EXIT_POWEROFF;
-}
-
-/*
- * The result of a trap that did two things: an exit wins over a yield (a
- * yield must never hide a crash or a power-off), a yield over resuming, and
- * of two exits the first.
- */
-static inline enum vcpu_next vcpu_next_then(enum vcpu_next first, enum vcpu_next second)
-{
-	if (vcpu_next_is_exit(first) || second == VCPU_RESUME)
-		return first;
-	return second;
 }
 
 #endif

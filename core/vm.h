@@ -115,8 +115,8 @@ void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit);
  * and returns `exit`, so that the handler says
  * `return vcpu_exit(vcpu, VCPU_EXIT_CRASH, "...", ...)`. A yield needs no
  * helper (handlers return VCPU_YIELD): nothing is printed for it, and it is
- * on the path of every blocking WFI. Should a trap produce two exits, the
- * first reason is the one kept (see vcpu_next_then()).
+ * on the path of every blocking WFI. Until the exit is handled the first
+ * reason recorded is the one kept.
  */
 enum vcpu_next vcpu_exit(struct vcpu *vcpu, enum vcpu_next exit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
