@@ -12,6 +12,7 @@ B        := build
 
 HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c arch/arm64/vgic/*.c core/*.c devices/*.c drivers/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+ASM_OFFSETS := $(B)/hv/include/asm_offsets.h
 
 # Asked of the cross compiler when a rule runs, not when make reads this file:
 # on a fresh machine `make test` installs the compiler first (deps).
@@ -39,10 +40,25 @@ $(B)/hv/%.c.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
 
-$(B)/hv/%.S.o: %.S
+$(B)/hv/%.S.o: %.S $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
-	$(Q)$(CC) $(filter-out -include include/visibility.h,$(HV_CFLAGS)) -D__ASSEMBLY__ -c $< -o $@
+	$(Q)$(CC) $(filter-out -include include/visibility.h,$(HV_CFLAGS)) -I$(dir $(ASM_OFFSETS)) \
+		-D__ASSEMBLY__ -c $< -o $@
+
+# Offsets of C structures for the assembly, from the compiler: the generator is
+# compiled to assembly and its "->NAME value" lines become #defines.
+$(ASM_OFFSETS): arch/arm64/gen/asm_offsets.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(CC) $(HV_CFLAGS) -MT $@ -MF $@.d -S $< -o $@.s
+	$(Q){ echo "/* Generated from $< by the Makefile: do not edit. */"; \
+	  echo "#ifndef BULKHEAD_ASM_OFFSETS_H"; echo "#define BULKHEAD_ASM_OFFSETS_H"; \
+	  sed -n 's/^->\([A-Z0-9_]*\) #\{0,1\}\([0-9]*\)$$/#define \1 \2/p' $@.s; \
+	  echo "#endif"; } > $@.tmp
+	$(Q)mv $@.tmp $@
+
+-include $(ASM_OFFSETS).d
 
 $(B)/bulkhead.elf: $(HV_OBJS) arch/arm64/linker.ld
 	@$(if $(Q),echo "  LD      $@")

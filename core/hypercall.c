@@ -8,21 +8,24 @@
 #include "core/vm.h"
 #include "hypercall.h"
 
-u64 hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args)
+enum vcpu_next hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args, u64 *result)
 {
+	*result = 0;
 	switch (call) {
 	case BH_CALL_NOP:
-		return 0;
+		break;
 	case BH_CALL_VERSION:
-		return (BH_ABI_MAJOR << 16) | BH_ABI_MINOR;
+		*result = (BH_ABI_MAJOR << 16) | BH_ABI_MINOR;
+		break;
 	case BH_CALL_CONSOLE_PUTC:
 		console_guest_putc(&vcpu->vm->con, (char)(args[0] & 0xff));
-		return 0;
+		break;
 	case BH_CALL_PANIC:
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
-				  (unsigned long long)args[0]);
-		return 0;
+		return vcpu_exit(vcpu, VCPU_EXIT_CRASH, "the guest reported a panic (code 0x%llx)",
+				 (unsigned long long)args[0]);
 	default:
-		return (u64)(s64)BH_NOT_SUPPORTED;
+		*result = (u64)(s64)BH_NOT_SUPPORTED;
+		break;
 	}
+	return VCPU_RESUME;
 }

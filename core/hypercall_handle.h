@@ -3,12 +3,14 @@
 #define BULKHEAD_CORE_HYPERCALL_HANDLE_H
 
 #include "types.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
-/* Call number `call` (BH_CALL_*) with its arguments `args[0..5]`; returns
- * the result for the caller's first result register (BH_NOT_SUPPORTED for
- * an unknown call). */
-u64 hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args);
+/* Call number `call` (BH_CALL_*) with its arguments `args[0..5]`: puts the
+ * result for the caller's first result register in `*result`
+ * (BH_NOT_SUPPORTED for an unknown call) and returns what the vCPU does
+ * next (PANIC ends the VM). */
+enum vcpu_next hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args, u64 *result);
 
 #endif

@@ -50,19 +50,63 @@ static struct cpu *this_cpu(void)
 }
 
 /*
- * The run queue lock of the vCPU's CPU. A vCPU can move (vcpu-pin, an idle
- * CPU taking work), so its CPU is read again once the lock is held.
+ * A CPU's run queue with its lock held (Hafnium's vm_locked habit). Only
+ * rq_lock(), rq_lock_of() and rq_lock_pair() make one and rq_unlock() /
+ * rq_unlock_pair() end it, so a function that takes one cannot be called
+ * without the lock.
  */
-static struct cpu *lock_rq_of(struct vcpu *vcpu)
+struct rq_locked {
+	struct cpu *cpu;
+};
+
+/* The run queues a vCPU moves between, locked together in CPU index order
+ * (one lock when they are the same). */
+struct rq_pair_locked {
+	struct rq_locked from, to;
+};
+
+static struct rq_locked rq_lock(struct cpu *c)
+{
+	spin_lock(&c->rq_lock);
+	return (struct rq_locked){ c };
+}
+
+static void rq_unlock(struct rq_locked rq)
+{
+	spin_unlock(&rq.cpu->rq_lock);
+}
+
+/*
+ * The run queue of the vCPU's CPU, locked. A vCPU can move (vcpu-pin, an
+ * idle CPU taking work), so its CPU is read again once the lock is held.
+ */
+static struct rq_locked rq_lock_of(struct vcpu *vcpu)
 {
 	for (;;) {
-		struct cpu *c = &cpus[__atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE)];
+		struct rq_locked rq = rq_lock(&cpus[__atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE)]);
 
-		spin_lock(&c->rq_lock);
-		if (vcpu->pcpu == c->index)
-			return c;
-		spin_unlock(&c->rq_lock);
+		if (vcpu->pcpu == rq.cpu->index)
+			return rq;
+		rq_unlock(rq);
 	}
+}
+
+static struct rq_pair_locked rq_lock_pair(struct cpu *from, struct cpu *to)
+{
+	struct cpu *first = from->index < to->index ? from : to;
+	struct cpu *second = first == from ? to : from;
+
+	spin_lock(&first->rq_lock);
+	if (second != first)
+		spin_lock(&second->rq_lock);
+	return (struct rq_pair_locked){ { from }, { to } };
+}
+
+static void rq_unlock_pair(struct rq_pair_locked pair)
+{
+	if (pair.from.cpu != pair.to.cpu)
+		spin_unlock(&pair.to.cpu->rq_lock);
+	spin_unlock(&pair.from.cpu->rq_lock);
 }
 
 static bool cpu_allowed(const struct cpu *c, u64 mask)
@@ -103,19 +147,21 @@ int sched_reserve_cpu(u64 mask)
 
 void sched_add(struct vcpu *vcpu, u32 pcpu)
 {
-	struct cpu *c = &cpus[pcpu];
+	struct rq_locked rq = rq_lock(&cpus[pcpu]);
+	struct cpu *c = rq.cpu;
 
-	spin_lock(&c->rq_lock);
 	vcpu->pcpu = pcpu;
 	vcpu->vtime = c->min_vtime;
 	vcpu->rq_next = c->rq_head;
 	c->rq_head = vcpu;
 	c->nr_vcpus++;
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 }
 
-static void unlink(struct cpu *c, struct vcpu *vcpu)
+static void unlink(struct rq_locked rq, struct vcpu *vcpu)
 {
+	struct cpu *c = rq.cpu;
+
 	for (struct vcpu **p = &c->rq_head; *p; p = &(*p)->rq_next) {
 		if (*p == vcpu) {
 			*p = vcpu->rq_next;
@@ -127,9 +173,11 @@ static void unlink(struct cpu *c, struct vcpu *vcpu)
 		c->last = NULL;  /* the vCPU may be freed next */
 }
 
-/* Puts an unlinked vCPU on `to`, keeping its standing against that queue. */
-static void link_moved(struct cpu *from, struct cpu *to, struct vcpu *vcpu)
+/* Puts a vCPU unlinked from pair.from on pair.to, keeping its standing
+ * against that queue. */
+static void link_moved(struct rq_pair_locked pair, struct vcpu *vcpu)
 {
+	struct cpu *from = pair.from.cpu, *to = pair.to.cpu;
 	u64 ahead = vcpu->vtime > from->min_vtime ? vcpu->vtime - from->min_vtime : 0;
 
 	vcpu->vtime = to->min_vtime + ahead;
@@ -141,26 +189,12 @@ static void link_moved(struct cpu *from, struct cpu *to, struct vcpu *vcpu)
 
 void sched_remove(struct vcpu *vcpu)
 {
-	struct cpu *c = lock_rq_of(vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
 
-	unlink(c, vcpu);
+	unlink(rq, vcpu);
 	if (vcpu->vm->cfg.pinned)
-		c->reserved = false;
-	spin_unlock(&c->rq_lock);
-}
-
-static void lock_pair(struct cpu *a, struct cpu *b)
-{
-	spin_lock(a->index < b->index ? &a->rq_lock : &b->rq_lock);
-	if (a != b)
-		spin_lock(a->index < b->index ? &b->rq_lock : &a->rq_lock);
-}
-
-static void unlock_pair(struct cpu *a, struct cpu *b)
-{
-	if (a != b)
-		spin_unlock(&b->rq_lock);
-	spin_unlock(&a->rq_lock);
+		rq.cpu->reserved = false;
+	rq_unlock(rq);
 }
 
 static void kick_cpu_of(struct vcpu *vcpu, bool preempt);
@@ -170,12 +204,13 @@ void sched_move(struct vcpu *vcpu, u32 to)
 	for (;;) {
 		u32 from = __atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE);
 
-		lock_pair(&cpus[from], &cpus[to]);
+		struct rq_pair_locked pair = rq_lock_pair(&cpus[from], &cpus[to]);
+
 		if (vcpu->pcpu == from && from != to) {
-			unlink(&cpus[from], vcpu);
-			link_moved(&cpus[from], &cpus[to], vcpu);
+			unlink(pair.from, vcpu);
+			link_moved(pair, vcpu);
 		}
-		unlock_pair(&cpus[from], &cpus[to]);
+		rq_unlock_pair(pair);
 		if (vcpu->pcpu == to)
 			break;
 	}
@@ -189,11 +224,11 @@ static bool can_run(const struct vcpu *v, u64 now)
 	       !__atomic_load_n(&v->moving, __ATOMIC_ACQUIRE) && !credit_capped_out(v->vm, now);
 }
 
-static u32 runnable_count(const struct cpu *c, u64 now)
+static u32 runnable_count(struct rq_locked rq, u64 now)
 {
 	u32 n = 0;
 
-	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next)
+	for (const struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next)
 		n += can_run(v, now);
 	return n;
 }
@@ -208,8 +243,9 @@ static u64 earliest(u64 a, u64 b)
  * vCPU must give way (others wait, or its cap runs out), and the start of
  * the next cap period when a capped vCPU waits for it.
  */
-static u64 next_deadline(struct cpu *c, u64 now)
+static u64 next_deadline(struct rq_locked rq, u64 now)
 {
+	struct cpu *c = rq.cpu;
 	u64 when = 0;
 	bool capped_waiting = false;
 
@@ -219,16 +255,16 @@ static u64 next_deadline(struct cpu *c, u64 now)
 		if (v->state == VCPU_RUNNABLE && v->vm->cfg.cap && credit_capped_out(v->vm, now))
 			capped_waiting = true;
 	}
-	if (c->current && (runnable_count(c, now) > 1 || c->current->vm->cfg.cap))
+	if (c->current && (runnable_count(rq, now) > 1 || c->current->vm->cfg.cap))
 		when = earliest(when, c->slice_end);
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
 	return earliest(when, work_next_due(c->index));
 }
 
-static void rearm(struct cpu *c)
+static void rearm(struct rq_locked rq)
 {
-	arch_set_timer(next_deadline(c, arch_counter_read()));
+	arch_set_timer(next_deadline(rq, arch_counter_read()));
 }
 
 /* An idle CPU of the vCPU's affinity, to take it while its own CPU is busy. */
@@ -261,20 +297,22 @@ static void kick_cpu_of(struct vcpu *vcpu, bool preempt)
 	if (vcpu->pcpu != arch_cpu_index() || preempt) {
 		arch_kick_cpu(vcpu->pcpu);
 	} else {
-		spin_lock(&c->rq_lock);
-		rearm(c);
-		spin_unlock(&c->rq_lock);
+		struct rq_locked rq = rq_lock(c);
+
+		rearm(rq);
+		rq_unlock(rq);
 	}
 	if (__atomic_load_n(&c->current, __ATOMIC_ACQUIRE) && !preempt &&
 	    (helper = idle_helper_for(vcpu)) >= 0)
 		arch_kick_cpu((u32)helper);
 }
 
-/* Called with the lock held, for a vCPU turning runnable: place it in vtime
- * and say whether it should take the CPU from the running one (only if it
- * can run: not paused, not held back by its cap). */
-static bool make_runnable(struct cpu *c, struct vcpu *vcpu)
+/* For a vCPU turning runnable: place it in vtime and say whether it should
+ * take the CPU from the running one (only if it can run: not paused, not
+ * held back by its cap). */
+static bool make_runnable(struct rq_locked rq, struct vcpu *vcpu)
 {
+	struct cpu *c = rq.cpu;
 	u64 now;
 
 	vcpu->state = VCPU_RUNNABLE;
@@ -294,32 +332,32 @@ static bool make_runnable(struct cpu *c, struct vcpu *vcpu)
 
 void sched_start(struct vcpu *vcpu)
 {
-	struct cpu *c = lock_rq_of(vcpu);
-	bool preempt = make_runnable(c, vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
+	bool preempt = make_runnable(rq, vcpu);
 
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	kick_cpu_of(vcpu, preempt);
 }
 
 void sched_stop(struct vcpu *vcpu)
 {
-	struct cpu *c = lock_rq_of(vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
 
 	vcpu->state = VCPU_OFF;
 	vcpu->wake_at = 0;
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 }
 
 bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *))
 {
-	struct cpu *c = lock_rq_of(vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
 	bool blocked = false;
 
 	if (vcpu->state == VCPU_RUNNABLE && !wake_now(vcpu)) {
 		vcpu->state = VCPU_BLOCKED;
 		blocked = true;
 	}
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	return blocked;
 }
 
@@ -333,34 +371,35 @@ bool sched_running_here(const struct vcpu *vcpu)
 
 bool sched_wake(struct vcpu *vcpu)
 {
-	struct cpu *c = lock_rq_of(vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
 	bool woke = false, preempt = false;
 
 	if (vcpu->state == VCPU_BLOCKED) {
-		preempt = make_runnable(c, vcpu);
+		preempt = make_runnable(rq, vcpu);
 		woke = true;
 	}
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	if (woke)
 		kick_cpu_of(vcpu, preempt);
 	return woke;
 }
 
-/*
- * The runnable vCPU with the least vtime; ties go to the one after the vCPU
- * that ran last, so equals take turns. A vCPU that yielded (WFE) is taken
- * only when nobody else can run. Lock held.
- */
 /* The running vCPU is charged only when it leaves: count its slice so far. */
-static u64 vtime_at(const struct cpu *c, const struct vcpu *v, u64 now)
+static u64 vtime_at(struct rq_locked rq, const struct vcpu *v, u64 now)
 {
-	if (v != c->current)
+	if (v != rq.cpu->current)
 		return v->vtime;
 	return v->vtime + credit_charge(now - v->run_start, v->vm->cfg.weight);
 }
 
-static struct vcpu *pick_next(struct cpu *c, u64 now)
+/*
+ * The runnable vCPU with the least vtime; ties go to the one after the vCPU
+ * that ran last, so equals take turns. A vCPU that yielded (WFE) is taken
+ * only when nobody else can run.
+ */
+static struct vcpu *pick_next(struct rq_locked rq, u64 now)
 {
+	struct cpu *c = rq.cpu;
 	struct vcpu *start = c->last && c->last->rq_next ?
 				     c->last->rq_next : c->rq_head;
 	struct vcpu *best = NULL, *v = start;
@@ -370,56 +409,58 @@ static struct vcpu *pick_next(struct cpu *c, u64 now)
 	do {
 		if (can_run(v, now) && (!best || (best->yielding && !v->yielding) ||
 					(best->yielding == v->yielding &&
-					 vtime_at(c, v, now) < vtime_at(c, best, now))))
+					 vtime_at(rq, v, now) < vtime_at(rq, best, now))))
 			best = v;
 		v = v->rq_next ? v->rq_next : c->rq_head;
 	} while (v != start);
 	return best;
 }
 
-bool sched_yield(struct vcpu *vcpu)
+bool sched_yield_cpu(struct vcpu *vcpu)
 {
-	struct cpu *c = lock_rq_of(vcpu);
+	struct rq_locked rq = rq_lock_of(vcpu);
 	u64 now = arch_counter_read();
-	bool others = runnable_count(c, now) > (can_run(vcpu, now) ? 1u : 0u);
+	bool others = runnable_count(rq, now) > (can_run(vcpu, now) ? 1u : 0u);
 
 	if (others)
 		vcpu->yielding = true;
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	return others;
 }
 
 /* A slice is 10 ms, or what is left of the VM's cap budget if that is less. */
-static void start_slice(struct cpu *c, struct vcpu *v, u64 now)
+static void start_slice(struct rq_locked rq, struct vcpu *v, u64 now)
 {
+	struct cpu *c = rq.cpu;
 	u64 left = credit_cap_left(v->vm, now);
 
 	c->slice_capped = left < slice_ticks();
 	c->slice_end = now + (c->slice_capped ? left : slice_ticks());
 }
 
-/* Charges the running vCPU for its time so far; lock held. */
-static void charge_current(struct cpu *c, u64 now)
+/* Charges the running vCPU for its time so far. */
+static void charge_current(struct rq_locked rq, u64 now)
 {
-	struct vcpu *v = c->current;
+	struct vcpu *v = rq.cpu->current;
 
 	v->cpu_time += now - v->run_start;
 	credit_account(v, now - v->run_start, now);
 	v->run_start = now;
 }
 
-/* Wakes blocked vCPUs whose timer is due; lock held. */
-static void wake_due(struct cpu *c, u64 now)
+/* Wakes blocked vCPUs whose timer is due. */
+static void wake_due(struct rq_locked rq, u64 now)
 {
-	for (struct vcpu *v = c->rq_head; v; v = v->rq_next) {
+	for (struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next) {
 		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now)
-			make_runnable(c, v);
+			make_runnable(rq, v);
 	}
 }
 
-/* Whether the running vCPU should give way now; lock held. */
-static bool should_leave(struct cpu *c, u64 now)
+/* Whether the running vCPU should give way now. */
+static bool should_leave(struct rq_locked rq, u64 now)
 {
+	struct cpu *c = rq.cpu;
 	struct vcpu *cur = c->current, *next;
 
 	if (!cur)
@@ -430,20 +471,20 @@ static bool should_leave(struct cpu *c, u64 now)
 		return false;
 	if (c->slice_capped)
 		return true;  /* the cap's budget ran out with this slice */
-	next = pick_next(c, now);
+	next = pick_next(rq, now);
 	return next && next != cur;
 }
 
 bool sched_timer_expired(void)
 {
-	struct cpu *c = this_cpu();
+	struct rq_locked rq = rq_lock(this_cpu());
+	struct cpu *c = rq.cpu;
 	u64 now = arch_counter_read();
 	bool preempt;
 
-	spin_lock(&c->rq_lock);
-	wake_due(c, now);
+	wake_due(rq, now);
 	if (c->current && !c->preempt && now < c->slice_end) {
-		struct vcpu *next = pick_next(c, now);
+		struct vcpu *next = pick_next(rq, now);
 
 		/* a woken vCPU owed the CPU takes it now */
 		c->preempt = next && next != c->current &&
@@ -451,31 +492,31 @@ bool sched_timer_expired(void)
 						   preempt_granularity());
 	}
 	/* deferred work runs in the loop: the guest leaves for it */
-	preempt = should_leave(c, now) || (c->current && work_due(c->index, now));
+	preempt = should_leave(rq, now) || (c->current && work_due(c->index, now));
 	if (!preempt && c->current && now >= c->slice_end) {
 		/* it keeps the CPU for another slice: charge this one, so that
 		 * the vtime order and the cap see it */
-		charge_current(c, now);
-		start_slice(c, c->current, now);
+		charge_current(rq, now);
+		start_slice(rq, c->current, now);
 	}
-	rearm(c);
-	spin_unlock(&c->rq_lock);
+	rearm(rq);
+	rq_unlock(rq);
 	return preempt;
 }
 
 bool sched_kicked(void)
 {
-	struct cpu *c = this_cpu();
+	struct rq_locked rq = rq_lock(this_cpu());
+	struct cpu *c = rq.cpu;
 	bool leave = false;
 	u64 now;
 
-	spin_lock(&c->rq_lock);
-	rearm(c);
+	rearm(rq);
 	if (c->current) {
 		now = arch_counter_read();
 		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now);
 	}
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	return leave;
 }
 
@@ -491,6 +532,7 @@ static void take_work(struct cpu *c, u64 now)
 	for (u32 i = 0; i < platform.ncpus; i++) {
 		struct cpu *o = &cpus[i];
 		struct vcpu *best = NULL;
+		struct rq_pair_locked pair;
 
 		if (o == c || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE) || o->reserved)
 			continue;
@@ -499,7 +541,7 @@ static void take_work(struct cpu *c, u64 now)
 		 * an idle CPU for them. */
 		if (!__atomic_load_n(&o->current, __ATOMIC_ACQUIRE))
 			continue;
-		lock_pair(c, o);
+		pair = rq_lock_pair(o, c);
 		/* an idle CPU runs its own runnable vCPUs next: take only from busy ones */
 		for (struct vcpu *v = o->current ? o->rq_head : NULL; v; v = v->rq_next) {
 			if (v != o->current && !v->running && can_run(v, now) && !v->vm->cfg.pinned &&
@@ -507,10 +549,10 @@ static void take_work(struct cpu *c, u64 now)
 				best = v;
 		}
 		if (best) {
-			unlink(o, best);
-			link_moved(o, c, best);
+			unlink(pair.from, best);
+			link_moved(pair, best);
 		}
-		unlock_pair(c, o);
+		rq_unlock_pair(pair);
 		if (best) {
 			hv_debug("cpu %u took vm '%s' vCPU %u from cpu %u", c->index,
 				 best->vm->cfg.name, best->id, o->index);
@@ -520,29 +562,30 @@ static void take_work(struct cpu *c, u64 now)
 }
 
 /*
- * CPU c has just put a vCPU on: if others still wait there, an idle CPU of
+ * The CPU has just put a vCPU on: if others still wait there, an idle CPU of
  * one's affinity is woken to take it (vCPUs that keep running never block
- * or wake, so nothing else would tell the idle CPU). Lock held.
+ * or wake, so nothing else would tell the idle CPU).
  */
-static int helper_for_waiting(struct cpu *c, u64 now)
+static int helper_for_waiting(struct rq_locked rq, u64 now)
 {
-	for (struct vcpu *w = c->rq_head; w; w = w->rq_next) {
+	for (struct vcpu *w = rq.cpu->rq_head; w; w = w->rq_next) {
 		int helper;
 
-		if (w != c->current && can_run(w, now) && (helper = idle_helper_for(w)) >= 0)
+		if (w != rq.cpu->current && can_run(w, now) && (helper = idle_helper_for(w)) >= 0)
 			return helper;
 	}
 	return -1;
 }
 
-static struct vcpu *claim_next(struct cpu *c)
+static struct vcpu *claim_next(struct cpu *cpu)
 {
 	u64 now = arch_counter_read();
+	struct rq_locked rq = rq_lock(cpu);
+	struct cpu *c = rq.cpu;
 	struct vcpu *v;
 	int helper = -1;
 
-	spin_lock(&c->rq_lock);
-	v = pick_next(c, now);
+	v = pick_next(rq, now);
 	if (v) {
 		v->running = true;
 		v->yielding = false;
@@ -554,11 +597,11 @@ static struct vcpu *claim_next(struct cpu *c)
 		__atomic_store_n(&c->current, v, __ATOMIC_RELEASE);
 		c->last = v;
 		c->preempt = false;
-		start_slice(c, v, now);
-		helper = helper_for_waiting(c, now);
+		start_slice(rq, v, now);
+		helper = helper_for_waiting(rq, now);
 	}
-	rearm(c);
-	spin_unlock(&c->rq_lock);
+	rearm(rq);
+	rq_unlock(rq);
 	if (helper >= 0)
 		arch_kick_cpu((u32)helper);
 	return v;
@@ -567,13 +610,13 @@ static struct vcpu *claim_next(struct cpu *c)
 static void release_current(struct cpu *c, struct vcpu *v)
 {
 	u64 now = arch_counter_read();
+	struct rq_locked rq = rq_lock(c);
 
-	spin_lock(&c->rq_lock);
-	charge_current(c, now);
+	charge_current(rq, now);
 	__atomic_store_n(&c->current, NULL, __ATOMIC_RELEASE);
 	c->preempt = false;
 	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
-	spin_unlock(&c->rq_lock);
+	rq_unlock(rq);
 	arch_send_event(); /* someone may wait for this vCPU to be off the CPU */
 }
 
@@ -583,6 +626,7 @@ void cpu_run_loop(void)
 
 	for (;;) {
 		struct vcpu *v;
+		enum vcpu_next next;
 
 		if (work_next_due(c->index))
 			work_run(c->index);
@@ -595,11 +639,9 @@ void cpu_run_loop(void)
 			arch_idle();
 			continue;
 		}
-		arch_vcpu_run(v);
+		next = arch_vcpu_run(v);
 		release_current(c, v);
-		if (v->exit == VCPU_EXIT_YIELD)
-			v->exit = VCPU_EXIT_NONE;
-		else if (v->exit != VCPU_EXIT_NONE)
-			vm_handle_exit(v);
+		if (vcpu_next_is_exit(next))
+			vm_handle_exit(v, next);
 	}
 }

@@ -40,8 +40,9 @@ bool sched_wake(struct vcpu *vcpu);
 bool sched_running_here(const struct vcpu *vcpu);
 
 /* WFE: true when another vCPU on this CPU is waiting to run; the caller
- * then leaves the guest, and the others go first. */
-bool sched_yield(struct vcpu *vcpu);
+ * then leaves the guest, and the others go first. (Not sched_yield: a host
+ * build of this file, as in the unit tests, would replace libc's.) */
+bool sched_yield_cpu(struct vcpu *vcpu);
 
 /* From the arch interrupt path on this CPU: the scheduler's timer fired.
  * Returns true when the running vCPU should give up the CPU. */

@@ -290,7 +290,7 @@ static int boot_vm(struct vm *vm, bool announce)
 	vm->counter_offset = arch_counter_read();
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		sched_stop(&vm->vcpus[i]);
-		vm->vcpus[i].exit = VCPU_EXIT_NONE;
+		vm->vcpus[i].exit_why[0] = '\0';
 		vm->vcpus[i].fault_streak = 0;
 		/* the boot vCPU gets the device tree; the others wait for the guest to start them */
 		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0, i);
@@ -445,22 +445,16 @@ fail:
 	return -1;
 }
 
-void vcpu_request_yield(struct vcpu *vcpu)
-{
-	if (vcpu->exit == VCPU_EXIT_NONE)
-		vcpu->exit = VCPU_EXIT_YIELD;
-}
-
-void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
+enum vcpu_next vcpu_exit(struct vcpu *vcpu, enum vcpu_next exit, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vcpu->exit != VCPU_EXIT_NONE)
-		return; /* the first reason wins */
-	vcpu->exit = exit;
+	if (vcpu->exit_why[0])
+		return exit; /* not handled yet: the first reason wins */
 	va_start(ap, fmt);
 	fmt_vsnprintf(vcpu->exit_why, sizeof(vcpu->exit_why), fmt, ap);
 	va_end(ap);
+	return exit;
 }
 
 u32 vm_running_count(void)
@@ -539,18 +533,18 @@ static void power_off_when_idle(void)
 	arch_system_off();
 }
 
-void vm_handle_exit(struct vcpu *vcpu)
+void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
 {
 	struct vm *vm = vcpu->vm;
 	enum vm_action action;
 	const char *what;
 
 	if (!stop_all_vcpus(vm)) {
-		vcpu->exit = VCPU_EXIT_NONE;
+		vcpu->exit_why[0] = '\0';
 		return;
 	}
 	console_ring_close(&vm->con);
-	switch (vcpu->exit) {
+	switch (exit) {
 	case VCPU_EXIT_POWEROFF:
 		action = vm->cfg.on_poweroff;
 		what = "powered off";
@@ -565,17 +559,18 @@ void vm_handle_exit(struct vcpu *vcpu)
 		__atomic_fetch_add(&vm_crashes, 1, __ATOMIC_RELAXED);
 		break;
 	default:
+		vcpu->exit_why[0] = '\0';
 		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 		return;
 	}
-	if (vcpu->exit == VCPU_EXIT_CRASH)
+	if (exit == VCPU_EXIT_CRASH)
 		hv_err("vm %u '%s' crashed: %s; on_crash=%s", vm->id, vm->cfg.name, vcpu->exit_why,
 		       config_action_name(action));
 	else
 		hv_info("vm %u '%s' %s (%s); %s=%s", vm->id, vm->cfg.name, what, vcpu->exit_why,
-			vcpu->exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
+			exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
 			config_action_name(action));
-	vcpu->exit = VCPU_EXIT_NONE;
+	vcpu->exit_why[0] = '\0';
 	apply_action(vm, action);
 	power_off_when_idle();
 }

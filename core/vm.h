@@ -11,6 +11,7 @@
 #include "core/package.h"
 #include "core/spinlock.h"
 #include "core/vboard.h"
+#include "core/vcpu_next.h"
 
 #define MAX_VMS 16
 
@@ -19,14 +20,6 @@ enum vm_state {
 	VM_RUNNING,
 	VM_STOPPED,   /* powered off or crashed and kept (on_* = preserve) */
 	VM_DYING,     /* destroyed: its memory goes when the last reference does */
-};
-
-enum vcpu_exit {
-	VCPU_EXIT_NONE,
-	VCPU_EXIT_YIELD,     /* back to the scheduler: blocked, preempted, CPU_OFF */
-	VCPU_EXIT_POWEROFF,
-	VCPU_EXIT_REBOOT,
-	VCPU_EXIT_CRASH,
 };
 
 /* Why a vCPU left the guest, for statistics. */
@@ -58,8 +51,7 @@ struct vcpu {
 	bool running;          /* loaded on its CPU right now */
 	bool moving;           /* vcpu-pin is taking it to another CPU: do not run it */
 	bool irq_dirty;        /* its interrupt state changed: refresh what the CPU holds of it before entry */
-	enum vcpu_exit exit;   /* set by trap handlers: leave the guest */
-	char exit_why[96];
+	char exit_why[96];     /* why the VM is to end (vcpu_exit), "" once handled */
 	u64 wake_at;           /* counter value at which a blocked vCPU's timer fires, 0: none */
 	u64 traps;
 	u64 trap_count[TRAP_KINDS];
@@ -127,14 +119,18 @@ int vm_create_from_package(const struct package *pkg, u32 index);
 u32 vm_boot_all(const struct package *pkg);
 /* The shell's `create NAME`: a VM of the boot image that is not running. */
 int vm_create_by_name(const char *name, const char **why);
-/* Called on the vCPU's CPU when the vCPU left the guest with an exit request. */
-void vm_handle_exit(struct vcpu *vcpu);
-/* Asks the vCPU to leave the guest for the scheduler (WFI, WFE, preemption,
- * CPU_OFF). Nothing is printed for these, so no reason is kept: this is on
- * the path of every blocking WFI. */
-void vcpu_request_yield(struct vcpu *vcpu);
-/* Asks the vCPU to leave the guest; the reason is printed when it is handled. */
-void vcpu_request_exit(struct vcpu *vcpu, enum vcpu_exit exit, const char *fmt, ...)
+/* Called on the vCPU's CPU when arch_vcpu_run() returned an exit (power off,
+ * reboot, crash): stops the VM and applies its on_* action. */
+void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit);
+/*
+ * A trap handler ends the VM: records why (printed when the exit is handled)
+ * and returns `exit`, so that the handler says
+ * `return vcpu_exit(vcpu, VCPU_EXIT_CRASH, "...", ...)`. A yield needs no
+ * helper (handlers return VCPU_YIELD): nothing is printed for it, and it is
+ * on the path of every blocking WFI. Until the exit is handled the first
+ * reason recorded is the one kept.
+ */
+enum vcpu_next vcpu_exit(struct vcpu *vcpu, enum vcpu_next exit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 u32 vm_running_count(void);
 

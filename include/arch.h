@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include <arch_types.h>
+#include "core/vcpu_next.h"
 
 struct vcpu;
 struct vm;
@@ -96,8 +97,9 @@ bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *im
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index);
 /* The VM's virtual counter reads (physical counter - offset) on this vCPU. */
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
-/* Runs the vCPU on this CPU until core code asks it to stop (see vcpu_request_exit). */
-void arch_vcpu_run(struct vcpu *vcpu);
+/* Runs the vCPU on this CPU until a trap handler's result says it leaves the
+ * guest; returns that result (never VCPU_RESUME). */
+enum vcpu_next arch_vcpu_run(struct vcpu *vcpu);
 
 /* Deliberate hypervisor faults (the shell's debug-fault): each kind makes one
  * access that the EL2 mapping must refuse, so the panic path runs. Returns

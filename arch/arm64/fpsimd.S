@@ -1,8 +1,16 @@
 /*
  * Saving and restoring a vCPU's FP/SIMD registers. Bulkhead itself never
- * touches them (it is built with -mgeneral-regs-only), so they only move when
- * a different vCPU is put on the CPU.
+ * touches them (it is built with -mgeneral-regs-only): they are saved when a
+ * vCPU leaves its CPU and restored only when the CPU's registers may hold
+ * something else (arch_vcpu_run). The layout of struct arch_fpsimd comes from
+ * asm_offsets.h.
  */
+#include "asm_offsets.h"
+
+.if FPSIMD_Q != 0
+.error "struct arch_fpsimd: q[] must come first (v0-v31 are stored at 16 * n)"
+.endif
+
 	.arch_extension fp
 	.arch_extension simd
 	.text
@@ -26,8 +34,8 @@ fpsimd_save:			/* x0 = struct arch_fpsimd * */
 	stp	q30, q31, [x0, #0x1e0]
 	mrs	x1, fpsr
 	mrs	x2, fpcr
-	str	x1, [x0, #0x200]
-	str	x2, [x0, #0x208]
+	str	x1, [x0, #FPSIMD_FPSR]
+	str	x2, [x0, #FPSIMD_FPCR]
 	ret
 
 	.globl fpsimd_restore
@@ -48,8 +56,8 @@ fpsimd_restore:			/* x0 = struct arch_fpsimd * */
 	ldp	q26, q27, [x0, #0x1a0]
 	ldp	q28, q29, [x0, #0x1c0]
 	ldp	q30, q31, [x0, #0x1e0]
-	ldr	x1, [x0, #0x200]
-	ldr	x2, [x0, #0x208]
+	ldr	x1, [x0, #FPSIMD_FPSR]
+	ldr	x2, [x0, #FPSIMD_FPCR]
 	msr	fpsr, x1
 	msr	fpcr, x2
 	ret

@@ -6,19 +6,10 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "esr.h"
+#include "hv_frame.h"
 #include "sysregs.h"
 
 extern char _start_image[], _end[];
-
-struct arm64_hv_frame {
-	u64 x[30];
-	u64 lr;
-	u64 sp;
-	u64 elr;
-	u64 spsr;
-};
-
-void arm64_hv_exception(struct arm64_hv_frame *f, u64 kind);
 
 static const char *const kinds[] = {
 	"synchronous (SP_EL0)", "IRQ (SP_EL0)", "FIQ (SP_EL0)", "SError (SP_EL0)",

@@ -59,25 +59,21 @@ static bool fault_loop(struct vcpu *vcpu, u64 pc)
 	return ++vcpu->fault_streak >= FAULT_LOOP_COUNT;
 }
 
-static void inject_sync(struct vcpu *vcpu, struct arch_regs *regs, u64 esr, u64 far,
+static enum vcpu_next inject_sync(struct vcpu *vcpu, struct arch_regs *regs, u64 esr, u64 far,
 			bool set_far)
 {
 	u64 vbar = read_vbar_el1();
 
-	if (fault_loop(vcpu, regs->elr)) {
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
-				  "stuck in a fault loop: %u faults in a row at 0x%llx (ESR 0x%llx, "
-				  "FAR 0x%llx)", FAULT_LOOP_COUNT, (unsigned long long)regs->elr,
-				  (unsigned long long)esr, (unsigned long long)far);
-		return;
-	}
-	if (regs->elr - vbar < VECTOR_TABLE_SIZE && from_el1(regs->spsr)) {
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
-				  "fault inside its own exception vectors at 0x%llx (ESR 0x%llx, FAR 0x%llx)",
-				  (unsigned long long)regs->elr, (unsigned long long)esr,
-				  (unsigned long long)far);
-		return;
-	}
+	if (fault_loop(vcpu, regs->elr))
+		return vcpu_exit(vcpu, VCPU_EXIT_CRASH,
+				 "stuck in a fault loop: %u faults in a row at 0x%llx (ESR 0x%llx, "
+				 "FAR 0x%llx)", FAULT_LOOP_COUNT, (unsigned long long)regs->elr,
+				 (unsigned long long)esr, (unsigned long long)far);
+	if (regs->elr - vbar < VECTOR_TABLE_SIZE && from_el1(regs->spsr))
+		return vcpu_exit(vcpu, VCPU_EXIT_CRASH,
+				 "fault inside its own exception vectors at 0x%llx (ESR 0x%llx, FAR 0x%llx)",
+				 (unsigned long long)regs->elr, (unsigned long long)esr,
+				 (unsigned long long)far);
 	write_elr_el1(regs->elr);
 	write_spsr_el1(regs->spsr);
 	write_esr_el1(esr);
@@ -85,15 +81,16 @@ static void inject_sync(struct vcpu *vcpu, struct arch_regs *regs, u64 esr, u64 
 		write_far_el1(far);
 	regs->elr = vbar + vector_offset(regs->spsr);
 	regs->spsr = SPSR_EL1H | SPSR_DAIF;
+	return VCPU_RESUME;
 }
 
-void inject_undef(struct vcpu *vcpu, struct arch_regs *regs)
+enum vcpu_next inject_undef(struct vcpu *vcpu, struct arch_regs *regs)
 {
-	inject_sync(vcpu, regs, ESR_IL | ((u64)EC_UNKNOWN << ESR_EC_SHIFT), 0, false);
+	return inject_sync(vcpu, regs, ESR_IL | ((u64)EC_UNKNOWN << ESR_EC_SHIFT), 0, false);
 }
 
-void inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data, bool write,
-			   u64 far)
+enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
+				     bool write, u64 far)
 {
 	bool same_el = from_el1(regs->spsr);
 	u64 ec;
@@ -106,5 +103,5 @@ void inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
 	esr = (ec << ESR_EC_SHIFT) | ESR_IL | FSC_SEA;
 	if (data && write)
 		esr |= DABT_WNR;
-	inject_sync(vcpu, regs, esr, far, true);
+	return inject_sync(vcpu, regs, esr, far, true);
 }

@@ -30,8 +30,9 @@ void arm64_irq_set_console(u32 intid)
  * cannot hold the CPU here: what is left is taken on the next exit. */
 #define MAX_IRQS_PER_EXIT 16
 
-/* Returns true when the running vCPU (if any) must leave the guest. */
-bool arm64_handle_irqs(struct vcpu *vcpu)
+/* VCPU_YIELD when the running vCPU (if any) must leave the guest: it was
+ * kicked, preempted, or console input waits for CPU 0's loop. */
+enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 {
 	bool leave = false;
 
@@ -74,7 +75,7 @@ bool arm64_handle_irqs(struct vcpu *vcpu)
 			break;
 		}
 	}
-	return leave;
+	return leave ? VCPU_YIELD : VCPU_RESUME;
 }
 
 void arch_idle(void)

@@ -67,7 +67,7 @@ static s64 psci_affinity_info(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 	return 0;          /* ON */
 }
 
-void psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+enum vcpu_next psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	switch (fid) {
 	case PSCI_CPU_ON_32:
@@ -76,9 +76,8 @@ void psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		break;
 	case PSCI_CPU_OFF:
 		sched_stop(vcpu);
-		vcpu_request_yield(vcpu);
 		r->x[0] = (u64)(s64)PSCI_DENIED; /* only seen if the vCPU is started again */
-		break;
+		return VCPU_YIELD;
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_AFFINITY_INFO_64:
 		r->x[0] = (u64)psci_affinity_info(vcpu, fid, r);
@@ -93,15 +92,14 @@ void psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 		r->x[0] = PSCI_MIGRATE_NONE;
 		break;
 	case PSCI_SYSTEM_OFF:
-		vcpu_request_exit(vcpu, VCPU_EXIT_POWEROFF, "PSCI SYSTEM_OFF");
 		r->x[0] = 0;
-		break;
+		return vcpu_exit(vcpu, VCPU_EXIT_POWEROFF, "PSCI SYSTEM_OFF");
 	case PSCI_SYSTEM_RESET:
-		vcpu_request_exit(vcpu, VCPU_EXIT_REBOOT, "PSCI SYSTEM_RESET");
 		r->x[0] = 0;
-		break;
+		return vcpu_exit(vcpu, VCPU_EXIT_REBOOT, "PSCI SYSTEM_RESET");
 	default:
 		r->x[0] = (u64)(s64)PSCI_NOT_SUPPORTED;
 		break;
 	}
+	return VCPU_RESUME;
 }

@@ -33,33 +33,32 @@ static void handle_arch(u32 fid, struct smccc_regs *r)
  * 32-bit form, a number past the last call) is an offset core knows no call
  * for, so it answers NOT_SUPPORTED (-1, as SMCCC's).
  */
-static void handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
+static enum vcpu_next handle_bulkhead(struct vcpu *vcpu, u32 fid, struct smccc_regs *r)
 {
 	_Static_assert(BH_NOT_SUPPORTED == SMCCC_NOT_SUPPORTED, "one unknown-call value");
-	r->x[0] = hypercall_handle(vcpu, fid - BH_HC_BASE, &r->x[1]);
+	return hypercall_handle(vcpu, fid - BH_HC_BASE, &r->x[1], &r->x[0]);
 }
 
-void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
+enum vcpu_next smccc_handle(struct vcpu *vcpu, struct smccc_regs *r)
 {
 	u32 fid = (u32)r->x[0];  /* SMC32 and SMC64 function IDs are 32 bits */
 	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
 
 	if (!(fid & SMCCC_FAST_CALL)) {
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
-		return;
+		return VCPU_RESUME;
 	}
 	switch (owner) {
 	case SMCCC_OWNER_ARCH:
 		handle_arch(fid, r);
 		break;
 	case SMCCC_OWNER_STANDARD:
-		psci_guest_call(vcpu, fid, r);
-		break;
+		return psci_guest_call(vcpu, fid, r);
 	case SMCCC_OWNER_VENDOR_HYP:
-		handle_bulkhead(vcpu, fid, r);
-		break;
+		return handle_bulkhead(vcpu, fid, r);
 	default:
 		r->x[0] = (u64)(s64)SMCCC_NOT_SUPPORTED;
 		break;
 	}
+	return VCPU_RESUME;
 }

@@ -1,7 +1,9 @@
 /*
  * Guest traps: decode ESR_EL2 and hand the work to core/ (SMCCC calls, the
  * MMIO bus) or give the guest the exception real hardware would give.
- * Returns non-zero when the vCPU must leave the guest (core set vcpu->exit).
+ * Each handler returns what happens next (core/vcpu_next.h); the vector code
+ * goes back into the guest on VCPU_RESUME (0) and otherwise returns it from
+ * __guest_enter to arch_vcpu_run().
  */
 #include "aarch32_cond.h"
 #include "core/log.h"
@@ -18,14 +20,14 @@
 #include "vgic_lr.h"
 #include "vtimer.h"
 
-u64 arm64_guest_sync(struct arch_regs *regs);
-u64 arm64_guest_irq(struct arch_regs *regs);
-u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
+enum vcpu_next arm64_guest_sync(struct arch_regs *regs);
+enum vcpu_next arm64_guest_irq(struct arch_regs *regs);
+enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
 
 /* x0-x7 of the saved registers are the SMCCC register file, handled in place. */
-static void handle_smccc(struct vcpu *vcpu, struct arch_regs *regs)
+static enum vcpu_next handle_smccc(struct vcpu *vcpu, struct arch_regs *regs)
 {
-	smccc_handle(vcpu, (struct smccc_regs *)regs->x);
+	return smccc_handle(vcpu, (struct smccc_regs *)regs->x);
 }
 
 static void skip_instruction(struct arch_regs *regs, u64 esr)
@@ -47,7 +49,7 @@ static u64 sign_extend(u64 v, u32 bits)
 }
 
 /* A load or store to an IPA stage 2 does not map: emulate it or abort. */
-static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	u32 size = 1u << ((esr >> DABT_SAS_SHIFT) & 3);
 	u32 srt = (esr >> DABT_SRT_SHIFT) & 0x1f;
@@ -71,13 +73,13 @@ static void handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr
 		regs->x[srt] = value;
 	}
 	skip_instruction(regs, esr);
-	return;
+	return VCPU_RESUME;
 abort:
 	vcpu->trap_count[TRAP_ABORT]++;
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
 		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)ipa_addr(fault_ipa()),
 		 (unsigned long long)regs->elr);
-	inject_external_abort(vcpu, regs, true, write, read_far_el2());
+	return inject_external_abort(vcpu, regs, true, write, read_far_el2());
 }
 
 /*
@@ -115,102 +117,92 @@ static bool wake_now(struct vcpu *vcpu)
  * the CPU: the event a guest waits for (a SEV from another vCPU, a lock
  * release) is invisible to the hypervisor, so blocking could deadlock.
  */
-static void handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	skip_instruction(regs, esr);
-	if (esr & 1) {
-		if (sched_yield(vcpu))
-			vcpu_request_yield(vcpu);
-		return;
-	}
+	if (esr & 1)
+		return sched_yield_cpu(vcpu) ? VCPU_YIELD : VCPU_RESUME;
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
 	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
 	if (sched_block(vcpu, wake_now))
-		vcpu_request_yield(vcpu);
-	else
-		vgic_fill(vcpu);
+		return VCPU_YIELD;
+	vgic_fill(vcpu);
+	return VCPU_RESUME;
 }
 
-/* Interrupt state changed while we were out of the guest: refresh the list registers. */
-static u64 back_to_guest(struct vcpu *vcpu)
+/* Staying in the guest: if its interrupt state changed while we were out of
+ * it, the list registers are refreshed first. */
+static enum vcpu_next back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
 {
-	if (vcpu->exit != VCPU_EXIT_NONE)
-		return 1;
+	if (next != VCPU_RESUME)
+		return next;
 	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_refresh(vcpu);
-	return 0;
+	return VCPU_RESUME;
 }
 
-u64 arm64_guest_sync(struct arch_regs *regs)
+static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
-	struct vcpu *vcpu = this_percpu()->vcpu;
-	u64 esr = read_esr_el2();
-
-	vcpu->traps++;
 	switch (esr_ec(esr)) {
 	case EC_WFX:
 		vcpu->trap_count[TRAP_WFX]++;
-		handle_wfx(vcpu, regs, esr);
-		break;
+		return handle_wfx(vcpu, regs, esr);
 	case EC_HVC64:
 		vcpu->trap_count[TRAP_HYPERCALL]++;
-		handle_smccc(vcpu, regs);
-		break;
+		return handle_smccc(vcpu, regs);
 	case EC_SMC64:
 		/* a trapped SMC returns to the SMC itself */
 		vcpu->trap_count[TRAP_HYPERCALL]++;
 		skip_instruction(regs, esr);
-		handle_smccc(vcpu, regs);
-		break;
+		return handle_smccc(vcpu, regs);
 	case EC_DABT_LOW:
-		handle_data_abort(vcpu, regs, esr);
-		break;
+		return handle_data_abort(vcpu, regs, esr);
 	case EC_IABT_LOW:
 		vcpu->trap_count[TRAP_ABORT]++;
-		inject_external_abort(vcpu, regs, false, false, read_far_el2());
-		break;
+		return inject_external_abort(vcpu, regs, false, false, read_far_el2());
 	case EC_SYSREG:
 		vcpu->trap_count[TRAP_SYSREG]++;
 		if (!sysreg_emulate(vcpu, regs, esr))
-			inject_undef(vcpu, regs);
-		break;
+			return inject_undef(vcpu, regs);
+		return VCPU_RESUME;
 	default:
-		if (undefined_to_guest(esr_ec(esr))) {
-			vcpu->trap_count[TRAP_OTHER]++;
-			if (aarch32_condition_passed(esr, regs->spsr)) {
-				inject_undef(vcpu, regs);
-			} else {
-				/* a failed condition: the instruction does nothing */
-				skip_instruction(regs, esr);
-				regs->spsr = aarch32_it_advance(regs->spsr);
-			}
-			break;
-		}
-		vcpu_request_exit(vcpu, VCPU_EXIT_CRASH,
-				  "unexpected exception class 0x%x (ESR 0x%llx) at 0x%llx", esr_ec(esr),
-				  (unsigned long long)esr, (unsigned long long)regs->elr);
 		break;
 	}
-	return back_to_guest(vcpu);
+	if (!undefined_to_guest(esr_ec(esr)))
+		return vcpu_exit(vcpu, VCPU_EXIT_CRASH,
+				 "unexpected exception class 0x%x (ESR 0x%llx) at 0x%llx", esr_ec(esr),
+				 (unsigned long long)esr, (unsigned long long)regs->elr);
+	vcpu->trap_count[TRAP_OTHER]++;
+	if (aarch32_condition_passed(esr, regs->spsr))
+		return inject_undef(vcpu, regs);
+	/* a failed condition: the instruction does nothing */
+	skip_instruction(regs, esr);
+	regs->spsr = aarch32_it_advance(regs->spsr);
+	return VCPU_RESUME;
 }
 
-u64 arm64_guest_irq(struct arch_regs *regs)
+enum vcpu_next arm64_guest_sync(struct arch_regs *regs)
+{
+	struct vcpu *vcpu = this_percpu()->vcpu;
+
+	vcpu->traps++;
+	return back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
+}
+
+enum vcpu_next arm64_guest_irq(struct arch_regs *regs)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
 	vcpu->traps++;
 	vcpu->trap_count[TRAP_IRQ]++;
-	if (arm64_handle_irqs(vcpu))
-		vcpu_request_yield(vcpu);
-	return back_to_guest(vcpu);
+	return back_to_guest(vcpu, arm64_handle_irqs(vcpu));
 }
 
-u64 arm64_guest_unexpected(struct arch_regs *regs, u64 kind)
+enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
-	vcpu_request_exit(vcpu, VCPU_EXIT_CRASH, "%s from the guest at 0x%llx (ESR 0x%llx)",
-			  kind == 3 ? "SError" : "FIQ", (unsigned long long)regs->elr,
-			  (unsigned long long)read_esr_el2());
-	return 1;
+	return vcpu_exit(vcpu, VCPU_EXIT_CRASH, "%s from the guest at 0x%llx (ESR 0x%llx)",
+			 kind == 3 ? "SError" : "FIQ", (unsigned long long)regs->elr,
+			 (unsigned long long)read_esr_el2());
 }

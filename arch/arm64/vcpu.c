@@ -10,7 +10,7 @@
 void fpsimd_save(struct arch_fpsimd *fp);
 void fpsimd_restore(const struct arch_fpsimd *fp);
 
-u64 __guest_enter(void);
+enum vcpu_next __guest_enter(void);
 u64 arm64_vttbr(const struct arch_stage2 *s2);
 
 #define SPSR_EL1H 0x5ull
@@ -31,6 +31,7 @@ void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
 {
 	v->vtimer.offset = offset;
+	v->loaded_on = 0;  /* the registers no longer hold what is saved */
 }
 
 /*
@@ -105,26 +106,55 @@ static void save_sysregs(struct arch_sysregs *s)
 }
 
 /*
- * Traps the guest can be given back are handled inside __guest_enter without
- * returning here; it returns only when core code set vcpu->exit.
+ * True when this CPU's EL1 registers, FP/SIMD, VTTBR and timer offset and
+ * compare still hold exactly what the vCPU saved when it last left: it was
+ * the last vCPU loaded here and has not been loaded anywhere else since
+ * (loaded_on), and nothing rewrote its saved state (arch_vcpu_reset and
+ * arch_vcpu_set_counter_offset clear loaded_on). Bulkhead itself never uses
+ * these registers, and a vCPU freed and made again at the same address is
+ * reset before it runs. Its state is still saved on every exit, because
+ * another CPU may take it (an idle CPU steals waiting work) or vcpu-pin may
+ * move it, and they load from memory.
  */
-void arch_vcpu_run(struct vcpu *vcpu)
+static bool still_loaded(const struct arm64_percpu *p, const struct vcpu *vcpu)
 {
-	struct arm64_percpu *p = this_percpu();
+	return p->loaded == vcpu && vcpu->arch.loaded_on == p->index + 1;
+}
 
-	p->vcpu = vcpu;
-	p->regs = &vcpu->arch.regs;
+static void load_state(struct arm64_percpu *p, struct vcpu *vcpu)
+{
 	load_sysregs(&vcpu->arch.sys);
 	fpsimd_restore(&vcpu->arch.fp);
 	write_vttbr_el2(arm64_vttbr(&vcpu->vm->s2));
 	isb();
-	vtimer_load(vcpu);
+	p->loaded = vcpu;
+	vcpu->arch.loaded_on = p->index + 1;
+}
+
+/*
+ * Traps the guest can be given back are handled inside __guest_enter without
+ * returning here; it returns the first handler result other than VCPU_RESUME.
+ * The vGIC's interface state goes back to the model on every exit, so it is
+ * always loaded again.
+ */
+enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
+{
+	struct arm64_percpu *p = this_percpu();
+	bool warm = still_loaded(p, vcpu);
+	enum vcpu_next next;
+
+	p->vcpu = vcpu;
+	p->regs = &vcpu->arch.regs;
+	if (!warm)
+		load_state(p, vcpu);
+	vtimer_load(vcpu, warm);
 	vgic_load(vcpu);
-	__guest_enter();
+	next = __guest_enter();
 	vgic_put(vcpu);
 	vtimer_put(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);
 	p->vcpu = NULL;
 	p->regs = NULL;
+	return next;
 }

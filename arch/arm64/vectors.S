@@ -3,20 +3,34 @@
  *
  * While a guest runs, SP_EL2 points just below the frame that __guest_enter
  * pushed, so a trap handler runs on that CPU's hypervisor stack and an exit
- * back to C is a plain return from __guest_enter. TPIDR_EL2 points at this
- * CPU's struct arm64_percpu, whose first field is the running vCPU's
+ * back to C is a plain return from __guest_enter. The C handlers return an
+ * enum vcpu_next (core/vcpu_next.h) in w0: VCPU_RESUME (0) goes back into the
+ * guest, anything else leaves with that value as __guest_enter's result. TPIDR_EL2 points at this
+ * CPU's struct arm64_percpu, which points at the running vCPU's
  * struct arch_regs.
+ *
+ * Structure offsets come from asm_offsets.h, which the compiler generates
+ * (arch/arm64/gen/asm_offsets.c). The code below stores registers in pairs
+ * and x0-x30 at 8 * n, so it also checks the order it relies on.
  */
 #include "asm_macros.h"
+#include "asm_offsets.h"
 
-#define REGS_ELR  248
-#define REGS_SPSR 256
+.if ARCH_REGS_X != 0 || ARCH_REGS_SPSR != ARCH_REGS_ELR + 8
+.error "struct arch_regs: x[] must come first and spsr right after elr (stp/ldp pairs)"
+.endif
+.if HV_FRAME_X != 0 || HV_FRAME_LR != 30 * 8 || HV_FRAME_SP != HV_FRAME_LR + 8 || HV_FRAME_SPSR != HV_FRAME_ELR + 8
+.error "struct arm64_hv_frame: x0-x29, then lr and sp, elr and spsr in pairs"
+.endif
+
+/* The frame's stack space: SP_EL2 must stay 16-byte aligned. */
+#define HV_FRAME_STACK ((HV_FRAME_SIZE + 15) & ~15)
 
 /* Save guest x0-x30, ELR and SPSR into the running vCPU; leaves x0 = regs. */
 .macro save_guest
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
-	ldr	x0, [x0]
+	ldr	x0, [x0, #PERCPU_REGS]
 	stp	x2, x3, [x0, #16]
 	stp	x4, x5, [x0, #32]
 	stp	x6, x7, [x0, #48]
@@ -36,12 +50,12 @@
 	stp	x2, x3, [x0]
 	mrs	x1, elr_el2
 	mrs	x2, spsr_el2
-	stp	x1, x2, [x0, #REGS_ELR]
+	stp	x1, x2, [x0, #ARCH_REGS_ELR]
 .endm
 
 /* Hypervisor-mode exception: build a struct arm64_hv_frame on the stack. */
 .macro hv_exception kind
-	sub	sp, sp, #288
+	sub	sp, sp, #HV_FRAME_STACK
 	stp	x0, x1, [sp, #0]
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
@@ -57,11 +71,11 @@
 	stp	x24, x25, [sp, #192]
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
-	add	x1, sp, #288
-	stp	x30, x1, [sp, #240]
+	add	x1, sp, #HV_FRAME_STACK
+	stp	x30, x1, [sp, #HV_FRAME_LR]
 	mrs	x1, elr_el2
 	mrs	x2, spsr_el2
-	stp	x1, x2, [sp, #256]
+	stp	x1, x2, [sp, #HV_FRAME_ELR]
 	mov	x0, sp
 	mov	x1, #\kind
 	bl	arm64_hv_exception
@@ -107,34 +121,34 @@ hv_serror:	hv_exception 7
 guest_sync:
 	save_guest
 	bl	arm64_guest_sync
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_irq:
 	save_guest
 	bl	arm64_guest_irq
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_fiq:
 	save_guest
 	mov	x1, #2
 	bl	arm64_guest_unexpected
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 guest_serror:
 	save_guest
 	mov	x1, #3
 	bl	arm64_guest_unexpected
-	cbnz	x0, guest_exit
+	cbnz	w0, guest_exit
 	b	guest_resume
 
 /* Load the running vCPU's registers and return to it. */
 guest_resume:
 	mrs	x0, tpidr_el2
-	ldr	x0, [x0]
-	ldp	x1, x2, [x0, #REGS_ELR]
+	ldr	x0, [x0, #PERCPU_REGS]
+	ldp	x1, x2, [x0, #ARCH_REGS_ELR]
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
 	ldp	x2, x3, [x0, #16]
@@ -157,7 +171,7 @@ guest_resume:
 	dsb	nsh			/* no speculation past eret */
 	isb
 
-/* Back to the C caller of __guest_enter with x0 = exit code. */
+/* Back to the C caller of __guest_enter with w0 = the handler's enum vcpu_next. */
 guest_exit:
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
@@ -167,7 +181,7 @@ guest_exit:
 	ldp	x29, x30, [sp], #96
 	ret
 
-/* u64 __guest_enter(void): run the vCPU whose regs the per-CPU area names. */
+/* enum vcpu_next __guest_enter(void): run the vCPU whose regs the per-CPU area names. */
 	.text
 	.globl __guest_enter
 __guest_enter:

@@ -37,10 +37,13 @@ static void sample(struct vcpu *vcpu)
 		gic_ppi_enable(PPI_VIRT_TIMER, true);
 }
 
-void vtimer_load(struct vcpu *vcpu)
+void vtimer_load(struct vcpu *vcpu, bool warm)
 {
-	write_cntvoff_el2(vcpu->arch.vtimer.offset);
-	write_cntv_cval_el0(vcpu->arch.vtimer.cval);
+	if (!warm) {
+		write_cntvoff_el2(vcpu->arch.vtimer.offset);
+		write_cntv_cval_el0(vcpu->arch.vtimer.cval);
+	}
+	/* vtimer_put disabled the timer, so that it cannot fire off the CPU */
 	write_cntv_ctl_el0(vcpu->arch.vtimer.ctl);
 	isb();
 	gic_ppi_enable(PPI_VIRT_TIMER, true);

@@ -3,14 +3,14 @@
  * core/hypercall.c). The input is a sequence of calls, 28 bytes each,
  * little-endian: the function ID (w0, as the trap handler passes it) and
  * x1-x3; x4-x6 are derived from x1.
- * vcpu_request_exit, vcpu_request_yield and console_guest_putc are doubles
- * that record calls.
+ * vcpu_exit and console_guest_putc are doubles that record calls.
  *
  * Checks: x0 is NOT_SUPPORTED (-1) for yielding calls and for every owner
  * other than the architecture, standard (PSCI) and vendor-hypervisor
  * services; x1-x3 come back as they went in; only SYSTEM_OFF / SYSTEM_RESET
- * ask the vCPU to exit and only CONSOLE_PUTC writes, with x1's low byte;
- * PSCI CPU_OFF stops the caller; CPU_ON only ever starts the VM's own vCPUs.
+ * (and BH_HC_PANIC) end the VM and only CONSOLE_PUTC writes, with x1's low
+ * byte; PSCI CPU_OFF stops the caller and yields; every other call resumes
+ * the guest; CPU_ON only ever starts the VM's own vCPUs.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -42,21 +42,15 @@ void sched_stop(struct vcpu *v)
 }
 
 static u32 exit_calls, putc_calls;
-static enum vcpu_exit last_exit;
+static enum vcpu_next last_exit;
 static char last_char;
 
-void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...)
+enum vcpu_next vcpu_exit(struct vcpu *v, enum vcpu_next exit, const char *fmt, ...)
 {
-	CHECK(v == &vcpus[0] && fmt != NULL);
+	CHECK(v == &vcpus[0] && fmt != NULL && vcpu_next_is_exit(exit));
 	exit_calls++;
 	last_exit = exit;
-}
-
-void vcpu_request_yield(struct vcpu *v)
-{
-	CHECK(v == &vcpus[0]);
-	exit_calls++;
-	last_exit = VCPU_EXIT_YIELD;
+	return exit;
 }
 
 void console_guest_putc(struct console_ring *ring, char c)
@@ -84,7 +78,7 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 	bool fast = fid & SMCCC_FAST_CALL;
 	u32 exits_before = exit_calls, putcs_before = putc_calls;
 
-	smccc_handle(&vcpus[0], &c);
+	enum vcpu_next next = smccc_handle(&vcpus[0], &c);
 
 	CHECK(c.x[1] == x1 && c.x[2] == x2 && c.x[3] == x3);
 	CHECK(c.x[4] == ~x1 && c.x[7] == 7);
@@ -99,17 +93,19 @@ static void one_call(u32 fid, u64 x1, u64 x2, u64 x3)
 	      c.x[0] == (u64)(s64)PSCI_ALREADY_ON || c.x[0] == (u64)(s64)PSCI_INVALID_ADDRESS);
 
 	if (fid == PSCI_CPU_OFF) {
-		CHECK(exit_calls == exits_before + 1 && last_exit == VCPU_EXIT_YIELD);
+		CHECK(exit_calls == exits_before && next == VCPU_YIELD);
 		CHECK(vcpus[0].state == VCPU_OFF);
 		vcpus[0].state = VCPU_RUNNABLE;
 	} else if (fid == PSCI_SYSTEM_OFF || fid == PSCI_SYSTEM_RESET) {
 		CHECK(exit_calls == exits_before + 1);
 		CHECK(last_exit == (fid == PSCI_SYSTEM_OFF ? VCPU_EXIT_POWEROFF : VCPU_EXIT_REBOOT));
+		CHECK(next == last_exit);
 		CHECK(c.x[0] == 0);
 	} else if (fid == BH_HC_PANIC) {
 		CHECK(exit_calls == exits_before + 1 && last_exit == VCPU_EXIT_CRASH);
+		CHECK(next == VCPU_EXIT_CRASH);
 	} else {
-		CHECK(exit_calls == exits_before);
+		CHECK(exit_calls == exits_before && next == VCPU_RESUME);
 	}
 	if (fid == BH_HC_CONSOLE_PUTC) {
 		CHECK(putc_calls == putcs_before + 1);

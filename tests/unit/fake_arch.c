@@ -55,6 +55,8 @@ void arch_kick_cpu(u32 cpu)
 void arch_idle(void)
 {
 	fake.idles++;
+	if (fake.idle_hook)
+		fake.idle_hook();
 }
 
 void arch_set_timer(u64 when)
@@ -258,10 +260,11 @@ void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
 	v->counter_offset = offset;
 }
 
-void arch_vcpu_run(struct vcpu *vcpu)
+enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 {
 	fake.vcpu_runs++;
 	fake.last_run = vcpu;
 	if (fake.vcpu_run_hook)
-		fake.vcpu_run_hook(vcpu);
+		return fake.vcpu_run_hook(vcpu);
+	return VCPU_YIELD;
 }

@@ -35,7 +35,8 @@ struct fake_arch {
 	jmp_buf *system_off_jmp; /* arch_system_off longjmps here (value 1); abort() when NULL */
 	bool fail_stage2_init;
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
-	void (*vcpu_run_hook)(struct vcpu *vcpu);
+	enum vcpu_next (*vcpu_run_hook)(struct vcpu *vcpu); /* arch_vcpu_run returns its result (none: VCPU_YIELD) */
+	void (*idle_hook)(void); /* called by arch_idle: a test leaves a run loop from here */
 	struct image_layout image; /* what arch_image_layout reports */
 	/* what arch_boot_reserved reports: the firmware memory map's kept ranges */
 	struct { u64 base, size; } boot_reserved[4];

@@ -1,7 +1,8 @@
 /*
  * SMCCC dispatch: PSCI, the SMCCC architecture calls and Bulkhead's
- * hypercalls. vcpu_request_exit, vcpu_request_yield and console_guest_putc are replaced by
- * doubles that record their calls.
+ * hypercalls. vcpu_exit and console_guest_putc are replaced by doubles that
+ * record their calls; what smccc_handle returns (the vCPU's next step) is
+ * kept in `next`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,9 +24,11 @@ static struct vcpu vcpu;
 static struct {
 	u32 calls;
 	struct vcpu *vcpu;
-	enum vcpu_exit exit;
+	enum vcpu_next exit;
 	char why[96];
 } exits;
+
+static enum vcpu_next next;  /* smccc_handle's result for the last call */
 
 static struct {
 	u32 calls;
@@ -33,7 +36,7 @@ static struct {
 	char bytes[64];
 } putcs;
 
-void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...)
+enum vcpu_next vcpu_exit(struct vcpu *v, enum vcpu_next exit, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,14 +46,7 @@ void vcpu_request_exit(struct vcpu *v, enum vcpu_exit exit, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(exits.why, sizeof(exits.why), fmt, ap);
 	va_end(ap);
-}
-
-void vcpu_request_yield(struct vcpu *v)
-{
-	exits.calls++;
-	exits.vcpu = v;
-	exits.exit = VCPU_EXIT_YIELD;
-	strcpy(exits.why, "yield");
+	return exit;
 }
 
 void console_guest_putc(struct console_ring *ring, char c)
@@ -87,6 +83,7 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	memset(&exits, 0, sizeof(exits));
+	next = VCPU_RESUME;
 	memset(&putcs, 0, sizeof(putcs));
 	memset(&sched, 0, sizeof(sched));
 	strcpy(vm.cfg.name, "guest");
@@ -104,7 +101,7 @@ static u64 call3(u64 fid, u64 a1)
 		.x = { fid, a1, 0x2222222222222222ull, 0x3333333333333333ull, 4, 5, 6, 7 },
 	};
 
-	smccc_handle(&vcpu, &r);
+	next = smccc_handle(&vcpu, &r);
 	/* result registers the call does not define keep their values */
 	assert_int_equal(r.x[1], a1);
 	assert_int_equal(r.x[2], 0x2222222222222222ull);
@@ -125,6 +122,7 @@ static void no_side_effects(void)
 {
 	assert_int_equal(exits.calls, 0);
 	assert_int_equal(putcs.calls, 0);
+	assert_int_equal(next, VCPU_RESUME);
 }
 
 static void test_psci_version(void **state)
@@ -160,6 +158,7 @@ static void test_psci_system_off(void **state)
 	assert_int_equal(exits.calls, 1);
 	assert_ptr_equal(exits.vcpu, &vcpu);
 	assert_int_equal(exits.exit, VCPU_EXIT_POWEROFF);
+	assert_int_equal(next, VCPU_EXIT_POWEROFF);
 	assert_non_null(strstr(exits.why, "SYSTEM_OFF"));
 	assert_int_equal(putcs.calls, 0);
 }
@@ -170,6 +169,7 @@ static void test_psci_system_reset(void **state)
 	assert_int_equal(exits.calls, 1);
 	assert_ptr_equal(exits.vcpu, &vcpu);
 	assert_int_equal(exits.exit, VCPU_EXIT_REBOOT);
+	assert_int_equal(next, VCPU_EXIT_REBOOT);
 	assert_non_null(strstr(exits.why, "SYSTEM_RESET"));
 }
 
@@ -205,7 +205,7 @@ static u64 call_on(struct vcpu *caller, u64 fid, u64 target, u64 entry, u64 ctx)
 {
 	struct smccc_regs r = { .x = { fid, target, entry, ctx } };
 
-	smccc_handle(caller, &r);
+	next = smccc_handle(caller, &r);
 	return r.x[0];
 }
 
@@ -279,8 +279,9 @@ static void test_psci_affinity_info_and_cpu_off(void **state)
 	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 0);
 	call_on(&vcpus2[1], PSCI_CPU_OFF, 0, 0, 0);
 	assert_ptr_equal(sched.stopped, &vcpus2[1]);
-	assert_int_equal(exits.exit, VCPU_EXIT_YIELD);
-	assert_ptr_equal(exits.vcpu, &vcpus2[1]);
+	/* it leaves its CPU; nothing ends the VM */
+	assert_int_equal(next, VCPU_YIELD);
+	assert_int_equal(exits.calls, 0);
 	/* still on its physical CPU: ON, and CPU_ON agrees it is not off yet */
 	vcpus2[1].running = true;
 	assert_int_equal(call_on(&vcpus2[0], PSCI_AFFINITY_INFO_64, 1, 0, 0), 0);
@@ -338,6 +339,8 @@ static void test_panic_crashes_the_vm(void **state)
 	assert_int_equal(call3(BH_HC_PANIC, 0xdead), 0);
 	assert_int_equal(exits.calls, 1);
 	assert_int_equal(exits.exit, VCPU_EXIT_CRASH);
+	assert_int_equal(next, VCPU_EXIT_CRASH);
+	assert_non_null(strstr(exits.why, "0xdead"));
 }
 
 static void test_yielding_calls_refused(void **state)

@@ -10,14 +10,16 @@
 #include "platform_arm.h"
 #include "vgic.h"
 
-/* Saved on every trap. Offsets are used by vectors.S: keep them in sync. */
+/* Saved on every trap by vectors.S, which gets the offsets from the
+ * generated asm_offsets.h and checks the order its register pairs need. */
 struct arch_regs {
 	u64 x[31];
-	u64 elr;  /* offset 248 */
-	u64 spsr; /* offset 256 */
+	u64 elr;
+	u64 spsr; /* right after elr: one stp/ldp moves both */
 };
 
-/* Guest EL1 system registers, switched only when a different vCPU runs. */
+/* Guest EL1 system registers: saved whenever the vCPU leaves its CPU, loaded
+ * again only when the CPU's registers may hold something else (vcpu.c). */
 struct arch_sysregs {
 	u64 sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
 	u64 vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0, tpidr2_el0;
@@ -26,7 +28,7 @@ struct arch_sysregs {
 	u64 vmpidr_el2;
 };
 
-/* FP/SIMD registers, switched when another vCPU runs on the CPU. */
+/* FP/SIMD registers, saved and loaded like the EL1 system registers. */
 struct arch_fpsimd {
 	u64 q[64];  /* v0-v31, 128 bits each */
 	u64 fpsr;
@@ -54,6 +56,10 @@ struct arch_vcpu {
 	struct arch_fpsimd fp;
 	struct arch_vtimer vtimer;
 	struct arch_vgic_cpu gic;
+	/* 1 + the CPU whose registers were last loaded from this state (sys,
+	 * fp, VTTBR, the timer's offset and compare); 0: none. Zeroed by
+	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */
+	u32 loaded_on;
 };
 
 /* The VM's arch part: its vGIC and the lock PSCI CPU_ON takes. */

@@ -3,11 +3,14 @@
 #define BULKHEAD_ARM64_INJECT_H
 
 #include "arch_types.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
-void inject_undef(struct vcpu *vcpu, struct arch_regs *regs);
-void inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data, bool write,
-			   u64 far);
+/* Both return VCPU_RESUME, or a crash when the guest could never get past
+ * the fault (a loop at one PC, a fault inside its own vectors). */
+enum vcpu_next inject_undef(struct vcpu *vcpu, struct arch_regs *regs);
+enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
+				     bool write, u64 far);
 
 #endif

@@ -3,11 +3,13 @@
 #define BULKHEAD_ARM64_IRQ_H
 
 #include "types.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
-/* Handles every pending interrupt; true when the running vCPU must leave the guest. */
-bool arm64_handle_irqs(struct vcpu *vcpu);
+/* Handles every pending interrupt; VCPU_YIELD when the running vCPU must
+ * leave the guest (interrupts never end a VM). */
+enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu);
 /* The console UART's interrupt (an INTID): its input goes to the console. */
 void arm64_irq_set_console(u32 intid);
 

@@ -9,8 +9,12 @@
 struct vcpu;
 
 struct arm64_percpu {
-	struct arch_regs *regs;  /* must stay first: vectors.S loads it */
+	struct arch_regs *regs;  /* vectors.S loads it (PERCPU_REGS, asm_offsets.h) */
 	struct vcpu *vcpu;
+	/* The vCPU whose state was last loaded into this CPU's registers (the
+	 * running one, or the last to run), NULL: none. Only compared, never
+	 * followed: it may name a vCPU that was since freed. */
+	const struct vcpu *loaded;
 	u32 index;
 };
 

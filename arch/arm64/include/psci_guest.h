@@ -5,6 +5,6 @@
 #include "smccc.h"
 
 /* Handles PSCI function `fid`; the result goes in r->x[0]. */
-void psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r);
+enum vcpu_next psci_guest_call(struct vcpu *vcpu, u32 fid, struct smccc_regs *r);
 
 #endif

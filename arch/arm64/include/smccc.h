@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "hypercall.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
@@ -16,8 +17,10 @@ struct smccc_regs {
 	u64 x[8];
 };
 
-/* Handles one call; always produces a result (NOT_SUPPORTED when unknown). */
-void smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
+/* Handles one call; always produces a result (NOT_SUPPORTED when unknown).
+ * Returns what the vCPU does next: CPU_OFF yields, SYSTEM_OFF / SYSTEM_RESET
+ * and Bulkhead's PANIC call end the VM, everything else resumes the guest. */
+enum vcpu_next smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
 
 /* Argument `n` of call `fid`: SMC32 calls pass 32-bit arguments, the upper
  * halves are not the caller's. */

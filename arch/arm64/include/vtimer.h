@@ -6,7 +6,8 @@
 
 struct vcpu;
 
-void vtimer_load(struct vcpu *vcpu);
+/* `warm`: the CPU's timer offset and compare still hold this vCPU's values. */
+void vtimer_load(struct vcpu *vcpu, bool warm);
 /* Saves and stops the timer; sets vcpu->wake_at to when it would fire. */
 void vtimer_put(struct vcpu *vcpu);
 /* The physical timer interrupt fired while the vCPU ran. */

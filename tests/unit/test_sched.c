@@ -1,0 +1,509 @@
+/*
+ * The run queues (core/sched.c with the credit policy): placement and
+ * reservation, vCPU state changes, the pick order, preemption on wake,
+ * yielding, moves between CPUs and the EL2 timer deadline.
+ *
+ * The per-CPU loop is driven for real: cpu_run_loop() runs on fake CPU 1
+ * until it has nothing to run, and the fake arch's idle hook then jumps back
+ * here. A run hook stands in for the guest: it records which vCPU ran, lets
+ * the test act while that vCPU is on the CPU, and returns what the guest's
+ * trap handlers would have. Logging and vm_handle_exit are stubs; the work
+ * queue is the real one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/sched.h"
+#include "core/workqueue.h"
+#include "core/vm.h"
+#include "fake_arch.h"
+
+#define NV 4
+#define HERE 1  /* the fake CPU the tests run the loop on (CPU 0 also serves the console) */
+
+struct cpu cpus[MAX_CPUS];
+struct platform platform;
+
+static struct vm vm, pinned_vm;
+static struct vcpu v[NV];
+
+/* Stubs for what sched.c calls outside the scheduler. */
+void log_msg(enum log_level level, const char *fmt, ...) {}
+
+static u32 exits_handled;
+void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
+{
+	exits_handled++;
+}
+
+/* The guest's side: which vCPUs ran, in order, and what each run does. */
+static struct {
+	struct vcpu *order[32];
+	u32 runs;
+	u32 max_runs;          /* after this many, every vCPU is stopped */
+	u64 ticks_per_run;     /* counter time each run takes */
+	void (*during)(struct vcpu *vcpu);  /* called while the vCPU is on the CPU */
+	enum vcpu_next next;
+} guest;
+
+static jmp_buf loop_done;
+
+static void idle_hook(void)
+{
+	longjmp(loop_done, 1);
+}
+
+static enum vcpu_next run_hook(struct vcpu *vcpu)
+{
+	if (guest.runs < 32)
+		guest.order[guest.runs] = vcpu;
+	guest.runs++;
+	if (guest.during)
+		guest.during(vcpu);
+	fake.counter += guest.ticks_per_run;
+	if (guest.runs >= guest.max_runs) {
+		for (u32 i = 0; i < NV; i++)
+			sched_stop(&v[i]);
+	}
+	return guest.next;
+}
+
+/* Runs CPU `cpu`'s loop until it has nothing left to run. */
+static void run_loop_on(u32 cpu)
+{
+	fake.cpu_index = cpu;
+	if (setjmp(loop_done) == 0)
+		cpu_run_loop();
+	assert_null(cpus[cpu].current);
+}
+
+static void run_loop(void)
+{
+	run_loop_on(HERE);
+}
+
+static u64 ms(u64 n)
+{
+	return fake.counter_freq / 1000 * n;
+}
+
+static int setup(void **state)
+{
+	fake_arch_reset();
+	fake.idle_hook = idle_hook;
+	fake.vcpu_run_hook = run_hook;
+	fake.counter = ms(1000);
+	memset(cpus, 0, sizeof(cpus));
+	memset(&platform, 0, sizeof(platform));
+	memset(&vm, 0, sizeof(vm));
+	memset(&pinned_vm, 0, sizeof(pinned_vm));
+	memset(v, 0, sizeof(v));
+	memset(&guest, 0, sizeof(guest));
+	guest.max_runs = 1;
+	guest.next = VCPU_YIELD;
+	exits_handled = 0;
+	platform.ncpus = 4;
+	for (u32 i = 0; i < 4; i++) {
+		cpus[i].index = i;
+		cpus[i].online = true;
+	}
+	vm.cfg.weight = 256;
+	pinned_vm.cfg.weight = 256;
+	pinned_vm.cfg.pinned = true;
+	for (u32 i = 0; i < NV; i++) {
+		v[i].vm = &vm;
+		v[i].id = i;
+	}
+	return 0;
+}
+
+static bool on_queue(const struct cpu *c, const struct vcpu *vcpu)
+{
+	for (const struct vcpu *p = c->rq_head; p; p = p->rq_next) {
+		if (p == vcpu)
+			return true;
+	}
+	return false;
+}
+
+static void test_add_and_remove(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	assert_int_equal(cpus[HERE].nr_vcpus, 2);
+	assert_int_equal(v[1].pcpu, HERE);
+	assert_true(on_queue(&cpus[HERE], &v[0]) && on_queue(&cpus[HERE], &v[1]));
+	assert_int_equal(v[0].state, VCPU_OFF);  /* placed, not started */
+	sched_remove(&v[0]);
+	assert_int_equal(cpus[HERE].nr_vcpus, 1);
+	assert_false(on_queue(&cpus[HERE], &v[0]));
+	assert_true(on_queue(&cpus[HERE], &v[1]));
+	/* the least loaded CPU gets the next vCPU */
+	assert_int_not_equal(sched_pick_cpu(0), HERE);
+	assert_int_equal(sched_pick_cpu(1u << HERE), HERE);
+}
+
+static bool no_interrupt(struct vcpu *vcpu) { return false; }
+static bool interrupt_waiting(struct vcpu *vcpu) { return true; }
+
+static void test_state_changes(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	assert_int_equal(v[0].state, VCPU_RUNNABLE);
+	/* WFI with an interrupt already there does not block */
+	assert_false(sched_block(&v[0], interrupt_waiting));
+	assert_int_equal(v[0].state, VCPU_RUNNABLE);
+	v[0].wake_at = ms(2000);
+	assert_true(sched_block(&v[0], no_interrupt));
+	assert_int_equal(v[0].state, VCPU_BLOCKED);
+	assert_true(sched_wake(&v[0]));
+	assert_int_equal(v[0].state, VCPU_RUNNABLE);
+	assert_int_equal(v[0].wake_at, 0);
+	assert_false(sched_wake(&v[0]));  /* only a blocked vCPU wakes */
+	sched_stop(&v[0]);
+	assert_int_equal(v[0].state, VCPU_OFF);
+	assert_false(sched_block(&v[0], no_interrupt));  /* an off vCPU does not block */
+	assert_false(sched_wake(&v[0]));
+}
+
+static void test_pick_least_vtime_first(void **state)
+{
+	static const u64 vtimes[3] = { 300, 100, 200 };
+
+	for (u32 i = 0; i < 3; i++) {
+		sched_add(&v[i], HERE);
+		v[i].vtime = vtimes[i];
+		sched_start(&v[i]);
+	}
+	guest.max_runs = 3;
+	guest.during = sched_stop;  /* each runs once */
+	run_loop();
+	assert_int_equal(guest.runs, 3);
+	assert_ptr_equal(guest.order[0], &v[1]);
+	assert_ptr_equal(guest.order[1], &v[2]);
+	assert_ptr_equal(guest.order[2], &v[0]);
+}
+
+static void test_equals_take_turns(void **state)
+{
+	for (u32 i = 0; i < 3; i++) {
+		sched_add(&v[i], HERE);
+		sched_start(&v[i]);
+	}
+	guest.max_runs = 9;  /* no time passes: every vtime stays equal */
+	run_loop();
+	assert_int_equal(guest.runs, 9);
+	for (u32 i = 3; i < 9; i++)
+		assert_ptr_equal(guest.order[i], guest.order[i - 3]);
+	assert_ptr_not_equal(guest.order[0], guest.order[1]);
+	assert_ptr_not_equal(guest.order[1], guest.order[2]);
+	assert_ptr_not_equal(guest.order[0], guest.order[2]);
+}
+
+static void test_time_run_is_charged(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	vm.cfg.weight = 256;
+	sched_start(&v[0]);
+	sched_start(&v[1]);
+	guest.max_runs = 4;
+	guest.ticks_per_run = ms(5);
+	run_loop();
+	/* charged for every run: the two alternate */
+	assert_ptr_not_equal(guest.order[0], guest.order[1]);
+	assert_ptr_equal(guest.order[0], guest.order[2]);
+	assert_int_equal(v[0].cpu_time + v[1].cpu_time, 4 * ms(5));
+	assert_int_equal(v[0].vtime + v[1].vtime, 4 * ms(5));
+}
+
+/* While v[0] runs, blocked v[1] gets an interrupt. */
+static bool preempted;
+static u32 kicks_of_here;
+
+static void wake_v1(struct vcpu *running)
+{
+	u32 kicks = fake.kicks;
+
+	if (running != &v[0])
+		return;
+	assert_true(sched_wake(&v[1]));
+	preempted = cpus[HERE].preempt;
+	kicks_of_here = fake.kicks - kicks;
+	if (kicks_of_here)
+		assert_int_equal(fake.last_kick, HERE);
+	/* a kick now makes the running vCPU leave exactly when it was preempted */
+	assert_int_equal(sched_kicked(), preempted);
+}
+
+static void start_with_v1_blocked(u64 v0_vtime, u64 v1_vtime)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[1]);
+	assert_true(sched_block(&v[1], no_interrupt));
+	v[0].vtime = v0_vtime;
+	v[1].vtime = v1_vtime;
+	sched_start(&v[0]);
+	guest.during = wake_v1;
+	guest.max_runs = 2;
+}
+
+static void test_wake_preempts_when_owed(void **state)
+{
+	/* the woken vCPU is owed far more than the 1 ms granularity */
+	start_with_v1_blocked(ms(50), ms(30));
+	cpus[HERE].min_vtime = ms(30);
+	run_loop();
+	assert_true(preempted);
+	assert_int_equal(kicks_of_here, 1);  /* this CPU kicks itself */
+	assert_ptr_equal(guest.order[1], &v[1]);
+}
+
+static void test_wake_does_not_preempt_a_peer(void **state)
+{
+	/* less than the granularity apart: no ping-pong */
+	start_with_v1_blocked(ms(30), ms(30));
+	cpus[HERE].min_vtime = ms(30);
+	platform.ncpus = 2;
+	cpus[0].online = false;  /* no idle CPU to hand the woken vCPU to */
+	run_loop();
+	assert_false(preempted);
+	assert_int_equal(kicks_of_here, 0);  /* the timer is re-armed instead */
+}
+
+static bool yielded_alone, yielded_with_others;
+
+static void yield_twice(struct vcpu *running)
+{
+	if (running == &v[1])
+		sched_stop(&v[1]);  /* leaves v[0] alone again */
+	if (running != &v[0] || guest.runs != 1)
+		return;
+	yielded_alone = sched_yield_cpu(&v[0]);
+	sched_start(&v[1]);
+	yielded_with_others = sched_yield_cpu(&v[0]);
+}
+
+static void test_yield(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	v[0].vtime = 0;
+	v[1].vtime = ms(100);  /* far behind: only a yield lets it go first */
+	sched_start(&v[0]);
+	guest.during = yield_twice;
+	guest.max_runs = 3;
+	run_loop();
+	assert_false(yielded_alone);
+	assert_true(yielded_with_others);
+	assert_ptr_equal(guest.order[0], &v[0]);
+	assert_ptr_equal(guest.order[1], &v[1]);  /* the yielder went after the other */
+	assert_false(v[0].yielding);              /* cleared when it ran again */
+	assert_ptr_equal(guest.order[2], &v[0]);
+}
+
+static void test_move_keeps_standing(void **state)
+{
+	sched_add(&v[0], 1);
+	cpus[1].min_vtime = ms(100);
+	cpus[2].min_vtime = ms(500);
+	v[0].vtime = ms(103);  /* 3 ms ahead of its queue */
+	sched_move(&v[0], 2);
+	assert_int_equal(v[0].pcpu, 2);
+	assert_false(on_queue(&cpus[1], &v[0]));
+	assert_true(on_queue(&cpus[2], &v[0]));
+	assert_int_equal(cpus[1].nr_vcpus, 0);
+	assert_int_equal(cpus[2].nr_vcpus, 1);
+	assert_int_equal(v[0].vtime, ms(503));
+	assert_int_equal(fake.last_kick, 2);  /* its new CPU looks again */
+	/* a move to where it already is changes nothing */
+	sched_move(&v[0], 2);
+	assert_int_equal(cpus[2].nr_vcpus, 1);
+}
+
+static void test_idle_cpu_takes_waiting_work(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[0]);
+	sched_start(&v[1]);
+	/* v[0] runs on CPU HERE; v[1] waits there, CPU 2 is idle */
+	cpus[HERE].current = &v[0];
+	v[0].running = true;
+	run_loop_on(2);
+	assert_int_equal(guest.runs, 1);
+	assert_ptr_equal(guest.order[0], &v[1]);
+	assert_int_equal(v[1].pcpu, 2);
+	assert_true(on_queue(&cpus[2], &v[1]));
+	assert_false(on_queue(&cpus[HERE], &v[1]));
+}
+
+static void test_pinned_vcpu_is_not_taken(void **state)
+{
+	v[1].vm = &pinned_vm;
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[0]);
+	sched_start(&v[1]);
+	cpus[HERE].current = &v[0];
+	v[0].running = true;
+	run_loop_on(2);
+	assert_int_equal(guest.runs, 0);
+	assert_int_equal(v[1].pcpu, HERE);
+}
+
+static void test_pinned_reservation(void **state)
+{
+	struct vcpu *p = &v[3];
+
+	p->vm = &pinned_vm;
+	sched_add(&v[0], 1);
+	/* the highest CPU with no vCPU at all: 3 */
+	assert_int_equal(sched_reserve_cpu(0), 3);
+	sched_add(p, 3);
+	/* nothing else is placed there, nor reserved twice */
+	for (u32 i = 0; i < 8; i++)
+		assert_int_not_equal(sched_pick_cpu(0), 3);
+	assert_int_equal(sched_pick_cpu(1u << 3), -1);
+	assert_int_equal(sched_reserve_cpu(0), 2);
+	assert_int_equal(sched_reserve_cpu(1u << 1), -1);  /* CPU 1 has a vCPU */
+	/* removing the pinned vCPU gives its CPU back */
+	sched_remove(p);
+	assert_false(cpus[3].reserved);
+	assert_int_equal(sched_pick_cpu(1u << 3), 3);
+}
+
+static u64 timer_alone, timer_with_company, slice_end;
+
+static void look_at_timer(struct vcpu *running)
+{
+	if (running != &v[0] || guest.runs != 1)
+		return;
+	timer_alone = fake.timer;
+	sched_start(&v[1]);  /* company: the slice now has an end */
+	timer_with_company = fake.timer;
+	slice_end = cpus[HERE].slice_end;
+}
+
+static void test_slice_end_only_when_others_wait(void **state)
+{
+	u64 started = fake.counter;
+
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[0]);
+	guest.during = look_at_timer;
+	guest.max_runs = 2;
+	run_loop();
+	assert_int_equal(timer_alone, 0);  /* alone: no tick at all */
+	assert_int_equal(slice_end, started + ms(1000) / 100);
+	assert_int_equal(timer_with_company, slice_end);
+}
+
+static void test_blocked_vcpu_deadline(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[0]);
+	sched_start(&v[1]);
+	v[0].wake_at = fake.counter + ms(7);
+	v[1].wake_at = fake.counter + ms(3);
+	assert_true(sched_block(&v[0], no_interrupt));
+	assert_true(sched_block(&v[1], no_interrupt));
+	fake.cpu_index = HERE;
+	assert_false(sched_kicked());  /* re-arms the timer; nothing runs here */
+	assert_int_equal(fake.timer, v[1].wake_at);  /* the earliest */
+	/* the timer fires: v[1] is due and runnable again, v[0] still waits */
+	fake.counter += ms(3);
+	assert_false(sched_timer_expired());
+	assert_int_equal(v[1].state, VCPU_RUNNABLE);
+	assert_int_equal(v[0].state, VCPU_BLOCKED);
+	assert_int_equal(fake.timer, v[0].wake_at);
+	/* a blocked vCPU with no timer of its own sets no deadline */
+	v[0].wake_at = 0;
+	sched_kicked();
+	assert_int_equal(fake.timer, 0);
+}
+
+/* Deferred work (core/workqueue.h) on this CPU: its due time arms the timer,
+ * a running guest leaves when it falls due, and the loop runs it. */
+static u32 work_ran;
+
+static void count_work(struct work *w, u64 now)
+{
+	work_ran++;
+}
+
+static struct work later;
+
+static void work_falls_due(struct vcpu *running)
+{
+	assert_false(sched_timer_expired());  /* not due yet: the guest stays */
+	fake.counter += ms(5);
+	assert_true(sched_timer_expired());   /* due: the guest leaves for it */
+}
+
+static void test_work_is_run_by_the_loop(void **state)
+{
+	u64 due = fake.counter + ms(5);
+
+	work_ran = 0;
+	work_init(&later, count_work, HERE);
+	fake.cpu_index = HERE;
+	work_queue(&later, due);
+	sched_kicked();
+	assert_int_equal(fake.timer, due);
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.during = work_falls_due;
+	run_loop();
+	assert_int_equal(work_ran, 1);
+	assert_int_equal(work_next_due(HERE), 0);
+}
+
+static void test_exit_goes_to_the_vm(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.next = VCPU_EXIT_CRASH;
+	run_loop();
+	assert_int_equal(exits_handled, 1);
+	assert_false(v[0].running);
+	/* a yield is the scheduler's alone */
+	setup(state);
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	run_loop();
+	assert_int_equal(exits_handled, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_add_and_remove, setup),
+		cmocka_unit_test_setup(test_state_changes, setup),
+		cmocka_unit_test_setup(test_pick_least_vtime_first, setup),
+		cmocka_unit_test_setup(test_equals_take_turns, setup),
+		cmocka_unit_test_setup(test_time_run_is_charged, setup),
+		cmocka_unit_test_setup(test_wake_preempts_when_owed, setup),
+		cmocka_unit_test_setup(test_wake_does_not_preempt_a_peer, setup),
+		cmocka_unit_test_setup(test_yield, setup),
+		cmocka_unit_test_setup(test_move_keeps_standing, setup),
+		cmocka_unit_test_setup(test_idle_cpu_takes_waiting_work, setup),
+		cmocka_unit_test_setup(test_pinned_vcpu_is_not_taken, setup),
+		cmocka_unit_test_setup(test_pinned_reservation, setup),
+		cmocka_unit_test_setup(test_slice_end_only_when_others_wait, setup),
+		cmocka_unit_test_setup(test_blocked_vcpu_deadline, setup),
+		cmocka_unit_test_setup(test_work_is_run_by_the_loop, setup),
+		cmocka_unit_test_setup(test_exit_goes_to_the_vm, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
