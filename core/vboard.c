@@ -36,7 +36,7 @@ static int add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 s
 	struct vboard *board = vm->board;
 	u32 at = board->count;
 
-	if (board->count == VBOARD_MAX_DEVICES) {
+	if (board->count == board->capacity) {
 		*why = "more devices than a VM's board has room for";
 		return -1;
 	}
@@ -60,15 +60,32 @@ static int add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 s
 	return 0;
 }
 
+/* How many devices the VM's config gives it: every kind that is part of every VM. */
+static u32 devices_wanted(void)
+{
+	const struct vdev_kind *k;
+	u32 n = 0;
+
+	for (u32 i = 0; (k = vdev_kind_at(i)); i++)
+		n += k->every_vm;
+	return n;
+}
+
 int vboard_build(struct vm *vm, const char **why)
 {
 	const struct vdev_kind *k;
+	u32 n = devices_wanted();
 
-	vm->board = dev_arena_alloc(&vm->dev_mem, sizeof(*vm->board));
+	if (n > VBOARD_MAX_DEVICES) {
+		*why = "more devices than a VM's board has room for";
+		return -1;
+	}
+	vm->board = vm_dev_alloc(vm, sizeof(*vm->board) + n * sizeof(vm->board->dev[0]));
 	if (!vm->board) {
 		*why = "no memory for its board";
 		return -1;
 	}
+	vm->board->capacity = n;
 	for (u32 i = 0; (k = vdev_kind_at(i)); i++) {
 		u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
 

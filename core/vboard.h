@@ -16,9 +16,12 @@ struct vdt;
 /* The board's own devices and all 32 virtio-mmio slots. */
 #define VBOARD_MAX_DEVICES 40
 
+/* Sized for the devices the VM's config asks for: a VM's small objects share
+ * a page (its device arena), and most VMs have a handful of devices. */
 struct vboard {
-	struct vdev dev[VBOARD_MAX_DEVICES];   /* by base address */
 	u32 count;
+	u32 capacity;          /* at most VBOARD_MAX_DEVICES */
+	struct vdev dev[];     /* by base address */
 };
 
 /* Fills vm->board from vm->cfg: every kind that is part of every VM, at its

@@ -21,11 +21,6 @@ static struct spinlock vms_lock;
 static u32 vm_crashes;
 static u32 next_vm_id = 1;
 
-static u64 vcpu_array_pages(u32 n)
-{
-	return align_up(n * sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE;
-}
-
 /*
  * The interrupt controller's model already holds the change. A vCPU about
  * to block in WFI checks the model under its run queue lock, and
@@ -60,12 +55,9 @@ static void vm_free(struct vm *vm)
 		page_free(&hv_pages, ptr_to_pa(vm->con.buf), 1);
 		vm->con.buf = NULL;
 	}
-	if (vm->vcpus) {
-		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
-		vm->vcpus = NULL;
-	}
 	vboard_destroy(vm);
-	dev_arena_release(&vm->dev_mem);
+	dev_arena_release(&vm->dev_mem);  /* its vCPUs, board and devices' state */
+	vm->vcpus = NULL;
 	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);
 	firmware_release(vm);
@@ -225,15 +217,12 @@ static int alloc_console(struct vm *vm)
 
 static int alloc_vcpus(struct vm *vm)
 {
-	paddr_t pa = page_alloc(&hv_pages, vcpu_array_pages(vm->cfg.vcpus), PAGE_SIZE);
-
-	if (!pa_addr(pa)) {
+	vm->vcpus = vm_dev_alloc(vm, vm->cfg.vcpus * sizeof(struct vcpu));
+	if (!vm->vcpus) {
 		hv_err("vm '%s': no memory for %u vCPUs; VM not created", vm->cfg.name, vm->cfg.vcpus);
 		return -1;
 	}
-	vm->vcpus = pa_to_ptr(pa);
 	vm->nvcpus = vm->cfg.vcpus;
-	memset(vm->vcpus, 0, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (place_vcpu(vm, i))
 			return -1;

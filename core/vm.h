@@ -94,7 +94,7 @@ struct vm {
 	bool paused;             /* the administrator paused it: no vCPU runs */
 	u64 counter_offset;      /* physical counter when the VM last started */
 	struct arch_vm arch;      /* its interrupt controller, the arch's lock for starting vCPUs */
-	struct dev_arena dev_mem;  /* its board table and its devices' state */
+	struct dev_arena dev_mem;  /* its small objects: vCPUs, board table, devices' state */
 	struct vboard *board;      /* every device it sees (core/vboard.h) */
 	struct mmio_bus bus;
 	/* The device that takes typed console input, and the one with the power
@@ -176,7 +176,8 @@ int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
 int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why);
 const char *vm_state_name(const struct vm *vm);
 
-/* Zeroed memory for a device's state, freed (scrubbed) with the VM; NULL when out of memory. */
+/* Zeroed memory for the VM's vCPUs, board or a device's state, freed
+ * (scrubbed) with the VM; NULL when out of memory. */
 void *vm_dev_alloc(struct vm *vm, u64 size);
 /* The device that takes the VM's console input (NULL: none yet); `input`
  * returns false when the device has no room for the byte. */

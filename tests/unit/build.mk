@@ -47,7 +47,8 @@ $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c 
 # in struct arch_vm): no fake arch, the test brings its own doubles.
 GICV3_KIND_SRCS := arch/arm64/vgic/gicv3_kind.c arch/arm64/vgic/gicv3_dt.c \
 	arch/arm64/vgic/vgic_vm.c arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c \
-	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c lib/fdt.c lib/fmt.c
+	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c core/vm_devices.c core/dev_arena.c \
+	lib/fdt.c lib/fmt.c
 UNIT_TESTS += $(B)/unit/test_gicv3_kind
 $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
 	@mkdir -p $(dir $@)

@@ -30,12 +30,13 @@
 #define GICD_IROUTER32 (0x6000 + 32 * 8)
 #define GICR_TYPER 0x8
 
-/* Doubles: the spinlock's events, the page allocator and the kick. */
+/* Doubles: the spinlock's events, scrubbing, the page allocator and the kick. */
 struct page_pool hv_pages;
 static u32 pages_held, kicks[NVCPUS];
 
 void arch_wait_event(void) {}
 void arch_send_event(void) {}
+void arch_scrub(void *p, u64 size) { memset(p, 0, size); }
 
 paddr_t page_alloc(struct page_pool *pool, u64 npages, u64 align)
 {
@@ -97,7 +98,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	/* as the VM's last reference does: its devices, then their memory */
 	dev.ops->destroy(&dev);
+	dev_arena_release(&vm.dev_mem);
 	assert_int_equal(pages_held, 0);
 	return 0;
 }

@@ -3,7 +3,6 @@
  * guest reprogrammed a register) becomes a kick of the vCPU that should look
  * at its list registers again (core's vcpu_kick).
  */
-#include "core/page_alloc.h"
 #include "core/vm.h"
 #include "lib/string.h"
 #include "vcpu_mpidr.h"
@@ -32,29 +31,18 @@ void vgic_vm_changed(struct vm *vm)
 	}
 }
 
-static u64 cpu_state_pages(u32 nvcpus)
-{
-	return align_up(nvcpus * sizeof(struct vgic_cpu), PAGE_SIZE) / PAGE_SIZE;
-}
-
+/* The per-vCPU state lives with the VM's devices (freed, scrubbed, with them). */
 int vgic_vm_alloc(struct vm *vm)
 {
-	paddr_t pa;
-
 	if (vm->arch.vgic_cpus)
 		return 0;
-	pa = page_alloc(&hv_pages, cpu_state_pages(vm->nvcpus), PAGE_SIZE);
-	if (!pa_addr(pa))
-		return -1;
-	vm->arch.vgic_cpus = pa_to_ptr(pa);
-	return 0;
+	vm->arch.vgic_cpus = vm_dev_alloc(vm, vm->nvcpus * sizeof(struct vgic_cpu));
+	return vm->arch.vgic_cpus ? 0 : -1;
 }
 
+/* The VM goes: its device memory is released next, the model forgets it. */
 void vgic_vm_free(struct vm *vm)
 {
-	if (!vm->arch.vgic_cpus)
-		return;
-	page_free(&hv_pages, ptr_to_pa(vm->arch.vgic_cpus), cpu_state_pages(vm->nvcpus));
 	vm->arch.vgic_cpus = NULL;
 	memset(&vm->arch.vgic, 0, sizeof(vm->arch.vgic));
 }
