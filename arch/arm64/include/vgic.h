@@ -58,6 +58,12 @@ struct vgic {
 	u32 ncpus;
 };
 
+/* The model with its lock held: the functions that need the lock take one,
+ * which only vgic_lock() makes and vgic_unlock() ends (vgic_lock.h). */
+struct vgic_locked {
+	struct vgic *g;
+};
+
 /* `cpus` holds `ncpus` entries owned by the caller; mpidr[i] is vCPU i's affinity. */
 void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr);
 

@@ -19,6 +19,7 @@
 #include "core/spinlock.h"
 #include "lib/string.h"
 #include "vgic.h"
+#include "vgic_lock.h"
 
 _Static_assert(VGIC_NR_SPIS % 32 == 0, "SPIs come in whole 32-bit register words");
 _Static_assert(VGIC_NR_IRQS <= 1020, "INTIDs beyond 1019 are special");
@@ -70,8 +71,10 @@ static bool first_with_affinity(const struct vgic *g, u32 v)
 }
 
 /* The interrupt may have left the idle state: the scans must visit it. */
-static inline void mark_busy(struct vgic *g, u32 v, u32 intid)
+static inline void mark_busy(struct vgic_locked l, u32 v, u32 intid)
 {
+	struct vgic *g = l.g;
+
 	if (intid < VGIC_NR_PRIVATE)
 		g->cpus[v].busy |= 1u << intid;
 	else if (intid < VGIC_NR_IRQS)
@@ -126,13 +129,14 @@ void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpid
  */
 static int input_event(struct vgic *g, u32 vcpu, u32 intid, bool edge_event, bool level)
 {
+	struct vgic_locked l;
 	struct vgic_irq *irq;
 	bool was;
 	int kick;
 
 	if (intid >= VGIC_NR_IRQS || (intid < VGIC_NR_PRIVATE && vcpu >= g->ncpus))
 		return -1;
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	irq = intid < VGIC_NR_PRIVATE ? &g->cpus[vcpu].priv[intid] : &g->spi[intid - VGIC_NR_PRIVATE];
 	was = deliverable(g, irq);
 	if (edge_event) {
@@ -142,9 +146,9 @@ static int input_event(struct vgic *g, u32 vcpu, u32 intid, bool edge_event, boo
 			irq->pending = true;
 		irq->level = level;
 	}
-	mark_busy(g, vcpu, intid);
+	mark_busy(l, vcpu, intid);
 	kick = kick_target(g, irq, intid, vcpu, was);
-	spin_unlock(&g->lock);
+	vgic_unlock(l);
 	return kick;
 }
 
@@ -175,11 +179,12 @@ static bool sgi_targets(const struct vgic_cpu *c, u32 i, u32 sender, u64 sgi1r)
 
 void vgic_send_sgi(struct vgic *g, u32 sender, u64 sgi1r, u64 *kick)
 {
+	struct vgic_locked l;
 	u32 intid = (sgi1r >> 24) & 0xf;
 	u64 mask = 0;
 
 	if (sender < g->ncpus) {
-		spin_lock(&g->lock);
+		l = vgic_lock(g);
 		for (u32 i = 0; i < g->ncpus; i++) {
 			struct vgic_irq *irq = &g->cpus[i].priv[intid];
 			bool was;
@@ -188,11 +193,11 @@ void vgic_send_sgi(struct vgic *g, u32 sender, u64 sgi1r, u64 *kick)
 				continue;
 			was = deliverable(g, irq);
 			irq->pending = true;
-			mark_busy(g, i, intid);
+			mark_busy(l, i, intid);
 			if (!was && deliverable(g, irq))
 				mask |= 1ull << i;
 		}
-		spin_unlock(&g->lock);
+		vgic_unlock(l);
 	}
 	if (kick)
 		*kick = mask;
@@ -214,10 +219,12 @@ static bool targets(const struct vgic *g, u32 v, u32 intid, const struct vgic_ir
 
 /*
  * The next busy INTID at or after `from` for vCPU v (VGIC_NR_IRQS when
- * none), dropping the marks of interrupts found idle on the way. Lock held.
+ * none), dropping the marks of interrupts found idle on the way.
  */
-static u32 next_busy(struct vgic *g, u32 v, u32 from)
+static u32 next_busy(struct vgic_locked l, u32 v, u32 from)
 {
+	struct vgic *g = l.g;
+
 	while (from < VGIC_NR_IRQS) {
 		u32 *word = from < VGIC_NR_PRIVATE ? &g->cpus[v].busy :
 			    &g->spi_busy[(from - VGIC_NR_PRIVATE) / 32];
@@ -239,26 +246,29 @@ static u32 next_busy(struct vgic *g, u32 v, u32 from)
 
 bool vgic_has_pending(struct vgic *g, u32 vcpu)
 {
+	struct vgic_locked l;
 	bool spis, found = false;
 
 	if (vcpu >= g->ncpus)
 		return false;
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	spis = first_with_affinity(g, vcpu);
-	for (u32 intid = next_busy(g, vcpu, 0); intid < VGIC_NR_IRQS && !found;
-	     intid = next_busy(g, vcpu, intid + 1)) {
+	for (u32 intid = next_busy(l, vcpu, 0); intid < VGIC_NR_IRQS && !found;
+	     intid = next_busy(l, vcpu, intid + 1)) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
 		found = targets(g, vcpu, intid, irq, spis) && deliverable(g, irq);
 	}
-	spin_unlock(&g->lock);
+	vgic_unlock(l);
 	return found;
 }
 
-/* Hands `irq` to a list register: what goes in it, and the model's side. Lock held. */
-static inline void take_into_lr(struct vgic *g, struct vgic_irq *irq, u32 intid, u32 vcpu,
-			 struct vgic_lr *out)
+/* Hands `irq` to a list register: what goes in it, and the model's side. */
+static inline void take_into_lr(struct vgic_locked l, struct vgic_irq *irq, u32 intid, u32 vcpu,
+				struct vgic_lr *out)
 {
+	struct vgic *g = l.g;
+
 	*out = (struct vgic_lr){
 		.intid = intid,
 		.priority = irq->priority,
@@ -277,6 +287,7 @@ static inline void take_into_lr(struct vgic *g, struct vgic_irq *irq, u32 intid,
 
 u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 {
+	struct vgic_locked l;
 	u16 key[VGIC_NR_IRQS];   /* priority << 8 | INTID: sorts as the GIC prioritises */
 	u32 n = 0, picked;
 	bool spis;
@@ -284,10 +295,10 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 	_Static_assert(VGIC_NR_IRQS <= 256, "INTID fits in a key's low byte");
 	if (vcpu >= g->ncpus || !out || !max)
 		return 0;
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	spis = first_with_affinity(g, vcpu);
-	for (u32 intid = next_busy(g, vcpu, 0); intid < VGIC_NR_IRQS;
-	     intid = next_busy(g, vcpu, intid + 1)) {
+	for (u32 intid = next_busy(l, vcpu, 0); intid < VGIC_NR_IRQS;
+	     intid = next_busy(l, vcpu, intid + 1)) {
 		const struct vgic_irq *irq = irq_of(g, vcpu, intid);
 
 		if (irq->in_lr || !targets(g, vcpu, intid, irq, spis))
@@ -307,40 +318,42 @@ u32 vgic_pick(struct vgic *g, u32 vcpu, struct vgic_lr *out, u32 max)
 		key[best] = key[i];
 		key[i] = k;
 
-		take_into_lr(g, irq_of(g, vcpu, k & 0xff), k & 0xff, vcpu, &out[i]);
+		take_into_lr(l, irq_of(g, vcpu, k & 0xff), k & 0xff, vcpu, &out[i]);
 	}
-	spin_unlock(&g->lock);
+	vgic_unlock(l);
 	return picked;
 }
 
 bool vgic_raise_private(struct vgic *g, u32 vcpu, u32 intid, struct vgic_lr *out)
 {
+	struct vgic_locked l;
 	struct vgic_irq *irq;
 	bool taken;
 
 	/* PPIs only: SGIs come from vgic_send_sgi() */
 	if (vcpu >= g->ncpus || intid < 16 || intid >= VGIC_NR_PRIVATE || !out)
 		return false;
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	irq = &g->cpus[vcpu].priv[intid];
 	if (irq->edge && !irq->level)
 		irq->pending = true;
 	irq->level = true;
-	mark_busy(g, vcpu, intid);
+	mark_busy(l, vcpu, intid);
 	taken = !irq->in_lr && !irq->active && deliverable(g, irq);
 	if (taken)
-		take_into_lr(g, irq, intid, vcpu, out);
-	spin_unlock(&g->lock);
+		take_into_lr(l, irq, intid, vcpu, out);
+	vgic_unlock(l);
 	return taken;
 }
 
 void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active)
 {
+	struct vgic_locked l;
 	struct vgic_irq *irq;
 
 	if (vcpu >= g->ncpus || intid >= VGIC_NR_IRQS)
 		return;
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	irq = irq_of(g, vcpu, intid);
 	/* Only the LR that vgic_pick() filled for this vCPU may give the state back. */
 	if (irq->in_lr && irq->lr_vcpu == vcpu) {
@@ -356,7 +369,7 @@ void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active
 			irq->pending = false;
 		irq->in_lr = false;
 		irq->active = active;
-		mark_busy(g, vcpu, intid);
+		mark_busy(l, vcpu, intid);
 	}
-	spin_unlock(&g->lock);
+	vgic_unlock(l);
 }

@@ -23,6 +23,7 @@
 #include "types.h"
 #include "core/spinlock.h"
 #include "vgic.h"
+#include "vgic_lock.h"
 #include "vgic_v3_regs.h"
 
 _Static_assert(VGIC_REDIST_STRIDE == 0x20000, "two 64 KiB frames per redistributor");
@@ -232,8 +233,9 @@ static u32 dist_typer(void)
 }
 
 /* One 32-bit word of the distributor (`off` 4-aligned and inside the frame). */
-static u32 dist_read32(struct vgic *g, u64 off)
+static u32 dist_read32(struct vgic_locked l, u64 off)
 {
+	struct vgic *g = l.g;
 	struct vgic_irq *spi;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END)
@@ -262,8 +264,9 @@ static u32 dist_read32(struct vgic *g, u64 off)
 	}
 }
 
-static void dist_write32(struct vgic *g, u64 off, u32 value)
+static void dist_write32(struct vgic_locked l, u64 off, u32 value)
 {
+	struct vgic *g = l.g;
 	struct vgic_irq *spi;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END) {
@@ -308,8 +311,9 @@ static bool dist_access_ok(u64 off, u32 size)
 
 /* --- redistributors -------------------------------------------------------- */
 
-static u32 rd_read32(struct vgic *g, u32 v, u64 off)
+static u32 rd_read32(struct vgic_locked l, u32 v, u64 off)
 {
+	struct vgic *g = l.g;
 	const struct vgic_cpu *c = &g->cpus[v];
 
 	if (off >= GIC_ID_START)
@@ -328,14 +332,17 @@ static u32 rd_read32(struct vgic *g, u32 v, u64 off)
 	}
 }
 
-static void rd_write32(struct vgic *g, u32 v, u64 off, u32 value)
+static void rd_write32(struct vgic_locked l, u32 v, u64 off, u32 value)
 {
+	struct vgic *g = l.g;
+
 	if (off == GICR_WAKER)
 		g->cpus[v].sleeping = value & WAKER_PROCESSOR_SLEEP;
 }
 
-static u32 sgi_read32(struct vgic *g, u32 v, u64 off)
+static u32 sgi_read32(struct vgic_locked l, u32 v, u64 off)
 {
+	struct vgic *g = l.g;
 	struct vgic_irq *priv = g->cpus[v].priv;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END)
@@ -349,8 +356,9 @@ static u32 sgi_read32(struct vgic *g, u32 v, u64 off)
 	return 0; /* IGRPMODR0, NSACR, extended ranges, reserved */
 }
 
-static void sgi_write32(struct vgic *g, u32 v, u64 off, u32 value)
+static void sgi_write32(struct vgic_locked l, u32 v, u64 off, u32 value)
 {
+	struct vgic *g = l.g;
 	struct vgic_irq *priv = g->cpus[v].priv;
 
 	if (off >= GICD_BITS_START && off < GICD_BITS_END)
@@ -362,19 +370,19 @@ static void sgi_write32(struct vgic *g, u32 v, u64 off, u32 value)
 		cfg_write(&priv[16], value);
 }
 
-static u32 redist_read32(struct vgic *g, u32 v, u64 off)
+static u32 redist_read32(struct vgic_locked l, u32 v, u64 off)
 {
 	if (off >= GICR_SGI_FRAME)
-		return sgi_read32(g, v, off - GICR_SGI_FRAME);
-	return rd_read32(g, v, off);
+		return sgi_read32(l, v, off - GICR_SGI_FRAME);
+	return rd_read32(l, v, off);
 }
 
-static void redist_write32(struct vgic *g, u32 v, u64 off, u32 value)
+static void redist_write32(struct vgic_locked l, u32 v, u64 off, u32 value)
 {
 	if (off >= GICR_SGI_FRAME)
-		sgi_write32(g, v, off - GICR_SGI_FRAME, value);
+		sgi_write32(l, v, off - GICR_SGI_FRAME, value);
 	else
-		rd_write32(g, v, off, value);
+		rd_write32(l, v, off, value);
 }
 
 /* Splits `offset` into vCPU and offset within its redistributor. */
@@ -403,51 +411,53 @@ static bool redist_access_ok(const struct vgic *g, u64 offset, u32 size, u32 *v,
  * halves, a byte access (priority registers only) one byte of its word.
  * `v` < 0 is the distributor, otherwise vCPU v's redistributor.
  */
-static u32 word_read(struct vgic *g, int v, u64 off)
+static u32 word_read(struct vgic_locked l, int v, u64 off)
 {
-	return v < 0 ? dist_read32(g, off) : redist_read32(g, (u32)v, off);
+	return v < 0 ? dist_read32(l, off) : redist_read32(l, (u32)v, off);
 }
 
-static void word_write(struct vgic *g, int v, u64 off, u32 value)
+static void word_write(struct vgic_locked l, int v, u64 off, u32 value)
 {
 	if (v < 0)
-		dist_write32(g, off, value);
+		dist_write32(l, off, value);
 	else
-		redist_write32(g, (u32)v, off, value);
+		redist_write32(l, (u32)v, off, value);
 }
 
 static u64 mmio_read(struct vgic *g, int v, u64 off, u32 size)
 {
+	struct vgic_locked l;
 	u64 val;
 
-	spin_lock(&g->lock);
+	l = vgic_lock(g);
 	if (size == 8)
-		val = word_read(g, v, off) | (u64)word_read(g, v, off + 4) << 32;
+		val = word_read(l, v, off) | (u64)word_read(l, v, off + 4) << 32;
 	else if (size == 4)
-		val = word_read(g, v, off);
+		val = word_read(l, v, off);
 	else
-		val = (word_read(g, v, off & ~3ull) >> (8 * (off & 3))) & 0xff;
-	spin_unlock(&g->lock);
+		val = (word_read(l, v, off & ~3ull) >> (8 * (off & 3))) & 0xff;
+	vgic_unlock(l);
 	return val;
 }
 
 static void mmio_write(struct vgic *g, int v, u64 off, u32 size, u64 value)
 {
-	spin_lock(&g->lock);
+	struct vgic_locked l;
+	l = vgic_lock(g);
 	if (size == 8) {
-		word_write(g, v, off, (u32)value);
-		word_write(g, v, off + 4, (u32)(value >> 32));
+		word_write(l, v, off, (u32)value);
+		word_write(l, v, off + 4, (u32)(value >> 32));
 	} else if (size == 4) {
-		word_write(g, v, off, (u32)value);
+		word_write(l, v, off, (u32)value);
 	} else {
 		/* A priority byte: the word is rewritten with its other bytes as they are. */
 		u64 word = off & ~3ull;
 		u32 shift = 8 * (u32)(off & 3);
-		u32 old = word_read(g, v, word);
+		u32 old = word_read(l, v, word);
 
-		word_write(g, v, word, (old & ~(0xffu << shift)) | (u32)(value & 0xff) << shift);
+		word_write(l, v, word, (old & ~(0xffu << shift)) | (u32)(value & 0xff) << shift);
 	}
-	spin_unlock(&g->lock);
+	vgic_unlock(l);
 }
 
 bool vgic_dist_read(struct vgic *g, u64 offset, u32 size, u64 *value)
