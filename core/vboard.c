@@ -29,8 +29,7 @@ static bool overlaps_any(const struct vboard *board, ipaddr_t base, u64 size)
 	return false;
 }
 
-/* Adds a device of `kind` at `base`, keeping the table in address order. */
-static int add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
+int vboard_add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
 	       u32 instance, const char **why)
 {
 	struct vboard *board = vm->board;
@@ -72,7 +71,7 @@ int vboard_build(struct vm *vm, const char **why)
 	for (u32 i = 0; (k = vdev_kind_at(i)); i++) {
 		u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
 
-		if (k->every_vm && add(vm, k, k->base, size, k->line, 0, why))
+		if (k->every_vm && vboard_add(vm, k, k->base, size, k->line, 0, why))
 			return -1;
 	}
 	return 0;
