@@ -41,6 +41,7 @@ $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 
 # Every source outside arch/ linked together with the fake arch: a call to
 # something only arch/arm64 provides, or an include of one of its headers,
