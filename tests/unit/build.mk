@@ -36,6 +36,7 @@ $(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c))
 # The VM's board: its table, the registered kinds and what they link.
 BOARD_DEPS := core/vboard.c core/vdev.c devices/pl011.c devices/pl061.c $(DEVICE_DEPS)
 $(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/vcpu_id.c core/package.c $(BOARD_DEPS)))
+$(eval $(call unit_test,test_vboard,core/guest_dt.c $(BOARD_DEPS)))
 $(eval $(call unit_test,test_vgic,devices/vgic.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
