@@ -29,21 +29,61 @@ static bool overlaps_any(const struct vboard *board, ipaddr_t base, u64 size)
 	return false;
 }
 
-/* Adds a device of `kind` at `base`, keeping the table in address order. */
-static int add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
+/* A table of `capacity` entries, holding what the VM's table holds. */
+static struct vboard *new_table(struct vm *vm, u32 capacity)
+{
+	struct vboard *b = vm_dev_alloc(vm, sizeof(*b) + capacity * sizeof(b->dev[0]));
+
+	if (!b)
+		return NULL;
+	b->capacity = capacity;
+	if (vm->board) {
+		b->count = vm->board->count;
+		memcpy(b->dev, vm->board->dev, b->count * sizeof(b->dev[0]));
+	}
+	return b;
+}
+
+/* Room for one more entry: a table twice as large when it is full (the old
+ * one stays in the arena until the VM goes; builders size it right). */
+static bool make_room(struct vm *vm, const char **why)
+{
+	u32 cap = vm->board->capacity;
+	struct vboard *bigger;
+
+	if (vm->board->count < cap)
+		return true;
+	if (vm->bus.count) {
+		*why = "the board is fixed once its devices exist";
+		return false;
+	}
+	bigger = new_table(vm, cap * 2 > VBOARD_MAX_DEVICES ? VBOARD_MAX_DEVICES : cap * 2 + !cap);
+	if (!bigger) {
+		*why = "no memory for its board";
+		return false;
+	}
+	vm->board = bigger;
+	return true;
+}
+
+int vboard_add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
 	       u32 instance, const char **why)
 {
-	struct vboard *board = vm->board;
-	u32 at = board->count;
+	struct vboard *board;
+	u32 at;
 
-	if (board->count == board->capacity) {
+	if (vm->board->count == VBOARD_MAX_DEVICES) {
 		*why = "more devices than a VM's board has room for";
 		return -1;
 	}
-	if (!in_device_region(base, size) || overlaps_any(board, base, size)) {
+	if (!in_device_region(base, size) || overlaps_any(vm->board, base, size)) {
 		*why = "a device's window is outside the device region or overlaps another";
 		return -1;
 	}
+	if (!make_room(vm, why))
+		return -1;
+	board = vm->board;
+	at = board->count;
 	while (at > 0 && ipa_addr(board->dev[at - 1].base) > ipa_addr(base)) {
 		board->dev[at] = board->dev[at - 1];
 		at--;
@@ -80,16 +120,16 @@ int vboard_build(struct vm *vm, const char **why)
 		*why = "more devices than a VM's board has room for";
 		return -1;
 	}
-	vm->board = vm_dev_alloc(vm, sizeof(*vm->board) + n * sizeof(vm->board->dev[0]));
+	vm->board = NULL;
+	vm->board = new_table(vm, n);
 	if (!vm->board) {
 		*why = "no memory for its board";
 		return -1;
 	}
-	vm->board->capacity = n;
 	for (u32 i = 0; (k = vdev_kind_at(i)); i++) {
 		u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
 
-		if (k->every_vm && add(vm, k, k->base, size, k->line, 0, why))
+		if (k->every_vm && vboard_add(vm, k, k->base, size, k->line, 0, why))
 			return -1;
 	}
 	return 0;

@@ -27,6 +27,12 @@ struct vboard {
 /* Fills vm->board from vm->cfg: every kind that is part of every VM, at its
  * standard place. 0, or -1 with the reason in `why` (nothing is kept). */
 int vboard_build(struct vm *vm, const char **why);
+/* Adds a device of `kind` at `base` (`size` bytes, interrupt `line`, -1:
+ * none) to vm->board, keeping the table in address order. 0, or -1 with the
+ * reason in `why` when the table is full or the window is outside the guest's
+ * device region or overlaps another entry's. */
+int vboard_add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 size, int line,
+	       u32 instance, const char **why);
 /* Creates each device of the table and puts it on vm->bus. */
 int vboard_attach(struct vm *vm, const char **why);
 /* The VM restarts: each device back to its power-on state. */

@@ -37,11 +37,14 @@ $(eval $(call unit_test,test_platform_arm,arch/arm64/platform_arm.c lib/fdt.c,-I
 # The VM's board: its table, the registered kinds and what they link.
 BOARD_DEPS := core/vboard.c core/vdev.c devices/pl011.c devices/pl061.c $(DEVICE_DEPS)
 $(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/package.c $(BOARD_DEPS)))
+$(eval $(call unit_test,test_vboard,core/guest_dt.c $(BOARD_DEPS)))
 $(eval $(call unit_test,test_vgic,arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH),-Iarch/arm64/include))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched,core/sched.c core/sched_credit.c core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.
@@ -60,6 +63,9 @@ $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
 # interface, including the files no unit test links.
 ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c drivers/*.c lib/*.c))
 ARCH_NEUTRAL_CHECK := $(B)/unit/arch_neutral_link
+
+# VM lifetime: all of that, with the test as the entry point.
+$(eval $(call unit_test,test_vm_ref,$(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)))
 
 $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)
 	@mkdir -p $(dir $@)
