@@ -67,6 +67,8 @@ static void vm_free(struct vm *vm)
 		vm->con.buf = NULL;
 	}
 	if (vm->vcpus) {
+		/* the guest's registers and interrupt state */
+		arch_scrub(vm->vcpus, vcpu_array_pages(vm->nvcpus) * PAGE_SIZE);
 		page_free(&hv_pages, ptr_to_pa(vm->vcpus), vcpu_array_pages(vm->nvcpus));
 		vm->vcpus = NULL;
 	}
