@@ -336,6 +336,7 @@ static void test_destroy_while_held(void **state)
 	u64 free_ab = hv_pages.free_pages;
 	u8 *ram = pa_to_ptr(a->ram_pa);
 	u8 *con = a->con.buf;
+	struct vcpu *vcpus = a->vcpus;
 	u32 id = a->id, scrubs;
 
 	held = vm_get_by_id(id);
@@ -371,6 +372,8 @@ static void test_destroy_while_held(void **state)
 	assert_int_equal(hv_pages.free_pages, free_b);
 	assert_true(scrubbed_since(scrubs, ram, VM_RAM));
 	assert_true(scrubbed_since(scrubs, con, PAGE_SIZE));
+	/* the vCPUs' registers are the guest's too: the arena's page holding them */
+	assert_true(scrubbed_since(scrubs, vcpus, PAGE_SIZE));
 	assert_true(all_bytes(ram, VM_RAM, 0));
 	assert_true(page_is_free(&hv_pages, ptr_to_pa(ram)));
 	assert_int_equal(pa_addr(a->ram_pa), 0);
