@@ -143,7 +143,7 @@ int vboard_attach(struct vm *vm, const char **why)
 		if (d->kind->create(d, why))
 			return -1;
 		if (mmio_register(&vm->bus, d)) {
-			*why = "the MMIO bus has no room for its devices";
+			*why = "its device windows do not fit on the MMIO bus (full, or overlapping)";
 			return -1;
 		}
 	}
@@ -184,6 +184,8 @@ void vboard_describe(const struct vm *vm, char *buf, u32 size)
 {
 	u32 len = 0;
 
+	if (!size)
+		return;
 	buf[0] = '\0';
 	for (u32 i = 0; i < vm->board->count && len < size; i++) {
 		const struct vdev *d = &vm->board->dev[i];

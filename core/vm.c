@@ -619,6 +619,8 @@ const char *vm_state_name(const struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)
 		return "stopped";
+	if (vm->state == VM_DYING)
+		return "dying";
 	return vm->paused ? "paused" : "running";
 }
 

@@ -271,6 +271,8 @@ static void pl011_reset(struct vdev *d)
 {
 	struct pl011_emul *u = d->priv;
 
+	if (u->irq_level)
+		irq_line_set(&d->irq, false);  /* its output drops with the reset */
 	pl011_emul_init(u, &console_sink, &d->vm->con, d->irq);
 	console_ring_open(&d->vm->con, tx_ready, u);
 }

@@ -197,7 +197,11 @@ static void press_power(struct vdev *d)
 
 static void pl061_reset(struct vdev *d)
 {
-	pl061_emul_init(d->priv, d->irq);
+	struct pl061_emul *g = d->priv;
+
+	if (g->irq_level)
+		irq_line_set(&d->irq, false);  /* its output drops with the reset */
+	pl061_emul_init(g, d->irq);
 }
 
 /* The controller, and the gpio-keys node that wires the button to its pin. */

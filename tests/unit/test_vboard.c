@@ -542,7 +542,7 @@ static void test_attach_refusals(void **state)
 	}
 	why = NULL;
 	assert_int_equal(vboard_attach(&vm, &why), -1);
-	assert_non_null(strstr(why, "MMIO bus has no room"));
+	assert_non_null(strstr(why, "do not fit on the MMIO bus"));
 	assert_int_equal(vm.bus.count, MMIO_MAX_DEVICES);
 }
 
