@@ -45,6 +45,7 @@ $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.
