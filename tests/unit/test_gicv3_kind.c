@@ -19,6 +19,7 @@
 #include "core/vdt.h"
 #include "core/vm.h"
 #include "guest_gic.h"
+#include "fdt_check.h"
 #include "lib/fdt.h"
 #include "vcpu_mpidr.h"
 #include "vgic.h"
@@ -189,19 +190,6 @@ static void test_dt_node(void **state)
 	assert_int_equal(size, NVCPUS * VGIC_REDIST_STRIDE);
 	assert_true(fdt_prop_u32(&f, n, "phandle", &phandle));
 	assert_int_equal(phandle, VDT_PHANDLE_INTC);
-}
-
-/* Property `name` of `node` holds exactly the `n` cells `want`. */
-static void check_cells(const struct fdt *f, int node, const char *name, const u32 *want, u32 n)
-{
-	const void *data;
-	u32 len;
-
-	if (!fdt_get_prop(f, node, name, &data, &len))
-		fail_msg("no property '%s'", name);
-	assert_int_equal(len, n * 4);
-	for (u32 i = 0; i < n; i++)
-		assert_int_equal(fdt_read_cells((const u8 *)data + i * 4, 1), want[i]);
 }
 
 /* The arch's nodes of a guest's tree (arch_guest_dt): each vCPU named by its

@@ -19,6 +19,7 @@
 #include "core/vdt.h"
 #include "core/vm.h"
 #include "fake_arch.h"
+#include "fdt_check.h"
 #include "lib/fdt.h"
 
 #define RAM_BASE 0x40000000ull
@@ -247,19 +248,6 @@ static void check_power_key(const struct fdt *f)
 	assert_int_equal(fdt_read_cells(data, 1), phandle);
 	assert_int_equal(fdt_read_cells((const u8 *)data + 4, 1), POWER_KEY_PIN);
 	assert_int_equal(fdt_read_cells((const u8 *)data + 8, 1), 0);  /* active high */
-}
-
-/* Property `name` of `node` holds exactly the `n` cells `want`. */
-static void check_cells(const struct fdt *f, int node, const char *name, const u32 *want, u32 n)
-{
-	const void *data;
-	u32 len;
-
-	if (!fdt_get_prop(f, node, name, &data, &len))
-		fail_msg("no property '%s'", name);
-	assert_int_equal(len, n * 4);
-	for (u32 i = 0; i < n; i++)
-		assert_int_equal(fdt_read_cells((const u8 *)data + i * 4, 1), want[i]);
 }
 
 /* Every interrupt in the tree routes to the interrupt controller the arch

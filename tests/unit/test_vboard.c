@@ -20,6 +20,7 @@
 #include "core/vdt.h"
 #include "core/vm.h"
 #include "fake_arch.h"
+#include "fdt_check.h"
 #include "lib/fdt.h"
 
 #define HV_PAGES 32
@@ -689,19 +690,6 @@ static u8 dtb[64 * KiB];
 static void open_dtb(struct fdt *f, u32 size)
 {
 	assert_int_equal(fdt_open(f, dtb, size), 0);
-}
-
-/* Property `name` of `node` holds exactly the `n` cells `want`. */
-static void check_cells(const struct fdt *f, int node, const char *name, const u32 *want, u32 n)
-{
-	const void *data;
-	u32 len;
-
-	if (!fdt_get_prop(f, node, name, &data, &len))
-		fail_msg("no property '%s'", name);
-	assert_int_equal(len, n * 4);
-	for (u32 i = 0; i < n; i++)
-		assert_int_equal(fdt_read_cells((const u8 *)data + i * 4, 1), want[i]);
 }
 
 /* How many nodes in the tree are named `name` (with any unit address). */
