@@ -61,6 +61,13 @@ void arch_interrupts_init(void)
 	if (a->gic_version != 3)
 		panic("Bulkhead needs a GICv3 interrupt controller; the device tree has none "
 		      "(QEMU: -M virt,gic-version=3)");
+	/* Bulkhead takes the timers' interrupts at the PPIs the Base System
+	 * Architecture fixes; a board that says otherwise would never deliver them */
+	if ((a->timer_ppi_hyp && a->timer_ppi_hyp != PPI_HYP_TIMER) ||
+	    (a->timer_ppi_virt && a->timer_ppi_virt != PPI_VIRT_TIMER))
+		panic("the device tree puts the timer interrupts at PPIs %u (hyp) and %u (virt); "
+		      "Bulkhead uses %u and %u", a->timer_ppi_hyp, a->timer_ppi_virt,
+		      PPI_HYP_TIMER, PPI_VIRT_TIMER);
 	hv_info("GICv%u distributor 0x%llx, redistributors 0x%llx; timer PPIs: hyp %u, virt %u; "
 		"PSCI via %s", a->gic_version, (unsigned long long)a->gicd_base,
 		(unsigned long long)a->gicr_base, a->timer_ppi_hyp, a->timer_ppi_virt,

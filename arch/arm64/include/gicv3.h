@@ -6,8 +6,8 @@
 
 /* Software-generated interrupt Bulkhead sends between physical CPUs. */
 #define SGI_KICK 0
-/* PPIs, as INTIDs (fixed by the Arm Base System Architecture for GICv3 systems
- * and cross-checked with the device tree at boot). */
+/* PPIs, as INTIDs (fixed by the Arm Base System Architecture for GICv3 systems;
+ * arch_interrupts_init refuses a device tree that puts the timers elsewhere). */
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26
 #define PPI_VIRT_TIMER 27
