@@ -102,9 +102,9 @@ int firmware_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
 	memcpy(dst, fw.data, fw.size);
 	arch_clean_dcache_range(dst, fw.size);
 	b->format = "firmware";
-	b->kernel_start = GUEST_FLASH_BASE;
-	b->kernel_end = GUEST_FLASH_BASE + vm->fw_size;
-	b->entry = GUEST_FLASH_BASE;
+	b->kernel_start = ipa_init(GUEST_FLASH_BASE);
+	b->kernel_end = ipa_init(GUEST_FLASH_BASE + vm->fw_size);
+	b->entry = ipa_init(GUEST_FLASH_BASE);
 	return 0;
 }
 

@@ -24,9 +24,9 @@ static void write_chosen(struct vdt *dt, const struct vm *vm, const struct boot_
 	fdtw_prop_string(dt->w, "bootargs", vm->cfg.extra);
 	if (dt->stdout_path[0])
 		fdtw_prop_string(dt->w, "stdout-path", dt->stdout_path);
-	if (b->initrd_start) {
-		fdtw_prop_u64(dt->w, "linux,initrd-start", b->initrd_start);
-		fdtw_prop_u64(dt->w, "linux,initrd-end", b->initrd_end);
+	if (ipa_addr(b->initrd_start)) {
+		fdtw_prop_u64(dt->w, "linux,initrd-start", ipa_addr(b->initrd_start));
+		fdtw_prop_u64(dt->w, "linux,initrd-end", ipa_addr(b->initrd_end));
 	}
 	fdtw_end_node(dt->w);
 }

@@ -14,6 +14,7 @@
 #include "core/firmware.h"
 #include "core/guest_dt.h"
 #include "core/guest_layout.h"
+#include "core/guest_mem.h"
 #include "core/loader.h"
 #include "core/vm.h"
 #include "lib/fmt.h"
@@ -21,17 +22,16 @@
 
 #define RAW_LOAD_OFFSET 0x80000
 
-static void *guest_ptr(struct vm *vm, u64 ipa)
+static void *guest_ptr(struct vm *vm, ipaddr_t ipa)
 {
-	return pa_to_ptr(pa_add(vm->ram_pa, ipa - vm->cfg.ram_base));
+	return pa_to_ptr(pa_add(vm->ram_pa, ipa_addr(ipa) - vm->cfg.ram_base));
 }
 
-static void copy_in(struct vm *vm, u64 ipa, const void *src, u64 size)
+/* Callers checked the range; the guest may start with its caches off. */
+static void copy_in(struct vm *vm, ipaddr_t ipa, const void *src, u64 size)
 {
-	void *dst = guest_ptr(vm, ipa);
-
-	memcpy(dst, src, size);
-	arch_clean_dcache_range(dst, size);
+	if (guest_mem_write(vm, ipa, src, size))
+		arch_clean_dcache_range(guest_ptr(vm, ipa), size);
 }
 
 static int too_big(const struct vm *vm, const struct pkg_blob *k, u64 size, char *why,
@@ -54,7 +54,7 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 		return -1;
 	}
 	b->format = "ELF";
-	b->kernel_start = ~0ull;
+	b->kernel_start = ipa_init(~0ull);
 	for (u32 i = 0; i < elf.nsegments; i++) {
 		struct elf_segment seg;
 
@@ -65,16 +65,16 @@ static int load_elf(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 				     (unsigned long long)seg.memsz);
 			return -1;
 		}
-		copy_in(vm, seg.paddr, k->data + seg.offset, seg.filesz);
-		if (seg.paddr < b->kernel_start)
-			b->kernel_start = seg.paddr;
-		if (seg.paddr + seg.memsz > b->kernel_end)
-			b->kernel_end = seg.paddr + seg.memsz;
+		copy_in(vm, ipa_init(seg.paddr), k->data + seg.offset, seg.filesz);
+		if (seg.paddr < ipa_addr(b->kernel_start))
+			b->kernel_start = ipa_init(seg.paddr);
+		if (seg.paddr + seg.memsz > ipa_addr(b->kernel_end))
+			b->kernel_end = ipa_init(seg.paddr + seg.memsz);
 	}
-	b->entry = elf.entry;
-	if (!vm_ram_contains(vm, ipa_init(b->entry), 4)) {
+	b->entry = ipa_init(elf.entry);
+	if (!vm_ram_contains(vm, b->entry, 4)) {
 		fmt_snprintf(why, why_size, "kernel '%s': entry point 0x%llx is outside the VM's "
-			     "RAM", k->name, (unsigned long long)b->entry);
+			     "RAM", k->name, (unsigned long long)elf.entry);
 		return -1;
 	}
 	return 0;
@@ -84,10 +84,10 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 		    u32 why_size)
 {
 	b->format = "raw binary";
-	b->kernel_start = vm->cfg.ram_base + RAW_LOAD_OFFSET;
-	b->kernel_end = b->kernel_start + k->size;
+	b->kernel_start = ipa_init(vm->cfg.ram_base + RAW_LOAD_OFFSET);
+	b->kernel_end = ipa_add(b->kernel_start, k->size);
 	b->entry = b->kernel_start;
-	if (!vm_ram_contains(vm, ipa_init(b->kernel_start), k->size))
+	if (!vm_ram_contains(vm, b->kernel_start, k->size))
 		return too_big(vm, k, k->size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;
@@ -97,18 +97,19 @@ static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layo
 		       char *why, u32 why_size)
 {
 	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
-	u64 text_offset, image_size;
+	u64 text_offset, image_size, start;
 
 	if (elf_is_elf(k->data, k->size))
 		return load_elf(vm, k, b, why, why_size);
 	if (!arch_kernel_image_parse(k->data, k->size, &text_offset, &image_size))
 		return load_raw(vm, k, b, why, why_size);
 	b->format = "Linux Image";
-	b->kernel_start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + text_offset;
-	b->kernel_end = b->kernel_start + image_size;
+	start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + text_offset;
+	b->kernel_start = ipa_init(start);
+	b->kernel_end = ipa_init(start + image_size);
 	b->entry = b->kernel_start;
-	if (text_offset >= GUEST_KERNEL_ALIGN || b->kernel_end > ram_end ||
-	    b->kernel_end < b->kernel_start)
+	if (text_offset >= GUEST_KERNEL_ALIGN || start + image_size > ram_end ||
+	    start + image_size < start)
 		return too_big(vm, k, image_size, why, why_size);
 	copy_in(vm, b->kernel_start, k->data, k->size);
 	return 0;
@@ -119,21 +120,24 @@ static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool h
 				struct boot_layout *b, char *why, u32 why_size)
 {
 	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
-	u64 floor = align_up(b->kernel_end, PAGE_SIZE);
+	u64 floor = align_up(ipa_addr(b->kernel_end), PAGE_SIZE);
+	u64 dtb = align_down(ram_end - GUEST_DTB_MAX, GUEST_DTB_MAX);
+	u64 initrd;
 
 	/* with less than GUEST_DTB_MAX of RAM at a low base, ram_end - GUEST_DTB_MAX
 	 * would wrap and put the DTB far outside the VM's RAM */
-	b->dtb = align_down(ram_end - GUEST_DTB_MAX, GUEST_DTB_MAX);
-	if (vm->ram_size < GUEST_DTB_MAX || b->dtb < floor) {
+	b->dtb = ipa_init(dtb);
+	if (vm->ram_size < GUEST_DTB_MAX || dtb < floor) {
 		fmt_snprintf(why, why_size, "%llu MiB of RAM leaves no room for the device tree "
 			     "above the kernel", (unsigned long long)(vm->ram_size / MiB));
 		return -1;
 	}
 	if (!has_rd)
 		return 0;
-	b->initrd_start = align_down(b->dtb - rd->size, PAGE_SIZE);
-	b->initrd_end = b->initrd_start + rd->size;
-	if (rd->size > b->dtb || b->initrd_start < floor) {
+	initrd = align_down(dtb - rd->size, PAGE_SIZE);
+	b->initrd_start = ipa_init(initrd);
+	b->initrd_end = ipa_init(initrd + rd->size);
+	if (rd->size > dtb || initrd < floor) {
 		fmt_snprintf(why, why_size, "ramdisk '%s' (%llu KiB) does not fit in RAM beside "
 			     "the kernel", rd->name, (unsigned long long)(rd->size / KiB));
 		return -1;
@@ -165,7 +169,7 @@ static int load_firmware_style(struct vm *vm, struct boot_layout *b, char *why, 
 {
 	if (firmware_load(vm, b, why, why_size))
 		return -1;
-	b->dtb = vm->cfg.ram_base;
+	b->dtb = ipa_init(vm->cfg.ram_base);
 	b->dtb_cap = vm->ram_size < GUEST_DTB_MAX ? (u32)vm->ram_size : GUEST_DTB_MAX;
 	return 0;
 }

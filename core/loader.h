@@ -7,12 +7,12 @@
 struct vm;
 
 struct boot_layout {
-	u64 kernel_start;   /* guest-physical */
-	u64 kernel_end;
-	u64 entry;
-	u64 initrd_start;   /* 0 when there is none */
-	u64 initrd_end;
-	u64 dtb;
+	ipaddr_t kernel_start;
+	ipaddr_t kernel_end;
+	ipaddr_t entry;
+	ipaddr_t initrd_start;   /* 0 when there is none */
+	ipaddr_t initrd_end;
+	ipaddr_t dtb;
 	u32 dtb_size;
 	u32 dtb_cap;        /* room for the device tree at `dtb` */
 	const char *format;

@@ -250,19 +250,19 @@ static void print_boot_map(const struct vm *vm, const struct boot_layout *b)
 	if (vm->cfg.firmware[0])
 		hv_info("vm %u '%s': firmware '%s' read-only at IPA 0x%llx-0x%llx -> PA 0x%llx, "
 			"entry 0x%llx", vm->id, vm->cfg.name, vm->cfg.firmware,
-			(unsigned long long)b->kernel_start, (unsigned long long)b->kernel_end,
-			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)b->entry);
+			(unsigned long long)ipa_addr(b->kernel_start), (unsigned long long)ipa_addr(b->kernel_end),
+			(unsigned long long)pa_addr(vm->fw_pa), (unsigned long long)ipa_addr(b->entry));
 	else
 		hv_info("vm %u '%s': kernel '%s' (%s) at IPA 0x%llx-0x%llx, entry 0x%llx", vm->id,
-			vm->cfg.name, vm->cfg.kernel, b->format, (unsigned long long)b->kernel_start,
-			(unsigned long long)b->kernel_end, (unsigned long long)b->entry);
-	if (b->initrd_start)
+			vm->cfg.name, vm->cfg.kernel, b->format, (unsigned long long)ipa_addr(b->kernel_start),
+			(unsigned long long)ipa_addr(b->kernel_end), (unsigned long long)ipa_addr(b->entry));
+	if (ipa_addr(b->initrd_start))
 		hv_info("vm %u '%s': ramdisk '%s' at IPA 0x%llx-0x%llx", vm->id, vm->cfg.name,
-			vm->cfg.ramdisk, (unsigned long long)b->initrd_start,
-			(unsigned long long)b->initrd_end);
+			vm->cfg.ramdisk, (unsigned long long)ipa_addr(b->initrd_start),
+			(unsigned long long)ipa_addr(b->initrd_end));
 	vboard_describe(vm, devices, sizeof(devices));
 	hv_info("vm %u '%s': device tree at IPA 0x%llx (%u bytes); devices: %s", vm->id,
-		vm->cfg.name, (unsigned long long)b->dtb, b->dtb_size, devices);
+		vm->cfg.name, (unsigned long long)ipa_addr(b->dtb), b->dtb_size, devices);
 }
 
 /* Loads the kernel (or firmware) and puts vCPU 0 at its entry. */
@@ -282,7 +282,7 @@ static int boot_vm(struct vm *vm, bool announce)
 		vm->vcpus[i].exit_why[0] = '\0';
 		vm->vcpus[i].fault_streak = 0;
 		/* the boot vCPU gets the device tree; the others wait for the guest to start them */
-		arch_vcpu_reset(&vm->vcpus[i].arch, ipa_init(b.entry), i == 0 ? b.dtb : 0, i);
+		arch_vcpu_reset(&vm->vcpus[i].arch, b.entry, i == 0 ? ipa_addr(b.dtb) : 0, i);
 		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}
 	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,

@@ -200,8 +200,8 @@ static void expect_failure(const char *msg)
 
 static void open_dtb(struct fdt *f)
 {
-	assert_int_equal(fdt_open(f, at(b.dtb), b.dtb_size), 0);
-	assert_int_equal(fdt_header_size(at(b.dtb)), b.dtb_size);
+	assert_int_equal(fdt_open(f, at(ipa_addr(b.dtb)), b.dtb_size), 0);
+	assert_int_equal(fdt_header_size(at(ipa_addr(b.dtb))), b.dtb_size);
 }
 
 static u64 prop_u64(const struct fdt *f, int node, const char *name)
@@ -326,8 +326,8 @@ static void check_initrd_props(bool present)
 		assert_false(fdt_get_prop(&f, chosen, "linux,initrd-end", &data, &len));
 		return;
 	}
-	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-start"), b.initrd_start);
-	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-end"), b.initrd_end);
+	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-start"), ipa_addr(b.initrd_start));
+	assert_int_equal(prop_u64(&f, chosen, "linux,initrd-end"), ipa_addr(b.initrd_end));
 }
 
 static void test_linux_with_ramdisk(void **state)
@@ -348,30 +348,30 @@ static void test_linux_with_ramdisk(void **state)
 
 	/* kernel at the 2 MiB-aligned base plus text_offset; image_size counts */
 	assert_string_equal(b.format, "Linux Image");
-	assert_int_equal(b.kernel_start, RAM_BASE + 0x80000);
-	assert_int_equal(b.entry, b.kernel_start);
-	assert_int_equal(b.kernel_end, b.kernel_start + 256 * KiB);
-	assert_memory_equal(at(b.kernel_start), kernel, ksize);
+	assert_int_equal(ipa_addr(b.kernel_start), RAM_BASE + 0x80000);
+	assert_int_equal(ipa_addr(b.entry), ipa_addr(b.kernel_start));
+	assert_int_equal(ipa_addr(b.kernel_end), ipa_addr(b.kernel_start) + 256 * KiB);
+	assert_memory_equal(at(ipa_addr(b.kernel_start)), kernel, ksize);
 	for (u64 i = 0; i < 0x80000; i++)
 		assert_int_equal(ram[i], 0);
 
 	/* the DTB in the top 2 MiB, the initrd page-aligned right below it */
-	assert_int_equal(b.dtb, RAM_BASE + ram_size - GUEST_DTB_MAX);
+	assert_int_equal(ipa_addr(b.dtb), RAM_BASE + ram_size - GUEST_DTB_MAX);
 	assert_true(b.dtb_size > 0 && b.dtb_size <= GUEST_DTB_MAX);
-	assert_int_equal(b.initrd_end - b.initrd_start, rdsize);
-	assert_true(is_aligned(b.initrd_start, PAGE_SIZE));
-	assert_true(b.initrd_end <= b.dtb);
-	assert_true(b.dtb - b.initrd_end < PAGE_SIZE);
-	assert_true(b.initrd_start >= b.kernel_end);
-	assert_memory_equal(at(b.initrd_start), rd, rdsize);
+	assert_int_equal(ipa_addr(b.initrd_end) - ipa_addr(b.initrd_start), rdsize);
+	assert_true(is_aligned(ipa_addr(b.initrd_start), PAGE_SIZE));
+	assert_true(ipa_addr(b.initrd_end) <= ipa_addr(b.dtb));
+	assert_true(ipa_addr(b.dtb) - ipa_addr(b.initrd_end) < PAGE_SIZE);
+	assert_true(ipa_addr(b.initrd_start) >= ipa_addr(b.kernel_end));
+	assert_memory_equal(at(ipa_addr(b.initrd_start)), rd, rdsize);
 
 	check_dt(RAM_BASE, ram_size, 3, args);
 	check_initrd_props(true);
 
 	/* everything written was cleaned for a guest starting with caches off */
-	assert_true(fake_dcache_cleaned(at(b.kernel_start), ksize));
-	assert_true(fake_dcache_cleaned(at(b.initrd_start), rdsize));
-	assert_true(fake_dcache_cleaned(at(b.dtb), b.dtb_size));
+	assert_true(fake_dcache_cleaned(at(ipa_addr(b.kernel_start)), ksize));
+	assert_true(fake_dcache_cleaned(at(ipa_addr(b.initrd_start)), rdsize));
+	assert_true(fake_dcache_cleaned(at(ipa_addr(b.dtb)), b.dtb_size));
 	assert_int_equal(fake.icache_invalidates, 1);
 	free(kernel);
 	free(rd);
@@ -386,9 +386,9 @@ static void test_linux_without_ramdisk(void **state)
 	give_ram(RAM_BASE, 64 * MiB, 1, "");
 	make_package(items, 1);
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.initrd_start, 0);
-	assert_int_equal(b.initrd_end, 0);
-	assert_int_equal(b.dtb, RAM_BASE + 62 * MiB);
+	assert_int_equal(ipa_addr(b.initrd_start), 0);
+	assert_int_equal(ipa_addr(b.initrd_end), 0);
+	assert_int_equal(ipa_addr(b.dtb), RAM_BASE + 62 * MiB);
 	check_dt(RAM_BASE, 64 * MiB, 1, "");
 	check_initrd_props(false);
 	free(kernel);
@@ -407,15 +407,15 @@ static void test_text_offset(void **state)
 	give_ram(RAM_BASE, 8 * MiB, 2, "x");
 	make_package(items, 2);
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.kernel_start, RAM_BASE + 0x1ff000);
-	assert_memory_equal(at(b.kernel_start), k1, ksize);
+	assert_int_equal(ipa_addr(b.kernel_start), RAM_BASE + 0x1ff000);
+	assert_memory_equal(at(ipa_addr(b.kernel_start)), k1, ksize);
 
 	memset(ram, 0, vm.ram_size);
 	vm.pkg_index = 1;
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.kernel_start, RAM_BASE + 0x80000);
-	assert_int_equal(b.kernel_end, b.kernel_start + ksize);
-	assert_memory_equal(at(b.kernel_start), k2, ksize);
+	assert_int_equal(ipa_addr(b.kernel_start), RAM_BASE + 0x80000);
+	assert_int_equal(ipa_addr(b.kernel_end), ipa_addr(b.kernel_start) + ksize);
+	assert_memory_equal(at(ipa_addr(b.kernel_start)), k2, ksize);
 	check_dt(RAM_BASE, 8 * MiB, 2, "x");
 	free(k1);
 	free(k2);
@@ -438,11 +438,11 @@ static void test_per_vm_blobs(void **state)
 	make_package(items, ARRAY_SIZE(items));
 	vm.pkg_index = 1;
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.kernel_start, 0x80000000);
-	assert_memory_equal(at(b.kernel_start), k1, 12 * KiB);
+	assert_int_equal(ipa_addr(b.kernel_start), 0x80000000);
+	assert_memory_equal(at(ipa_addr(b.kernel_start)), k1, 12 * KiB);
 	/* VM 0's ramdisk is not VM 1's */
-	assert_int_equal(b.initrd_start, 0);
-	assert_int_equal(b.dtb, 0x80200000);
+	assert_int_equal(ipa_addr(b.initrd_start), 0);
+	assert_int_equal(ipa_addr(b.dtb), 0x80200000);
 	check_dt(0x80000000, 4 * MiB, 1, "vm b");
 	check_initrd_props(false);
 	free(k0);
@@ -465,7 +465,7 @@ static void test_raw_binary(void **state)
 	make_package(items, 2);
 	assert_int_equal(load(), 0);
 	assert_string_equal(b.format, "raw binary");
-	assert_int_equal(b.entry, RAM_BASE + 0x80000);
+	assert_int_equal(ipa_addr(b.entry), RAM_BASE + 0x80000);
 	assert_memory_equal(ram + 0x80000, k, 4 * KiB);
 	vm.pkg_index = 1;
 	expect_failure("kernel 'big.bin' (16384 KiB) does not fit in 16 MiB of RAM");
@@ -513,7 +513,7 @@ static void test_elf_kernel(void **state)
 	make_package(items, 4);
 	assert_int_equal(load(), 0);
 	assert_string_equal(b.format, "ELF");
-	assert_int_equal(b.entry, RAM_BASE + 0x100040);
+	assert_int_equal(ipa_addr(b.entry), RAM_BASE + 0x100040);
 	assert_int_equal(ram[0x100000], 0xab);
 	assert_int_equal(ram[0x100000 + 511], 0xab);
 	assert_int_equal(ram[0x100000 + 512], 0);  /* memsz beyond filesz stays zero */
@@ -580,7 +580,7 @@ static void test_kernel_fills_ram_exactly(void **state)
 	give_ram(RAM_BASE, 8 * MiB, 1, "");
 	make_package(items, 1);
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.kernel_end, b.dtb);
+	assert_int_equal(ipa_addr(b.kernel_end), ipa_addr(b.dtb));
 	free(k);
 }
 
@@ -616,9 +616,9 @@ static void test_ramdisk_fits_exactly(void **state)
 	give_ram(RAM_BASE, 4 * MiB, 1, "");
 	make_package(items, 2);
 	assert_int_equal(load(), 0);
-	assert_int_equal(b.initrd_start, b.kernel_end);
-	assert_int_equal(b.initrd_end, b.dtb);
-	assert_memory_equal(at(b.initrd_start), rd, rdsize);
+	assert_int_equal(ipa_addr(b.initrd_start), ipa_addr(b.kernel_end));
+	assert_int_equal(ipa_addr(b.initrd_end), ipa_addr(b.dtb));
+	assert_memory_equal(at(ipa_addr(b.initrd_start)), rd, rdsize);
 	check_initrd_props(true);
 	free(k);
 	free(rd);
@@ -732,14 +732,14 @@ static void test_firmware_boot(void **state)
 
 	assert_int_equal(load(), 0);
 	assert_string_equal(b.format, "firmware");
-	assert_int_equal(b.entry, GUEST_FLASH_BASE);
+	assert_int_equal(ipa_addr(b.entry), GUEST_FLASH_BASE);
 	fw = pa_to_ptr(vm.fw_pa);
 	assert_memory_equal(fw, image, size);
 	for (u64 i = size; i < 8 * KiB; i++)
 		assert_int_equal(fw[i], 0);
 	assert_true(fake_dcache_cleaned(fw, size));
 	/* the device tree at the start of RAM, as virt firmware expects */
-	assert_int_equal(b.dtb, RAM_BASE);
+	assert_int_equal(ipa_addr(b.dtb), RAM_BASE);
 	check_dt(RAM_BASE, 16 * MiB, 2, "");
 	check_initrd_props(false);
 
