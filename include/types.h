@@ -30,6 +30,9 @@ static inline paddr_t pa_add(paddr_t a, u64 n) { return (paddr_t){ a.pa + n }; }
 static inline ipaddr_t ipa_init(u64 a) { return (ipaddr_t){ a }; }
 static inline u64 ipa_addr(ipaddr_t a) { return a.ipa; }
 static inline ipaddr_t ipa_add(ipaddr_t a, u64 n) { return (ipaddr_t){ a.ipa + n }; }
+/* A guest's own virtual address (its stage 1), as a fault reports it. */
+static inline vaddr_t va_init(u64 a) { return (vaddr_t){ a }; }
+static inline u64 va_addr(vaddr_t a) { return a.va; }
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE ((u64)1 << PAGE_SHIFT)

@@ -90,7 +90,7 @@ enum vcpu_next inject_undef(struct vcpu *vcpu, struct arch_regs *regs)
 }
 
 enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
-				     bool write, u64 far)
+				     bool write, vaddr_t far)
 {
 	bool same_el = from_el1(regs->spsr);
 	u64 ec;
@@ -103,5 +103,5 @@ enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, 
 	esr = (ec << ESR_EC_SHIFT) | ESR_IL | FSC_SEA;
 	if (data && write)
 		esr |= DABT_WNR;
-	return inject_sync(vcpu, regs, esr, far, true);
+	return inject_sync(vcpu, regs, esr, va_addr(far), true);
 }

@@ -79,7 +79,7 @@ abort:
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
 		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)ipa_addr(fault_ipa()),
 		 (unsigned long long)regs->elr);
-	return inject_external_abort(vcpu, regs, true, write, read_far_el2());
+	return inject_external_abort(vcpu, regs, true, write, va_init(read_far_el2()));
 }
 
 /*
@@ -159,7 +159,7 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 		return handle_data_abort(vcpu, regs, esr);
 	case EC_IABT_LOW:
 		vcpu->trap_count[TRAP_ABORT]++;
-		return inject_external_abort(vcpu, regs, false, false, read_far_el2());
+		return inject_external_abort(vcpu, regs, false, false, va_init(read_far_el2()));
 	case EC_SYSREG:
 		vcpu->trap_count[TRAP_SYSREG]++;
 		if (!sysreg_emulate(vcpu, regs, esr))

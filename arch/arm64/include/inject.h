@@ -11,6 +11,6 @@ struct vcpu;
  * the fault (a loop at one PC, a fault inside its own vectors). */
 enum vcpu_next inject_undef(struct vcpu *vcpu, struct arch_regs *regs);
 enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
-				     bool write, u64 far);
+				     bool write, vaddr_t far);
 
 #endif
