@@ -232,6 +232,18 @@ static enum blk_status status_of(u8 s)
 	return s == VIRTIO_BLK_S_OK ? BLK_OK : s == VIRTIO_BLK_S_UNSUPP ? BLK_UNSUPP : BLK_IOERR;
 }
 
+/*
+ * The bytes the device says it wrote into a chain's writable part. More
+ * than it was given cannot be true. It may say less (virtio 1.2, 2.7.8.2:
+ * an underestimate is allowed): for a read that means the data is not known
+ * to be there, so the read fails; a write or flush has only the status byte,
+ * preset to 0xff, which then speaks for itself.
+ */
+static bool used_len_ok(u32 writable, u32 len)
+{
+	return len == writable || (writable == 1 && len == 0);
+}
+
 /* Lock held. Takes what the device has finished off the used ring. */
 static void vblk_reap(struct vblk *b, struct blk_request **done)
 {
@@ -255,8 +267,8 @@ static void vblk_reap(struct vblk *b, struct blk_request **done)
 		rq = b->inflight[e.id];
 		b->inflight[e.id] = NULL;
 		b->ninflight--;
-		/* short or overlong: the data or the status was not written as asked */
-		rq->status = e.len == b->writable[e.id] ? status_of(b->dma->status[e.id]) : BLK_IOERR;
+		rq->status = used_len_ok(b->writable[e.id], e.len) ? status_of(b->dma->status[e.id])
+								   : BLK_IOERR;
 		desc_free_chain(b, (u16)e.id);
 		b->last_used++;
 		rq->next = *done;
