@@ -389,10 +389,15 @@ struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 		return NULL;
 	features = vmmio_negotiate(&io, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO |
 						VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX);
+	if (!features) {
+		hv_warn("virtio-blk at 0x%llx: the device refused virtio 1 features; skipped",
+			(unsigned long long)pa_addr(base));
+		return NULL;
+	}
 	state = page_alloc_zeroed();
-	if (!features || !pa_addr(state)) {
-		hv_warn("virtio-blk at 0x%llx: %s; skipped", (unsigned long long)pa_addr(base),
-			features ? "out of memory" : "the device refused virtio 1 features");
+	if (!pa_addr(state)) {
+		vmmio_fail(&io);
+		hv_warn("virtio-blk at 0x%llx: out of memory; skipped", (unsigned long long)pa_addr(base));
 		return NULL;
 	}
 	b = pa_to_ptr(state);

@@ -44,9 +44,14 @@ u32 arch_irq_from_dt(const u32 *cells, u32 ncells)
 
 int arch_irq_attach(u32 irq, void (*handler)(void *ctx), void *ctx)
 {
-	if (irq < 32 /* SGIs and PPIs are the arch's own */ || irq >= INTID_SPURIOUS || !handler ||
+	if (irq < INTID_FIRST_SPI || irq >= INTID_SPURIOUS || !handler ||
 	    ndevice_irqs == MAX_DEVICE_IRQS)
 		return -1;
+	/* one handler per line: a second driver claiming it is a board error */
+	for (u32 i = 0; i < ndevice_irqs; i++) {
+		if (device_irqs[i].intid == irq)
+			return -1;
+	}
 	device_irqs[ndevice_irqs] = (struct device_irq){ irq, handler, ctx };
 	ndevice_irqs++;
 	gic_route_spi_here(irq, platform.cpu_hwid[0]);
