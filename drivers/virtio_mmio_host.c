@@ -73,9 +73,15 @@ void vmmio_set_status(const struct vmmio *t, u32 status)
 	vmmio_write32(t, REG_STATUS, status);
 }
 
+/* Reads of Status a reset may take to show 0 (a device finishing what it
+ * was doing); past that we go on, having asked. */
+#define RESET_POLLS 1000
+
 void vmmio_reset(const struct vmmio *t)
 {
 	vmmio_set_status(t, 0);
+	for (int i = 0; i < RESET_POLLS && vmmio_status(t) != 0; i++)
+		;
 }
 
 void vmmio_queue_select(const struct vmmio *t, u32 queue)
