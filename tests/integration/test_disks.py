@@ -25,7 +25,10 @@ def disk_file(folder, name, mib, gpt):
 def disks_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("disks")
     cfg = folder / "t.cfg"
-    cfg.write_text(f'name = "t"\nmemory = 32\nkernel = "{TEST_GUEST}"\n')
+    # the guest stays up a while: the machine powers off with its last VM,
+    # and the reads complete whenever the disks answer
+    cfg.write_text(f'name = "t"\nmemory = 32\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=spin ms=1000"\n')
     first = disk_file(folder, "first.img", 4, gpt=True)
     second = disk_file(folder, "second.img", 1, gpt=False)
     return run_vms(str(cfg), args=("--disk", first, "--disk", second))
