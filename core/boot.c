@@ -10,6 +10,7 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "core/vm.h"
+#include "drivers/blk.h"
 #include "drivers/pl011.h"
 #include "lib/string.h"
 
@@ -264,6 +265,8 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	arch_interrupts_init();
 	pl011_enable_rx_interrupt();
 	print_map(image, image_size);
+	blk_probe_all();
+	blk_check_labels();
 	mark_online(0);
 	hv_info("cpu 0 online (" ARCH_CPU_HWID_NAME " 0x%llx)", (unsigned long long)cpus[0].hwid);
 	arch_smp_start();

@@ -125,31 +125,52 @@ static int stdout_node(const struct platform *p)
 	return fdt_find_path(&p->fdt, buf);
 }
 
+/* A node's `interrupts` cells; 0 when it has none Bulkhead can hold. */
+static u32 read_irq_cells(const struct fdt *fdt, int node, u32 *cells)
+{
+	const void *irq;
+	u32 len;
+
+	if (!fdt_get_prop(fdt, node, "interrupts", &irq, &len) || len % 4 != 0 ||
+	    len > 4 * PLATFORM_MAX_IRQ_CELLS)
+		return 0;
+	for (u32 i = 0; i < len / 4; i++)
+		cells[i] = (u32)fdt_read_cells((const u8 *)irq + 4 * i, 1);
+	return len / 4;
+}
+
 static bool read_uart(struct platform *p)
 {
 	int n = stdout_node(p);
-
-	const void *irq;
-	u32 len;
 
 	if (n < 0 || !fdt_is_compatible(&p->fdt, n, "arm,pl011"))
 		n = fdt_find_compatible(&p->fdt, -1, "arm,pl011");
 	if (n < 0 || !fdt_get_reg(&p->fdt, n, 0, &p->uart.base, &p->uart.size))
 		return false;
-	if (fdt_get_prop(&p->fdt, n, "interrupts", &irq, &len) && len % 4 == 0 &&
-	    len <= sizeof(p->uart_irq)) {
-		p->uart_irq_cells = len / 4;
-		for (u32 i = 0; i < p->uart_irq_cells; i++)
-			p->uart_irq[i] = (u32)fdt_read_cells((const u8 *)irq + 4 * i, 1);
-	}
+	p->uart_irq_cells = read_irq_cells(&p->fdt, n, p->uart_irq);
 	return true;
 }
 
-static void count_virtio(struct platform *p)
+/* The virtio-mmio transports, in tree order; a node without a usable window
+ * is not a slot the drivers could probe. */
+static void read_virtio(struct platform *p)
 {
 	for (int n = fdt_find_compatible(&p->fdt, -1, "virtio,mmio"); n >= 0;
-	     n = fdt_find_compatible(&p->fdt, n, "virtio,mmio"))
+	     n = fdt_find_compatible(&p->fdt, n, "virtio,mmio")) {
+		struct virtio_mmio_slot *s;
+
+		if (!node_enabled(&p->fdt, n))
+			continue;
+		p->virtio_mmio_in_dt++;
+		if (p->virtio_mmio_count == PLATFORM_MAX_VIRTIO_MMIO)
+			continue;
+		s = &p->virtio_mmio[p->virtio_mmio_count];
+		if (!fdt_get_reg(&p->fdt, n, 0, &s->reg.base, &s->reg.size) || !s->reg.size ||
+		    !range_ok(s->reg.base, s->reg.size))
+			continue;
+		s->irq_cells = read_irq_cells(&p->fdt, n, s->irq);
 		p->virtio_mmio_count++;
+	}
 }
 
 int platform_parse(struct platform *p, const void *dtb, const char **why)
@@ -165,7 +186,7 @@ int platform_parse(struct platform *p, const void *dtb, const char **why)
 	read_memory(p);
 	read_reserved(p);
 	read_cpus(p);
-	count_virtio(p);
+	read_virtio(p);
 	p->bootargs = fdt_prop_string(&p->fdt, fdt_find_path(&p->fdt, "/chosen"), "bootargs");
 	if (arch_platform_parse(&p->arch, &p->fdt) != 0) {
 		*why = "the device tree describes no interrupt controller, timer or firmware "

@@ -12,10 +12,20 @@
  * map keeps; a board with more is refused */
 #define PLATFORM_MAX_RESERVED 64
 #define PLATFORM_MAX_IRQ_CELLS 4
+/* virtio-mmio transports recorded (QEMU virt has 32); more are reported, not used */
+#define PLATFORM_MAX_VIRTIO_MMIO 32
 
 struct mem_range {
 	u64 base;
 	u64 size;
+};
+
+/* A virtio-mmio transport: its window and its `interrupts` cells as the
+ * tree writes them (the arch turns them into its interrupt number). */
+struct virtio_mmio_slot {
+	struct mem_range reg;
+	u32 irq[PLATFORM_MAX_IRQ_CELLS];
+	u32 irq_cells;
 };
 
 enum reserved_by { RESERVED_BY_DT, RESERVED_BY_UEFI };
@@ -46,7 +56,10 @@ struct platform {
 	u32 uart_irq[PLATFORM_MAX_IRQ_CELLS];
 	u32 uart_irq_cells;       /* 0 when the tree names none */
 	struct arch_platform arch; /* interrupt controller, timer, firmware interface */
-	u32 virtio_mmio_count;
+	/* in device-tree order, which names the disks (vda, vdb...) */
+	struct virtio_mmio_slot virtio_mmio[PLATFORM_MAX_VIRTIO_MMIO];
+	u32 virtio_mmio_count;    /* recorded */
+	u32 virtio_mmio_in_dt;    /* enabled nodes in the tree */
 	const char *bootargs;     /* /chosen/bootargs: Bulkhead's own options, or NULL */
 };
 

@@ -33,6 +33,24 @@ u64 arch_counter_freq(void);
 struct fdt;
 int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt);
 
+/*
+ * Device interrupts for what Bulkhead drives itself (drivers/). A driver
+ * turns the `interrupts` cells its device-tree node writes into the arch's
+ * interrupt number (0: none it can take), then attaches a handler. The
+ * handler runs in interrupt context on CPU 0 with interrupts masked: it only
+ * quiets its device, notes what happened and queues deferred work. Returns
+ * 0, or -1 when the number is not a device interrupt or the table is full.
+ */
+u32 arch_irq_from_dt(const u32 *cells, u32 ncells);
+int arch_irq_attach(u32 irq, void (*handler)(void *ctx), void *ctx);
+
+/* Ordering between memory a device reads or writes by DMA and its registers:
+ * arch_io_wmb() makes earlier memory writes visible to devices before later
+ * register writes (a ring entry before its notify); arch_io_rmb() keeps
+ * later memory reads after earlier ones (a used index before its entries). */
+void arch_io_wmb(void);
+void arch_io_rmb(void);
+
 /* Boot: map the hypervisor (image and VM package included) and turn the MMU
  * on; then start the other CPUs, which enter core_secondary(). */
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size);

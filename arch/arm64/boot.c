@@ -3,6 +3,7 @@
  * its vCPU loop with the EL2 MMU on.
  */
 #include "arch.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
@@ -53,6 +54,12 @@ static const char *psci_conduit_name(enum psci_conduit c)
 	return c == PSCI_CONDUIT_SMC ? "smc" : c == PSCI_CONDUIT_HVC ? "hvc" : "none";
 }
 
+static void console_irq(void *unused)
+{
+	(void)unused;
+	console_rx_interrupt();
+}
+
 void arch_interrupts_init(void)
 {
 	const struct arch_platform *a = &platform.arch;
@@ -74,10 +81,9 @@ void arch_interrupts_init(void)
 		psci_conduit_name(a->psci));
 	gic_init_distributor();
 	cpu_interrupts_init(0);
-	/* console input is handled on CPU 0 */
-	arm64_irq_set_console(console);
+	/* console input is handled on CPU 0, like every device interrupt */
 	if (console)
-		gic_route_spi_here(console, platform.cpu_hwid[0]);
+		arch_irq_attach(console, console_irq, NULL);
 }
 
 void secondary_main(u32 index)

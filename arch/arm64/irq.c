@@ -1,29 +1,73 @@
 /*
  * Physical interrupts reach EL2: SGI kicks from other CPUs, Bulkhead's own
- * timer, the guest's virtual timer and the vGIC maintenance interrupt.
+ * timer, the guest's virtual timer, the vGIC maintenance interrupt and the
+ * devices Bulkhead drives (the console UART, disks: arch_irq_attach).
  * Bulkhead runs with interrupts masked and takes them only while a guest runs
  * (they then trap here) or when it sleeps in arch_idle().
  */
 #include "arch.h"
-#include "core/console.h"
 #include "core/cpu.h"
+#include "core/platform.h"
 #include "core/log.h"
 #include "core/sched.h"
 #include "core/vm.h"
 #include "gicv3.h"
 #include "irq.h"
+#include "platform_arm.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
 
 #define CNTHP_CTL_ENABLE (1ull << 0)
 
-/* The console UART's interrupt (CPU 0 takes it), 0 when the board names none. */
-static u32 console_intid;
+/*
+ * Device interrupts attached by drivers (the console UART among them): each
+ * an SPI routed to CPU 0, dispatched by INTID. Attached at boot on CPU 0
+ * before the other CPUs start, never detached, so the table is read without
+ * a lock.
+ */
+#define MAX_DEVICE_IRQS 40
 
-void arm64_irq_set_console(u32 intid)
+struct device_irq {
+	u32 intid;
+	void (*handler)(void *ctx);
+	void *ctx;
+};
+
+static struct device_irq device_irqs[MAX_DEVICE_IRQS];
+static u32 ndevice_irqs;
+
+u32 arch_irq_from_dt(const u32 *cells, u32 ncells)
 {
-	console_intid = intid;
+	return gic_dt_spi_intid(cells, ncells);
+}
+
+int arch_irq_attach(u32 irq, void (*handler)(void *ctx), void *ctx)
+{
+	if (irq < INTID_FIRST_SPI || irq >= INTID_SPURIOUS || !handler ||
+	    ndevice_irqs == MAX_DEVICE_IRQS)
+		return -1;
+	/* one handler per line: a second driver claiming it is a board error */
+	for (u32 i = 0; i < ndevice_irqs; i++) {
+		if (device_irqs[i].intid == irq)
+			return -1;
+	}
+	device_irqs[ndevice_irqs] = (struct device_irq){ irq, handler, ctx };
+	ndevice_irqs++;
+	gic_route_spi_here(irq, platform.cpu_hwid[0]);
+	return 0;
+}
+
+/* True when a driver's handler took it. */
+static bool dispatch_device_irq(u32 intid)
+{
+	for (u32 i = 0; i < ndevice_irqs; i++) {
+		if (device_irqs[i].intid == intid) {
+			device_irqs[i].handler(device_irqs[i].ctx);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* At most this many interrupts per call, so that a source that keeps firing
@@ -64,9 +108,9 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 			gic_eoi(intid);
 			break;
 		default:
-			if (intid == console_intid) {
-				console_rx_interrupt();
-				/* back to the loop, which routes the input */
+			if (dispatch_device_irq(intid)) {
+				/* back to the loop, which runs the work the
+				 * handler queued (console input, completions) */
 				leave |= vcpu != NULL;
 			} else {
 				hv_debug("unexpected interrupt %u", intid);
@@ -98,4 +142,15 @@ void arch_set_timer(u64 when)
 	write_cnthp_cval_el2(when);
 	write_cnthp_ctl_el2(CNTHP_CTL_ENABLE);
 	isb();
+}
+
+void arch_io_wmb(void)
+{
+	/* a full-system barrier: the device may sit outside the inner domain */
+	__asm__ volatile("dsb st" ::: "memory");
+}
+
+void arch_io_rmb(void)
+{
+	__asm__ volatile("dsb ld" ::: "memory");
 }

@@ -101,6 +101,11 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 	if (platform.arch.gicr_size)
 		map_or_panic(platform.arch.gicr_base, platform.arch.gicr_size, attr_device,
 			     "GIC redistributors");
+	/* the transports of the disks Bulkhead drives (several share a page:
+	 * mapping one again writes the same entry, before the MMU is on) */
+	for (u32 i = 0; i < platform.virtio_mmio_count; i++)
+		map_or_panic(platform.virtio_mmio[i].reg.base, platform.virtio_mmio[i].reg.size,
+			     attr_device, "virtio-mmio transport");
 	arm64_mmu_enable();
 }
 

@@ -268,3 +268,33 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 		return fake.vcpu_run_hook(vcpu);
 	return VCPU_YIELD;
 }
+
+/* Device interrupts: the last handler attached, which a test calls itself. */
+void (*fake_irq_handler)(void *ctx);
+void *fake_irq_ctx;
+u32 fake_irq_attached;
+
+u32 arch_irq_from_dt(const u32 *cells, u32 ncells)
+{
+	return ncells ? cells[0] : 0;
+}
+
+int arch_irq_attach(u32 irq, void (*handler)(void *ctx), void *ctx)
+{
+	if (!irq || !handler)
+		return -1;
+	fake_irq_attached = irq;
+	fake_irq_handler = handler;
+	fake_irq_ctx = ctx;
+	return 0;
+}
+
+void arch_io_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void arch_io_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}

@@ -75,4 +75,9 @@ void fake_arch_reset(void);
 /* True when [p, p+size) was covered by one arch_clean_dcache_range call. */
 bool fake_dcache_cleaned(const void *p, u64 size);
 
+/* The last device interrupt attached (arch_irq_attach): its number, handler and context. */
+extern void (*fake_irq_handler)(void *ctx);
+extern void *fake_irq_ctx;
+extern u32 fake_irq_attached;
+
 #endif

@@ -77,6 +77,30 @@ static void write_reserved_memory(struct fdt_writer *w, const struct region *reg
 static u32 uart_irq[5];
 static u32 uart_irq_cells;
 
+/* virtio-mmio nodes in the next board written: QEMU virt's layout; the
+ * one numbered `virtio_disabled` (if below virtio_count) says "disabled". */
+static u32 virtio_count;
+static u32 virtio_disabled = ~0u;
+
+static void write_virtio(struct fdt_writer *w)
+{
+	for (u32 i = 0; i < virtio_count; i++) {
+		u64 base = 0x0a000000 + 0x200ull * i;
+		char name[32];
+		u32 cells[4];
+
+		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+		fdtw_begin_node(w, name);
+		fdtw_prop_string(w, "compatible", "virtio,mmio");
+		reg_cells(cells, base, 0x200);
+		fdtw_prop_cells(w, "reg", cells, 4);
+		fdtw_prop_cells(w, "interrupts", (const u32[]){ 0, 16 + i, 1 }, 3);
+		if (i == virtio_disabled)
+			fdtw_prop_string(w, "status", "disabled");
+		fdtw_end_node(w);
+	}
+}
+
 /* A QEMU-virt-like tree: 1 GiB of RAM at 1 GiB, one CPU, a PL011. */
 static int write_board(u8 *buf, u32 cap, const struct region *regs, u32 n)
 {
@@ -108,6 +132,7 @@ static int write_board(u8 *buf, u32 cap, const struct region *regs, u32 n)
 	if (uart_irq_cells)
 		fdtw_prop_cells(&w, "interrupts", uart_irq, uart_irq_cells);
 	fdtw_end_node(&w);
+	write_virtio(&w);
 	if (regs)
 		write_reserved_memory(&w, regs, n);
 	fdtw_end_node(&w);
@@ -184,6 +209,34 @@ static void test_uart_interrupt_cells_are_kept(void **state)
 	assert_int_equal(p.uart_irq_cells, 0);
 	free(b);
 	uart_irq_cells = 0;
+}
+
+/* Each enabled virtio-mmio transport is recorded in tree order with its
+ * window and interrupt cells, up to the bound; the rest are only counted. */
+static void test_virtio_slots_are_recorded(void **state)
+{
+	struct platform p;
+	const char *why = NULL;
+	u8 *b;
+
+	virtio_count = 34;
+	virtio_disabled = 1;
+	b = board(NULL, 0, NULL, 0);
+	assert_int_equal(platform_parse(&p, b, &why), 0);
+	assert_int_equal(p.virtio_mmio_in_dt, 33);
+	assert_int_equal(p.virtio_mmio_count, PLATFORM_MAX_VIRTIO_MMIO);
+	assert_int_equal(p.virtio_mmio[0].reg.base, 0x0a000000);
+	assert_int_equal(p.virtio_mmio[0].reg.size, 0x200);
+	/* the disabled node 1 is skipped: slot 1 is node 2 */
+	assert_int_equal(p.virtio_mmio[1].reg.base, 0x0a000400);
+	assert_int_equal(p.virtio_mmio[1].irq_cells, 3);
+	assert_int_equal(p.virtio_mmio[1].irq[0], 0);
+	assert_int_equal(p.virtio_mmio[1].irq[1], 18);
+	assert_int_equal(p.virtio_mmio[1].irq[2], 1);
+	assert_int_equal(p.virtio_mmio[31].reg.base, 0x0a000000 + 0x200 * 32);
+	free(b);
+	virtio_count = 0;
+	virtio_disabled = ~0u;
 }
 
 static void test_memreserve_and_reserved_memory(void **state)
@@ -336,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_reservations),
 		cmocka_unit_test(test_uart_interrupt_cells_are_kept),
+		cmocka_unit_test(test_virtio_slots_are_recorded),
 		cmocka_unit_test(test_memreserve_and_reserved_memory),
 		cmocka_unit_test(test_region_past_the_top_is_clipped),
 		cmocka_unit_test(test_too_many_reservations_is_refused),

@@ -10,7 +10,5 @@ struct vcpu;
 /* Handles every pending interrupt; VCPU_YIELD when the running vCPU must
  * leave the guest (interrupts never end a VM). */
 enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu);
-/* The console UART's interrupt (an INTID): its input goes to the console. */
-void arm64_irq_set_console(u32 intid);
 
 #endif

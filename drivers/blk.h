@@ -1,0 +1,85 @@
+/*
+ * The block driver interface: what a driver of one of the machine's own
+ * disks (virtio-blk today; NVMe or SD later) offers the rest of Bulkhead,
+ * and the registry of those disks.
+ *
+ * Requests are asynchronous: submit() queues one and returns; the driver
+ * calls its `done` later from deferred work (never from an interrupt
+ * handler, never from inside submit), once. Several may be in flight; they
+ * may complete in any order. Buffers are in Bulkhead's own memory, named by
+ * physical address, since the device reaches them by DMA.
+ */
+#ifndef BULKHEAD_DRIVERS_BLK_H
+#define BULKHEAD_DRIVERS_BLK_H
+
+#include "types.h"
+
+#define BLK_MAX_DISKS 32
+#define BLK_NAME_MAX 8
+
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
+
+/* How a request ended. */
+enum blk_status {
+	BLK_OK,
+	BLK_IOERR,     /* the device failed it, or answered it in a way we cannot trust */
+	BLK_UNSUPP,    /* the device does not do this operation */
+};
+
+/* Why submit() refused a request (it then never completes). */
+#define BLK_SUBMIT_INVALID (-1)  /* out of range, empty, or not allowed on this disk */
+#define BLK_SUBMIT_BUSY (-2)     /* the device's queue is full: submit again after a completion */
+#define BLK_SUBMIT_BROKEN (-3)   /* the device misbehaved and was stopped */
+
+struct blk_request {
+	enum blk_op op;
+	u64 sector;        /* first sector, in the disk's sector_size units */
+	u32 count;         /* sectors (0 for a flush) */
+	paddr_t buf;       /* count * sector_size bytes */
+	void (*done)(struct blk_request *rq, enum blk_status status);
+	void *ctx;         /* the submitter's */
+	/* the driver's while the request is in flight */
+	enum blk_status status;
+	struct blk_request *next;
+};
+
+struct blk_geometry {
+	u32 sector_size;   /* the unit of sector and count */
+	u64 sectors;
+	u32 block_size;    /* the device's preferred I/O granularity in bytes (a hint) */
+	bool read_only;    /* writes are refused */
+	bool flush;        /* the device has a volatile cache that BLK_FLUSH writes out */
+};
+
+struct blk_disk;
+
+struct blk_ops {
+	/* 0 when queued (done follows), or a BLK_SUBMIT_* refusal. */
+	int (*submit)(struct blk_disk *disk, struct blk_request *rq);
+};
+
+struct blk_disk {
+	char name[BLK_NAME_MAX];
+	struct blk_geometry geo;
+	const struct blk_ops *ops;
+	void *priv;        /* the driver's */
+};
+
+/* Adds a disk the driver has set up; its name is `prefix` and a letter in
+ * the order disks with that prefix registered (vda, vdb...). -1 when full. */
+int blk_register(struct blk_disk *disk, const char *prefix);
+u32 blk_disk_count(void);
+struct blk_disk *blk_disk(u32 i);
+
+/* Checks what every driver would (range, direction, flush offered), then
+ * hands the request to the driver. */
+int blk_submit(struct blk_disk *disk, struct blk_request *rq);
+
+/* Probes every disk driver over what the board describes (boot, CPU 0,
+ * after the console and interrupts are up). */
+void blk_probe_all(void);
+/* Reads LBA 1 of each disk and logs whether it holds a GPT header (the
+ * interface's first user until the storage pool; completes later). */
+void blk_check_labels(void);
+
+#endif
