@@ -151,22 +151,32 @@ static bool read_uart(struct platform *p)
 	return true;
 }
 
+/* Deep enough for any tree that puts virtio-mmio nodes under buses. */
+#define VIRTIO_WALK_DEPTH 16
+
 /* The virtio-mmio transports, in tree order; a node without a usable window
  * is not a slot the drivers could probe. */
 static void read_virtio(struct platform *p)
 {
-	for (int n = fdt_find_compatible(&p->fdt, -1, "virtio,mmio"); n >= 0;
-	     n = fdt_find_compatible(&p->fdt, n, "virtio,mmio")) {
+	int parent[VIRTIO_WALK_DEPTH];
+	int depth = 0;
+
+	/* one walk that knows each node's parent: a board has 32 of these */
+	for (int n = fdt_next_node(&p->fdt, -1, &depth); n >= 0;
+	     n = fdt_next_node(&p->fdt, n, &depth)) {
 		struct virtio_mmio_slot *s;
 
-		if (!node_enabled(&p->fdt, n))
+		if (depth < VIRTIO_WALK_DEPTH)
+			parent[depth] = n;
+		if (depth < 1 || depth > VIRTIO_WALK_DEPTH ||
+		    !fdt_is_compatible(&p->fdt, n, "virtio,mmio") || !node_enabled(&p->fdt, n))
 			continue;
 		p->virtio_mmio_in_dt++;
 		if (p->virtio_mmio_count == PLATFORM_MAX_VIRTIO_MMIO)
 			continue;
 		s = &p->virtio_mmio[p->virtio_mmio_count];
-		if (!fdt_get_reg(&p->fdt, n, 0, &s->reg.base, &s->reg.size) || !s->reg.size ||
-		    !range_ok(s->reg.base, s->reg.size))
+		if (!fdt_get_reg_under(&p->fdt, parent[depth - 1], n, 0, &s->reg.base, &s->reg.size) ||
+		    !s->reg.size || !range_ok(s->reg.base, s->reg.size))
 			continue;
 		s->irq_cells = read_irq_cells(&p->fdt, n, s->irq);
 		p->virtio_mmio_count++;

@@ -503,10 +503,10 @@ struct reg_layout {
 	int scells;
 };
 
-/* #size-cells = 0 (e.g. under /cpus) is accepted and decodes as size 0. */
-static bool reg_layout(const struct fdt *fdt, int node, struct reg_layout *r)
+/* #size-cells = 0 (e.g. under /cpus) is accepted and decodes as size 0.
+ * `parent` is the node's parent, which holds the cell counts. */
+static bool reg_layout_under(const struct fdt *fdt, int parent, int node, struct reg_layout *r)
 {
-	int parent = fdt_parent(fdt, node);
 	const void *data;
 	u32 ac, sc, len, stride;
 
@@ -527,6 +527,11 @@ static bool reg_layout(const struct fdt *fdt, int node, struct reg_layout *r)
 	return true;
 }
 
+static bool reg_layout(const struct fdt *fdt, int node, struct reg_layout *r)
+{
+	return reg_layout_under(fdt, fdt_parent(fdt, node), node, r);
+}
+
 int fdt_reg_count(const struct fdt *fdt, int node)
 {
 	struct reg_layout r;
@@ -534,19 +539,33 @@ int fdt_reg_count(const struct fdt *fdt, int node)
 	return reg_layout(fdt, node, &r) ? r.count : -1;
 }
 
+static bool get_reg(const struct reg_layout *r, int index, u64 *addr, u64 *size)
+{
+	const u8 *p;
+
+	if (index < 0 || index >= r->count)
+		return false;
+	p = r->data + (size_t)index * (r->acells + r->scells) * 4;
+	if (addr)
+		*addr = fdt_read_cells(p, r->acells);
+	if (size)
+		*size = r->scells ? fdt_read_cells(p + r->acells * 4, r->scells) : 0;
+	return true;
+}
+
+bool fdt_get_reg_under(const struct fdt *fdt, int parent, int node, int index, u64 *addr,
+		       u64 *size)
+{
+	struct reg_layout r;
+
+	return reg_layout_under(fdt, parent, node, &r) && get_reg(&r, index, addr, size);
+}
+
 bool fdt_get_reg(const struct fdt *fdt, int node, int index, u64 *addr, u64 *size)
 {
 	struct reg_layout r;
-	const u8 *p;
 
-	if (!reg_layout(fdt, node, &r) || index < 0 || index >= r.count)
-		return false;
-	p = r.data + (size_t)index * (r.acells + r.scells) * 4;
-	if (addr)
-		*addr = fdt_read_cells(p, r.acells);
-	if (size)
-		*size = r.scells ? fdt_read_cells(p + r.acells * 4, r.scells) : 0;
-	return true;
+	return reg_layout(fdt, node, &r) && get_reg(&r, index, addr, size);
 }
 
 /* --- writer ------------------------------------------------------------ */

@@ -52,6 +52,10 @@ bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat);
 /* Number of (address, size) pairs in `reg`, decoded with the parent's #address-cells/#size-cells. */
 int fdt_reg_count(const struct fdt *fdt, int node);
 bool fdt_get_reg(const struct fdt *fdt, int node, int index, u64 *addr, u64 *size);
+/* The same, for a caller that knows the node's parent: finding it otherwise
+ * walks the tree from the root, once per call. */
+bool fdt_get_reg_under(const struct fdt *fdt, int parent, int node, int index, u64 *addr,
+		       u64 *size);
 /*
  * Entry `index` of the memory reservation block (/memreserve/ in a .dts);
  * false at its terminating entry or where the block leaves the blob.
