@@ -47,6 +47,7 @@ $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_virtqueue,devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_virtio_mmio,devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.
