@@ -44,6 +44,7 @@ fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAK
 fuzz_vgic_CFLAGS  := -Iarch/arm64/include
 fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
 fuzz_virtqueue_SRCS := devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)
+fuzz_virtio_mmio_SRCS := devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
