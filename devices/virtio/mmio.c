@@ -144,6 +144,10 @@ static void write_status(struct virtio_mmio *t, u32 value)
 	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK) &&
 	    !features_acceptable(t))
 		v &= ~(u32)VIRTIO_STATUS_FEATURES_OK;   /* the driver reads it back and gives up */
+	/* a device that needed a reset before the driver ran tells it now (2.1.2) */
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_DRIVER_OK) &&
+	    (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+		raise_int(t, VIRTIO_MMIO_INT_CONFIG);
 	t->status = v | (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 }
 

@@ -389,6 +389,11 @@ static void test_queue_setup_refused(void **state)
 	bad_queue(QSIZE, RAM_BASE + DESC, RAM_BASE + RAM_SIZE, RAM_BASE + USED);  /* not RAM */
 	bad_queue(QSIZE, BASE, RAM_BASE + AVAIL, RAM_BASE + USED);                /* a device */
 
+	/* a driver that goes on regardless hears about it when it starts */
+	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	assert_int_equal(rd(INT_STATUS), 2);
+	assert_true(fake.line_level[LINE]);
+
 	/* and before FEATURES_OK */
 	wr(STATUS, 0);
 	wr(STATUS, S_ACK | S_DRIVER);
