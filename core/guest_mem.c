@@ -41,3 +41,23 @@ bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len)
 	memset(p, 0, len);
 	return true;
 }
+
+bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value)
+{
+	const u16 *p = is_aligned(ipa_addr(ipa), 2) ? (const u16 *)ram_at(vm, ipa, 2) : NULL;
+
+	if (!p)
+		return false;
+	*value = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return true;
+}
+
+bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value)
+{
+	u16 *p = is_aligned(ipa_addr(ipa), 2) ? (u16 *)ram_at(vm, ipa, 2) : NULL;
+
+	if (!p)
+		return false;
+	__atomic_store_n(p, value, __ATOMIC_RELAXED);
+	return true;
+}

@@ -20,5 +20,13 @@ bool guest_mem_read(const struct vm *vm, ipaddr_t ipa, void *dst, u64 len);
 bool guest_mem_write(struct vm *vm, ipaddr_t ipa, const void *src, u64 len);
 /* Fill `len` bytes at `ipa` with zeros, on the same terms. */
 bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len);
+/*
+ * One naturally aligned 16-bit field the guest updates while the device
+ * looks (a ring index): read or written in one access, never torn, which a
+ * byte-by-byte copy would not promise. False, with nothing moved, when `ipa`
+ * is not 2-byte aligned or not RAM. The value is in the guest's byte order.
+ */
+bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value);
+bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value);
 
 #endif

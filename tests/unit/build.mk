@@ -50,6 +50,8 @@ $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
 # drivers/virtio_mmio_io.c, the register accesses).
 $(eval $(call unit_test,test_virtio_blk,drivers/virtio_blk.c drivers/virtio_mmio_host.c drivers/blk.c \
 	core/page_alloc.c core/workqueue.c core/platform.c lib/fdt.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_virtqueue,devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_virtio_mmio,devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.
@@ -66,7 +68,7 @@ $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
 # something only arch/arm64 provides, or an include of one of its headers,
 # fails here. This keeps core/, devices/, drivers/ and lib/ on the arch.h
 # interface, including the files no unit test links.
-ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c drivers/*.c lib/*.c))
+ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c))
 ARCH_NEUTRAL_CHECK := $(B)/unit/arch_neutral_link
 
 # VM lifetime: all of that, with the test as the entry point.
@@ -74,6 +76,6 @@ $(eval $(call unit_test,test_vm_ref,$(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOA
 
 $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)
 	@mkdir -p $(dir $@)
-	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h drivers/*.h lib/*.h include/*.h; then \
+	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h include/*.h; then \
 		echo "arch-neutral code includes an arch/ header (above)"; exit 1; fi
 	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Itests/unit/fake_arch $^ -o $@

@@ -90,6 +90,28 @@ static void test_hostile_ranges(void **state)
 		assert_int_equal(ram[i], 0);
 }
 
+/* Ring indices: whole, aligned, inside RAM, or nothing moves. */
+static void test_load_store16(void **state)
+{
+	u16 v = 0x5a5a;
+
+	assert_true(guest_mem_store16(&vm, ipa_init(RAM_BASE + 10), 0xbeef));
+	assert_int_equal(ram[10], 0xef);  /* the guest's (little-endian) order */
+	assert_int_equal(ram[11], 0xbe);
+	assert_true(guest_mem_load16(&vm, ipa_init(RAM_BASE + 10), &v));
+	assert_int_equal(v, 0xbeef);
+	assert_true(guest_mem_load16(&vm, ipa_init(RAM_BASE + RAM_SIZE - 2), &v));
+
+	v = 0x5a5a;
+	assert_false(guest_mem_load16(&vm, ipa_init(RAM_BASE + 11), &v));   /* odd */
+	assert_false(guest_mem_load16(&vm, ipa_init(RAM_BASE + RAM_SIZE), &v));
+	assert_false(guest_mem_load16(&vm, ipa_init(RAM_BASE - 2), &v));
+	assert_int_equal(v, 0x5a5a);
+	assert_false(guest_mem_store16(&vm, ipa_init(RAM_BASE + 13), 1));
+	assert_false(guest_mem_store16(&vm, ipa_init(RAM_BASE + RAM_SIZE), 1));
+	assert_int_equal(ram[13], (u8)(13 * 7 + 1));
+}
+
 /* A VM whose RAM is gone (or not there yet) has none to copy. */
 static void test_no_ram(void **state)
 {
@@ -106,6 +128,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_write_inside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_store16, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ram, setup, teardown),
 	};
 
