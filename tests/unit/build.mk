@@ -25,6 +25,7 @@ endef
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
 $(eval $(call unit_test,test_config,core/config.c))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
+$(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))
