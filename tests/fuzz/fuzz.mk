@@ -43,10 +43,11 @@ fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH)
 fuzz_vgic_CFLAGS  := -Iarch/arm64/include
 fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
+fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
-FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h tests/unit/*.h \
+FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h storage/*.h tests/unit/*.h \
 	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))
