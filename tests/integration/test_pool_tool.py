@@ -6,10 +6,11 @@ import subprocess
 
 import pytest
 
-from conftest import bulkhead
+from conftest import ROOT, bulkhead
 
 MIB = 1024 * 1024
 SGDISK = shutil.which("sgdisk") or "/usr/sbin/sgdisk"
+GPT_CHECK = os.path.join(ROOT, "build", "host", "bulkhead-gpt")
 
 
 def pool(*args):
@@ -146,3 +147,56 @@ def test_a_corrupted_primary_is_detected(p):
     assert run.code == 0 and "keep" in run.out and "primary GPT damaged" in run.err, run
     assert_one_line_error(pool("add", p, "more", "1M"), "primary GPT damaged")
     assert "keep" in sgdisk("-p", p).stdout             # sgdisk too falls back to the backup
+
+
+@pytest.fixture(scope="module")
+def gpt_check():
+    """The hypervisor's own GPT reader (storage/gpt.c), built for the host."""
+    subprocess.run(["make", "-s", "-C", ROOT, "build/host/bulkhead-gpt"], check=True,
+                   stdout=subprocess.DEVNULL, timeout=300)
+
+    def run(*args):
+        return subprocess.run([GPT_CHECK, *[str(a) for a in args]], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    return run
+
+
+def test_the_hypervisors_reader_accepts_what_the_tool_writes(p, gpt_check):
+    assert pool("add", p, "alpha", "3M").code == 0
+    assert pool("add", p, "beta", "1M").code == 0
+    assert sgdisk("-n", "0:0:+1M", "-t", "0:8300", p).returncode == 0   # not ours: ignored
+    run = gpt_check(p)
+    assert run.returncode == 0, run
+    assert run.stdout.splitlines() == ["primary: good", "backup: good",
+                                       "alpha 2048 6144", "beta 8192 2048"]
+    assert volumes(p) == {"alpha": (MIB, 3 * MIB), "beta": (4 * MIB, MIB)}
+
+
+def test_the_hypervisors_reader_repairs_a_damaged_primary(p, gpt_check):
+    assert pool("add", p, "keep", "2M").code == 0
+    with open(p, "r+b") as f:
+        f.seek(2 * 512 + 56)                           # the first entry's name
+        f.write(b"X")
+    assert "primary GPT damaged (partition entry array CRC mismatch)" in pool("check", p).out
+    run = gpt_check(p)
+    assert run.returncode == 0, run
+    assert run.stdout.splitlines()[:2] == ["primary: bad (partition entry array CRC mismatch)",
+                                           "backup: good"]
+    run = gpt_check(p, "--repair")
+    assert run.returncode == 0, run
+    assert pool("check", p).code == 0
+    assert volumes(p) == {"keep": (MIB, 2 * MIB)}
+    assert_sgdisk_clean(p)
+
+
+def test_the_hypervisors_reader_refuses_a_pool_with_both_copies_damaged(p, gpt_check):
+    size = os.path.getsize(p)
+    with open(p, "r+b") as f:
+        for lba in (1, size // 512 - 1):
+            f.seek(lba * 512)
+            f.write(b"NOT PART")
+    before = open(p, "rb").read(64 * 1024)
+    run = gpt_check(p, "--repair")
+    assert run.returncode == 1 and "no valid GPT" in run.stderr, run
+    assert open(p, "rb").read(64 * 1024) == before
+    assert_one_line_error(pool("list", p), "not a valid pool")
