@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the GPT reader (storage/gpt.c). The input is the
- * disk: its whole 512-byte sectors, from LBA 0. The read and write
+ * disk: its whole 512-byte sectors, from LBA 0, and again as 4096-byte
+ * sectors when it holds enough of them to be a GPT disk. The read and write
  * callbacks CHECK every request against the disk's bounds, so the parser
  * can never look outside it. When a disk parses, every volume must lie
  * inside it; when the primary can be repaired, the repaired disk must then
@@ -12,11 +13,10 @@
 #include "storage/gpt.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-#define SECTOR 512u
-
 struct fuzz_disk {
 	u8 *data;
 	u64 sectors;
+	u32 sector_size;
 };
 
 static int fuzz_read(void *ctx, u64 lba, void *buf, u32 count)
@@ -24,7 +24,7 @@ static int fuzz_read(void *ctx, u64 lba, void *buf, u32 count)
 	struct fuzz_disk *d = ctx;
 
 	CHECK(count > 0 && lba < d->sectors && count <= d->sectors - lba);
-	memcpy(buf, d->data + lba * SECTOR, (size_t)count * SECTOR);
+	memcpy(buf, d->data + lba * d->sector_size, (size_t)count * d->sector_size);
 	return 0;
 }
 
@@ -33,7 +33,7 @@ static int fuzz_write(void *ctx, u64 lba, const void *buf, u32 count)
 	struct fuzz_disk *d = ctx;
 
 	CHECK(count > 0 && lba < d->sectors && count <= d->sectors - lba);
-	memcpy(d->data + lba * SECTOR, buf, (size_t)count * SECTOR);
+	memcpy(d->data + lba * d->sector_size, buf, (size_t)count * d->sector_size);
 	return 0;
 }
 
@@ -49,15 +49,15 @@ static void check_volumes(const struct gpt_info *info, u64 sectors)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+static void try_disk(const u8 *data, size_t size, u32 sector_size)
 {
 	static struct gpt_info info, again;
-	struct fuzz_disk d = { NULL, size / SECTOR };
-	struct gpt_disk disk = { fuzz_read, fuzz_write, &d, d.sectors, SECTOR };
+	struct fuzz_disk d = { NULL, size / sector_size, sector_size };
+	struct gpt_disk disk = { fuzz_read, fuzz_write, &d, d.sectors, sector_size };
 
 	d.data = malloc(size ? size : 1);
 	if (!d.data)
-		return 0;
+		return;
 	memcpy(d.data, data, size);
 	if (gpt_parse(&disk, &info) != 0) {
 		CHECK(info.refused && info.why[0] != '\0' && info.nvolumes == 0);
@@ -71,5 +71,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		}
 	}
 	free(d.data);
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	try_disk(data, size, 512);
+	if (size >= 4 * 4096)
+		try_disk(data, size, 4096);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * primary copy (header at LBA 1, 128 entries from LBA 2) and the backup
  * (entries, then the header in the last LBA), as partitioning tools lay
  * them out. Tests then damage what they want and fix CRCs where the damage
- * must get past them.
+ * must get past them. Sectors are img_sector_size bytes (512 unless a test
+ * sets 4096).
  */
 #ifndef BULKHEAD_TESTS_GPT_IMAGE_H
 #define BULKHEAD_TESTS_GPT_IMAGE_H
@@ -13,9 +14,14 @@
 #include "types.h"
 #include "lib/crc32.h"
 
-#define IMG_SECTOR 512u
 #define IMG_ENTRIES 128u
-#define IMG_ARRAY_SECTORS (IMG_ENTRIES * 128u / IMG_SECTOR)
+
+static u32 img_sector_size = 512;
+
+static inline u64 img_array_sectors(void)
+{
+	return IMG_ENTRIES * 128u / img_sector_size;
+}
 
 struct img_part {
 	const u8 *type;
@@ -37,7 +43,7 @@ static inline void img_le64(u8 *p, u64 v)
 
 static inline u8 *img_sector(u8 *disk, u64 lba)
 {
-	return disk + lba * IMG_SECTOR;
+	return disk + lba * img_sector_size;
 }
 
 /* Recomputes a header's CRC (of its 92 bytes, the field zeroed). */
@@ -68,8 +74,8 @@ static inline void img_header(u8 *disk, u64 sectors, u64 my, u64 other, u64 entr
 	img_le32(h + 12, 92);
 	img_le64(h + 24, my);
 	img_le64(h + 32, other);
-	img_le64(h + 40, 2 + IMG_ARRAY_SECTORS);
-	img_le64(h + 48, sectors - 2 - IMG_ARRAY_SECTORS);
+	img_le64(h + 40, 2 + img_array_sectors());
+	img_le64(h + 48, sectors - 2 - img_array_sectors());
 	for (int i = 0; i < 16; i++)
 		h[56 + i] = (u8)(0xa0 + i);	/* the disk's GUID */
 	img_le64(h + 72, entry_lba);
@@ -85,15 +91,16 @@ static inline void img_build(u8 *disk, u64 sectors, const struct img_part *parts
 	u8 *mbr = img_sector(disk, 0);
 	u8 *array = img_sector(disk, 2);
 
-	memset(disk, 0, (2 + IMG_ARRAY_SECTORS) * IMG_SECTOR);
-	memset(img_sector(disk, sectors - 1 - IMG_ARRAY_SECTORS), 0, (1 + IMG_ARRAY_SECTORS) * IMG_SECTOR);
+	memset(disk, 0, (2 + img_array_sectors()) * img_sector_size);
+	memset(img_sector(disk, sectors - 1 - img_array_sectors()), 0,
+	       (1 + img_array_sectors()) * img_sector_size);
 
 	/* protective MBR: one partition of type 0xee covering the disk */
 	mbr[446 + 4] = 0xee;
 	img_le32(mbr + 446 + 8, 1);
 	img_le32(mbr + 446 + 12, sectors - 1 > 0xffffffffu ? 0xffffffffu : (u32)(sectors - 1));
 	mbr[510] = 0x55;
-	mbr[511] = 0xaa;
+	mbr[511] = 0xaa;	/* at 510 whatever the sector size */
 	for (u32 i = 0; i < n; i++) {
 		u8 *e = array + i * 128;
 
@@ -105,9 +112,10 @@ static inline void img_build(u8 *disk, u64 sectors, const struct img_part *parts
 		for (u32 c = 0; parts[i].name[c] && c < 36; c++)
 			e[56 + 2 * c] = (u8)parts[i].name[c];
 	}
-	memcpy(img_sector(disk, sectors - 1 - IMG_ARRAY_SECTORS), array, IMG_ARRAY_SECTORS * IMG_SECTOR);
+	memcpy(img_sector(disk, sectors - 1 - img_array_sectors()), array,
+	       img_array_sectors() * img_sector_size);
 	img_header(disk, sectors, 1, sectors - 1, 2);
-	img_header(disk, sectors, sectors - 1, 1, sectors - 1 - IMG_ARRAY_SECTORS);
+	img_header(disk, sectors, sectors - 1, 1, sectors - 1 - img_array_sectors());
 }
 
 #endif

@@ -38,7 +38,7 @@ static int mem_read(void *ctx, u64 lba, void *buf, u32 count)
 	assert_true(lba < d->sectors && count <= d->sectors - lba);
 	if (d->fail_reads)
 		return -1;
-	memcpy(buf, d->data + lba * IMG_SECTOR, (size_t)count * IMG_SECTOR);
+	memcpy(buf, d->data + lba * img_sector_size, (size_t)count * img_sector_size);
 	return 0;
 }
 
@@ -47,7 +47,7 @@ static int mem_write(void *ctx, u64 lba, const void *buf, u32 count)
 	struct mem_disk *d = ctx;
 
 	assert_true(lba < d->sectors && count <= d->sectors - lba);
-	memcpy(d->data + lba * IMG_SECTOR, buf, (size_t)count * IMG_SECTOR);
+	memcpy(d->data + lba * img_sector_size, buf, (size_t)count * img_sector_size);
 	d->writes += count;
 	return 0;
 }
@@ -64,10 +64,10 @@ static struct fixture *fx;
 static int setup(void **state)
 {
 	fx = calloc(1, sizeof(*fx));
-	fx->mem.data = calloc(SECTORS, IMG_SECTOR);
-	fx->good = calloc(SECTORS, IMG_SECTOR);
+	fx->mem.data = calloc(SECTORS, img_sector_size);
+	fx->good = calloc(SECTORS, img_sector_size);
 	fx->mem.sectors = SECTORS;
-	fx->disk = (struct gpt_disk){ mem_read, mem_write, &fx->mem, SECTORS, IMG_SECTOR };
+	fx->disk = (struct gpt_disk){ mem_read, mem_write, &fx->mem, SECTORS, img_sector_size };
 	return 0;
 }
 
@@ -89,7 +89,7 @@ static void build_standard(void)
 	};
 
 	img_build(fx->mem.data, SECTORS, parts, 3);
-	memcpy(fx->good, fx->mem.data, SECTORS * IMG_SECTOR);
+	memcpy(fx->good, fx->mem.data, SECTORS * img_sector_size);
 }
 
 static void build_one(u64 first, u64 last, const char *name)
@@ -156,8 +156,8 @@ static void check_repair(const char *why)
 	assert_standard_volumes();
 
 	assert_int_equal(gpt_repair_primary(&fx->disk, &fx->info), 0);
-	assert_int_equal(fx->mem.writes, 1 + IMG_ARRAY_SECTORS);
-	assert_memory_equal(fx->mem.data, fx->good, SECTORS * IMG_SECTOR);
+	assert_int_equal(fx->mem.writes, 1 + img_array_sectors());
+	assert_memory_equal(fx->mem.data, fx->good, SECTORS * img_sector_size);
 
 	assert_int_equal(gpt_parse(&fx->disk, &fx->info), 0);
 	assert_true(fx->info.primary.good);
@@ -182,7 +182,7 @@ static void test_bad_primary_array_crc_repaired(void **state)
 static void test_primary_wiped_repaired(void **state)
 {
 	build_standard();
-	memset(img_sector(fx->mem.data, 1), 0, IMG_SECTOR * (1 + IMG_ARRAY_SECTORS));
+	memset(img_sector(fx->mem.data, 1), 0, img_sector_size * (1 + img_array_sectors()));
 	check_repair("no GPT signature");
 }
 
@@ -225,7 +225,7 @@ static void test_bad_names_refused(void **state)
 	/* U+00E9 in UTF-16LE, in both copies */
 	build_one(MIB_LBA, 2 * MIB_LBA - 1, "caf?");
 	img_sector(fx->mem.data, 2)[56 + 6] = 0xe9;
-	img_sector(fx->mem.data, SECTORS - 1 - IMG_ARRAY_SECTORS)[56 + 6] = 0xe9;
+	img_sector(fx->mem.data, SECTORS - 1 - img_array_sectors())[56 + 6] = 0xe9;
 	img_fix_array_crc(fx->mem.data, 1);
 	img_fix_array_crc(fx->mem.data, SECTORS - 1);
 	assert_refused("not printable ASCII");
@@ -325,6 +325,44 @@ static void test_smaller_disk_refused(void **state)
 	assert_refused("disk too small");
 }
 
+/* The same reader on a disk of 4096-byte sectors: 1 MiB is 256 of them. */
+static void test_4k_sectors(void **state)
+{
+	const u64 sectors = 4096;	/* 16 MiB */
+	const struct img_part part = { bulkhead_type, 256, 767, "four-k" };
+	struct mem_disk mem = { NULL, sectors, 0, false };
+	struct gpt_disk disk = { mem_read, mem_write, &mem, sectors, 4096 };
+	struct gpt_info *info = &fx->info;
+
+	img_sector_size = 4096;
+	mem.data = calloc(sectors, 4096);
+	img_build(mem.data, sectors, &part, 1);
+	assert_int_equal(gpt_parse(&disk, info), 0);
+	assert_true(info->primary.good && info->backup.good);
+	assert_int_equal(info->primary.first_usable, 6);	/* MBR, header, 4 array sectors */
+	assert_int_equal(info->nvolumes, 1);
+	assert_string_equal(info->volumes[0].name, "four-k");
+	assert_int_equal(info->volumes[0].first_lba, 256);
+	assert_int_equal(info->volumes[0].sectors, 512);
+
+	img_sector(mem.data, 1)[60] ^= 1;
+	assert_int_equal(gpt_parse(&disk, info), 0);
+	assert_false(info->primary.good);
+	assert_int_equal(gpt_repair_primary(&disk, info), 0);
+	assert_int_equal(mem.writes, 1 + 4);
+	assert_int_equal(gpt_parse(&disk, info), 0);
+	assert_true(info->primary.good && info->backup.good);
+
+	/* 1 MiB alignment is in bytes, not sectors */
+	const struct img_part odd = { bulkhead_type, 255, 767, "odd" };
+
+	img_build(mem.data, sectors, &odd, 1);
+	assert_int_equal(gpt_parse(&disk, info), -1);
+	assert_string_equal(info->why, "volume 'odd': not aligned to 1 MiB");
+	free(mem.data);
+	img_sector_size = 512;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrapping_lbas_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_array_in_usable_range_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smaller_disk_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_4k_sectors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
