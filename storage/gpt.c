@@ -96,7 +96,7 @@ static bool check_header(const struct gpt_disk *disk, struct gpt_info *info, u64
 	const u8 *h = info->sector;
 	u64 sectors = disk->sectors;
 	u32 size;
-	u64 array_bytes, array_sectors;
+	u64 array_bytes, nsec;
 
 	if (disk->read(disk->ctx, lba, info->sector, 1) != 0) {
 		c->why = "header unreadable";
@@ -146,13 +146,13 @@ static bool check_header(const struct gpt_disk *disk, struct gpt_info *info, u64
 		c->why = "too many partition entries";
 		return false;
 	}
-	array_sectors = (array_bytes + disk->sector_size - 1) / disk->sector_size;
+	nsec = (array_bytes + disk->sector_size - 1) / disk->sector_size;
 	c->entry_lba = get_le64(h + HDR_ENTRY_LBA);
 	/* the array lies inside the disk, off the MBR and both headers, and
 	 * outside the usable range (checked before any sum that could wrap) */
 	if (c->entry_lba < 2 || c->entry_lba > sectors - 1 ||
-	    array_sectors > sectors - 1 - c->entry_lba ||
-	    overlaps(c->entry_lba, array_sectors, c->first_usable,
+	    nsec > sectors - 1 - c->entry_lba ||
+	    overlaps(c->entry_lba, nsec, c->first_usable,
 		     c->last_usable - c->first_usable + 1)) {
 		c->why = "partition entry array misplaced";
 		return false;
@@ -225,6 +225,27 @@ static void check_copy(const struct gpt_disk *disk, struct gpt_info *info, u64 l
 {
 	memset(c, 0, sizeof(*c));
 	c->good = check_header(disk, info, lba, other_lba, c) && check_array(disk, info, c);
+}
+
+static u64 array_sectors(const struct gpt_disk *disk, const struct gpt_copy *c)
+{
+	return ((u64)c->entries * c->entry_size + disk->sector_size - 1) / disk->sector_size;
+}
+
+/*
+ * Each copy was checked alone; together, neither's usable range may cover
+ * the other's entry array, nor may the arrays share a sector: a volume
+ * written there, or one copy rewritten, would destroy the other copy.
+ * (Both arrays end before the last LBA, so no sum here wraps.)
+ */
+static bool copies_apart(const struct gpt_disk *disk, const struct gpt_info *info)
+{
+	const struct gpt_copy *p = &info->primary, *b = &info->backup;
+	u64 pn = array_sectors(disk, p), bn = array_sectors(disk, b);
+
+	return !overlaps(p->first_usable, p->last_usable - p->first_usable + 1, b->entry_lba, bn) &&
+	       !overlaps(b->first_usable, b->last_usable - b->first_usable + 1, p->entry_lba, pn) &&
+	       !overlaps(p->entry_lba, pn, b->entry_lba, bn);
 }
 
 static int refuse(struct gpt_info *info, const char *why, const char *name)
@@ -325,6 +346,8 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 		info->refused = true;
 		return -1;
 	}
+	if (info->primary.good && info->backup.good && !copies_apart(disk, info))
+		return refuse(info, "one GPT copy's usable range or array covers the other's array", NULL);
 	/* The spec makes the primary the one to use when both are good. */
 	return list_volumes(disk, info, info->primary.good ? &info->primary : &info->backup);
 }
@@ -332,16 +355,17 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 {
 	const struct gpt_copy *b = &info->backup;
-	u64 array_sectors;
+	u64 nsec;
 	u32 size;
 
 	if (info->refused || info->primary.good || !b->good || !disk->write)
 		return -1;
-	array_sectors = ((u64)b->entries * b->entry_size + disk->sector_size - 1) / disk->sector_size;
-	/* the primary's array goes at LBA 2 and must end before the usable range */
-	if (array_sectors > b->first_usable - 2)
+	nsec = array_sectors(disk, b);
+	/* the primary's array goes at LBA 2: before the usable range, and off
+	 * the backup's array (which may sit there too) */
+	if (nsec > b->first_usable - 2 || overlaps(2, nsec, b->entry_lba, nsec))
 		return -1;
-	for (u64 s = 0; s < array_sectors; s++) {
+	for (u64 s = 0; s < nsec; s++) {
 		if (disk->read(disk->ctx, b->entry_lba + s, info->sector, 1) != 0 ||
 		    disk->write(disk->ctx, 2 + s, info->sector, 1) != 0)
 			return -1;

@@ -203,6 +203,9 @@ class Pool:
             raise PoolError(f"{self.path}: too small to be a pool")
         self.primary = Copy(self, 1, self.sectors - 1)
         self.backup = Copy(self, self.sectors - 1, 1)
+        if not self.primary.why and not self.backup.why and not apart(self.primary, self.backup):
+            # as storage/gpt.c: a volume or a rewrite of one copy would destroy the other
+            raise PoolError(f"{self.path}: one GPT copy's usable range or array covers the other's array")
         return self.primary, self.backup
 
     def table(self):
@@ -236,6 +239,19 @@ class Pool:
             if p.ours and p.name == name:
                 return p
         raise PoolError(f"{self.path}: no volume '{name}'")
+
+
+def apart(a, b):
+    def overlaps(x, xn, y, yn):
+        return xn and yn and x < y + yn and y < x + xn
+
+    def array(c):
+        return c.entry_lba, (c.count * c.entry_size + SECTOR - 1) // SECTOR
+
+    def usable(c):
+        return c.first_usable, c.last_usable - c.first_usable + 1
+    return not (overlaps(*usable(a), *array(b)) or overlaps(*usable(b), *array(a)) or
+                overlaps(*array(a), *array(b)))
 
 
 def damage(primary, backup):

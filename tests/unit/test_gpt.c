@@ -315,6 +315,42 @@ static void test_array_in_usable_range_refused(void **state)
 	assert_refused("partition entry array misplaced");
 }
 
+/* Each copy fine alone, but the primary's usable range runs over the
+ * backup's entry array: a volume there would overwrite the backup. */
+static void test_copies_over_each_other_refused(void **state)
+{
+	u8 *h = img_sector(fx->mem.data, 1);
+
+	build_standard();
+	img_le64(h + 48, SECTORS - 2);
+	img_fix_header_crc(h);
+	assert_refused("one GPT copy's usable range or array covers the other's array");
+
+	/* both arrays in the same place */
+	build_standard();
+	img_le64(h + 72, SECTORS - 1 - img_array_sectors());
+	img_fix_header_crc(h);
+	assert_refused("covers the other's array");
+}
+
+/* A backup whose array sits where the primary's goes cannot be the source
+ * of a primary: the repair refuses and writes nothing. */
+static void test_repair_refused_when_backup_array_is_in_the_way(void **state)
+{
+	u8 *b = img_sector(fx->mem.data, SECTORS - 1);
+
+	build_standard();
+	/* the primary's array at LBA 2 holds the same entries */
+	img_le64(b + 72, 2);
+	img_fix_header_crc(b);
+	img_sector(fx->mem.data, 1)[60] ^= 1;
+	assert_int_equal(gpt_parse(&fx->disk, &fx->info), 0);
+	assert_false(fx->info.primary.good);
+	assert_true(fx->info.backup.good);
+	assert_int_equal(gpt_repair_primary(&fx->disk, &fx->info), -1);
+	assert_int_equal(fx->mem.writes, 0);
+}
+
 static void test_smaller_disk_refused(void **state)
 {
 	/* the same image seen as a smaller disk: the backup is not at its end */
@@ -382,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_array_in_usable_range_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smaller_disk_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_4k_sectors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copies_over_each_other_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_refused_when_backup_array_is_in_the_way, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
