@@ -355,8 +355,8 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 {
 	const struct gpt_copy *b = &info->backup;
-	u64 nsec;
-	u32 size;
+	u64 nsec, bytes;
+	u32 size, crc = 0;
 
 	if (info->refused || info->primary.good || !b->good || !disk->write)
 		return -1;
@@ -365,18 +365,33 @@ int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 	 * the backup's array (which may sit there too) */
 	if (nsec > b->first_usable - 2 || overlaps(2, nsec, b->entry_lba, nsec))
 		return -1;
+	bytes = (u64)b->entries * b->entry_size;
 	for (u64 s = 0; s < nsec; s++) {
+		u32 n = bytes < disk->sector_size ? (u32)bytes : disk->sector_size;
+
 		if (disk->read(disk->ctx, b->entry_lba + s, info->sector, 1) != 0 ||
 		    disk->write(disk->ctx, 2 + s, info->sector, 1) != 0)
 			return -1;
+		crc = crc32_update(crc, info->sector, n);
+		bytes -= n;
 	}
-	/* the header last: until it is written the primary stays visibly bad */
-	if (disk->read(disk->ctx, b->header_lba, info->sector, 1) != 0)
+	/*
+	 * The header last: until it is written the primary stays visibly bad.
+	 * These are second reads of the disk, so the header goes out only if
+	 * what was copied and what is read now are what gpt_parse() checked.
+	 */
+	if (crc != b->array_crc || disk->read(disk->ctx, b->header_lba, info->sector, 1) != 0)
 		return -1;
-	/* a second read: check again what the arithmetic below relies on */
 	size = get_le32(info->sector + HDR_SIZE);
 	if (size < HDR_MIN_SIZE || size > disk->sector_size ||
-	    header_crc(info->sector, size) != get_le32(info->sector + HDR_CRC))
+	    header_crc(info->sector, size) != get_le32(info->sector + HDR_CRC) ||
+	    get_le64(info->sector + HDR_MY_LBA) != b->header_lba ||
+	    get_le64(info->sector + HDR_ENTRY_LBA) != b->entry_lba ||
+	    get_le64(info->sector + HDR_FIRST_USABLE) != b->first_usable ||
+	    get_le64(info->sector + HDR_LAST_USABLE) != b->last_usable ||
+	    get_le32(info->sector + HDR_ENTRIES) != b->entries ||
+	    get_le32(info->sector + HDR_ENTRY_SIZE) != b->entry_size ||
+	    get_le32(info->sector + HDR_ARRAY_CRC) != b->array_crc)
 		return -1;
 	put_le64(info->sector + HDR_MY_LBA, 1);
 	put_le64(info->sector + HDR_ALTERNATE_LBA, b->header_lba);

@@ -92,9 +92,11 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
  * After gpt_parse() found the primary bad and the backup good: writes a
  * primary copy built from the backup (its entry array at LBA 2, then the
  * header, so a crash part-way leaves the primary still bad and the backup
- * still good). Returns 0, or -1 when there is nothing to repair, no write
- * callback, the backup's array does not fit before its first usable LBA, or
- * a read or write fails.
+ * still good). The header is written only if the array copied and the
+ * backup header read again are what gpt_parse() checked. Returns 0, or -1
+ * when there is nothing to repair, no write callback, the backup's array
+ * does not fit at LBA 2 (before its first usable LBA, off its own array),
+ * the backup changed, or a read or write fails.
  */
 int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info);
 

@@ -351,6 +351,22 @@ static void test_repair_refused_when_backup_array_is_in_the_way(void **state)
 	assert_int_equal(fx->mem.writes, 0);
 }
 
+/* The backup changes between the parse and the repair: the copied array no
+ * longer has the CRC that was checked, so the primary's header is not
+ * written and the primary stays visibly bad. */
+static void test_repair_stops_when_the_backup_changed(void **state)
+{
+	build_standard();
+	img_sector(fx->mem.data, 1)[60] ^= 1;
+	assert_int_equal(gpt_parse(&fx->disk, &fx->info), 0);
+	img_sector(fx->mem.data, SECTORS - 1 - img_array_sectors())[56] = 'Z';
+	assert_int_equal(gpt_repair_primary(&fx->disk, &fx->info), -1);
+	assert_int_equal(fx->mem.writes, img_array_sectors());	/* the array, no header */
+	assert_int_equal(gpt_parse(&fx->disk, &fx->info), -1);
+	assert_string_equal(fx->info.why, "no valid GPT (primary: header CRC mismatch; "
+			    "backup: partition entry array CRC mismatch)");
+}
+
 static void test_smaller_disk_refused(void **state)
 {
 	/* the same image seen as a smaller disk: the backup is not at its end */
@@ -418,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_array_in_usable_range_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smaller_disk_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_4k_sectors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_stops_when_the_backup_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copies_over_each_other_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_refused_when_backup_array_is_in_the_way, setup, teardown),
 	};
