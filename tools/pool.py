@@ -215,7 +215,7 @@ def resize(path, name, size_text):
 def add_parser(sub):
     """Adds `pool` and its subcommands to the `bulkhead` command's parser."""
     pool = sub.add_parser("pool", help="make and change storage pools (disk images with volumes)")
-    cmds = pool.add_subparsers(dest="pool_command", required=True)
+    cmds = pool.add_subparsers(dest="pool_command", required=True, metavar="SUBCOMMAND")
     c = cmds.add_parser("create", help="a new sparse pool file with an empty GPT")
     c.add_argument("pool")
     c.add_argument("size")

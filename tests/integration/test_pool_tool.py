@@ -3,10 +3,15 @@
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 from conftest import ROOT, bulkhead
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import gpt_table  # noqa: E402  (tools/, found through the line above)
+import pool as pool_tool  # noqa: E402
 
 MIB = 1024 * 1024
 SGDISK = shutil.which("sgdisk") or "/usr/sbin/sgdisk"
@@ -200,3 +205,45 @@ def test_the_hypervisors_reader_refuses_a_pool_with_both_copies_damaged(p, gpt_c
     assert run.returncode == 1 and "no valid GPT" in run.stderr, run
     assert open(p, "rb").read(64 * 1024) == before
     assert_one_line_error(pool("list", p), "not a valid pool")
+
+
+class Crash(Exception):
+    """The machine stops in the middle of a write."""
+
+
+@pytest.mark.parametrize("change", [
+    lambda path: pool_tool.add(path, "new", "2M"),
+    lambda path: pool_tool.rm(path, "old"),
+    lambda path: pool_tool.resize(path, "old", "3M"),
+    lambda path: pool_tool.resize(path, "old", "1M"),
+], ids=["add", "rm", "grow", "shrink"])
+def test_a_crash_at_any_write_leaves_a_valid_copy(p, tmp_path, gpt_check, monkeypatch, change):
+    """Every write of a change is cut short in turn (half of it lands): the
+    hypervisor's reader must still accept the pool, from one copy or both."""
+    assert pool("add", p, "old", "2M").code == 0
+    real_write = gpt_table.Pool.write_at
+    crashed = tmp_path / "crashed.img"
+    for stop in range(1, 100):
+        shutil.copyfile(p, crashed)
+        writes = 0
+
+        def write_at(self, offset, data):
+            nonlocal writes
+            writes += 1
+            if writes == stop:
+                real_write(self, offset, bytes(data)[:len(data) // 2])
+                raise Crash
+            real_write(self, offset, data)
+        monkeypatch.setattr(gpt_table.Pool, "write_at", write_at)
+        try:
+            change(str(crashed))
+        except Crash:
+            pass
+        else:
+            break                                      # every write has had its turn
+        finally:
+            monkeypatch.undo()
+        run = gpt_check(crashed)
+        assert run.returncode == 0, (stop, run)
+        assert "good" in run.stdout, (stop, run)
+    assert stop > 4, "the change made fewer writes than the table alone needs"
