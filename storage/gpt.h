@@ -67,6 +67,7 @@ struct gpt_volume {
 	u64 sectors;
 };
 
+/* About 15 KiB: allocate it (a VM's arena, a static), never on a hypervisor stack. */
 struct gpt_info {
 	struct gpt_copy primary;
 	struct gpt_copy backup;
