@@ -10,7 +10,7 @@ B        := build
 
 # --- the hypervisor image -------------------------------------------------
 
-HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c arch/arm64/vgic/*.c core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c)
+HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c arch/arm64/vgic/*.c core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c)
 HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 ASM_OFFSETS := $(B)/hv/include/asm_offsets.h
 
@@ -82,11 +82,18 @@ guests: $(GUEST_BINS)
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -I.
 
-host-tools: $(B)/host/bulkhead-config
+host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt
 
 $(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c -o $@
+
+# The hypervisor's GPT reader on the host: what `bulkhead pool` writes is
+# checked with it (tests/integration/test_pool_tool.py).
+GPT_CHECK_SRCS := tools/gpt_check.c storage/gpt.c lib/crc32.c lib/fmt.c
+$(B)/host/bulkhead-gpt: $(GPT_CHECK_SRCS) storage/gpt.h lib/crc32.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $(GPT_CHECK_SRCS) -o $@
 
 # --- tests ----------------------------------------------------------------
 

@@ -45,10 +45,11 @@ fuzz_vgic_CFLAGS  := -Iarch/arm64/include
 fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
 fuzz_virtqueue_SRCS := devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)
 fuzz_virtio_mmio_SRCS := devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)
+fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
-FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h tests/unit/*.h \
+FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h tests/unit/*.h \
 	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))

@@ -25,6 +25,8 @@ endef
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
 $(eval $(call unit_test,test_config,core/config.c))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
+$(eval $(call unit_test,test_crc32,lib/crc32.c))
+$(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))
@@ -68,7 +70,7 @@ $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
 # something only arch/arm64 provides, or an include of one of its headers,
 # fails here. This keeps core/, devices/, drivers/ and lib/ on the arch.h
 # interface, including the files no unit test links.
-ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c))
+ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c))
 ARCH_NEUTRAL_CHECK := $(B)/unit/arch_neutral_link
 
 # VM lifetime: all of that, with the test as the entry point.
@@ -76,6 +78,6 @@ $(eval $(call unit_test,test_vm_ref,$(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOA
 
 $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)
 	@mkdir -p $(dir $@)
-	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h include/*.h; then \
+	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h storage/*.h include/*.h; then \
 		echo "arch-neutral code includes an arch/ header (above)"; exit 1; fi
 	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Itests/unit/fake_arch $^ -o $@

@@ -1,0 +1,104 @@
+/*
+ * The GUID partition table of a pool disk (UEFI 2.x, section 5.3).
+ *
+ * Bulkhead keeps its volumes as GPT partitions of its own type on the pool
+ * disks. The disk is untrusted (an image from anywhere, or a disk someone
+ * else wrote), so gpt_parse() checks both copies of the table completely
+ * before believing a single LBA in them, and refuses the disk, with a
+ * reason, rather than guess. It reads through a callback and writes nothing;
+ * gpt_repair_primary() is the only writer, and only rebuilds a bad primary
+ * copy from a good backup.
+ *
+ * Sectors are 512 bytes today; the sector size is a field of the disk so
+ * 4096-byte disks need no new arithmetic, only callers that set it.
+ */
+#ifndef BULKHEAD_STORAGE_GPT_H
+#define BULKHEAD_STORAGE_GPT_H
+
+#include "types.h"
+
+/*
+ * The partition type of a Bulkhead volume: 34f1ff85-d473-45ec-9812-6981efcf85a8,
+ * a random (version 4) GUID generated once for Bulkhead. As stored on disk the
+ * first three fields are little-endian. tools/pool.py uses the same value.
+ */
+#define GPT_BULKHEAD_VOLUME_TYPE { \
+	0x85, 0xff, 0xf1, 0x34, 0x73, 0xd4, 0xec, 0x45, \
+	0x98, 0x12, 0x69, 0x81, 0xef, 0xcf, 0x85, 0xa8 }
+
+#define GPT_MAX_SECTOR	4096
+/* More entries than sgdisk's default of 128 only make a hostile table slower. */
+#define GPT_MAX_ENTRIES	128
+/* The entry array is at most this big whatever the entry size. */
+#define GPT_MAX_ARRAY	(GPT_MAX_ENTRIES * 128)
+#define GPT_NAME_MAX	36
+/* Volumes start and end on 1 MiB boundaries (as partitioning tools align). */
+#define GPT_VOLUME_ALIGN (1024 * 1024)
+
+/* Return 0 when `count` sectors from `lba` were read into / written from buf. */
+typedef int (*gpt_read_fn)(void *ctx, u64 lba, void *buf, u32 count);
+typedef int (*gpt_write_fn)(void *ctx, u64 lba, const void *buf, u32 count);
+
+struct gpt_disk {
+	gpt_read_fn read;
+	gpt_write_fn write;	/* NULL for a disk we may not write */
+	void *ctx;
+	u64 sectors;		/* the disk's size */
+	u32 sector_size;	/* 512 or 4096 */
+};
+
+/* What one copy's header says, once it has been checked. */
+struct gpt_copy {
+	bool good;
+	const char *why;	/* when not good */
+	u64 header_lba;
+	u64 entry_lba;
+	u64 first_usable;
+	u64 last_usable;
+	u32 entries;
+	u32 entry_size;
+	u32 array_crc;
+};
+
+struct gpt_volume {
+	char name[GPT_NAME_MAX + 1];
+	u32 index;		/* its entry in the array, from 0 */
+	u64 first_lba;
+	u64 sectors;
+};
+
+/* About 15 KiB: allocate it (a VM's arena, a static), never on a hypervisor stack. */
+struct gpt_info {
+	struct gpt_copy primary;
+	struct gpt_copy backup;
+	bool refused;
+	char why[96];		/* why the disk was refused */
+	u32 nvolumes;
+	struct gpt_volume volumes[GPT_MAX_ENTRIES];
+	/* scratch: one sector, and the used entries' ranges of the copy being checked */
+	u8 sector[GPT_MAX_SECTOR];
+	u64 range_first[GPT_MAX_ENTRIES];
+	u64 range_last[GPT_MAX_ENTRIES];
+};
+
+/*
+ * Checks both copies and, from the primary (the backup when the primary is
+ * bad), lists the Bulkhead volumes. Returns 0, or -1 with info->refused set
+ * and info->why saying why: both copies bad, or a volume that is misaligned,
+ * badly named or named twice. Other partition types are ignored.
+ */
+int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
+
+/*
+ * After gpt_parse() found the primary bad and the backup good: writes a
+ * primary copy built from the backup (its entry array at LBA 2, then the
+ * header, so a crash part-way leaves the primary still bad and the backup
+ * still good). The header is written only if the array copied and the
+ * backup header read again are what gpt_parse() checked. Returns 0, or -1
+ * when there is nothing to repair, no write callback, the backup's array
+ * does not fit at LBA 2 (before its first usable LBA, off its own array),
+ * the backup changed, or a read or write fails.
+ */
+int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info);
+
+#endif
