@@ -16,6 +16,16 @@
 #define CONFIG_DEFAULT_WEIGHT 256       /* as Xen's credit scheduler */
 #define CONFIG_MAX_WEIGHT 65535
 #define CONFIG_MAX_CAP (100 * CONFIG_MAX_VCPUS)
+/* `disk = [ 'vdev=xvda, access=rw, target=NAME', ... ]` (xl.cfg's disk spec) */
+#define CONFIG_MAX_DISKS 8
+#define CONFIG_VOLUME_NAME_MAX 37       /* a GPT partition name: 36 characters */
+
+struct config_disk {
+	char vdev[8];                       /* xvda, xvdb, ...: the order the guest sees */
+	char target[CONFIG_VOLUME_NAME_MAX]; /* the storage pool volume */
+	bool read_only;                     /* access=ro */
+	u32 line;                           /* where the spec is, for later errors */
+};
 
 enum vm_action {
 	ACTION_DESTROY,
@@ -37,6 +47,8 @@ struct vm_config {
 	enum vm_action on_crash;        /* default destroy */
 	bool autostart;                 /* start at boot (default), or wait for `create` */
 	u64 cpu_mask;                   /* `cpus`: physical CPUs the vCPUs may use; 0 = any */
+	struct config_disk disks[CONFIG_MAX_DISKS];  /* in vdev order */
+	u32 ndisks;
 	bool pinned;                    /* `sched = "pinned"`: each vCPU has a CPU to itself */
 	u32 weight;                     /* share of CPU time against other shared VMs */
 	u32 cap;                        /* at most this % of one CPU (0: no cap) */
