@@ -151,7 +151,10 @@ static int alloc_memory(struct vm *vm)
 	}
 	vm->ram_size = size;
 	arch_scrub(pa_to_ptr(vm->ram_pa), size);
-	if (arch_stage2_init(&vm->s2, (u16)vm->id) ||
+	/* the VMID is the slot's, not the ever-growing id: unique among live
+	 * VMs (a slot is reused only after its stage 2 and TLB entries are
+	 * gone) and within the 8 bits every CPU has */
+	if (arch_stage2_init(&vm->s2, (u16)(vm - vms + 1)) ||
 	    arch_stage2_map(&vm->s2, ipa_init(vm->cfg.ram_base), vm->ram_pa, size, S2_RAM)) {
 		hv_err("vm '%s': no memory for its stage-2 tables; VM not created", vm->cfg.name);
 		return -1;

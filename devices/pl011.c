@@ -49,11 +49,30 @@ void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *
 		     struct irq_line irq)
 {
 	memset(u, 0, sizeof(*u));
+	pl011_emul_reset(u, sink, ctx, irq);
+}
+
+/* Everything but the lock: a reset may meet console input on another CPU. */
+static void reset_registers(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
+			    struct irq_line irq)
+{
+	struct spinlock lock = u->lock;
+
+	memset(u, 0, sizeof(*u));
+	u->lock = lock;
 	u->sink = sink;
 	u->ctx = ctx;
 	u->irq = irq;
 	u->cr = 0x300;   /* TXE | RXE, the reset value */
 	u->ifls = 0x12;
+}
+
+void pl011_emul_reset(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
+		      struct irq_line irq)
+{
+	spin_lock(&u->lock);
+	reset_registers(u, sink, ctx, irq);
+	spin_unlock(&u->lock);
 }
 
 static bool access_ok(u64 offset, u32 size)
@@ -273,7 +292,7 @@ static void pl011_reset(struct vdev *d)
 
 	if (u->irq_level)
 		irq_line_set(&d->irq, false);  /* its output drops with the reset */
-	pl011_emul_init(u, &console_sink, &d->vm->con, d->irq);
+	pl011_emul_reset(u, &console_sink, &d->vm->con, d->irq);
 	console_ring_open(&d->vm->con, tx_ready, u);
 }
 

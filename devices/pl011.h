@@ -47,6 +47,10 @@ struct pl011_emul {
 
 void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
 		     struct irq_line irq);
+/* Power-on state again, under the UART's lock (console input may be
+ * arriving on another CPU); init is for a UART nobody uses yet. */
+void pl011_emul_reset(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
+		      struct irq_line irq);
 /* Makes `d` this UART at guest-physical `base`, for a VM's MMIO bus. */
 void pl011_emul_vdev(struct pl011_emul *u, ipaddr_t base, struct vdev *d);
 /* A byte typed at the console for this UART; false when its FIFO is full. */

@@ -66,6 +66,8 @@ struct vgic_locked {
 
 /* `cpus` holds `ncpus` entries owned by the caller; mpidr[i] is vCPU i's affinity. */
 void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr);
+/* Back to power-on for a VM restart, taking the lock (which is kept). */
+void vgic_reset(struct vgic *g);
 
 /* A level-sensitive interrupt is pending while its latch is set or its line is high. */
 static inline bool vgic_irq_pending(const struct vgic_irq *irq)

@@ -44,7 +44,7 @@ static bool gicv3_write(struct vdev *d, u64 offset, u32 size, u64 value)
 
 static void gicv3_reset(struct vdev *d)
 {
-	vgic_vm_reset(d->vm);
+	vgic_reset(&d->vm->arch.vgic);
 }
 
 static void gicv3_destroy(struct vdev *d)

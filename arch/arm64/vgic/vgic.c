@@ -102,9 +102,13 @@ static int kick_target(const struct vgic *g, const struct vgic_irq *irq, u32 int
 
 /* --- setup and interrupt sources ------------------------------------------- */
 
-void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr)
+/* Power-on state of everything but the lock. */
+static void init_model(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr)
 {
+	struct spinlock lock = g->lock;
+
 	memset(g, 0, sizeof(*g));
+	g->lock = lock;
 	if (!cpus || !mpidr)
 		ncpus = 0;
 	if (ncpus > VGIC_MAX_VCPUS)
@@ -120,6 +124,29 @@ void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpid
 			cpus[i].priv[n].edge = true;  /* SGIs; PPIs start level-sensitive */
 	}
 	/* SPIs: level-sensitive, group 0, disabled, priority 0, IROUTER 0 */
+}
+
+void vgic_init(struct vgic *g, struct vgic_cpu *cpus, u32 ncpus, const u64 *mpidr)
+{
+	memset(&g->lock, 0, sizeof(g->lock));
+	init_model(g, cpus, ncpus, mpidr);
+}
+
+/*
+ * The VM restarts while another CPU may be inside the model (console input
+ * raising the UART's line): back to power-on under the lock, which stays.
+ */
+void vgic_reset(struct vgic *g)
+{
+	u64 mpidr[VGIC_MAX_VCPUS];
+	struct vgic_locked l = vgic_lock(g);
+	struct vgic_cpu *cpus = g->cpus;
+	u32 ncpus = g->ncpus;
+
+	for (u32 i = 0; i < ncpus; i++)
+		mpidr[i] = cpus[i].mpidr;
+	init_model(g, cpus, ncpus, mpidr);
+	vgic_unlock(l);
 }
 
 /*
