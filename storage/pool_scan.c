@@ -174,17 +174,19 @@ static void add_volumes(struct blk_disk *d)
 
 static void repair(struct blk_disk *d, const struct gpt_disk *gd)
 {
+	/* a static string of gpt.c's, kept: a successful repair marks the copy good */
+	const char *why = info.primary.why ? info.primary.why : "unknown";
+
 	if (d->geo.read_only) {
 		hv_warn("pool disk %s: primary GPT bad (%s); the disk is read-only, not repaired",
-			d->name, info.primary.why);
+			d->name, why);
 		return;
 	}
 	if (gpt_repair_primary(gd, &info) == 0)
-		hv_warn("pool disk %s: primary GPT bad (%s); rewritten from the backup",
-			d->name, info.primary.why);
+		hv_warn("pool disk %s: primary GPT bad (%s); rewritten from the backup", d->name, why);
 	else
 		hv_warn("pool disk %s: primary GPT bad (%s); repairing it from the backup failed",
-			d->name, info.primary.why);
+			d->name, why);
 }
 
 static void scan_disk(struct blk_disk *d, struct pool_io *io)
