@@ -50,19 +50,19 @@ int volume_attach(struct volume *v, u32 vm_id, bool read_only, const char **why)
 	int ret = -1;
 
 	if (!v || vm_id == 0) {
-		*why = "no such volume";
+		*why = "is not in the storage pool";
 		return -1;
 	}
 	spin_lock(&attach_lock);
 	if (v->attached_vm && v->attached_vm != vm_id) {
 		/* read-only beside a writer would see its data change underneath */
-		*why = "attached read-write to another VM";
+		*why = "is attached read-write to another VM";
 	} else if (v->attached_vm == vm_id) {
-		*why = "already attached read-write to this VM";
+		*why = "is already attached read-write to this VM";
 	} else if (!read_only && v->readers) {
-		*why = "attached read-only to another VM";
+		*why = "is attached read-only";
 	} else if (!read_only && v->read_only) {
-		*why = "on a read-only disk";
+		*why = "is on a read-only disk";
 	} else {
 		if (read_only)
 			v->readers++;
