@@ -56,8 +56,9 @@ struct value {
 };
 
 /* Elements of the statement's list value, for keys that take lists; more
- * than any such key accepts are counted, not kept. */
-#define LIST_MAX 16
+ * than any such key accepts (`disk`: CONFIG_MAX_DISKS) are counted, not
+ * kept. The parser lives on a hypervisor stack: keep this small. */
+#define LIST_MAX CONFIG_MAX_DISKS
 
 struct parser {
 	struct value list[LIST_MAX];
