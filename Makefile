@@ -84,9 +84,9 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ii
 
 host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt
 
-$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config.h
+$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config_disk.c core/config.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c core/config_disk.c -o $@
 
 # The hypervisor's GPT reader on the host: what `bulkhead pool` writes is
 # checked with it (tests/integration/test_pool_tool.py).

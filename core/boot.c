@@ -12,6 +12,7 @@
 #include "core/vm.h"
 #include "drivers/blk.h"
 #include "drivers/pl011.h"
+#include "storage/volume.h"
 #include "lib/string.h"
 
 #define BULKHEAD_VERSION "0.1.0"
@@ -266,7 +267,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	pl011_enable_rx_interrupt();
 	print_map(image, image_size);
 	blk_probe_all();
-	blk_check_labels();
+	volume_scan_pool();
 	mark_online(0);
 	hv_info("cpu 0 online (" ARCH_CPU_HWID_NAME " 0x%llx)", (unsigned long long)cpus[0].hwid);
 	arch_smp_start();

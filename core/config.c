@@ -39,6 +39,7 @@ enum key_id {
 	KEY_SCHED,
 	KEY_WEIGHT,
 	KEY_CAP,
+	KEY_DISK,
 	KEY_COUNT,
 };
 
@@ -54,7 +55,14 @@ struct value {
 	u64 num;           /* integer */
 };
 
+/* Elements of the statement's list value, for keys that take lists; more
+ * than any such key accepts (`disk`: CONFIG_MAX_DISKS) are counted, not
+ * kept. The parser lives on a hypervisor stack: keep this small. */
+#define LIST_MAX CONFIG_MAX_DISKS
+
 struct parser {
+	struct value list[LIST_MAX];
+	u32 nlist;         /* elements in the last list lexed (may exceed LIST_MAX) */
 	const char *s;
 	size_t len;
 	size_t pos;
@@ -307,13 +315,14 @@ static int lex_atom(struct parser *p, struct value *v)
 	return fail(p, v->line, "expected a value: a quoted string, an integer or a [list]");
 }
 
-/* Checks list syntax; elements are discarded until a key takes lists. */
+/* Checks list syntax and keeps the first LIST_MAX elements for the key. */
 static int lex_list(struct parser *p, struct value *v)
 {
 	struct value elem;
 
 	v->kind = VAL_LIST;
 	v->line = p->line;
+	p->nlist = 0;
 	p->pos++;
 	for (;;) {
 		skip_gap(p, true);
@@ -327,6 +336,10 @@ static int lex_list(struct parser *p, struct value *v)
 			return fail(p, p->line, "expected a list element (a quoted string or an integer)");
 		if (lex_atom(p, &elem))
 			return -1;
+		if (p->nlist < LIST_MAX)
+			p->list[p->nlist] = elem;
+		if (p->nlist < (u32)-1)
+			p->nlist++;
 		skip_gap(p, true);
 		if (at_end(p))
 			return fail(p, v->line, "unterminated list (missing ']')");
@@ -601,6 +614,68 @@ static int set_cap(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* Inserts `d` keeping disks in vdev letter order; -1 (reported) when its
+ * letter is taken. */
+static int add_disk(struct parser *p, const struct config_disk *d)
+{
+	struct vm_config *c = p->out;
+	char letter = config_disk_letter(d->vdev);
+	u32 at = c->ndisks;
+
+	for (u32 i = 0; i < c->ndisks; i++) {
+		char other = config_disk_letter(c->disks[i].vdev);
+
+		if (other == letter) {
+			fail(p, d->line, "duplicate vdev '");
+			msg_add(p->err, d->vdev);
+			msg_add(p->err, "' (the guest's disk ");
+			msg_add(p->err, c->disks[i].vdev);
+			msg_add(p->err, " is the same one)");
+			return -1;
+		}
+		if (other > letter && at == c->ndisks)
+			at = i;
+	}
+	for (u32 i = c->ndisks; i > at; i--)
+		c->disks[i] = c->disks[i - 1];
+	c->disks[at] = *d;
+	c->ndisks++;
+	return 0;
+}
+
+/* `disk = [ 'vdev=xvda, access=rw, target=NAME', ... ]`: each spec a string. */
+static int set_disk(struct parser *p, enum key_id id, const struct value *v)
+{
+	char buf[CONFIG_PATH_MAX], why[sizeof(p->err->msg)];
+	struct config_disk d;
+
+	if (want(p, v, VAL_LIST, "a list such as [ 'vdev=xvda, access=rw, target=NAME' ]"))
+		return -1;
+	if (p->nlist > CONFIG_MAX_DISKS) {
+		fail(p, v->line, "at most ");
+		msg_num(p->err, CONFIG_MAX_DISKS, 10);
+		msg_add(p->err, " disks");
+		return -1;
+	}
+	p->out->ndisks = 0;
+	for (u32 i = 0; i < p->nlist; i++) {
+		const struct value *e = &p->list[i];
+
+		if (e->kind != VAL_STRING)
+			return fail(p, e->line, "each disk must be a string such as "
+				    "'vdev=xvda, access=rw, target=NAME'");
+		if (e->str_len >= sizeof(buf))
+			return fail(p, e->line, "disk spec too long");
+		decode(e, buf);
+		if (config_disk_spec(buf, e->str_len, &d, why, sizeof(why)))
+			return fail(p, e->line, why);
+		d.line = e->line;
+		if (add_disk(p, &d))
+			return -1;
+	}
+	return 0;
+}
+
 /* Indexed by enum key_id; ACTION_* values match the order of names[] above. */
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
@@ -620,6 +695,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_SCHED] = { "sched", set_sched },
 	[KEY_WEIGHT] = { "weight", set_weight },
 	[KEY_CAP] = { "cap", set_cap },
+	[KEY_DISK] = { "disk", set_disk },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,

@@ -68,6 +68,15 @@ struct config_error {
 int config_parse(const char *text, size_t len, struct vm_config *out, struct config_error *err);
 
 const char *config_action_name(enum vm_action a);
+
+/*
+ * One disk spec ("vdev=xvda, access=rw, target=NAME"; core/config_disk.c):
+ * 0, or -1 with what is wrong in `why`. `line` is left 0 for the caller.
+ */
+int config_disk_spec(const char *s, size_t n, struct config_disk *out, char *why,
+		     size_t why_size);
+/* The letter (a-z) a vdev name ends with: the guest's order of its disks. */
+char config_disk_letter(const char *vdev);
 /* xl's CPU list ("all", "2", "0-3", "1,3") as a mask; "all" gives 0. */
 bool config_parse_cpu_list(const char *s, const char *end, u64 *mask);
 

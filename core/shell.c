@@ -154,6 +154,8 @@ static void cmd_help(void)
 	say("  destroy VM           stop it and give its memory back, scrubbed");
 	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
 	say("  create NAME          start a VM of the boot image that is not running");
+	say("  vol-list             the storage pool's volumes: size, disk, start, who uses them");
+	say("  block-list VM        the VM's disks: vdev, volume, state, access");
 	say("  debug-fault KIND     crash the hypervisor on purpose (unmapped, write-text, exec-data)");
 	say("  help");
 }
@@ -375,10 +377,15 @@ static void run_line(char *s)
 		cmd_vcpu_list();
 	else if (!strcmp(argv[0], "help") && argc == 1)
 		cmd_help();
+	else if (!strcmp(argv[0], "vol-list") && argc == 1)
+		shell_vol_list();
+	else if (!strcmp(argv[0], "block-list") && argc <= 2)
+		shell_block_list(argv[1]);
 	else if (is_vm_command(argv[0]) && argc <= 2)
 		vm_command(argv[0], argv[1]);
 	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||
-		 !strcmp(argv[0], "vcpu-list") || !strcmp(argv[0], "help"))
+		 !strcmp(argv[0], "vcpu-list") || !strcmp(argv[0], "help") ||
+		 !strcmp(argv[0], "vol-list") || !strcmp(argv[0], "block-list"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);

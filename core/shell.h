@@ -9,5 +9,8 @@ void shell_input(char c);
 
 /* debug-fault KIND (core/shell_debug.c): crashes the hypervisor on purpose. */
 void shell_debug_fault(char **argv, u32 argc);
+/* vol-list and block-list VM (core/shell_storage.c). */
+void shell_vol_list(void);
+void shell_block_list(const char *vm);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/page_alloc.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/vm_volumes.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -56,6 +57,7 @@ static void vm_free(struct vm *vm)
 		vm->con.buf = NULL;
 	}
 	vboard_destroy(vm);
+	vm_detach_volumes(vm);  /* its devices are gone: nothing submits any more */
 	dev_arena_release(&vm->dev_mem);  /* its vCPUs, board and devices' state */
 	vm->vcpus = NULL;
 	vm->board = NULL;
@@ -409,8 +411,9 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, ARCH_VM_MAX_VCPUS);
 		goto fail;
 	}
-	if (alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) || alloc_firmware(vm) ||
-	    attach_devices(vm))
+	/* volumes first: a refused disk leaves nothing half-built */
+	if (vm_attach_volumes(vm) || alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) ||
+	    alloc_firmware(vm) || attach_devices(vm))
 		goto fail;
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
 		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",

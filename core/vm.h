@@ -74,6 +74,8 @@ struct vcpu {
  * vm_put() destroys its devices and frees its memory, scrubbed. Lock order: vms_lock (vm.c) is never held while another lock is
  * taken; code that locks two VMs' objects takes the lower VM id's first.
  */
+struct volume;
+
 struct vm {
 	u32 id;
 	enum vm_state state;
@@ -96,6 +98,9 @@ struct vm {
 	struct arch_vm arch;      /* its interrupt controller, the arch's lock for starting vCPUs */
 	struct dev_arena dev_mem;  /* its small objects: vCPUs, board table, devices' state */
 	struct vboard *board;      /* every device it sees (core/vboard.h) */
+	/* The pool volume of each cfg.disks[i], attached at creation, detached
+	 * at its free (core/vm_volumes.h); NULL when not attached. */
+	struct volume *volumes[CONFIG_MAX_DISKS];
 	struct mmio_bus bus;
 	/* The device that takes typed console input, and the one with the power
 	 * button, each with its kind's entry point (set by the device's create). */

@@ -78,8 +78,5 @@ int blk_submit(struct blk_disk *disk, struct blk_request *rq);
 /* Probes every disk driver over what the board describes (boot, CPU 0,
  * after the console and interrupts are up). */
 void blk_probe_all(void);
-/* Reads LBA 1 of each disk and logs whether it holds a GPT header (the
- * interface's first user until the storage pool; completes later). */
-void blk_check_labels(void);
 
 #endif

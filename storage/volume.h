@@ -31,7 +31,9 @@ u32 volume_count(void);
 struct volume *volume_at(u32 i);
 struct volume *volume_find(const char *name);
 
-/* Attach for VM `vm_id`: read-write is exclusive; 0, or -1 with `why`. */
+/* Attach for VM `vm_id`: read-write is exclusive, and excludes read-only
+ * users too (they would see the data change underneath); 0, or -1 with `why`
+ * ("is attached read-write to another VM": it reads after "volume 'NAME' "). */
 int volume_attach(struct volume *v, u32 vm_id, bool read_only, const char **why);
 void volume_detach(struct volume *v, u32 vm_id, bool read_only);
 
@@ -41,6 +43,10 @@ void volume_detach(struct volume *v, u32 vm_id, bool read_only);
  * Refused (BLK_SUBMIT_INVALID, never completed) when it reaches past the
  * volume's end or writes a read-only volume; otherwise as blk_submit(): the
  * completion comes later from deferred work. A flush flushes the disk.
+ * On success rq->sector has become the disk's sector (keep your own copy);
+ * on a refusal it is unchanged, so a BLK_SUBMIT_BUSY request is resubmitted
+ * as it is. Writes are refused only for a read-only *disk*: a VM attached
+ * read-only (access=ro) must refuse its guest's writes itself.
  */
 int volume_submit(struct volume *v, struct blk_request *rq);
 

@@ -111,7 +111,15 @@ static void print_json(const struct vm_config *c)
 	json_string(config_action_name(c->on_crash));
 	printf(", \"autostart\": %s", c->autostart ? "true" : "false");
 	printf(", \"cpu_mask\": %llu", (unsigned long long)c->cpu_mask);
-	fputs("}\n", stdout);
+	fputs(", \"disks\": [", stdout);
+	for (unsigned i = 0; i < c->ndisks && i < CONFIG_MAX_DISKS; i++) {
+		printf("%s{\"vdev\": ", i ? ", " : "");
+		json_string(c->disks[i].vdev);
+		fputs(", \"target\": ", stdout);
+		json_string(c->disks[i].target);
+		printf(", \"access\": \"%s\"}", c->disks[i].read_only ? "ro" : "rw");
+	}
+	fputs("]}\n", stdout);
 }
 
 static void print_error(const char *path, const struct config_error *e)

@@ -30,6 +30,19 @@ static void check_config(const struct vm_config *c)
 	CHECK(c->ram_base + c->memory_mib * MiB <= (1ull << 39));
 	CHECK(c->on_poweroff <= ACTION_PRESERVE && c->on_reboot <= ACTION_PRESERVE &&
 	      c->on_crash <= ACTION_PRESERVE);
+	CHECK(c->ndisks <= CONFIG_MAX_DISKS);
+	for (u32 i = 0; i < c->ndisks && i < CONFIG_MAX_DISKS; i++) {
+		const struct config_disk *d = &c->disks[i];
+		size_t t = strnlen(d->target, sizeof(d->target));
+
+		CHECK(terminated(d->vdev, sizeof(d->vdev)) && d->vdev[0]);
+		CHECK(t >= 1 && t < sizeof(d->target));
+		for (size_t k = 0; k < t; k++)
+			CHECK(d->target[k] > ' ' && d->target[k] <= '~');
+		/* in strictly increasing letter order: sorted, no letter twice */
+		if (i)
+			CHECK(config_disk_letter(c->disks[i - 1].vdev) < config_disk_letter(d->vdev));
+	}
 }
 
 static void check_error(const struct config_error *e, const uint8_t *data, size_t size)

@@ -33,6 +33,8 @@ def image(tmp_path, *cfgs, opts=()):
      "overlaps the emulated devices at 0x8000000..0xa000000"),
     (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
+    (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
+     "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),
 ])
 def test_config_error_names_file_line_and_key(tmp_path, text, line, key, words):
     cfg = tmp_path / "bad.cfg"

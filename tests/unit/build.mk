@@ -23,10 +23,11 @@ $(B)/unit/$(1): tests/unit/$(1).c $(2)
 endef
 
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
-$(eval $(call unit_test,test_config,core/config.c))
+$(eval $(call unit_test,test_config,core/config.c core/config_disk.c))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
+$(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))

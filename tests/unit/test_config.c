@@ -213,9 +213,91 @@ static void test_null_err_and_text(void **state)
 
 static void test_unknown_key(void **state)
 {
-	parse_err(BASE "disk = [ 'phy:/dev/vg/guest,xvda,w' ]\n", 4, "disk", "unknown key");
+	parse_err(BASE "device_model = 'qemu'\n", 4, "device_model", "unknown key");
 	parse_err("\n\nbuilder = \"hvm\"\n", 3, "builder", "unknown key");
 	parse_err(BASE "Memory = 1\n", 4, "Memory", "unknown key");
+}
+
+/* --- disk ---------------------------------------------------------------- */
+
+static void test_disk_specs(void **state)
+{
+	parse_ok(BASE "disk = [ 'vdev=xvdb, access=ro, target=other',\n"
+		 "         \"vdev=xvda,access=rw,target=data, format=raw, devtype=disk\" ]\n");
+	assert_int_equal(cfg.ndisks, 2);
+	/* sorted by the guest's letter, whatever the order written */
+	assert_string_equal(cfg.disks[0].vdev, "xvda");
+	assert_string_equal(cfg.disks[0].target, "data");
+	assert_false(cfg.disks[0].read_only);
+	assert_int_equal(cfg.disks[0].line, 5);
+	assert_string_equal(cfg.disks[1].vdev, "xvdb");
+	assert_string_equal(cfg.disks[1].target, "other");
+	assert_true(cfg.disks[1].read_only);
+	assert_int_equal(cfg.disks[1].line, 4);
+
+	/* access defaults to rw (as xl); xl's r and w spellings; vd and sd names */
+	parse_ok(BASE "disk = [ ' target = a.b-c_1 ,  vdev = vdc ', 'vdev=sda, access=r, target=x', "
+		 "'vdev=vdb,access=w,target=y,' ]\n");
+	assert_int_equal(cfg.ndisks, 3);
+	assert_string_equal(cfg.disks[0].vdev, "sda");
+	assert_true(cfg.disks[0].read_only);
+	assert_string_equal(cfg.disks[1].vdev, "vdb");
+	assert_false(cfg.disks[1].read_only);
+	assert_string_equal(cfg.disks[2].vdev, "vdc");
+	assert_string_equal(cfg.disks[2].target, "a.b-c_1");
+	assert_false(cfg.disks[2].read_only);
+
+	parse_ok(BASE "disk = []\n");
+	assert_int_equal(cfg.ndisks, 0);
+	parse_ok(BASE);
+	assert_int_equal(cfg.ndisks, 0);
+	/* 36 characters: the longest GPT name */
+	parse_ok(BASE "disk = [ 'vdev=xvda, target=abcdefghijklmnopqrstuvwxyz0123456789' ]\n");
+	assert_string_equal(cfg.disks[0].target, "abcdefghijklmnopqrstuvwxyz0123456789");
+	/* eight, the most */
+	parse_ok(BASE "disk = [ 'vdev=xvda,target=a', 'vdev=xvdb,target=b', 'vdev=xvdc,target=c',"
+		 "'vdev=xvdd,target=d', 'vdev=xvde,target=e', 'vdev=xvdf,target=f',"
+		 "'vdev=xvdg,target=g', 'vdev=xvdz,target=z' ]\n");
+	assert_int_equal(cfg.ndisks, 8);
+	assert_string_equal(cfg.disks[7].vdev, "xvdz");
+}
+
+static void test_disk_errors(void **state)
+{
+	parse_err(BASE "disk = [ 'phy:/dev/vg/guest,xvda,w' ]\n", 4, "disk",
+		  "expected KEY=VALUE");
+	parse_err(BASE "disk = [ 'vdev=xvda, acces=rw, target=d' ]\n", 4, "disk",
+		  "unknown key 'acces'");
+	parse_err(BASE "disk = [ 'vdev=xvda, access=rw' ]\n", 4, "disk", "needs target=");
+	parse_err(BASE "disk = [ 'target=d' ]\n", 4, "disk", "needs vdev=");
+	parse_err(BASE "disk = [ 'vdev=xvda, access=rx, target=d' ]\n", 4, "disk",
+		  "bad access 'rx'");
+	parse_err(BASE "disk = [ 'vdev=hda, target=d' ]\n", 4, "disk", "bad vdev 'hda'");
+	parse_err(BASE "disk = [ 'vdev=xvdA, target=d' ]\n", 4, "disk", "bad vdev");
+	parse_err(BASE "disk = [ 'vdev=xvdaa, target=d' ]\n", 4, "disk", "bad vdev");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=d', 'vdev=xvdb, target=e',\n"
+		  "'vdev=vda, target=f' ]\n", 5, "disk", "duplicate vdev 'vda'");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=d, format=qcow2' ]\n", 4, "disk",
+		  "format 'qcow2' is not supported");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=d, devtype=cdrom' ]\n", 4, "disk",
+		  "devtype 'cdrom'");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=d, vdev=xvdb' ]\n", 4, "disk",
+		  "vdev given twice");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=' ]\n", 4, "disk", "1 to 36 printable");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=two words' ]\n", 4, "disk",
+		  "1 to 36 printable");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=abcdefghijklmnopqrstuvwxyz01234567890' ]\n",
+		  4, "disk", "1 to 36 printable");
+	parse_err(BASE "disk = [ 'vdev=xvda, target=d\xc3\xa9' ]\n", 4, "disk",
+		  "1 to 36 printable");
+	parse_err(BASE "disk = [ 'vdev=xvda,target=a', 'vdev=xvdb,target=b', 'vdev=xvdc,target=c',"
+		  "'vdev=xvdd,target=d', 'vdev=xvde,target=e', 'vdev=xvdf,target=f',"
+		  "'vdev=xvdg,target=g', 'vdev=xvdh,target=h', 'vdev=xvdi,target=i' ]\n", 4, "disk",
+		  "at most 8 disks");
+	parse_err(BASE "disk = 'vdev=xvda, target=d'\n", 4, "disk", "expected a list");
+	parse_err(BASE "disk = [ 1 ]\n", 4, "disk", "each disk must be a string");
+	parse_err(BASE "disk = [ '' ]\n", 4, "disk", "needs vdev=");
+	parse_err(BASE "disk = []\ndisk = []\n", 5, "disk", "duplicate key");
 }
 
 static void test_long_unknown_key_truncated(void **state)
@@ -571,6 +653,8 @@ int main(void)
 		cmocka_unit_test(test_list_syntax_errors),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_firmware),
+		cmocka_unit_test(test_disk_specs),
+		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_every_prefix),
 	};
