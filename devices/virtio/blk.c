@@ -1,0 +1,538 @@
+/*
+ * The guest's virtio-blk device (virtio 1.2 section 5.2) on the virtio-mmio
+ * transport: one per `disk` of the VM's config, backed by a volume of the
+ * storage pool (storage/volume.h).
+ *
+ * What runs where: the guest's notification queues `work` on CPU 0, which
+ * pops chains, checks them and starts each one on a free request slot. A
+ * slot owns a bounce buffer in Bulkhead's memory: data is copied between it
+ * and the guest with guest_mem (never a pointer into guest RAM), and a
+ * request larger than the buffer goes to the volume as several requests, one
+ * after the other. The volume's completions (deferred work, any CPU) copy
+ * read data out, submit the next piece or write the status byte and push
+ * the chain. Nothing here waits: with every slot busy, chains stay on the
+ * ring until a completion frees one and queues the work again.
+ *
+ * A reset of the device bumps `gen`: a slot popped before it keeps its
+ * bounce buffer until the volume has answered (the disk may still be
+ * writing into it) and then lets go without touching guest memory.
+ */
+#include "core/guest_mem.h"
+#include "core/page_alloc.h"
+#include "core/spinlock.h"
+#include "core/vm.h"
+#include "core/workqueue.h"
+#include "devices/virtio/mmio.h"
+#include "lib/string.h"
+#include "storage/volume.h"
+
+#define VIRTIO_ID_BLOCK 2
+
+/* Feature bits (5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO       5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+
+/* Request types and status values (5.2.6). */
+#define VIRTIO_BLK_T_IN     0
+#define VIRTIO_BLK_T_OUT    1
+#define VIRTIO_BLK_T_FLUSH  4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_ID_BYTES 20
+#define VBLK_HEADER_BYTES 16          /* le32 type, le32 reserved, le64 sector */
+#define VBLK_SECTOR 512               /* virtio-blk's sector, whatever blk_size says */
+
+/* Config space (5.2.4): the fields up to blk_size; the rest reads as zero. */
+#define VBLK_CFG_CAPACITY 0
+#define VBLK_CFG_SEG_MAX  12
+#define VBLK_CFG_BLK_SIZE 20
+#define VBLK_CFG_SIZE     60          /* through write_zeroes_may_unmap and padding */
+
+/* Requests in flight per device and the bounce buffer each has: bounded, so a
+ * guest cannot make Bulkhead take more memory than this for its disk. */
+#define VBLK_SLOTS 4
+#define VBLK_BOUNCE_PAGES 8
+#define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
+#define VBLK_QUEUE_MAX 256
+
+struct vblk;
+
+/* One request of the guest's, from pop to push. */
+struct vblk_req {
+	struct blk_request rq;        /* the piece on the volume now */
+	struct vblk *dev;
+	struct virtq_chain chain;
+	struct virtq_seg seg[VIRTQ_MAX_SEGS];
+	paddr_t bounce;
+	u32 gen;                      /* the device's reset count when popped */
+	bool busy;                    /* owned from pop until the volume last answered */
+	u32 type;
+	u64 sector;
+	u64 read_bytes;               /* the readable segments' total */
+	u64 len;                      /* data bytes */
+	u64 done;                     /* data bytes moved so far */
+	u64 piece;                    /* bytes of the piece on the volume */
+};
+
+struct vblk {
+	struct work work;             /* first: the work's fn finds the device from it */
+	struct virtio_mmio *t;
+	struct vm *vm;
+	struct volume *vol;
+	bool read_only;
+	u64 capacity;                 /* in 512-byte sectors */
+	char id[VIRTIO_BLK_ID_BYTES];
+	u8 config[VBLK_CFG_SIZE];
+	struct spinlock lock;         /* the slots' busy flags and gen */
+	u32 gen;
+	struct vblk_req req[VBLK_SLOTS];
+};
+
+static void put_le(u8 *p, u64 v, u32 bytes)
+{
+	for (u32 i = 0; i < bytes; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+static u64 get_le(const u8 *p, u32 bytes)
+{
+	u64 v = 0;
+
+	for (u32 i = 0; i < bytes; i++)
+		v |= (u64)p[i] << (8 * i);
+	return v;
+}
+
+/* --- moving bytes to and from the chain ---------------------------------- */
+
+/*
+ * Copies `len` bytes between `buf` and the byte stream the segments seg[0..n)
+ * make, from `offset` bytes into it. The segments were checked to be RAM when
+ * popped; guest_mem checks again (the guest may have changed its memory map).
+ */
+static bool stream_copy(struct vm *vm, const struct virtq_seg *seg, u32 n, u64 offset, void *buf,
+			u64 len, bool to_guest)
+{
+	u8 *p = buf;
+
+	for (u32 i = 0; i < n && len; i++) {
+		u64 take;
+		ipaddr_t at;
+		bool ok;
+
+		if (offset >= seg[i].len) {
+			offset -= seg[i].len;
+			continue;
+		}
+		take = seg[i].len - offset;
+		if (take > len)
+			take = len;
+		at = ipa_init(ipa_addr(seg[i].addr) + offset);
+		ok = to_guest ? guest_mem_write(vm, at, p, take) : guest_mem_read(vm, at, p, take);
+		if (!ok)
+			return false;
+		p += take;
+		len -= take;
+		offset = 0;
+	}
+	return len == 0;
+}
+
+/* The device-readable part of the chain, and the writable part. */
+static bool from_readable(struct vblk_req *r, u64 offset, void *buf, u64 len)
+{
+	return stream_copy(r->dev->vm, r->seg, r->chain.nread, offset, buf, len, false);
+}
+
+static bool to_writable(struct vblk_req *r, u64 offset, const void *buf, u64 len)
+{
+	return stream_copy(r->dev->vm, r->seg + r->chain.nread, r->chain.nsegs - r->chain.nread,
+			   offset, (void *)buf, len, true);
+}
+
+/* --- slots ------------------------------------------------------------------ */
+
+static struct vblk_req *claim_slot(struct vblk *b)
+{
+	struct vblk_req *r = NULL;
+
+	spin_lock(&b->lock);
+	for (u32 i = 0; i < VBLK_SLOTS && !r; i++) {
+		if (!b->req[i].busy) {
+			r = &b->req[i];
+			r->busy = true;
+			r->gen = b->gen;
+		}
+	}
+	spin_unlock(&b->lock);
+	return r;
+}
+
+/* The slot is free again; chains left on the ring for want of one get a look. */
+static void release_slot(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+
+	spin_lock(&b->lock);
+	r->busy = false;
+	spin_unlock(&b->lock);
+	work_queue(&b->work, 0);
+}
+
+static bool stale(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	bool s;
+
+	spin_lock(&b->lock);
+	s = r->gen != b->gen;
+	spin_unlock(&b->lock);
+	return s;
+}
+
+/*
+ * Ends a request: the status byte is the last writable byte, and the used
+ * length is every writable byte (the data area and the status, as a device
+ * that filled it all). With no writable byte the status cannot be told: the
+ * chain goes back with nothing written.
+ */
+static void finish(struct vblk_req *r, u8 status)
+{
+	u64 wbytes = r->chain.write_bytes;
+
+	if (stale(r)) {
+		release_slot(r);
+		return;
+	}
+	if (wbytes && !to_writable(r, wbytes - 1, &status, 1))
+		wbytes = 0;
+	virtio_mmio_push(r->dev->t, 0, &r->chain, wbytes);
+	release_slot(r);
+}
+
+static u8 virtio_status(enum blk_status s)
+{
+	if (s == BLK_OK)
+		return VIRTIO_BLK_S_OK;
+	return s == BLK_UNSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
+}
+
+/* --- requests on the volume -------------------------------------------------- */
+
+static void piece_done(struct blk_request *rq, enum blk_status status);
+
+/* Puts the next piece of a read or write on the volume. */
+static void next_piece(struct vblk_req *r)
+{
+	u64 n = r->len - r->done;
+	int rc;
+
+	if (n > VBLK_BOUNCE_BYTES)
+		n = VBLK_BOUNCE_BYTES;
+	r->piece = n;
+	if (r->type == VIRTIO_BLK_T_OUT &&
+	    !from_readable(r, VBLK_HEADER_BYTES + r->done, pa_to_ptr(r->bounce), n)) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	r->rq = (struct blk_request){
+		.op = r->type == VIRTIO_BLK_T_OUT ? BLK_WRITE : BLK_READ,
+		.sector = r->sector + r->done / VBLK_SECTOR,
+		.count = (u32)(n / VBLK_SECTOR),
+		.buf = r->bounce,
+		.done = piece_done,
+		.ctx = r,
+	};
+	rc = volume_submit(r->dev->vol, &r->rq);
+	/* A refusal never completes. A busy disk is not retried: the guest
+	 * sees an I/O error, which its driver reports (a bounded device that
+	 * never waits is worth more than the retry). */
+	if (rc)
+		finish(r, VIRTIO_BLK_S_IOERR);
+}
+
+static void piece_done(struct blk_request *rq, enum blk_status status)
+{
+	struct vblk_req *r = rq->ctx;
+
+	if (stale(r)) {
+		release_slot(r);
+		return;
+	}
+	if (status != BLK_OK) {
+		finish(r, virtio_status(status));
+		return;
+	}
+	if (r->type == VIRTIO_BLK_T_IN &&
+	    !to_writable(r, r->done, pa_to_ptr(r->bounce), r->piece)) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	r->done += r->piece;
+	if (r->done < r->len)
+		next_piece(r);
+	else
+		finish(r, VIRTIO_BLK_S_OK);
+}
+
+static void flush_done(struct blk_request *rq, enum blk_status status)
+{
+	finish(rq->ctx, virtio_status(status));
+}
+
+static void start_flush(struct vblk_req *r)
+{
+	r->rq = (struct blk_request){ .op = BLK_FLUSH, .done = flush_done, .ctx = r };
+	if (volume_submit(r->dev->vol, &r->rq))
+		finish(r, VIRTIO_BLK_S_IOERR);
+}
+
+static void get_id(struct vblk_req *r)
+{
+	u64 n = r->chain.write_bytes - 1;
+
+	if (n > VIRTIO_BLK_ID_BYTES)
+		n = VIRTIO_BLK_ID_BYTES;
+	if (!to_writable(r, 0, r->dev->id, n)) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	finish(r, VIRTIO_BLK_S_OK);
+}
+
+/* --- checking a chain ---------------------------------------------------------- */
+
+/* [sector, sector + bytes / 512) lies within the disk, without overflow. */
+static bool in_range(const struct vblk *b, u64 sector, u64 bytes)
+{
+	return sector <= b->capacity && bytes / VBLK_SECTOR <= b->capacity - sector;
+}
+
+/*
+ * The layout each type must have: the 16-byte header leads the readable
+ * bytes, the status byte ends the writable ones; a read's data is the
+ * writable rest, a write's the readable rest, a flush has none. 0, or the
+ * status to end the request with at once.
+ */
+static int check(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	u64 wbytes = r->chain.write_bytes;
+	u64 extra = r->read_bytes - VBLK_HEADER_BYTES;
+
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		r->len = wbytes - 1;
+		if (extra)
+			return VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		r->len = extra;
+		if (wbytes != 1 || b->read_only)
+			return VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		return extra || wbytes != 1 ? VIRTIO_BLK_S_IOERR : 0;
+	case VIRTIO_BLK_T_GET_ID:
+		return extra ? VIRTIO_BLK_S_IOERR : 0;
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+	if (r->len % VBLK_SECTOR || !in_range(b, r->sector, r->len))
+		return VIRTIO_BLK_S_IOERR;
+	return 0;
+}
+
+/* A popped chain: checked, then answered or started on the volume. */
+static void start(struct vblk_req *r)
+{
+	u8 header[VBLK_HEADER_BYTES];
+	int status;
+
+	r->read_bytes = 0;
+	for (u32 i = 0; i < r->chain.nread; i++)
+		r->read_bytes += r->seg[i].len;
+	r->done = 0;
+	r->len = 0;
+	if (!r->chain.write_bytes || r->read_bytes < VBLK_HEADER_BYTES ||
+	    !from_readable(r, 0, header, sizeof(header))) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	r->type = (u32)get_le(header, 4);
+	r->sector = get_le(header + 8, 8);
+	status = check(r);
+	if (status) {
+		finish(r, (u8)status);
+		return;
+	}
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		start_flush(r);
+	else if (r->type == VIRTIO_BLK_T_GET_ID)
+		get_id(r);
+	else if (!r->len)
+		finish(r, VIRTIO_BLK_S_OK);
+	else
+		next_piece(r);
+}
+
+/* CPU 0's work: every chain the ring holds, while a slot is free. */
+static void vblk_work(struct work *w, u64 now)
+{
+	struct vblk *b = (struct vblk *)w;
+	struct vblk_req *r;
+
+	(void)now;
+	while ((r = claim_slot(b))) {
+		if (virtio_mmio_pop(b->t, 0, r->seg, VIRTQ_MAX_SEGS, &r->chain) != VIRTQ_CHAIN) {
+			spin_lock(&b->lock);
+			r->busy = false;
+			spin_unlock(&b->lock);
+			return;
+		}
+		start(r);
+	}
+}
+
+/* --- the transport's side -------------------------------------------------------- */
+
+static bool vblk_config_read(void *dev, u32 offset, u32 size, u64 *value)
+{
+	struct vblk *b = dev;
+
+	/* the transport keeps the access within config_size */
+	*value = get_le(b->config + offset, size);
+	return true;
+}
+
+static void vblk_notify(void *dev, u32 queue)
+{
+	struct vblk *b = dev;
+
+	(void)queue;
+	work_queue(&b->work, 0);
+}
+
+static void vblk_reset(void *dev)
+{
+	struct vblk *b = dev;
+
+	spin_lock(&b->lock);
+	b->gen++;
+	spin_unlock(&b->lock);
+}
+
+static const struct virtio_device_ops vblk_ops_rw = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		    (1ull << VIRTIO_BLK_F_FLUSH),
+	.num_queues = 1,
+	.queue_max = VBLK_QUEUE_MAX,
+	.config_size = VBLK_CFG_SIZE,
+	.config_read = vblk_config_read,
+	.notify = vblk_notify,
+	.reset = vblk_reset,
+};
+
+static const struct virtio_device_ops vblk_ops_ro = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_RO),
+	.num_queues = 1,
+	.queue_max = VBLK_QUEUE_MAX,
+	.config_size = VBLK_CFG_SIZE,
+	.config_read = vblk_config_read,
+	.notify = vblk_notify,
+	.reset = vblk_reset,
+};
+
+/* --- the device kind ---------------------------------------------------------------- */
+
+static void fill_config(struct vblk *b)
+{
+	put_le(b->config + VBLK_CFG_CAPACITY, b->capacity, 8);
+	/* the header and the status take two of the segments a chain may have */
+	put_le(b->config + VBLK_CFG_SEG_MAX, VIRTQ_MAX_SEGS - 2, 4);
+	put_le(b->config + VBLK_CFG_BLK_SIZE, VOLUME_SECTOR_SIZE, 4);
+}
+
+/* "bulkhead-" and the volume's name, cut at 20 bytes and zero-padded. */
+static void fill_id(struct vblk *b)
+{
+	static const char prefix[] = "bulkhead-";
+	u32 n = 0;
+
+	for (u32 i = 0; prefix[i] && n < VIRTIO_BLK_ID_BYTES; i++)
+		b->id[n++] = prefix[i];
+	for (u32 i = 0; b->vol->name[i] && n < VIRTIO_BLK_ID_BYTES; i++)
+		b->id[n++] = b->vol->name[i];
+}
+
+static u32 vblk_config_count(const struct vm *vm)
+{
+	return vm->cfg.ndisks;
+}
+
+static int vblk_create(struct vdev *d, const char **why)
+{
+	const struct config_disk *disk;
+	struct vblk *b;
+
+	if (d->instance >= d->vm->cfg.ndisks) {
+		*why = "a virtio-blk device with no disk in the config";
+		return -1;
+	}
+	disk = &d->vm->cfg.disks[d->instance];
+	b = vm_dev_alloc(d->vm, sizeof(*b));
+	if (!b) {
+		*why = "no memory for its virtio-blk device";
+		return -1;
+	}
+	b->vm = d->vm;
+	/* Until the pool attaches volumes to VMs, the device looks its own up. */
+	b->vol = volume_find(disk->target);
+	if (!b->vol) {
+		*why = "a disk's target is not a volume of the storage pool";
+		return -1;
+	}
+	b->read_only = disk->read_only || b->vol->read_only;
+	b->capacity = b->vol->sectors;
+	work_init(&b->work, vblk_work, 0);
+	fill_config(b);
+	fill_id(b);
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		b->req[i].dev = b;
+		/* Taken for the VM's life: the device has no destroy hook yet, and a
+		 * buffer the disk may still be writing must never be handed out. */
+		b->req[i].bounce = page_alloc(&hv_pages, VBLK_BOUNCE_PAGES, PAGE_SIZE);
+		if (!pa_addr(b->req[i].bounce)) {
+			*why = "no memory for its virtio-blk buffers";
+			return -1;
+		}
+	}
+	b->t = virtio_mmio_create(d, b->read_only ? &vblk_ops_ro : &vblk_ops_rw, b);
+	if (!b->t) {
+		*why = "no memory for its virtio-blk transport";
+		return -1;
+	}
+	return 0;
+}
+
+/* Slot i of QEMU virt's virtio-mmio window, line 16 + i: disk 0 has the lowest
+ * address, which Linux numbers first (vda). */
+static const struct vdev_kind vblk_kind = {
+	.name = "virtio-blk",
+	.base = { 0x0a000000 },
+	.size = VIRTIO_MMIO_SIZE,
+	.line = 16,
+	.every_vm = false,
+	.config_count = vblk_config_count,
+	.create = vblk_create,
+};
+
+static const struct vdev_kind *const vblk_kind_entry VDEV_KIND_SECTION = &vblk_kind;
