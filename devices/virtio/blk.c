@@ -427,6 +427,24 @@ static void vblk_reset(void *dev)
 	spin_unlock(&b->lock);
 }
 
+/* Gives back the bounce buffers the volume is done with. One a request
+ * still holds stays taken: the disk may yet write into it. */
+static void vblk_destroy(void *dev)
+{
+	struct vblk *b = dev;
+
+	spin_lock(&b->lock);
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		struct vblk_req *r = &b->req[i];
+
+		if (!r->busy && pa_addr(r->bounce)) {
+			page_free(&hv_pages, r->bounce, VBLK_BOUNCE_PAGES);
+			r->bounce = pa_init(0);
+		}
+	}
+	spin_unlock(&b->lock);
+}
+
 static const struct virtio_device_ops vblk_ops_rw = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
@@ -437,6 +455,7 @@ static const struct virtio_device_ops vblk_ops_rw = {
 	.config_read = vblk_config_read,
 	.notify = vblk_notify,
 	.reset = vblk_reset,
+	.destroy = vblk_destroy,
 };
 
 static const struct virtio_device_ops vblk_ops_ro = {
@@ -449,6 +468,7 @@ static const struct virtio_device_ops vblk_ops_ro = {
 	.config_read = vblk_config_read,
 	.notify = vblk_notify,
 	.reset = vblk_reset,
+	.destroy = vblk_destroy,
 };
 
 /* --- the device kind ---------------------------------------------------------------- */
@@ -507,16 +527,16 @@ static int vblk_create(struct vdev *d, const char **why)
 	fill_id(b);
 	for (u32 i = 0; i < VBLK_SLOTS; i++) {
 		b->req[i].dev = b;
-		/* Taken for the VM's life: the device has no destroy hook yet, and a
-		 * buffer the disk may still be writing must never be handed out. */
 		b->req[i].bounce = page_alloc(&hv_pages, VBLK_BOUNCE_PAGES, PAGE_SIZE);
 		if (!pa_addr(b->req[i].bounce)) {
+			vblk_destroy(b);
 			*why = "no memory for its virtio-blk buffers";
 			return -1;
 		}
 	}
 	b->t = virtio_mmio_create(d, b->read_only ? &vblk_ops_ro : &vblk_ops_rw, b);
 	if (!b->t) {
+		vblk_destroy(b);
 		*why = "no memory for its virtio-blk transport";
 		return -1;
 	}

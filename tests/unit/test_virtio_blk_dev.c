@@ -590,6 +590,20 @@ static void test_reset_with_request_in_flight(void **state)
 	assert_int_equal(nsubmitted, 5);
 }
 
+/* The VM going away gives the bounce buffers back, except one the volume
+ * may still write into. */
+static void test_destroy_keeps_busy_buffers(void **state)
+{
+	u64 free_before = hv_pages.free_pages;
+
+	rw(0, T_IN, 0, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+	dev.ops->destroy(&dev);
+	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+	dev.ops->destroy(&dev);                       /* twice: nothing more */
+	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
