@@ -17,6 +17,7 @@
  * bounce buffer until the volume has answered (the disk may still be
  * writing into it) and then lets go without touching guest memory.
  */
+#include "arch.h"
 #include "core/guest_mem.h"
 #include "core/page_alloc.h"
 #include "core/spinlock.h"
@@ -59,6 +60,8 @@
 #define VBLK_BOUNCE_PAGES 8
 #define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
 #define VBLK_QUEUE_MAX 256
+/* How long a request the disk had no room for waits before it is tried again. */
+#define VBLK_RETRY_PER_SEC 10000      /* 100 us */
 
 struct vblk;
 
@@ -71,6 +74,7 @@ struct vblk_req {
 	paddr_t bounce;
 	u32 gen;                      /* the device's reset count when popped */
 	bool busy;                    /* owned from pop until the volume last answered */
+	bool retry;                   /* rq waits to be submitted again (the disk was busy) */
 	u32 type;
 	u64 sector;
 	u64 read_bytes;               /* the readable segments' total */
@@ -226,11 +230,31 @@ static u8 virtio_status(enum blk_status s)
 
 static void piece_done(struct blk_request *rq, enum blk_status status);
 
+/*
+ * Hands r->rq to the volume. A refusal fails the request, except a full
+ * disk queue: other VMs' requests fill it, which is no fault of this guest's,
+ * so the work tries again a little later (a timed retry, not a wait).
+ */
+static void submit(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	int rc = volume_submit(b->vol, &r->rq);
+
+	if (rc == BLK_SUBMIT_BUSY) {
+		spin_lock(&b->lock);
+		r->retry = true;
+		spin_unlock(&b->lock);
+		work_queue(&b->work, arch_counter_read() + arch_counter_freq() / VBLK_RETRY_PER_SEC);
+		return;
+	}
+	if (rc)
+		finish(r, VIRTIO_BLK_S_IOERR);
+}
+
 /* Puts the next piece of a read or write on the volume. */
 static void next_piece(struct vblk_req *r)
 {
 	u64 n = r->len - r->done;
-	int rc;
 
 	if (n > VBLK_BOUNCE_BYTES)
 		n = VBLK_BOUNCE_BYTES;
@@ -248,12 +272,7 @@ static void next_piece(struct vblk_req *r)
 		.done = piece_done,
 		.ctx = r,
 	};
-	rc = volume_submit(r->dev->vol, &r->rq);
-	/* A refusal never completes. A busy disk is not retried: the guest
-	 * sees an I/O error, which its driver reports (a bounded device that
-	 * never waits is worth more than the retry). */
-	if (rc)
-		finish(r, VIRTIO_BLK_S_IOERR);
+	submit(r);
 }
 
 static void piece_done(struct blk_request *rq, enum blk_status status)
@@ -288,8 +307,7 @@ static void flush_done(struct blk_request *rq, enum blk_status status)
 static void start_flush(struct vblk_req *r)
 {
 	r->rq = (struct blk_request){ .op = BLK_FLUSH, .done = flush_done, .ctx = r };
-	if (volume_submit(r->dev->vol, &r->rq))
-		finish(r, VIRTIO_BLK_S_IOERR);
+	submit(r);
 }
 
 static void get_id(struct vblk_req *r)
@@ -381,13 +399,34 @@ static void start(struct vblk_req *r)
 		next_piece(r);
 }
 
-/* CPU 0's work: every chain the ring holds, while a slot is free. */
+/* Takes the retry mark off slot `i`: whether it had one. */
+static bool take_retry(struct vblk *b, u32 i)
+{
+	bool retry;
+
+	spin_lock(&b->lock);
+	retry = b->req[i].retry;
+	b->req[i].retry = false;
+	spin_unlock(&b->lock);
+	return retry;
+}
+
+/* CPU 0's work: requests the disk had no room for, then every chain the
+ * ring holds, while a slot is free. */
 static void vblk_work(struct work *w, u64 now)
 {
 	struct vblk *b = (struct vblk *)w;
 	struct vblk_req *r;
 
 	(void)now;
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		if (!take_retry(b, i))
+			continue;
+		if (stale(&b->req[i]))
+			release_slot(&b->req[i]);
+		else
+			submit(&b->req[i]);
+	}
 	while ((r = claim_slot(b))) {
 		if (virtio_mmio_pop(b->t, 0, r->seg, VIRTQ_MAX_SEGS, &r->chain) != VIRTQ_CHAIN) {
 			spin_lock(&b->lock);
@@ -433,6 +472,8 @@ static void vblk_destroy(void *dev)
 {
 	struct vblk *b = dev;
 
+	/* its state goes with the VM's arena: the work must not run after */
+	work_cancel(&b->work);
 	spin_lock(&b->lock);
 	for (u32 i = 0; i < VBLK_SLOTS; i++) {
 		struct vblk_req *r = &b->req[i];

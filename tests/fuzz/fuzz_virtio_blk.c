@@ -11,7 +11,9 @@
  *                2 RAM at 4 KiB + (b * 8) % (RAM_SIZE - 4 KiB) := the record's
  *                last 8 bytes,
  *                3 complete outstanding request `a` with status `d % 3`,
- *                4 reset and set up again, 5 run CPU 0's work
+ *                4 reset and set up again, 5 the disk is busy (refuses with
+ *                BLK_SUBMIT_BUSY) while `a` is odd, the counter moves `b % 2^16`
+ *                ticks, and CPU 0's work runs
  *   u8  a, u32 b, u32 c, u16 d, u16 e, u8 pad[2]  (all little-endian)
  *
  * Checks: each request on the volume lies within it, moves whole sectors
@@ -55,6 +57,7 @@ static u32 noutstanding;
 static struct work completer;
 static u32 to_complete;
 static enum blk_status complete_with;
+static bool disk_busy;
 
 struct volume *volume_find(const char *name)
 {
@@ -72,7 +75,7 @@ int volume_submit(struct volume *v, struct blk_request *rq)
 		CHECK(rq->sector < DISK_SECTORS && rq->count <= DISK_SECTORS - rq->sector);
 		CHECK(pa_addr(rq->buf));
 	}
-	if (noutstanding == MAX_RQ)
+	if (disk_busy || noutstanding == MAX_RQ)
 		return BLK_SUBMIT_BUSY;
 	outstanding[noutstanding++] = rq;
 	return 0;
@@ -217,6 +220,8 @@ static void record(const u8 *r)
 		driver_init();
 		break;
 	default:
+		disk_busy = a & 1;
+		fake.counter += b & 0xffff;
 		work_run(0);
 		break;
 	}
@@ -251,6 +256,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	fake_arch_reset();
 	fake.counter = 1000;
 	noutstanding = 0;
+	disk_busy = false;
 	work_init(&completer, complete_work, 0);
 
 	memset(&dev, 0, sizeof(dev));
@@ -273,6 +279,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	for (u32 round = 0; round < 1000 && (noutstanding || work_next_due(0)); round++) {
 		to_complete = 0;
 		complete_with = BLK_OK;
+		disk_busy = false;
+		fake.counter += 1000000;   /* past any retry's due time */
 		if (noutstanding)
 			work_queue(&completer, 0);
 		work_run(0);

@@ -315,6 +315,8 @@ static int teardown(void **state)
 {
 	/* drain what a test left queued, so the next starts clean */
 	work_cancel(&completer);
+	fake.counter += fake.counter_freq;
+	work_run(0);
 	work_run(0);
 	dev_arena_release(&vm.dev_mem);
 	free(hv_mem);
@@ -416,10 +418,49 @@ static void test_volume_error(void **state)
 	assert_int_equal(ram[STATS], 1);
 	assert_int_equal(used_idx(), 1);
 	/* a refusal by the volume, too */
-	submit_rc = BLK_SUBMIT_BUSY;
+	submit_rc = BLK_SUBMIT_INVALID;
 	rw(1, T_IN, 0, 0, 512);
 	assert_int_equal(ram[STATS + 1], 1);
 	assert_int_equal(used_idx(), 2);
+}
+
+/* A disk with no room is tried again later: the guest sees no error. */
+static void test_busy_disk_retried(void **state)
+{
+	submit_rc = BLK_SUBMIT_BUSY;
+	rw(0, T_IN, 5, 0, 512);
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	work_run(0);                               /* not due yet */
+	assert_int_equal(nsubmitted, 0);
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);                               /* still busy */
+	assert_int_equal(nsubmitted, 0);
+	submit_rc = 0;
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(seen[0].sector, 5);
+	complete(0, BLK_OK);
+	assert_int_equal(ram[STATS], 0);
+	assert_memory_equal(ram + DATA, disk + 5 * 512, 512);
+}
+
+/* A reset while a request waits for room: it lets go without a submission. */
+static void test_busy_then_reset(void **state)
+{
+	submit_rc = BLK_SUBMIT_BUSY;
+	rw(0, T_IN, 5, 0, 512);
+	wr(STATUS, 0);
+	submit_rc = 0;
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	driver_init();
+	for (u32 i = 0; i < 4; i++)
+		rw(i, T_IN, i, 512 * i, 512);
+	assert_int_equal(nsubmitted, 4);
 }
 
 static void test_flush_waits_for_volume(void **state)
@@ -611,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_request_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_volume_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_disk_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_then_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_waits_for_volume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_past_the_end, setup, teardown),
