@@ -34,12 +34,16 @@
 #define VIRTIO_BLK_F_RO       5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_DISCARD  13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Request types and status values (5.2.6). */
 #define VIRTIO_BLK_T_IN     0
 #define VIRTIO_BLK_T_OUT    1
 #define VIRTIO_BLK_T_FLUSH  4
 #define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_IOERR  1
 #define VIRTIO_BLK_S_UNSUPP 2
@@ -52,6 +56,11 @@
 #define VBLK_CFG_CAPACITY 0
 #define VBLK_CFG_SEG_MAX  12
 #define VBLK_CFG_BLK_SIZE 20
+#define VBLK_CFG_MAX_DISCARD_SECTORS 36
+#define VBLK_CFG_MAX_DISCARD_SEG 40
+#define VBLK_CFG_DISCARD_ALIGNMENT 44
+#define VBLK_CFG_MAX_WRITE_ZEROES_SECTORS 48
+#define VBLK_CFG_MAX_WRITE_ZEROES_SEG 52
 #define VBLK_CFG_SIZE     60          /* through write_zeroes_may_unmap and padding */
 
 /* Requests in flight per device and the bounce buffer each has: bounded, so a
@@ -60,6 +69,13 @@
 #define VBLK_BOUNCE_PAGES 8
 #define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
 #define VBLK_QUEUE_MAX 256
+/* DISCARD and WRITE_ZEROES: one range per request (the segment is 16 bytes:
+ * le64 sector, le32 num_sectors, le32 flags), at most this many sectors.
+ * Both write zeros: the pool does not give space back, and zeros are what
+ * a discarded range may read as. */
+#define VBLK_RANGE_BYTES 16
+#define VBLK_RANGE_MAX_SECTORS 8192   /* 4 MiB */
+#define VBLK_RANGE_F_UNMAP 1u
 /* How long a request the disk had no room for waits before it is tried again. */
 #define VBLK_RETRY_PER_SEC 10000      /* 100 us */
 
@@ -230,6 +246,11 @@ static u8 virtio_status(enum blk_status s)
 
 static void piece_done(struct blk_request *rq, enum blk_status status);
 
+static bool zeroes(const struct vblk_req *r)
+{
+	return r->type == VIRTIO_BLK_T_DISCARD || r->type == VIRTIO_BLK_T_WRITE_ZEROES;
+}
+
 /*
  * Hands r->rq to the volume. A refusal fails the request, except a full
  * disk queue: other VMs' requests fill it, which is no fault of this guest's,
@@ -264,8 +285,10 @@ static void next_piece(struct vblk_req *r)
 		finish(r, VIRTIO_BLK_S_IOERR);
 		return;
 	}
+	if (zeroes(r))
+		memset(pa_to_ptr(r->bounce), 0, n);
 	r->rq = (struct blk_request){
-		.op = r->type == VIRTIO_BLK_T_OUT ? BLK_WRITE : BLK_READ,
+		.op = r->type == VIRTIO_BLK_T_IN ? BLK_READ : BLK_WRITE,
 		.sector = r->sector + r->done / VBLK_SECTOR,
 		.count = (u32)(n / VBLK_SECTOR),
 		.buf = r->bounce,
@@ -332,6 +355,30 @@ static bool in_range(const struct vblk *b, u64 sector, u64 bytes)
 }
 
 /*
+ * The one range of a DISCARD or WRITE_ZEROES: the request then covers it.
+ * Unknown flags, and unmap on a discard, are UNSUPP as 5.2.6.2 says.
+ */
+static int check_range(struct vblk_req *r)
+{
+	u8 range[VBLK_RANGE_BYTES];
+	u32 num, flags;
+
+	if (!from_readable(r, VBLK_HEADER_BYTES, range, sizeof(range)))
+		return VIRTIO_BLK_S_IOERR;
+	r->sector = get_le(range, 8);
+	num = (u32)get_le(range + 8, 4);
+	flags = (u32)get_le(range + 12, 4);
+	if (flags & ~VBLK_RANGE_F_UNMAP)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (r->type == VIRTIO_BLK_T_DISCARD && flags)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (num > VBLK_RANGE_MAX_SECTORS)
+		return VIRTIO_BLK_S_IOERR;
+	r->len = (u64)num * VBLK_SECTOR;
+	return in_range(r->dev, r->sector, r->len) ? 0 : VIRTIO_BLK_S_IOERR;
+}
+
+/*
  * The layout each type must have: the 16-byte header leads the readable
  * bytes, the status byte ends the writable ones; a read's data is the
  * writable rest, a write's the readable rest, a flush has none. 0, or the
@@ -358,6 +405,11 @@ static int check(struct vblk_req *r)
 		return extra || wbytes != 1 ? VIRTIO_BLK_S_IOERR : 0;
 	case VIRTIO_BLK_T_GET_ID:
 		return extra ? VIRTIO_BLK_S_IOERR : 0;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		if (extra != VBLK_RANGE_BYTES || wbytes != 1 || b->read_only)
+			return VIRTIO_BLK_S_IOERR;
+		return check_range(r);
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
@@ -489,7 +541,8 @@ static void vblk_destroy(void *dev)
 static const struct virtio_device_ops vblk_ops_rw = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-		    (1ull << VIRTIO_BLK_F_FLUSH),
+		    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) |
+		    (1ull << VIRTIO_BLK_F_WRITE_ZEROES),
 	.num_queues = 1,
 	.queue_max = VBLK_QUEUE_MAX,
 	.config_size = VBLK_CFG_SIZE,
@@ -520,6 +573,11 @@ static void fill_config(struct vblk *b)
 	/* the header and the status take two of the segments a chain may have */
 	put_le(b->config + VBLK_CFG_SEG_MAX, VIRTQ_MAX_SEGS - 2, 4);
 	put_le(b->config + VBLK_CFG_BLK_SIZE, VOLUME_SECTOR_SIZE, 4);
+	put_le(b->config + VBLK_CFG_MAX_DISCARD_SECTORS, VBLK_RANGE_MAX_SECTORS, 4);
+	put_le(b->config + VBLK_CFG_MAX_DISCARD_SEG, 1, 4);
+	put_le(b->config + VBLK_CFG_DISCARD_ALIGNMENT, 1, 4);
+	put_le(b->config + VBLK_CFG_MAX_WRITE_ZEROES_SECTORS, VBLK_RANGE_MAX_SECTORS, 4);
+	put_le(b->config + VBLK_CFG_MAX_WRITE_ZEROES_SEG, 1, 4);
 }
 
 /* "bulkhead-" and the volume's name, cut at 20 bytes and zero-padded. */

@@ -16,7 +16,8 @@
  *                ticks, and CPU 0's work runs
  *   u8  a, u32 b, u32 c, u16 d, u16 e, u8 pad[2]  (all little-endian)
  *
- * Checks: each request on the volume lies within it, moves whole sectors
+ * Checks: each request on the volume (DISCARD and WRITE_ZEROES as writes of
+ * zeros) lies within it, moves whole sectors
  * through a buffer the device owns and is completed at most once; the used
  * ring grows by at most what was offered and names chains that exist; the
  * guest's RAM is a buffer of exactly its size (ASan sees any access past it).

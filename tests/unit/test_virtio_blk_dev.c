@@ -56,6 +56,10 @@
 #define T_OUT 1
 #define T_FLUSH 4
 #define T_GET_ID 8
+#define T_DISCARD 11
+#define T_WRITE_ZEROES 13
+#define F_DISCARD (1ull << 13)
+#define F_WRITE_ZEROES (1ull << 14)
 #define UNTOUCHED 0xee        /* a status byte the device has not written */
 
 static struct vm vm;
@@ -341,6 +345,12 @@ static void test_features_and_config(void **state)
 	assert_int_equal(rd(CONFIG + 12), 126);               /* seg_max */
 	assert_int_equal(rd(CONFIG + 20), 512);               /* blk_size */
 	assert_int_equal(rd(CONFIG + 8), 0);                  /* size_max not offered */
+	assert_true(f & F_DISCARD);
+	assert_true(f & F_WRITE_ZEROES);
+	assert_int_equal(rd(CONFIG + 36), 8192);              /* max_discard_sectors */
+	assert_int_equal(rd(CONFIG + 40), 1);                 /* max_discard_seg */
+	assert_int_equal(rd(CONFIG + 48), 8192);              /* max_write_zeroes_sectors */
+	assert_int_equal(rd(CONFIG + 52), 1);                 /* max_write_zeroes_seg */
 }
 
 static void test_write_then_read(void **state)
@@ -645,6 +655,60 @@ static void test_destroy_keeps_busy_buffers(void **state)
 	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
 }
 
+/* A DISCARD or WRITE_ZEROES of one range (16 bytes at DATA + 16h). */
+static void range_request(u32 h, u32 type, u64 sector, u32 num, u32 flags)
+{
+	u8 *p = ram + DATA + 16 * h;
+	struct seg s[3] = { header(h, type, 0), { DATA + 16 * h, 16, false }, status(h) };
+
+	memcpy(p, &sector, 8);
+	memcpy(p + 8, &num, 4);
+	memcpy(p + 12, &flags, 4);
+	offer(s, 3);
+}
+
+static void test_write_zeroes_and_discard(void **state)
+{
+	/* 80 sectors: two pieces (a bounce buffer is 64 sectors), all zeros */
+	range_request(0, T_WRITE_ZEROES, 100, 80, 1);
+	for (u32 i = 0; i < nsubmitted; i++) {
+		assert_int_equal(seen[i].op, BLK_WRITE);
+		assert_int_equal(seen[i].sector, 100 + 64 * i);
+		complete(i, BLK_OK);
+	}
+	assert_int_equal(nsubmitted, 2);
+	assert_int_equal(ram[STATS], 0);
+	for (u32 i = 0; i < 80 * 512; i++)
+		assert_int_equal(disk[100 * 512 + i], 0);
+	assert_int_not_equal(disk[180 * 512] | disk[180 * 512 + 1], 0);   /* not past it */
+
+	range_request(1, T_DISCARD, 300, 1, 0);
+	assert_int_equal(nsubmitted, 3);
+	complete(2, BLK_OK);
+	assert_int_equal(ram[STATS + 1], 0);
+
+	/* refused: unmap on a discard, unknown flags, past the end, too long */
+	range_request(2, T_DISCARD, 0, 1, 1);
+	assert_int_equal(ram[STATS + 2], 2);
+	range_request(3, T_WRITE_ZEROES, 0, 1, 2);
+	assert_int_equal(ram[STATS + 3], 2);
+	range_request(4, T_WRITE_ZEROES, DISK_SECTORS - 1, 2, 0);
+	assert_int_equal(ram[STATS + 4], 1);
+	range_request(5, T_WRITE_ZEROES, ~0ull, 1, 0);
+	assert_int_equal(ram[STATS + 5], 1);
+	range_request(6, T_DISCARD, 0, 8193, 0);
+	assert_int_equal(ram[STATS + 6], 1);
+	assert_int_equal(nsubmitted, 3);
+}
+
+static void test_write_zeroes_read_only(void **state)
+{
+	range_request(0, T_WRITE_ZEROES, 0, 1, 0);
+	assert_int_equal(ram[STATS], 1);
+	assert_false(device_features() & (F_DISCARD | F_WRITE_ZEROES));
+	assert_int_equal(nsubmitted, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +722,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_past_the_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes_and_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes_read_only, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
