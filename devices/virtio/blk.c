@@ -215,6 +215,27 @@ static bool stale(struct vblk_req *r)
 	return s;
 }
 
+enum put_result { PUT_OK, PUT_FAILED, PUT_STALE };
+
+/*
+ * Writes to the chain's writable bytes unless the device was reset since
+ * the request was popped. Under the device's lock, which a reset takes: the
+ * reset comes first and nothing is written, or it waits for the copy (at
+ * most a bounce buffer), so once the driver's reset has returned no late
+ * completion touches the memory it reclaimed.
+ */
+static enum put_result put_current(struct vblk_req *r, u64 offset, const void *buf, u64 len)
+{
+	struct vblk *b = r->dev;
+	enum put_result res = PUT_STALE;
+
+	spin_lock(&b->lock);
+	if (r->gen == b->gen)
+		res = to_writable(r, offset, buf, len) ? PUT_OK : PUT_FAILED;
+	spin_unlock(&b->lock);
+	return res;
+}
+
 /*
  * Ends a request: the status byte is the last writable byte, and the used
  * length is every writable byte (the data area and the status, as a device
@@ -224,14 +245,18 @@ static bool stale(struct vblk_req *r)
 static void finish(struct vblk_req *r, u8 status)
 {
 	u64 wbytes = r->chain.write_bytes;
+	enum put_result res;
 
-	if (stale(r)) {
+	if (wbytes)
+		res = put_current(r, wbytes - 1, &status, 1);
+	else
+		res = stale(r) ? PUT_STALE : PUT_FAILED;
+	if (res == PUT_STALE) {
 		release_slot(r);
 		return;
 	}
-	if (wbytes && !to_writable(r, wbytes - 1, &status, 1))
-		wbytes = 0;
-	virtio_mmio_push(r->dev->t, 0, &r->chain, wbytes);
+	/* a chain from before a reset that slips in here is dropped by the transport */
+	virtio_mmio_push(r->dev->t, 0, &r->chain, res == PUT_OK ? wbytes : 0);
 	release_slot(r);
 }
 
@@ -310,10 +335,17 @@ static void piece_done(struct blk_request *rq, enum blk_status status)
 		finish(r, virtio_status(status));
 		return;
 	}
-	if (r->type == VIRTIO_BLK_T_IN &&
-	    !to_writable(r, r->done, pa_to_ptr(r->bounce), r->piece)) {
-		finish(r, VIRTIO_BLK_S_IOERR);
-		return;
+	if (r->type == VIRTIO_BLK_T_IN) {
+		enum put_result res = put_current(r, r->done, pa_to_ptr(r->bounce), r->piece);
+
+		if (res == PUT_STALE) {
+			release_slot(r);
+			return;
+		}
+		if (res == PUT_FAILED) {
+			finish(r, VIRTIO_BLK_S_IOERR);
+			return;
+		}
 	}
 	r->done += r->piece;
 	if (r->done < r->len)
@@ -336,14 +368,15 @@ static void start_flush(struct vblk_req *r)
 static void get_id(struct vblk_req *r)
 {
 	u64 n = r->chain.write_bytes - 1;
+	enum put_result res;
 
 	if (n > VIRTIO_BLK_ID_BYTES)
 		n = VIRTIO_BLK_ID_BYTES;
-	if (!to_writable(r, 0, r->dev->id, n)) {
-		finish(r, VIRTIO_BLK_S_IOERR);
-		return;
-	}
-	finish(r, VIRTIO_BLK_S_OK);
+	res = put_current(r, 0, r->dev->id, n);
+	if (res == PUT_STALE)
+		release_slot(r);
+	else
+		finish(r, res == PUT_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
 }
 
 /* --- checking a chain ---------------------------------------------------------- */
