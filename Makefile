@@ -84,7 +84,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ii
 
 host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt
 
-$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config_disk.c core/config.h
+$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config_disk.c core/config.h core/guest_layout.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c core/config_disk.c -o $@
 

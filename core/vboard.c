@@ -100,21 +100,48 @@ int vboard_add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 s
 	return 0;
 }
 
-/* How many devices the VM's config gives it: every kind that is part of every VM. */
-static u32 devices_wanted(void)
+/* How many devices of kind `k` the VM gets: one if every VM has it, else as
+ * many as its config asks for. */
+static u32 instances(const struct vm *vm, const struct vdev_kind *k)
+{
+	if (k->every_vm)
+		return 1;
+	return k->config_count ? k->config_count(vm) : 0;
+}
+
+/* How many devices the VM's board holds. */
+static u32 devices_wanted(const struct vm *vm)
 {
 	const struct vdev_kind *k;
 	u32 n = 0;
 
 	for (u32 i = 0; (k = vdev_kind_at(i)); i++)
-		n += k->every_vm;
+		n += instances(vm, k);
 	return n;
+}
+
+/* Instance `n` of a kind the config asks for: the n-th window of its size
+ * above its base and the n-th line from its line (QEMU virt's virtio-mmio
+ * slots, which guests number by address). */
+static int add_instances(struct vm *vm, const struct vdev_kind *k, const char **why)
+{
+	u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
+	u32 count = instances(vm, k);
+
+	for (u32 n = 0; n < count; n++) {
+		ipaddr_t base = ipa_init(ipa_addr(k->base) + (u64)n * size);
+		int line = k->line >= 0 ? k->line + (int)n : -1;
+
+		if (vboard_add(vm, k, base, size, line, n, why))
+			return -1;
+	}
+	return 0;
 }
 
 int vboard_build(struct vm *vm, const char **why)
 {
 	const struct vdev_kind *k;
-	u32 n = devices_wanted();
+	u32 n = devices_wanted(vm);
 
 	if (n > VBOARD_MAX_DEVICES) {
 		*why = "more devices than a VM's board has room for";
@@ -127,9 +154,7 @@ int vboard_build(struct vm *vm, const char **why)
 		return -1;
 	}
 	for (u32 i = 0; (k = vdev_kind_at(i)); i++) {
-		u64 size = k->size + (u64)vm->cfg.vcpus * k->size_per_vcpu;
-
-		if (k->every_vm && vboard_add(vm, k, k->base, size, k->line, 0, why))
+		if (add_instances(vm, k, why))
 			return -1;
 	}
 	return 0;

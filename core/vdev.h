@@ -59,6 +59,11 @@ struct vdev_kind {
 	u64 size_per_vcpu;
 	int line;               /* device interrupt line (arch_vm_set_line), -1: none */
 	bool every_vm;          /* part of every VM's board */
+	/* For a kind the VM's config asks for (disks, network interfaces): how
+	 * many instances the config gives `vm` (NULL: none). Instance i sits
+	 * i windows of `size` above `base` with line `line` + i, as QEMU virt
+	 * numbers its virtio-mmio slots. */
+	u32 (*config_count)(const struct vm *vm);
 	/* Sets d->ops and d->priv (allocated with vm_dev_alloc()) for the board
 	 * entry `d`, whose vm, base, size, irq and instance are filled in
 	 * already. 0, or -1 with the reason in `why`. */

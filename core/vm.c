@@ -73,6 +73,18 @@ static void vm_free(struct vm *vm)
 	spin_unlock(&vms_lock);
 }
 
+bool vm_get(struct vm *vm)
+{
+	bool got;
+
+	spin_lock(&vms_lock);
+	got = alive(vm);
+	if (got)
+		vm->refs++;
+	spin_unlock(&vms_lock);
+	return got;
+}
+
 void vm_put(struct vm *vm)
 {
 	u32 left;

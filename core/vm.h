@@ -164,6 +164,9 @@ static inline bool vm_can_start_at(const struct vm *vm, u64 ipa)
 struct vm *vm_get_by_id(u32 id);
 struct vm *vm_get_by_name_or_id(const char *what);
 void vm_put(struct vm *vm);
+/* One more reference on a VM the caller reaches already (a device of it
+ * starting I/O); false when it is being destroyed. */
+bool vm_get(struct vm *vm);
 /* The next VM id after `id` (0 after the last). */
 u32 vm_next_id(u32 id);
 /* A byte typed at the console while this VM has the input. */

@@ -312,6 +312,14 @@ static void virtio_mmio_vdev_reset(struct vdev *d)
 		t->ops->reset(t->dev);
 }
 
+static void virtio_mmio_vdev_destroy(struct vdev *d)
+{
+	struct virtio_mmio *t = d->priv;
+
+	if (t->ops->destroy)
+		t->ops->destroy(t->dev);
+}
+
 /* The node QEMU's virt writes for its transports, which Linux's
  * virtio_mmio driver and U-Boot probe. */
 static void virtio_mmio_dt_node(struct vdev *d, struct vdt *dt)
@@ -330,6 +338,7 @@ static const struct vdev_ops virtio_mmio_vdev_ops = {
 	.read = virtio_mmio_read,
 	.write = virtio_mmio_write,
 	.reset = virtio_mmio_vdev_reset,
+	.destroy = virtio_mmio_vdev_destroy,
 	.dt_node = virtio_mmio_dt_node,
 };
 

@@ -69,6 +69,9 @@ struct virtio_device_ops {
 	 * forget what is in flight (completions of chains popped before are
 	 * dropped anyway). No transport lock held. NULL: nothing to do. */
 	void (*reset)(void *dev);
+	/* The VM goes away: give back what the type took beyond its state in
+	 * the device arena (pages of its own). NULL: nothing. */
+	void (*destroy)(void *dev);
 };
 
 struct virtio_mmio {

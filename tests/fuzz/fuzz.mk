@@ -45,6 +45,8 @@ fuzz_vgic_CFLAGS  := -Iarch/arm64/include
 fuzz_console_ring_SRCS := core/console_ring.c $(FAKE_ARCH)
 fuzz_virtqueue_SRCS := devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)
 fuzz_virtio_mmio_SRCS := devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)
+fuzz_virtio_blk_SRCS := devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/virtqueue.c \
+	core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
 fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))

@@ -30,7 +30,7 @@ def image(tmp_path, *cfgs, opts=()):
      "overlaps the firmware flash at 0x0..0x8000000"),
     (GOOD.replace("kernel", "firmware") + "ramdisk = 'rd'\n", 4, "ramdisk", "goes with kernel"),
     (GOOD + "ram_base = 0x8000000\n", 4, "ram_base",
-     "overlaps the emulated devices at 0x8000000..0xa000000"),
+     "overlaps the emulated devices at 0x8000000..0xa004000"),
     (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"

@@ -55,6 +55,9 @@ $(eval $(call unit_test,test_virtio_blk,drivers/virtio_blk.c drivers/virtio_mmio
 	core/page_alloc.c core/workqueue.c core/platform.c lib/fdt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_virtqueue,devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_virtio_mmio,devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)))
+# The guest's virtio-blk device on the transport; the test is the pool's volumes.
+$(eval $(call unit_test,test_virtio_blk_dev,devices/virtio/blk.c devices/virtio/mmio.c \
+	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c $(DEVICE_DEPS)))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.

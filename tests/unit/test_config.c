@@ -455,8 +455,8 @@ static void test_firmware(void **state)
 	assert_string_equal(cfg.firmware, "u-boot.bin");
 	assert_string_equal(cfg.kernel, "");
 	assert_int_equal(cfg.ram_base, 0x40000000);
-	/* RAM may start right above the flash window and the devices after it */
-	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0xa000000\n");
+	/* RAM may start right above the flash window and the devices (virtio-mmio slots included) */
+	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nram_base = 0xa200000\n");
 	parse_ok("name = \"fw\"\nmemory = 64\nfirmware = 'f'\nextra = \"x\"\n");
 	assert_string_equal(cfg.extra, "x");
 
@@ -576,7 +576,11 @@ static void test_ram_keeps_clear_of_the_devices(void **state)
 	assert_int_equal(e.line, 3);
 	snprintf(text, sizeof(text), "%sram_base = 0x9000000\nmemory = 16\n", base);
 	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	/* the virtio-mmio slots above 0x0a000000 are devices too */
 	snprintf(text, sizeof(text), "%sram_base = 0xa000000\nmemory = 16\n", base);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), -1);
+	assert_string_equal(e.key, "ram_base");
+	snprintf(text, sizeof(text), "%sram_base = 0xa200000\nmemory = 16\n", base);
 	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
 }
 

@@ -155,7 +155,27 @@ static const struct vdev_kind refusing_kind = {
 	.create = t_create_refuses,
 };
 
+/* A kind the config asks for, as disks are: `config_items` instances in
+ * QEMU virt's virtio-mmio slots. */
+static u32 config_items;
+
+static u32 t_config_count(const struct vm *vm)
+{
+	return config_items;
+}
+
+static const struct vdev_kind slot_kind = {
+	.name = "testslot",
+	.base = { 0x0a000000 },
+	.size = 0x200,
+	.line = 16,
+	.every_vm = false,
+	.config_count = t_config_count,
+	.create = t_create,
+};
+
 static const struct vdev_kind *const test_kind_entry VDEV_KIND_SECTION = &test_kind;
+static const struct vdev_kind *const slot_kind_entry VDEV_KIND_SECTION = &slot_kind;
 static const struct vdev_kind *const refusing_kind_entry VDEV_KIND_SECTION = &refusing_kind;
 
 /* --- set-up --------------------------------------------------------------- */
@@ -262,7 +282,7 @@ static void test_kinds_registered(void **state)
 		else if (k == &refusing_kind)
 			refusing = k;
 	}
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_null(vdev_kind_at(n + 1));
 	assert_null(vdev_kind_at(~0u));
 	assert_non_null(pl011);
@@ -326,6 +346,36 @@ static void test_build(void **state)
 	assert_int_equal(dev_arena_bytes(&vm.dev_mem), PAGE_SIZE);
 	assert_int_equal(hv_pages.free_pages, free_at_start - 1);
 	assert_true((u8 *)vm.board >= hv_mem && (u8 *)(vm.board + 1) <= hv_mem + HV_PAGES * PAGE_SIZE);
+}
+
+/* One entry per config item, the n-th in the n-th slot with line 16 + n:
+ * the first item has the lowest address (Linux's vda). */
+static void test_build_config_items(void **state)
+{
+	const char *why = NULL;
+
+	config_items = 3;
+	assert_int_equal(vboard_build(&vm, &why), 0);
+	assert_int_equal(vm.board->count, 5);
+	for (u32 i = 0; i < 3; i++) {
+		const struct vdev *d = &vm.board->dev[2 + i];
+
+		assert_ptr_equal(d->kind, &slot_kind);
+		assert_int_equal(ipa_addr(d->base), 0x0a000000 + 0x200 * i);
+		assert_int_equal(d->size, 0x200);
+		assert_int_equal(d->irq.line, 16 + i);
+		assert_int_equal(d->instance, i);
+	}
+	/* the last of QEMU virt's 32 slots is inside the device region */
+	config_items = 32;
+	vm.board = NULL;
+	assert_int_equal(vboard_build(&vm, &why), 0);
+	assert_int_equal(ipa_addr(vm.board->dev[33].base), 0x0a000000 + 0x200 * 31);
+	/* more than the region holds is refused */
+	config_items = 33;
+	vm.board = NULL;
+	assert_int_equal(vboard_build(&vm, &why), -1);
+	config_items = 0;
 }
 
 static void test_build_without_memory(void **state)
@@ -946,6 +996,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kinds_registered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_config_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_without_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_keeps_address_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_refusals, setup, teardown),

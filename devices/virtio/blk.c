@@ -1,0 +1,718 @@
+/*
+ * The guest's virtio-blk device (virtio 1.2 section 5.2) on the virtio-mmio
+ * transport: one per `disk` of the VM's config, backed by a volume of the
+ * storage pool (storage/volume.h).
+ *
+ * What runs where: the guest's notification queues `work` on CPU 0, which
+ * pops chains, checks them and starts each one on a free request slot. A
+ * slot owns a bounce buffer in Bulkhead's memory: data is copied between it
+ * and the guest with guest_mem (never a pointer into guest RAM), and a
+ * request larger than the buffer goes to the volume as several requests, one
+ * after the other. The volume's completions (deferred work, any CPU) copy
+ * read data out, submit the next piece or write the status byte and push
+ * the chain. Nothing here waits: with every slot busy, chains stay on the
+ * ring until a completion frees one and queues the work again.
+ *
+ * A reset of the device bumps `gen`: a slot popped before it keeps its
+ * bounce buffer until the volume has answered (the disk may still be
+ * writing into it) and then lets go without touching guest memory.
+ */
+#include "arch.h"
+#include "core/guest_mem.h"
+#include "core/page_alloc.h"
+#include "core/spinlock.h"
+#include "core/vm.h"
+#include "core/workqueue.h"
+#include "devices/virtio/mmio.h"
+#include "lib/string.h"
+#include "storage/volume.h"
+
+#define VIRTIO_ID_BLOCK 2
+
+/* Feature bits (5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO       5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_DISCARD  13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+/* Request types and status values (5.2.6). */
+#define VIRTIO_BLK_T_IN     0
+#define VIRTIO_BLK_T_OUT    1
+#define VIRTIO_BLK_T_FLUSH  4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_ID_BYTES 20
+#define VBLK_HEADER_BYTES 16          /* le32 type, le32 reserved, le64 sector */
+#define VBLK_SECTOR 512               /* virtio-blk's sector, whatever blk_size says */
+
+/* Config space (5.2.4): the fields up to blk_size; the rest reads as zero. */
+#define VBLK_CFG_CAPACITY 0
+#define VBLK_CFG_SEG_MAX  12
+#define VBLK_CFG_BLK_SIZE 20
+#define VBLK_CFG_MAX_DISCARD_SECTORS 36
+#define VBLK_CFG_MAX_DISCARD_SEG 40
+#define VBLK_CFG_DISCARD_ALIGNMENT 44
+#define VBLK_CFG_MAX_WRITE_ZEROES_SECTORS 48
+#define VBLK_CFG_MAX_WRITE_ZEROES_SEG 52
+#define VBLK_CFG_SIZE     60          /* through write_zeroes_may_unmap and padding */
+
+/* Requests in flight per device and the bounce buffer each has: bounded, so a
+ * guest cannot make Bulkhead take more memory than this for its disk. */
+#define VBLK_SLOTS 4
+#define VBLK_BOUNCE_PAGES 8
+#define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
+#define VBLK_QUEUE_MAX 256
+/* DISCARD and WRITE_ZEROES: one range per request (the segment is 16 bytes:
+ * le64 sector, le32 num_sectors, le32 flags), at most this many sectors.
+ * Both write zeros: the pool does not give space back, and zeros are what
+ * a discarded range may read as. */
+#define VBLK_RANGE_BYTES 16
+#define VBLK_RANGE_MAX_SECTORS 8192   /* 4 MiB */
+#define VBLK_RANGE_F_UNMAP 1u
+/* How long a request the disk had no room for waits before it is tried again. */
+#define VBLK_RETRY_PER_SEC 10000      /* 100 us */
+
+struct vblk;
+
+/* One request of the guest's, from pop to push. */
+struct vblk_req {
+	struct blk_request rq;        /* the piece on the volume now */
+	struct vblk *dev;
+	struct virtq_chain chain;
+	struct virtq_seg seg[VIRTQ_MAX_SEGS];
+	paddr_t bounce;
+	u32 gen;                      /* the device's reset count when popped */
+	bool busy;                    /* owned from pop until the volume last answered */
+	bool retry;                   /* rq waits to be submitted again (the disk was busy) */
+	u32 type;
+	u64 sector;
+	u64 read_bytes;               /* the readable segments' total */
+	u64 len;                      /* data bytes */
+	u64 done;                     /* data bytes moved so far */
+	u64 piece;                    /* bytes of the piece on the volume */
+	/* the completion io_done() hands on to, once the VM's reference the
+	 * piece held is dropped */
+	void (*on_done)(struct blk_request *rq, enum blk_status status);
+};
+
+struct vblk {
+	struct work work;             /* first: the work's fn finds the device from it */
+	struct virtio_mmio *t;
+	struct vm *vm;
+	struct volume *vol;
+	bool read_only;
+	u64 capacity;                 /* in 512-byte sectors */
+	char id[VIRTIO_BLK_ID_BYTES];
+	u8 config[VBLK_CFG_SIZE];
+	struct spinlock lock;         /* the slots' busy flags and gen */
+	u32 gen;
+	struct vblk_req req[VBLK_SLOTS];
+};
+
+static void put_le(u8 *p, u64 v, u32 bytes)
+{
+	for (u32 i = 0; i < bytes; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+static u64 get_le(const u8 *p, u32 bytes)
+{
+	u64 v = 0;
+
+	for (u32 i = 0; i < bytes; i++)
+		v |= (u64)p[i] << (8 * i);
+	return v;
+}
+
+/* --- moving bytes to and from the chain ---------------------------------- */
+
+/*
+ * Copies `len` bytes between `buf` and the byte stream the segments seg[0..n)
+ * make, from `offset` bytes into it. The segments were checked to be RAM when
+ * popped; guest_mem checks again (the guest may have changed its memory map).
+ */
+static bool stream_copy(struct vm *vm, const struct virtq_seg *seg, u32 n, u64 offset, void *buf,
+			u64 len, bool to_guest)
+{
+	u8 *p = buf;
+
+	for (u32 i = 0; i < n && len; i++) {
+		u64 take;
+		ipaddr_t at;
+		bool ok;
+
+		if (offset >= seg[i].len) {
+			offset -= seg[i].len;
+			continue;
+		}
+		take = seg[i].len - offset;
+		if (take > len)
+			take = len;
+		at = ipa_init(ipa_addr(seg[i].addr) + offset);
+		ok = to_guest ? guest_mem_write(vm, at, p, take) : guest_mem_read(vm, at, p, take);
+		if (!ok)
+			return false;
+		p += take;
+		len -= take;
+		offset = 0;
+	}
+	return len == 0;
+}
+
+/* The device-readable part of the chain, and the writable part. */
+static bool from_readable(struct vblk_req *r, u64 offset, void *buf, u64 len)
+{
+	return stream_copy(r->dev->vm, r->seg, r->chain.nread, offset, buf, len, false);
+}
+
+static bool to_writable(struct vblk_req *r, u64 offset, const void *buf, u64 len)
+{
+	return stream_copy(r->dev->vm, r->seg + r->chain.nread, r->chain.nsegs - r->chain.nread,
+			   offset, (void *)buf, len, true);
+}
+
+/* --- slots ------------------------------------------------------------------ */
+
+static struct vblk_req *claim_slot(struct vblk *b)
+{
+	struct vblk_req *r = NULL;
+
+	spin_lock(&b->lock);
+	for (u32 i = 0; i < VBLK_SLOTS && !r; i++) {
+		if (!b->req[i].busy) {
+			r = &b->req[i];
+			r->busy = true;
+			r->gen = b->gen;
+		}
+	}
+	spin_unlock(&b->lock);
+	return r;
+}
+
+/* The slot is free again; chains left on the ring for want of one get a look. */
+static void release_slot(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+
+	spin_lock(&b->lock);
+	r->busy = false;
+	spin_unlock(&b->lock);
+	work_queue(&b->work, 0);
+}
+
+static bool stale(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	bool s;
+
+	spin_lock(&b->lock);
+	s = r->gen != b->gen;
+	spin_unlock(&b->lock);
+	return s;
+}
+
+enum put_result { PUT_OK, PUT_FAILED, PUT_STALE };
+
+/*
+ * Writes to the chain's writable bytes unless the device was reset since
+ * the request was popped. Under the device's lock, which a reset takes: the
+ * reset comes first and nothing is written, or it waits for the copy (at
+ * most a bounce buffer), so once the driver's reset has returned no late
+ * completion touches the memory it reclaimed.
+ */
+static enum put_result put_current(struct vblk_req *r, u64 offset, const void *buf, u64 len)
+{
+	struct vblk *b = r->dev;
+	enum put_result res = PUT_STALE;
+
+	spin_lock(&b->lock);
+	if (r->gen == b->gen)
+		res = to_writable(r, offset, buf, len) ? PUT_OK : PUT_FAILED;
+	spin_unlock(&b->lock);
+	return res;
+}
+
+/*
+ * Ends a request: the status byte is the last writable byte, and the used
+ * length is every writable byte (the data area and the status, as a device
+ * that filled it all). With no writable byte the status cannot be told: the
+ * chain goes back with nothing written.
+ */
+static void finish(struct vblk_req *r, u8 status)
+{
+	u64 wbytes = r->chain.write_bytes;
+	enum put_result res;
+
+	if (wbytes)
+		res = put_current(r, wbytes - 1, &status, 1);
+	else
+		res = stale(r) ? PUT_STALE : PUT_FAILED;
+	if (res == PUT_STALE) {
+		release_slot(r);
+		return;
+	}
+	/* a chain from before a reset that slips in here is dropped by the transport */
+	virtio_mmio_push(r->dev->t, 0, &r->chain, res == PUT_OK ? wbytes : 0);
+	release_slot(r);
+}
+
+static u8 virtio_status(enum blk_status s)
+{
+	if (s == BLK_OK)
+		return VIRTIO_BLK_S_OK;
+	return s == BLK_UNSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
+}
+
+/* --- requests on the volume -------------------------------------------------- */
+
+static void piece_done(struct blk_request *rq, enum blk_status status);
+
+static bool zeroes(const struct vblk_req *r)
+{
+	return r->type == VIRTIO_BLK_T_DISCARD || r->type == VIRTIO_BLK_T_WRITE_ZEROES;
+}
+
+/*
+ * Hands r->rq to the volume. A refusal fails the request, except a full
+ * disk queue: other VMs' requests fill it, which is no fault of this guest's,
+ * so the work tries again a little later (a timed retry, not a wait).
+ */
+/*
+ * Every piece on the volume holds a reference on the VM, so a destroyed VM's
+ * memory (this device's state, its bounce buffers) stays until the disk has
+ * answered. Dropped last: the VM may go with it.
+ */
+static void io_done(struct blk_request *rq, enum blk_status status)
+{
+	struct vblk_req *r = rq->ctx;
+	struct vm *vm = r->dev->vm;
+
+	r->on_done(rq, status);
+	vm_put(vm);
+}
+
+static void submit(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	struct vm *vm = b->vm;
+	int rc;
+
+	if (r->rq.done != io_done) {
+		r->on_done = r->rq.done;
+		r->rq.done = io_done;
+	}
+	if (!vm_get(vm)) {
+		finish(r, VIRTIO_BLK_S_IOERR);  /* the VM is going */
+		return;
+	}
+	rc = volume_submit(b->vol, &r->rq);
+	if (rc == BLK_SUBMIT_BUSY) {
+		spin_lock(&b->lock);
+		r->retry = true;
+		spin_unlock(&b->lock);
+		work_queue(&b->work, arch_counter_read() + arch_counter_freq() / VBLK_RETRY_PER_SEC);
+	} else if (rc) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+	}
+	if (rc)
+		vm_put(vm);  /* nothing in flight: last, as the VM may go with it */
+}
+
+/* Puts the next piece of a read or write on the volume. */
+static void next_piece(struct vblk_req *r)
+{
+	u64 n = r->len - r->done;
+
+	if (n > VBLK_BOUNCE_BYTES)
+		n = VBLK_BOUNCE_BYTES;
+	r->piece = n;
+	if (r->type == VIRTIO_BLK_T_OUT &&
+	    !from_readable(r, VBLK_HEADER_BYTES + r->done, pa_to_ptr(r->bounce), n)) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (zeroes(r))
+		memset(pa_to_ptr(r->bounce), 0, n);
+	r->rq = (struct blk_request){
+		.op = r->type == VIRTIO_BLK_T_IN ? BLK_READ : BLK_WRITE,
+		.sector = r->sector + r->done / VBLK_SECTOR,
+		.count = (u32)(n / VBLK_SECTOR),
+		.buf = r->bounce,
+		.done = piece_done,
+		.ctx = r,
+	};
+	submit(r);
+}
+
+static void piece_done(struct blk_request *rq, enum blk_status status)
+{
+	struct vblk_req *r = rq->ctx;
+
+	if (stale(r)) {
+		release_slot(r);
+		return;
+	}
+	if (status != BLK_OK) {
+		finish(r, virtio_status(status));
+		return;
+	}
+	if (r->type == VIRTIO_BLK_T_IN) {
+		enum put_result res = put_current(r, r->done, pa_to_ptr(r->bounce), r->piece);
+
+		if (res == PUT_STALE) {
+			release_slot(r);
+			return;
+		}
+		if (res == PUT_FAILED) {
+			finish(r, VIRTIO_BLK_S_IOERR);
+			return;
+		}
+	}
+	r->done += r->piece;
+	if (r->done < r->len)
+		next_piece(r);
+	else
+		finish(r, VIRTIO_BLK_S_OK);
+}
+
+static void flush_done(struct blk_request *rq, enum blk_status status)
+{
+	finish(rq->ctx, virtio_status(status));
+}
+
+static void start_flush(struct vblk_req *r)
+{
+	r->rq = (struct blk_request){ .op = BLK_FLUSH, .done = flush_done, .ctx = r };
+	submit(r);
+}
+
+static void get_id(struct vblk_req *r)
+{
+	u64 n = r->chain.write_bytes - 1;
+	enum put_result res;
+
+	if (n > VIRTIO_BLK_ID_BYTES)
+		n = VIRTIO_BLK_ID_BYTES;
+	res = put_current(r, 0, r->dev->id, n);
+	if (res == PUT_STALE)
+		release_slot(r);
+	else
+		finish(r, res == PUT_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+}
+
+/* --- checking a chain ---------------------------------------------------------- */
+
+/* [sector, sector + bytes / 512) lies within the disk, without overflow. */
+static bool in_range(const struct vblk *b, u64 sector, u64 bytes)
+{
+	return sector <= b->capacity && bytes / VBLK_SECTOR <= b->capacity - sector;
+}
+
+/*
+ * The one range of a DISCARD or WRITE_ZEROES: the request then covers it.
+ * Unknown flags, and unmap on a discard, are UNSUPP as 5.2.6.2 says.
+ */
+static int check_range(struct vblk_req *r)
+{
+	u8 range[VBLK_RANGE_BYTES];
+	u32 num, flags;
+
+	if (!from_readable(r, VBLK_HEADER_BYTES, range, sizeof(range)))
+		return VIRTIO_BLK_S_IOERR;
+	r->sector = get_le(range, 8);
+	num = (u32)get_le(range + 8, 4);
+	flags = (u32)get_le(range + 12, 4);
+	if (flags & ~VBLK_RANGE_F_UNMAP)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (r->type == VIRTIO_BLK_T_DISCARD && flags)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (num > VBLK_RANGE_MAX_SECTORS)
+		return VIRTIO_BLK_S_IOERR;
+	r->len = (u64)num * VBLK_SECTOR;
+	return in_range(r->dev, r->sector, r->len) ? 0 : VIRTIO_BLK_S_IOERR;
+}
+
+/*
+ * The layout each type must have: the 16-byte header leads the readable
+ * bytes, the status byte ends the writable ones; a read's data is the
+ * writable rest, a write's the readable rest, a flush has none. 0, or the
+ * status to end the request with at once.
+ */
+static int check(struct vblk_req *r)
+{
+	struct vblk *b = r->dev;
+	u64 wbytes = r->chain.write_bytes;
+	u64 extra = r->read_bytes - VBLK_HEADER_BYTES;
+
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		r->len = wbytes - 1;
+		if (extra)
+			return VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		r->len = extra;
+		if (wbytes != 1 || b->read_only)
+			return VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		return extra || wbytes != 1 ? VIRTIO_BLK_S_IOERR : 0;
+	case VIRTIO_BLK_T_GET_ID:
+		return extra ? VIRTIO_BLK_S_IOERR : 0;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		if (extra != VBLK_RANGE_BYTES || wbytes != 1 || b->read_only)
+			return VIRTIO_BLK_S_IOERR;
+		return check_range(r);
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+	if (r->len % VBLK_SECTOR || !in_range(b, r->sector, r->len))
+		return VIRTIO_BLK_S_IOERR;
+	return 0;
+}
+
+/* A popped chain: checked, then answered or started on the volume. */
+static void start(struct vblk_req *r)
+{
+	u8 header[VBLK_HEADER_BYTES];
+	int status;
+
+	r->read_bytes = 0;
+	for (u32 i = 0; i < r->chain.nread; i++)
+		r->read_bytes += r->seg[i].len;
+	r->done = 0;
+	r->len = 0;
+	if (!r->chain.write_bytes || r->read_bytes < VBLK_HEADER_BYTES ||
+	    !from_readable(r, 0, header, sizeof(header))) {
+		finish(r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	r->type = (u32)get_le(header, 4);
+	r->sector = get_le(header + 8, 8);
+	status = check(r);
+	if (status) {
+		finish(r, (u8)status);
+		return;
+	}
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		start_flush(r);
+	else if (r->type == VIRTIO_BLK_T_GET_ID)
+		get_id(r);
+	else if (!r->len)
+		finish(r, VIRTIO_BLK_S_OK);
+	else
+		next_piece(r);
+}
+
+/* Takes the retry mark off slot `i`: whether it had one. */
+static bool take_retry(struct vblk *b, u32 i)
+{
+	bool retry;
+
+	spin_lock(&b->lock);
+	retry = b->req[i].retry;
+	b->req[i].retry = false;
+	spin_unlock(&b->lock);
+	return retry;
+}
+
+/* CPU 0's work: requests the disk had no room for, then every chain the
+ * ring holds, while a slot is free. */
+static void vblk_work(struct work *w, u64 now)
+{
+	struct vblk *b = (struct vblk *)w;
+	struct vblk_req *r;
+
+	(void)now;
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		if (!take_retry(b, i))
+			continue;
+		if (stale(&b->req[i]))
+			release_slot(&b->req[i]);
+		else
+			submit(&b->req[i]);
+	}
+	while ((r = claim_slot(b))) {
+		if (virtio_mmio_pop(b->t, 0, r->seg, VIRTQ_MAX_SEGS, &r->chain) != VIRTQ_CHAIN) {
+			spin_lock(&b->lock);
+			r->busy = false;
+			spin_unlock(&b->lock);
+			return;
+		}
+		start(r);
+	}
+}
+
+/* --- the transport's side -------------------------------------------------------- */
+
+static bool vblk_config_read(void *dev, u32 offset, u32 size, u64 *value)
+{
+	struct vblk *b = dev;
+
+	/* the transport keeps the access within config_size */
+	*value = get_le(b->config + offset, size);
+	return true;
+}
+
+static void vblk_notify(void *dev, u32 queue)
+{
+	struct vblk *b = dev;
+
+	(void)queue;
+	work_queue(&b->work, 0);
+}
+
+static void vblk_reset(void *dev)
+{
+	struct vblk *b = dev;
+
+	spin_lock(&b->lock);
+	b->gen++;
+	spin_unlock(&b->lock);
+}
+
+/* Gives back the bounce buffers the volume is done with. One a request
+ * still holds stays taken: the disk may yet write into it. */
+static void vblk_destroy(void *dev)
+{
+	struct vblk *b = dev;
+
+	/* its state goes with the VM's arena: the work must not run after */
+	work_cancel(&b->work);
+	spin_lock(&b->lock);
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		struct vblk_req *r = &b->req[i];
+
+		if (!r->busy && pa_addr(r->bounce)) {
+			page_free(&hv_pages, r->bounce, VBLK_BOUNCE_PAGES);
+			r->bounce = pa_init(0);
+		}
+	}
+	spin_unlock(&b->lock);
+}
+
+static const struct virtio_device_ops vblk_ops_rw = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) |
+		    (1ull << VIRTIO_BLK_F_WRITE_ZEROES),
+	.num_queues = 1,
+	.queue_max = VBLK_QUEUE_MAX,
+	.config_size = VBLK_CFG_SIZE,
+	.config_read = vblk_config_read,
+	.notify = vblk_notify,
+	.reset = vblk_reset,
+	.destroy = vblk_destroy,
+};
+
+static const struct virtio_device_ops vblk_ops_ro = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_RO),
+	.num_queues = 1,
+	.queue_max = VBLK_QUEUE_MAX,
+	.config_size = VBLK_CFG_SIZE,
+	.config_read = vblk_config_read,
+	.notify = vblk_notify,
+	.reset = vblk_reset,
+	.destroy = vblk_destroy,
+};
+
+/* --- the device kind ---------------------------------------------------------------- */
+
+static void fill_config(struct vblk *b)
+{
+	put_le(b->config + VBLK_CFG_CAPACITY, b->capacity, 8);
+	/* the header and the status take two of the segments a chain may have */
+	put_le(b->config + VBLK_CFG_SEG_MAX, VIRTQ_MAX_SEGS - 2, 4);
+	put_le(b->config + VBLK_CFG_BLK_SIZE, VOLUME_SECTOR_SIZE, 4);
+	put_le(b->config + VBLK_CFG_MAX_DISCARD_SECTORS, VBLK_RANGE_MAX_SECTORS, 4);
+	put_le(b->config + VBLK_CFG_MAX_DISCARD_SEG, 1, 4);
+	put_le(b->config + VBLK_CFG_DISCARD_ALIGNMENT, 1, 4);
+	put_le(b->config + VBLK_CFG_MAX_WRITE_ZEROES_SECTORS, VBLK_RANGE_MAX_SECTORS, 4);
+	put_le(b->config + VBLK_CFG_MAX_WRITE_ZEROES_SEG, 1, 4);
+}
+
+/* "bulkhead-" and the volume's name, cut at 20 bytes and zero-padded. */
+static void fill_id(struct vblk *b)
+{
+	static const char prefix[] = "bulkhead-";
+	u32 n = 0;
+
+	for (u32 i = 0; prefix[i] && n < VIRTIO_BLK_ID_BYTES; i++)
+		b->id[n++] = prefix[i];
+	for (u32 i = 0; b->vol->name[i] && n < VIRTIO_BLK_ID_BYTES; i++)
+		b->id[n++] = b->vol->name[i];
+}
+
+static u32 vblk_config_count(const struct vm *vm)
+{
+	return vm->cfg.ndisks;
+}
+
+static int vblk_create(struct vdev *d, const char **why)
+{
+	const struct config_disk *disk;
+	struct vblk *b;
+
+	if (d->instance >= d->vm->cfg.ndisks) {
+		*why = "a virtio-blk device with no disk in the config";
+		return -1;
+	}
+	disk = &d->vm->cfg.disks[d->instance];
+	b = vm_dev_alloc(d->vm, sizeof(*b));
+	if (!b) {
+		*why = "no memory for its virtio-blk device";
+		return -1;
+	}
+	b->vm = d->vm;
+	/* the VM attached it when it was created (core/vm_volumes.c) */
+	b->vol = d->vm->volumes[d->instance];
+	if (!b->vol) {
+		*why = "a disk's volume is not attached";
+		return -1;
+	}
+	b->read_only = disk->read_only || b->vol->read_only;
+	b->capacity = b->vol->sectors;
+	work_init(&b->work, vblk_work, 0);
+	fill_config(b);
+	fill_id(b);
+	for (u32 i = 0; i < VBLK_SLOTS; i++) {
+		b->req[i].dev = b;
+		b->req[i].bounce = page_alloc(&hv_pages, VBLK_BOUNCE_PAGES, PAGE_SIZE);
+		if (!pa_addr(b->req[i].bounce)) {
+			vblk_destroy(b);
+			*why = "no memory for its virtio-blk buffers";
+			return -1;
+		}
+	}
+	b->t = virtio_mmio_create(d, b->read_only ? &vblk_ops_ro : &vblk_ops_rw, b);
+	if (!b->t) {
+		vblk_destroy(b);
+		*why = "no memory for its virtio-blk transport";
+		return -1;
+	}
+	return 0;
+}
+
+/* Slot i of QEMU virt's virtio-mmio window, line 16 + i: disk 0 has the lowest
+ * address, which Linux numbers first (vda). */
+static const struct vdev_kind vblk_kind = {
+	.name = "virtio-blk",
+	.base = { 0x0a000000 },
+	.size = VIRTIO_MMIO_SIZE,
+	.line = 16,
+	.every_vm = false,
+	.config_count = vblk_config_count,
+	.create = vblk_create,
+};
+
+static const struct vdev_kind *const vblk_kind_entry VDEV_KIND_SECTION = &vblk_kind;

@@ -1,0 +1,763 @@
+/*
+ * The guest's virtio-blk device (devices/virtio/blk.c) as a guest's driver
+ * reaches it: through the VM's MMIO bus and rings in a host buffer standing
+ * in for the VM's RAM. The pool's volume is a test double of this file: it
+ * records each request and the test completes them, in any order, from
+ * deferred work on CPU 0 (as the real pool's completions come).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/mmio.h"
+#include "core/page_alloc.h"
+#include "core/vm.h"
+#include "core/workqueue.h"
+#include "devices/virtio/mmio.h"
+#include "fake_arch.h"
+#include "storage/volume.h"
+
+#define BASE 0x0a000000ull
+#define LINE 16
+#define HV_PAGES 96
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (512 * KiB)
+#define QSIZE 16
+#define DESC  0x1000
+#define AVAIL 0x2000
+#define USED  0x3000
+#define HDRS  0x4000          /* request headers, 16 bytes each */
+#define STATS 0x6000          /* status bytes */
+#define DATA  0x10000         /* data buffers */
+#define DISK_SECTORS 1024
+
+#define STATUS 0x070
+#define QUEUE_SEL 0x030
+#define QUEUE_NUM 0x038
+#define QUEUE_READY 0x044
+#define QUEUE_NOTIFY 0x050
+#define DEV_FEATURES 0x010
+#define DEV_FEATURES_SEL 0x014
+#define DRV_FEATURES 0x020
+#define DRV_FEATURES_SEL 0x024
+#define CONFIG 0x100
+
+#define F_SEG_MAX (1ull << 2)
+#define F_RO (1ull << 5)
+#define F_BLK_SIZE (1ull << 6)
+#define F_FLUSH (1ull << 9)
+#define F_VERSION_1 (1ull << 32)
+
+#define T_IN 0
+#define T_OUT 1
+#define T_FLUSH 4
+#define T_GET_ID 8
+#define T_DISCARD 11
+#define T_WRITE_ZEROES 13
+#define F_DISCARD (1ull << 13)
+#define F_WRITE_ZEROES (1ull << 14)
+#define UNTOUCHED 0xee        /* a status byte the device has not written */
+
+static struct vm vm;
+static struct vdev dev;
+static struct mmio_bus bus;
+static u8 *hv_mem, *ram;
+static u64 hv_bitmap[2];
+static u16 next_desc;
+
+/* --- the volume double ----------------------------------------------------- */
+
+#define MAX_RQ 64
+
+static struct volume vol = { .name = "data" };
+static u8 disk[DISK_SECTORS * VOLUME_SECTOR_SIZE];
+static struct blk_request *submitted[MAX_RQ];
+static struct blk_request seen[MAX_RQ];   /* each as it was submitted */
+static u32 nsubmitted;
+static bool completed[MAX_RQ];
+static int submit_rc;
+static struct work completer;
+static u32 to_complete;
+static enum blk_status complete_with;
+
+/* The VM's references: each piece on the volume holds one. */
+static int vm_refs;
+
+bool vm_get(struct vm *v)
+{
+	vm_refs++;
+	return true;
+}
+
+void vm_put(struct vm *v)
+{
+	vm_refs--;
+}
+
+struct volume *volume_find(const char *name)
+{
+	return strcmp(name, vol.name) ? NULL : &vol;
+}
+
+int volume_submit(struct volume *v, struct blk_request *rq)
+{
+	assert_ptr_equal(v, &vol);
+	if (submit_rc)
+		return submit_rc;
+	assert_true(nsubmitted < MAX_RQ);
+	seen[nsubmitted] = *rq;
+	completed[nsubmitted] = false;
+	submitted[nsubmitted++] = rq;
+	return 0;
+}
+
+/* The pool's deferred work: moves the data of request `to_complete`, then
+ * calls its done (the same struct, which the device may submit again). */
+static void complete_work(struct work *w, u64 now)
+{
+	u32 i = to_complete;
+	struct blk_request *rq = submitted[i];
+	u8 *at = disk + seen[i].sector * VOLUME_SECTOR_SIZE;
+	u64 bytes = (u64)seen[i].count * VOLUME_SECTOR_SIZE;
+
+	assert_false(completed[i]);
+	completed[i] = true;
+	if (complete_with == BLK_OK && seen[i].op == BLK_READ)
+		memcpy(pa_to_ptr(seen[i].buf), at, bytes);
+	if (complete_with == BLK_OK && seen[i].op == BLK_WRITE)
+		memcpy(at, pa_to_ptr(seen[i].buf), bytes);
+	rq->done(rq, complete_with);
+}
+
+static int in_flight(void)
+{
+	int n = 0;
+
+	for (u32 i = 0; i < nsubmitted; i++)
+		n += !completed[i];
+	return n;
+}
+
+static void complete(u32 i, enum blk_status status)
+{
+	assert_true(i < nsubmitted);
+	to_complete = i;
+	complete_with = status;
+	work_queue(&completer, 0);
+	work_run(0);
+	work_run(0);   /* what the completion queued: the device's next pops */
+}
+
+/* --- the driver's side ------------------------------------------------------ */
+
+static u32 rd(u64 off)
+{
+	u64 v = 0;
+
+	assert_true(mmio_access(&bus, ipa_init(BASE + off), 4, false, &v));
+	return (u32)v;
+}
+
+static void wr(u64 off, u32 value)
+{
+	u64 v = value;
+
+	assert_true(mmio_access(&bus, ipa_init(BASE + off), 4, true, &v));
+}
+
+static u64 device_features(void)
+{
+	u64 f;
+
+	wr(DEV_FEATURES_SEL, 0);
+	f = rd(DEV_FEATURES);
+	wr(DEV_FEATURES_SEL, 1);
+	return f | (u64)rd(DEV_FEATURES) << 32;
+}
+
+static void driver_init(void)
+{
+	u64 f = device_features();
+
+	wr(STATUS, 0);
+	wr(STATUS, 1);
+	wr(STATUS, 3);
+	wr(DRV_FEATURES_SEL, 0);
+	wr(DRV_FEATURES, (u32)f);
+	wr(DRV_FEATURES_SEL, 1);
+	wr(DRV_FEATURES, (u32)(f >> 32));
+	wr(STATUS, 11);
+	assert_true(rd(STATUS) & 8);
+	wr(QUEUE_SEL, 0);
+	wr(QUEUE_NUM, QSIZE);
+	wr(0x080, (u32)(RAM_BASE + DESC));
+	wr(0x084, 0);
+	wr(0x090, (u32)(RAM_BASE + AVAIL));
+	wr(0x094, 0);
+	wr(0x0a0, (u32)(RAM_BASE + USED));
+	wr(0x0a4, 0);
+	wr(QUEUE_READY, 1);
+	wr(STATUS, 15);
+	memset(ram + AVAIL, 0, 0x1000);
+	memset(ram + USED, 0, 0x1000);
+	next_desc = 0;
+}
+
+struct seg {
+	u64 off;       /* into RAM */
+	u32 len;
+	bool writes;   /* the device writes it */
+};
+
+/* Offers a chain of `n` segments and notifies; its head's id. */
+static u16 offer(const struct seg *s, u32 n)
+{
+	u16 head = next_desc, idx;
+
+	for (u32 i = 0; i < n; i++) {
+		u64 d = DESC + 16 * (u64)((head + i) % QSIZE);
+		u64 addr = RAM_BASE + s[i].off;
+		u16 flags = (u16)((i + 1 < n ? 1 : 0) | (s[i].writes ? 2 : 0));
+		u16 next = (u16)((head + i + 1) % QSIZE);
+
+		memcpy(ram + d, &addr, 8);
+		memcpy(ram + d + 8, &s[i].len, 4);
+		memcpy(ram + d + 12, &flags, 2);
+		memcpy(ram + d + 14, &next, 2);
+	}
+	next_desc = (u16)((head + n) % QSIZE);
+	memcpy(&idx, ram + AVAIL + 2, 2);
+	memcpy(ram + AVAIL + 4 + 2 * (idx % QSIZE), &head, 2);
+	idx++;
+	memcpy(ram + AVAIL + 2, &idx, 2);
+	wr(QUEUE_NOTIFY, 0);
+	work_run(0);
+	return head;
+}
+
+/* Header `h` (0..) at HDRS + 16h, status byte `h` at STATS + h. */
+static struct seg header(u32 h, u32 type, u64 sector)
+{
+	u8 *p = ram + HDRS + 16 * h;
+
+	memset(p, 0, 16);
+	memcpy(p, &type, 4);
+	memcpy(p + 8, &sector, 8);
+	ram[STATS + h] = UNTOUCHED;
+	return (struct seg){ HDRS + 16 * h, 16, false };
+}
+
+static struct seg status(u32 h)
+{
+	return (struct seg){ STATS + h, 1, true };
+}
+
+/* A read or write of `len` bytes at `sector` into DATA + data_off. */
+static u16 rw(u32 h, u32 type, u64 sector, u64 data_off, u32 len)
+{
+	struct seg s[3] = { header(h, type, sector), { DATA + data_off, len, type == T_IN },
+			    status(h) };
+
+	return offer(s, 3);
+}
+
+static u16 used_idx(void)
+{
+	u16 idx;
+
+	memcpy(&idx, ram + USED + 2, 2);
+	return idx;
+}
+
+/* Used ring entry `i`: the chain's id and the bytes written. */
+static void used(u16 i, u32 *id, u32 *len)
+{
+	memcpy(id, ram + USED + 4 + 8 * (i % QSIZE), 4);
+	memcpy(len, ram + USED + 8 + 8 * (i % QSIZE), 4);
+}
+
+/* --- set-up ---------------------------------------------------------------------- */
+
+static int setup_disk(bool read_only)
+{
+	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
+	const char *why = NULL;
+
+	fake_arch_reset();
+	fake.counter = 1000;   /* deferred work queued "at once" is due */
+	memset(&vm, 0, sizeof(vm));
+	memset(&dev, 0, sizeof(dev));
+	memset(&bus, 0, sizeof(bus));
+	nsubmitted = 0;
+	submit_rc = 0;
+	vm_refs = 0;
+	vol.sectors = DISK_SECTORS;
+	vol.read_only = false;
+	for (u32 i = 0; i < sizeof(disk); i++)
+		disk[i] = (u8)(i * 7 + 3);
+	work_init(&completer, complete_work, 0);
+	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
+	ram = calloc(1, RAM_SIZE);
+	assert_non_null(hv_mem);
+	assert_non_null(ram);
+	memset(&hv_pages, 0, sizeof(hv_pages));
+	memset(hv_bitmap, 0, sizeof(hv_bitmap));
+	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
+					    hv_bitmap), 0);
+	vm.cfg.ram_base = RAM_BASE;
+	vm.ram_size = RAM_SIZE;
+	vm.ram_pa = ptr_to_pa(ram);
+	vm.cfg.ndisks = 1;
+	strcpy(vm.cfg.disks[0].vdev, "xvda");
+	strcpy(vm.cfg.disks[0].target, "data");
+	vm.cfg.disks[0].read_only = read_only;
+	vm.volumes[0] = &vol;  /* as the VM's creation attaches it */
+	assert_non_null(k);
+	assert_int_equal(ipa_addr(k->base), BASE);
+	assert_int_equal(k->config_count(&vm), 1);
+	dev.vm = &vm;
+	dev.kind = k;
+	dev.base = ipa_init(BASE);
+	dev.size = VIRTIO_MMIO_SIZE;
+	dev.irq = (struct irq_line){ &vm, LINE };
+	assert_int_equal(k->create(&dev, &why), 0);
+	assert_int_equal(mmio_register(&bus, &dev), 0);
+	driver_init();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_disk(false);
+}
+
+static int setup_ro(void **state)
+{
+	return setup_disk(true);
+}
+
+static int teardown(void **state)
+{
+	/* drain what a test left queued, so the next starts clean */
+	work_cancel(&completer);
+	fake.counter += fake.counter_freq;
+	work_run(0);
+	work_run(0);
+	/* every piece the volume answered gave its VM reference back; the
+	 * ones a test left on the volume still hold theirs */
+	assert_int_equal(vm_refs, in_flight());
+	dev_arena_release(&vm.dev_mem);
+	free(hv_mem);
+	free(ram);
+	return 0;
+}
+
+/* --- tests -------------------------------------------------------------------------- */
+
+static void test_features_and_config(void **state)
+{
+	u64 f = device_features();
+
+	assert_true(f & F_SEG_MAX);
+	assert_true(f & F_BLK_SIZE);
+	assert_true(f & F_FLUSH);
+	assert_false(f & F_RO);
+	assert_true(f & F_VERSION_1);
+	assert_int_equal(rd(0x008), 2);                       /* block device */
+	assert_int_equal(rd(CONFIG + 0), DISK_SECTORS);       /* capacity, low half */
+	assert_int_equal(rd(CONFIG + 4), 0);
+	assert_int_equal(rd(CONFIG + 12), 126);               /* seg_max */
+	assert_int_equal(rd(CONFIG + 20), 512);               /* blk_size */
+	assert_int_equal(rd(CONFIG + 8), 0);                  /* size_max not offered */
+	assert_true(f & F_DISCARD);
+	assert_true(f & F_WRITE_ZEROES);
+	assert_int_equal(rd(CONFIG + 36), 8192);              /* max_discard_sectors */
+	assert_int_equal(rd(CONFIG + 40), 1);                 /* max_discard_seg */
+	assert_int_equal(rd(CONFIG + 48), 8192);              /* max_write_zeroes_sectors */
+	assert_int_equal(rd(CONFIG + 52), 1);                 /* max_write_zeroes_seg */
+}
+
+static void test_write_then_read(void **state)
+{
+	u32 id, len;
+	u16 head;
+
+	for (u32 i = 0; i < 1024; i++)
+		ram[DATA + i] = (u8)(0x5a ^ i);
+	head = rw(0, T_OUT, 3, 0, 1024);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(seen[0].op, BLK_WRITE);
+	assert_int_equal(seen[0].sector, 3);
+	assert_int_equal(seen[0].count, 2);
+	/* nothing answered before the volume did */
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	assert_int_equal(used_idx(), 0);
+	complete(0, BLK_OK);
+	assert_memory_equal(disk + 3 * 512, ram + DATA, 1024);
+	assert_int_equal(ram[STATS], 0);
+	assert_int_equal(used_idx(), 1);
+	used(0, &id, &len);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 1);
+	assert_true(fake.line_level[LINE]);
+
+	memset(ram + DATA + 0x8000, 0, 1024);
+	head = rw(1, T_IN, 3, 0x8000, 1024);
+	assert_int_equal(nsubmitted, 2);
+	assert_int_equal(seen[1].op, BLK_READ);
+	complete(1, BLK_OK);
+	assert_memory_equal(ram + DATA + 0x8000, ram + DATA, 1024);
+	assert_int_equal(ram[STATS + 1], 0);
+	used(1, &id, &len);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 1025);
+}
+
+/* A request larger than a bounce buffer goes to the volume in pieces, each
+ * after the one before completed, in order. */
+static void test_large_request_split(void **state)
+{
+	u32 len = 96 * KiB;
+
+	for (u32 i = 0; i < len; i++)
+		ram[DATA + i] = (u8)(i * 13 + 1);
+	rw(0, T_OUT, 10, 0, len);
+	assert_int_equal(nsubmitted, 1);
+	for (u32 i = 0; nsubmitted > i; i++) {
+		assert_int_equal(seen[i].op, BLK_WRITE);
+		assert_int_equal(seen[i].sector, 10 + i * 64);
+		assert_int_equal(seen[i].count, 64);
+		assert_int_equal(ram[STATS], UNTOUCHED);
+		complete(i, BLK_OK);
+	}
+	assert_int_equal(nsubmitted, 3);
+	assert_int_equal(ram[STATS], 0);
+	assert_memory_equal(disk + 10 * 512, ram + DATA, len);
+
+	memset(ram + DATA + len, 0, len);
+	rw(1, T_IN, 10, len, len);
+	for (u32 i = 3; nsubmitted > i; i++)
+		complete(i, BLK_OK);
+	assert_int_equal(nsubmitted, 6);
+	assert_int_equal(ram[STATS + 1], 0);
+	assert_memory_equal(ram + DATA + len, ram + DATA, len);
+}
+
+/* A piece that fails ends the request with IOERR and submits no more. */
+static void test_volume_error(void **state)
+{
+	rw(0, T_OUT, 0, 0, 64 * KiB);
+	complete(0, BLK_IOERR);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(ram[STATS], 1);
+	assert_int_equal(used_idx(), 1);
+	/* a refusal by the volume, too */
+	submit_rc = BLK_SUBMIT_INVALID;
+	rw(1, T_IN, 0, 0, 512);
+	assert_int_equal(ram[STATS + 1], 1);
+	assert_int_equal(used_idx(), 2);
+}
+
+/* A disk with no room is tried again later: the guest sees no error. */
+static void test_busy_disk_retried(void **state)
+{
+	submit_rc = BLK_SUBMIT_BUSY;
+	rw(0, T_IN, 5, 0, 512);
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	work_run(0);                               /* not due yet */
+	assert_int_equal(nsubmitted, 0);
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);                               /* still busy */
+	assert_int_equal(nsubmitted, 0);
+	submit_rc = 0;
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(seen[0].sector, 5);
+	complete(0, BLK_OK);
+	assert_int_equal(ram[STATS], 0);
+	assert_memory_equal(ram + DATA, disk + 5 * 512, 512);
+}
+
+/* A reset while a request waits for room: it lets go without a submission. */
+static void test_busy_then_reset(void **state)
+{
+	submit_rc = BLK_SUBMIT_BUSY;
+	rw(0, T_IN, 5, 0, 512);
+	wr(STATUS, 0);
+	submit_rc = 0;
+	fake.counter += fake.counter_freq / 1000;
+	work_run(0);
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	driver_init();
+	for (u32 i = 0; i < 4; i++)
+		rw(i, T_IN, i, 512 * i, 512);
+	assert_int_equal(nsubmitted, 4);
+}
+
+static void test_flush_waits_for_volume(void **state)
+{
+	struct seg s[2] = { header(0, T_FLUSH, 0), status(0) };
+
+	offer(s, 2);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(seen[0].op, BLK_FLUSH);
+	work_run(0);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	assert_int_equal(used_idx(), 0);
+	complete(0, BLK_OK);
+	assert_int_equal(ram[STATS], 0);
+	assert_int_equal(used_idx(), 1);
+}
+
+static void test_get_id(void **state)
+{
+	static const char want[20] = "bulkhead-data";
+	struct seg s[3] = { header(0, T_GET_ID, 0), { DATA, 20, true }, status(0) };
+	u32 id, len;
+
+	memset(ram + DATA, 0xff, 20);
+	offer(s, 3);
+	assert_int_equal(nsubmitted, 0);
+	assert_memory_equal(ram + DATA, want, 20);
+	assert_int_equal(ram[STATS], 0);
+	used(0, &id, &len);
+	assert_int_equal(len, 21);
+}
+
+static void test_past_the_end(void **state)
+{
+	rw(0, T_IN, DISK_SECTORS - 1, 0, 1024);
+	assert_int_equal(ram[STATS], 1);
+	rw(1, T_OUT, DISK_SECTORS, 0, 512);
+	assert_int_equal(ram[STATS + 1], 1);
+	rw(2, T_IN, ~0ull, 0, 512);                  /* sector + length overflows */
+	assert_int_equal(ram[STATS + 2], 1);
+	rw(3, T_IN, ~0ull - 1000, 0, 512);
+	assert_int_equal(ram[STATS + 3], 1);
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(used_idx(), 4);
+	/* the last sector is fine */
+	rw(4, T_IN, DISK_SECTORS - 1, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+}
+
+static void test_read_only(void **state)
+{
+	assert_true(device_features() & F_RO);
+	rw(0, T_OUT, 0, 0, 512);
+	assert_int_equal(ram[STATS], 1);
+	assert_int_equal(nsubmitted, 0);
+	rw(1, T_IN, 0, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+}
+
+static void test_malformed_chains(void **state)
+{
+	u32 id, len;
+
+	/* no status byte: nothing can be told, the chain goes back empty */
+	{
+		struct seg s[2] = { header(0, T_IN, 0), { DATA, 512, false } };
+
+		offer(s, 2);
+		used(0, &id, &len);
+		assert_int_equal(len, 0);
+	}
+	/* header too short */
+	{
+		struct seg s[3] = { { HDRS, 8, false }, { DATA, 512, true }, status(1) };
+
+		ram[STATS + 1] = UNTOUCHED;
+		offer(s, 3);
+		assert_int_equal(ram[STATS + 1], 1);
+	}
+	/* data not a multiple of 512 */
+	rw(2, T_IN, 0, 0, 500);
+	assert_int_equal(ram[STATS + 2], 1);
+	/* a read whose data the device would have to read, a write with writable data */
+	{
+		struct seg s[3] = { header(3, T_IN, 0), { DATA, 512, false }, status(3) };
+
+		offer(s, 3);
+		assert_int_equal(ram[STATS + 3], 1);
+	}
+	rw(4, T_OUT, 0, 0, 0);           /* no data: fine */
+	assert_int_equal(ram[STATS + 4], 0);
+	/* an unknown type */
+	{
+		struct seg s[2] = { header(5, 77, 0), status(5) };
+
+		offer(s, 2);
+		assert_int_equal(ram[STATS + 5], 2);
+	}
+	assert_int_equal(nsubmitted, 0);
+	assert_int_equal(used_idx(), 6);
+	/* a chain breaking the ring's rules (a readable segment after a writable
+	 * one) is the transport's: it asks for a reset, nothing is submitted */
+	{
+		struct seg s[3] = { header(6, T_OUT, 0), status(6), { DATA, 512, false } };
+
+		offer(s, 3);
+		assert_true(rd(STATUS) & 64);
+		assert_int_equal(ram[STATS + 6], UNTOUCHED);
+		assert_int_equal(nsubmitted, 0);
+	}
+}
+
+static void test_out_of_order(void **state)
+{
+	u16 heads[3];
+	u32 id, len;
+
+	for (u32 i = 0; i < 3; i++)
+		heads[i] = rw(i, T_IN, i, 512 * i, 512);
+	assert_int_equal(nsubmitted, 3);
+	complete(2, BLK_OK);
+	complete(0, BLK_IOERR);
+	complete(1, BLK_OK);
+	assert_int_equal(used_idx(), 3);
+	used(0, &id, &len);
+	assert_int_equal(id, heads[2]);
+	used(1, &id, &len);
+	assert_int_equal(id, heads[0]);
+	used(2, &id, &len);
+	assert_int_equal(id, heads[1]);
+	assert_int_equal(ram[STATS + 0], 1);
+	assert_int_equal(ram[STATS + 1], 0);
+	assert_int_equal(ram[STATS + 2], 0);
+	assert_memory_equal(ram + DATA + 512, disk + 512, 512);
+}
+
+/* With every slot busy, chains wait on the ring until a completion frees one. */
+static void test_slots_bounded(void **state)
+{
+	for (u32 i = 0; i < 6; i++)
+		rw(i, T_IN, i, 512 * i, 512);
+	assert_int_equal(nsubmitted, 4);
+	complete(1, BLK_OK);
+	assert_int_equal(nsubmitted, 5);
+	complete(0, BLK_OK);
+	assert_int_equal(nsubmitted, 6);
+	for (u32 i = 2; i < 6; i++)
+		complete(i, BLK_OK);
+	assert_int_equal(used_idx(), 6);
+	for (u32 i = 0; i < 6; i++)
+		assert_int_equal(ram[STATS + i], 0);
+}
+
+/* A completion after a reset writes nothing to the guest and frees the slot. */
+static void test_reset_with_request_in_flight(void **state)
+{
+	rw(0, T_IN, 0, 0, 512);
+	memset(ram + DATA, 0x11, 512);
+	wr(STATUS, 0);
+	complete(0, BLK_OK);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	assert_int_equal(ram[DATA], 0x11);
+	assert_int_equal(used_idx(), 0);
+	/* the device works again, with every slot */
+	driver_init();
+	for (u32 i = 0; i < 4; i++)
+		rw(i, T_IN, i, 512 * i, 512);
+	assert_int_equal(nsubmitted, 5);
+}
+
+/* The VM going away gives the bounce buffers back, except one the volume
+ * may still write into. */
+static void test_destroy_keeps_busy_buffers(void **state)
+{
+	u64 free_before = hv_pages.free_pages;
+
+	rw(0, T_IN, 0, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+	dev.ops->destroy(&dev);
+	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+	dev.ops->destroy(&dev);                       /* twice: nothing more */
+	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+}
+
+/* A DISCARD or WRITE_ZEROES of one range (16 bytes at DATA + 16h). */
+static void range_request(u32 h, u32 type, u64 sector, u32 num, u32 flags)
+{
+	u8 *p = ram + DATA + 16 * h;
+	struct seg s[3] = { header(h, type, 0), { DATA + 16 * h, 16, false }, status(h) };
+
+	memcpy(p, &sector, 8);
+	memcpy(p + 8, &num, 4);
+	memcpy(p + 12, &flags, 4);
+	offer(s, 3);
+}
+
+static void test_write_zeroes_and_discard(void **state)
+{
+	/* 80 sectors: two pieces (a bounce buffer is 64 sectors), all zeros */
+	range_request(0, T_WRITE_ZEROES, 100, 80, 1);
+	for (u32 i = 0; i < nsubmitted; i++) {
+		assert_int_equal(seen[i].op, BLK_WRITE);
+		assert_int_equal(seen[i].sector, 100 + 64 * i);
+		complete(i, BLK_OK);
+	}
+	assert_int_equal(nsubmitted, 2);
+	assert_int_equal(ram[STATS], 0);
+	for (u32 i = 0; i < 80 * 512; i++)
+		assert_int_equal(disk[100 * 512 + i], 0);
+	assert_int_not_equal(disk[180 * 512] | disk[180 * 512 + 1], 0);   /* not past it */
+
+	range_request(1, T_DISCARD, 300, 1, 0);
+	assert_int_equal(nsubmitted, 3);
+	complete(2, BLK_OK);
+	assert_int_equal(ram[STATS + 1], 0);
+
+	/* refused: unmap on a discard, unknown flags, past the end, too long */
+	range_request(2, T_DISCARD, 0, 1, 1);
+	assert_int_equal(ram[STATS + 2], 2);
+	range_request(3, T_WRITE_ZEROES, 0, 1, 2);
+	assert_int_equal(ram[STATS + 3], 2);
+	range_request(4, T_WRITE_ZEROES, DISK_SECTORS - 1, 2, 0);
+	assert_int_equal(ram[STATS + 4], 1);
+	range_request(5, T_WRITE_ZEROES, ~0ull, 1, 0);
+	assert_int_equal(ram[STATS + 5], 1);
+	range_request(6, T_DISCARD, 0, 8193, 0);
+	assert_int_equal(ram[STATS + 6], 1);
+	assert_int_equal(nsubmitted, 3);
+}
+
+static void test_write_zeroes_read_only(void **state)
+{
+	range_request(0, T_WRITE_ZEROES, 0, 1, 0);
+	assert_int_equal(ram[STATS], 1);
+	assert_false(device_features() & (F_DISCARD | F_WRITE_ZEROES));
+	assert_int_equal(nsubmitted, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_features_and_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_request_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_volume_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_disk_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_then_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_waits_for_volume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_past_the_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes_and_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes_read_only, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
