@@ -2,75 +2,52 @@
  * The driver side of a virtio-mmio (version 2) transport: named register
  * helpers and the generic part of device initialization.
  */
+#include "virtio_mmio_regs.h"
 #include "drivers/virtio_mmio_host.h"
 
 /* Register offsets (virtio 1.2, 4.2.2) */
-#define REG_MAGIC 0x000
-#define REG_VERSION 0x004
-#define REG_DEVICE_ID 0x008
-#define REG_DEVICE_FEATURES 0x010
-#define REG_DEVICE_FEATURES_SEL 0x014
-#define REG_DRIVER_FEATURES 0x020
-#define REG_DRIVER_FEATURES_SEL 0x024
-#define REG_QUEUE_SEL 0x030
-#define REG_QUEUE_NUM_MAX 0x034
-#define REG_QUEUE_NUM 0x038
-#define REG_QUEUE_READY 0x044
-#define REG_QUEUE_NOTIFY 0x050
-#define REG_INTERRUPT_STATUS 0x060
-#define REG_INTERRUPT_ACK 0x064
-#define REG_STATUS 0x070
-#define REG_QUEUE_DESC_LOW 0x080
-#define REG_QUEUE_DESC_HIGH 0x084
-#define REG_QUEUE_DRIVER_LOW 0x090
-#define REG_QUEUE_DRIVER_HIGH 0x094
-#define REG_QUEUE_DEVICE_LOW 0x0a0
-#define REG_QUEUE_DEVICE_HIGH 0x0a4
-#define REG_CONFIG_GENERATION 0x0fc
-#define REG_CONFIG 0x100
-
 u32 vmmio_magic(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_MAGIC);
+	return vmmio_read32(t, VMMIO_REG_MAGIC);
 }
 
 u32 vmmio_version(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_VERSION);
+	return vmmio_read32(t, VMMIO_REG_VERSION);
 }
 
 u32 vmmio_device_id(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_DEVICE_ID);
+	return vmmio_read32(t, VMMIO_REG_DEVICE_ID);
 }
 
 u64 vmmio_device_features(const struct vmmio *t)
 {
 	u64 lo, hi;
 
-	vmmio_write32(t, REG_DEVICE_FEATURES_SEL, 0);
-	lo = vmmio_read32(t, REG_DEVICE_FEATURES);
-	vmmio_write32(t, REG_DEVICE_FEATURES_SEL, 1);
-	hi = vmmio_read32(t, REG_DEVICE_FEATURES);
+	vmmio_write32(t, VMMIO_REG_DEVICE_FEATURES_SEL, 0);
+	lo = vmmio_read32(t, VMMIO_REG_DEVICE_FEATURES);
+	vmmio_write32(t, VMMIO_REG_DEVICE_FEATURES_SEL, 1);
+	hi = vmmio_read32(t, VMMIO_REG_DEVICE_FEATURES);
 	return hi << 32 | lo;
 }
 
 void vmmio_set_driver_features(const struct vmmio *t, u64 features)
 {
-	vmmio_write32(t, REG_DRIVER_FEATURES_SEL, 0);
-	vmmio_write32(t, REG_DRIVER_FEATURES, (u32)features);
-	vmmio_write32(t, REG_DRIVER_FEATURES_SEL, 1);
-	vmmio_write32(t, REG_DRIVER_FEATURES, (u32)(features >> 32));
+	vmmio_write32(t, VMMIO_REG_DRIVER_FEATURES_SEL, 0);
+	vmmio_write32(t, VMMIO_REG_DRIVER_FEATURES, (u32)features);
+	vmmio_write32(t, VMMIO_REG_DRIVER_FEATURES_SEL, 1);
+	vmmio_write32(t, VMMIO_REG_DRIVER_FEATURES, (u32)(features >> 32));
 }
 
 u32 vmmio_status(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_STATUS);
+	return vmmio_read32(t, VMMIO_REG_STATUS);
 }
 
 void vmmio_set_status(const struct vmmio *t, u32 status)
 {
-	vmmio_write32(t, REG_STATUS, status);
+	vmmio_write32(t, VMMIO_REG_STATUS, status);
 }
 
 /* Reads of Status a reset may take to show 0 (a device finishing what it
@@ -86,17 +63,17 @@ void vmmio_reset(const struct vmmio *t)
 
 void vmmio_queue_select(const struct vmmio *t, u32 queue)
 {
-	vmmio_write32(t, REG_QUEUE_SEL, queue);
+	vmmio_write32(t, VMMIO_REG_QUEUE_SEL, queue);
 }
 
 u32 vmmio_queue_num_max(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_QUEUE_NUM_MAX);
+	return vmmio_read32(t, VMMIO_REG_QUEUE_NUM_MAX);
 }
 
 bool vmmio_queue_ready(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_QUEUE_READY) != 0;
+	return vmmio_read32(t, VMMIO_REG_QUEUE_READY) != 0;
 }
 
 static void write_pair(const struct vmmio *t, u32 low, u32 high, paddr_t pa)
@@ -108,31 +85,31 @@ static void write_pair(const struct vmmio *t, u32 low, u32 high, paddr_t pa)
 void vmmio_queue_enable(const struct vmmio *t, u32 num, paddr_t desc, paddr_t driver,
 			paddr_t device)
 {
-	vmmio_write32(t, REG_QUEUE_NUM, num);
-	write_pair(t, REG_QUEUE_DESC_LOW, REG_QUEUE_DESC_HIGH, desc);
-	write_pair(t, REG_QUEUE_DRIVER_LOW, REG_QUEUE_DRIVER_HIGH, driver);
-	write_pair(t, REG_QUEUE_DEVICE_LOW, REG_QUEUE_DEVICE_HIGH, device);
-	vmmio_write32(t, REG_QUEUE_READY, 1);
+	vmmio_write32(t, VMMIO_REG_QUEUE_NUM, num);
+	write_pair(t, VMMIO_REG_QUEUE_DESC_LOW, VMMIO_REG_QUEUE_DESC_HIGH, desc);
+	write_pair(t, VMMIO_REG_QUEUE_DRIVER_LOW, VMMIO_REG_QUEUE_DRIVER_HIGH, driver);
+	write_pair(t, VMMIO_REG_QUEUE_DEVICE_LOW, VMMIO_REG_QUEUE_DEVICE_HIGH, device);
+	vmmio_write32(t, VMMIO_REG_QUEUE_READY, 1);
 }
 
 void vmmio_queue_notify(const struct vmmio *t, u32 queue)
 {
-	vmmio_write32(t, REG_QUEUE_NOTIFY, queue);
+	vmmio_write32(t, VMMIO_REG_QUEUE_NOTIFY, queue);
 }
 
 u32 vmmio_interrupt_status(const struct vmmio *t)
 {
-	return vmmio_read32(t, REG_INTERRUPT_STATUS);
+	return vmmio_read32(t, VMMIO_REG_INTERRUPT_STATUS);
 }
 
 void vmmio_interrupt_ack(const struct vmmio *t, u32 bits)
 {
-	vmmio_write32(t, REG_INTERRUPT_ACK, bits);
+	vmmio_write32(t, VMMIO_REG_INTERRUPT_ACK, bits);
 }
 
 u32 vmmio_config_read32(const struct vmmio *t, u32 off)
 {
-	return vmmio_read32(t, REG_CONFIG + off);
+	return vmmio_read32(t, VMMIO_REG_CONFIG + off);
 }
 
 u64 vmmio_config_read64(const struct vmmio *t, u32 off)
@@ -142,10 +119,10 @@ u64 vmmio_config_read64(const struct vmmio *t, u32 off)
 	/* a device changing the field between the two halves bumps the
 	 * generation; a few tries, then the last reading is as good as any */
 	for (int tries = 0; tries < 4; tries++) {
-		gen = vmmio_read32(t, REG_CONFIG_GENERATION);
+		gen = vmmio_read32(t, VMMIO_REG_CONFIG_GENERATION);
 		lo = vmmio_config_read32(t, off);
 		hi = vmmio_config_read32(t, off + 4);
-		if (vmmio_read32(t, REG_CONFIG_GENERATION) == gen)
+		if (vmmio_read32(t, VMMIO_REG_CONFIG_GENERATION) == gen)
 			break;
 	}
 	return (u64)hi << 32 | lo;

@@ -6,35 +6,10 @@
  * ignore writes, as do reads of write-only registers: only the access
  * width and alignment are refused.
  */
+#include "virtio_mmio_regs.h"
 #include "core/vdt.h"
 #include "core/vm.h"
 #include "devices/virtio/mmio.h"
-
-#define REG_MAGIC               0x000
-#define REG_VERSION             0x004
-#define REG_DEVICE_ID           0x008
-#define REG_VENDOR_ID           0x00c
-#define REG_DEVICE_FEATURES     0x010
-#define REG_DEVICE_FEATURES_SEL 0x014
-#define REG_DRIVER_FEATURES     0x020
-#define REG_DRIVER_FEATURES_SEL 0x024
-#define REG_QUEUE_SEL           0x030
-#define REG_QUEUE_NUM_MAX       0x034
-#define REG_QUEUE_NUM           0x038
-#define REG_QUEUE_READY         0x044
-#define REG_QUEUE_NOTIFY        0x050
-#define REG_INTERRUPT_STATUS    0x060
-#define REG_INTERRUPT_ACK       0x064
-#define REG_STATUS              0x070
-#define REG_QUEUE_DESC_LOW      0x080
-#define REG_QUEUE_DESC_HIGH     0x084
-#define REG_QUEUE_DRIVER_LOW    0x090
-#define REG_QUEUE_DRIVER_HIGH   0x094
-#define REG_QUEUE_DEVICE_LOW    0x0a0
-#define REG_QUEUE_DEVICE_HIGH   0x0a4
-#define REG_SHM_LEN_LOW         0x0b0
-#define REG_SHM_BASE_HIGH       0x0bc
-#define REG_CONFIG_GENERATION   0x0fc
 
 #define MAGIC 0x74726976        /* "virt" */
 #define VERSION 2               /* the modern (non-legacy) register layout */
@@ -111,20 +86,20 @@ static u32 read_register(struct virtio_mmio *t, u64 reg)
 	struct virtq *q = selected(t);
 
 	switch (reg) {
-	case REG_MAGIC: return MAGIC;
-	case REG_VERSION: return VERSION;
-	case REG_DEVICE_ID: return t->ops->device_id;
-	case REG_VENDOR_ID: return VENDOR_ID;
-	case REG_DEVICE_FEATURES: return half(t->device_features, t->device_features_sel);
-	case REG_QUEUE_NUM_MAX: return q ? t->ops->queue_max : 0;   /* 0: no such queue */
-	case REG_QUEUE_READY: return q && q->ready;
-	case REG_INTERRUPT_STATUS: return t->int_status;
-	case REG_STATUS: return t->status;
-	case REG_CONFIG_GENERATION: return t->config_generation;
+	case VMMIO_REG_MAGIC: return MAGIC;
+	case VMMIO_REG_VERSION: return VERSION;
+	case VMMIO_REG_DEVICE_ID: return t->ops->device_id;
+	case VMMIO_REG_VENDOR_ID: return VENDOR_ID;
+	case VMMIO_REG_DEVICE_FEATURES: return half(t->device_features, t->device_features_sel);
+	case VMMIO_REG_QUEUE_NUM_MAX: return q ? t->ops->queue_max : 0;   /* 0: no such queue */
+	case VMMIO_REG_QUEUE_READY: return q && q->ready;
+	case VMMIO_REG_INTERRUPT_STATUS: return t->int_status;
+	case VMMIO_REG_STATUS: return t->status;
+	case VMMIO_REG_CONFIG_GENERATION: return t->config_generation;
 	default: break;
 	}
 	/* no shared memory regions: every one reads as length (and base) -1 */
-	if (reg >= REG_SHM_LEN_LOW && reg <= REG_SHM_BASE_HIGH)
+	if (reg >= VMMIO_REG_SHM_LEN_LOW && reg <= VMMIO_REG_SHM_BASE_HIGH)
 		return 0xffffffffu;
 	return 0;
 }
@@ -169,13 +144,13 @@ static void write_queue_register(struct virtq *q, u64 reg, u32 value)
 	if (!q || q->ready)
 		return;
 	switch (reg) {
-	case REG_QUEUE_NUM: q->size = value > 0xffff ? 0xffff : (u16)value; break;  /* 0xffff: refused at ready */
-	case REG_QUEUE_DESC_LOW: set_half(&q->desc.ipa, false, value); break;
-	case REG_QUEUE_DESC_HIGH: set_half(&q->desc.ipa, true, value); break;
-	case REG_QUEUE_DRIVER_LOW: set_half(&q->avail.ipa, false, value); break;
-	case REG_QUEUE_DRIVER_HIGH: set_half(&q->avail.ipa, true, value); break;
-	case REG_QUEUE_DEVICE_LOW: set_half(&q->used.ipa, false, value); break;
-	case REG_QUEUE_DEVICE_HIGH: set_half(&q->used.ipa, true, value); break;
+	case VMMIO_REG_QUEUE_NUM: q->size = value > 0xffff ? 0xffff : (u16)value; break;  /* 0xffff: refused at ready */
+	case VMMIO_REG_QUEUE_DESC_LOW: set_half(&q->desc.ipa, false, value); break;
+	case VMMIO_REG_QUEUE_DESC_HIGH: set_half(&q->desc.ipa, true, value); break;
+	case VMMIO_REG_QUEUE_DRIVER_LOW: set_half(&q->avail.ipa, false, value); break;
+	case VMMIO_REG_QUEUE_DRIVER_HIGH: set_half(&q->avail.ipa, true, value); break;
+	case VMMIO_REG_QUEUE_DEVICE_LOW: set_half(&q->used.ipa, false, value); break;
+	case VMMIO_REG_QUEUE_DEVICE_HIGH: set_half(&q->used.ipa, true, value); break;
 	default: break;
 	}
 }
@@ -192,21 +167,21 @@ static void write_register(struct virtio_mmio *t, u64 reg, u32 value, struct aft
 	struct virtq *q = selected(t);
 
 	switch (reg) {
-	case REG_DEVICE_FEATURES_SEL: t->device_features_sel = value; break;
-	case REG_DRIVER_FEATURES:
+	case VMMIO_REG_DEVICE_FEATURES_SEL: t->device_features_sel = value; break;
+	case VMMIO_REG_DRIVER_FEATURES:
 		/* fixed once FEATURES_OK is set (3.1.1) */
 		if (!(t->status & VIRTIO_STATUS_FEATURES_OK) && t->driver_features_sel <= 1)
 			set_half(&t->driver_features, t->driver_features_sel == 1, value);
 		break;
-	case REG_DRIVER_FEATURES_SEL: t->driver_features_sel = value; break;
-	case REG_QUEUE_SEL: t->queue_sel = value; break;
-	case REG_QUEUE_READY:
+	case VMMIO_REG_DRIVER_FEATURES_SEL: t->driver_features_sel = value; break;
+	case VMMIO_REG_QUEUE_SEL: t->queue_sel = value; break;
+	case VMMIO_REG_QUEUE_READY:
 		if (q && value)
 			enable_queue(t, q);
 		else if (q)
 			virtq_disable(q);
 		break;
-	case REG_QUEUE_NOTIFY:
+	case VMMIO_REG_QUEUE_NOTIFY:
 		/* the value is the queue's index (no VIRTIO_F_NOTIFICATION_DATA);
 		 * unknown, unready queues and a driver not running are ignored */
 		if (value < t->ops->num_queues && t->queue[value].ready &&
@@ -215,11 +190,11 @@ static void write_register(struct virtio_mmio *t, u64 reg, u32 value, struct aft
 			after->queue = value;
 		}
 		break;
-	case REG_INTERRUPT_ACK:
+	case VMMIO_REG_INTERRUPT_ACK:
 		t->int_status &= ~value;
 		update_line(t);
 		break;
-	case REG_STATUS:
+	case VMMIO_REG_STATUS:
 		if (value == 0) {
 			reset_transport(t);
 			after->reset = true;
