@@ -6,8 +6,8 @@
  * else wrote), so gpt_parse() checks both copies of the table completely
  * before believing a single LBA in them, and refuses the disk, with a
  * reason, rather than guess. It reads through a callback and writes nothing;
- * gpt_repair_primary() is the only writer, and only rebuilds a bad primary
- * copy from a good backup.
+ * gpt_repair_primary() only rebuilds a bad primary copy from a good backup,
+ * and storage/gpt_edit.h adds and removes volumes.
  *
  * Sectors are 512 bytes today; the sector size is a field of the disk so
  * 4096-byte disks need no new arithmetic, only callers that set it.
