@@ -10,8 +10,10 @@
  *
  * Bootargs: victim=START-END (hex, 2 MiB aligned) is guest-physical space
  * outside our RAM that holds another VM's physical RAM; hv=ADDR an address
- * of the hypervisor's. One line per case: "VH NAME: ANSWER[ note]", with
- * " FAIL why" when the answer is not allowed, and "VH DONE pass=N fail=M".
+ * of the hypervisor's; ms=N repeats the cases (see mode_virtio_hostile).
+ * One line per case: "VH NAME: ANSWER[ note]", with " FAIL why" when the
+ * answer is not allowed (later rounds print only those), "VH round N:
+ * pass=P fail=F" after each round and "VH DONE pass=N fail=M rounds=R".
  */
 #include "guests/test/gic.h"
 #include "guests/test/guest.h"
@@ -604,6 +606,7 @@ static const struct hcase cases[] = {
 /* --- running them ------------------------------------------------------------------- */
 
 static u32 passed, failed;
+static bool quiet;                 /* after the first round: only failures are printed */
 
 static void result(const char *name, enum answer a, const char *why)
 {
@@ -614,7 +617,8 @@ static void result(const char *name, enum answer a, const char *why)
 		printk("VH %s: %s%s%s FAIL %s\n", name, answer_names[a], sep, note, why);
 	} else {
 		passed++;
-		printk("VH %s: %s%s%s\n", name, answer_names[a], sep, note);
+		if (!quiet)
+			printk("VH %s: %s%s%s\n", name, answer_names[a], sep, note);
 	}
 }
 
@@ -678,9 +682,28 @@ static const char *first_look(void)
 	return read_tail(tail_first) ? NULL : "reading the last sectors fails";
 }
 
+/* Every case once; "VH round N" with the round's counts. */
+static void run_round(u32 round)
+{
+	u32 p = passed, f = failed;
+
+	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+	printk("VH round %u: pass=%u fail=%u\n", round, passed - p, failed - f);
+	quiet = true;
+}
+
+/*
+ * One round; with ms=N in the bootargs, rounds until a key comes on the
+ * console or N ms have passed, so that a host can keep the device busy
+ * with bad requests for as long as another VM's I/O runs.
+ */
 void mode_virtio_hostile(void)
 {
 	const char *why;
+	u64 start = now_ticks();
+	u32 rounds = 0;
+	bool tail_ok;
 
 	ram_end = plat.ram_base + plat.ram_size;
 	parse_args();
@@ -689,20 +712,23 @@ void mode_virtio_hostile(void)
 		why = first_look();
 	if (why) {
 		printk("VH setup: FAIL %s\n", why);
-		printk("VH DONE pass=0 fail=1\n");
+		printk("VH DONE pass=0 fail=1 rounds=0\n");
 		power_off();
 	}
 	printable(note, sector0, 32);
 	printk("VH device at 0x%lx INTID %u: %lu sectors, queue max %u, sector 0 starts \"%s\"\n",
 	       dev.base, dev.intid, dev.capacity, dev.queue_max, note);
-	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_case(&cases[i]);
+	do
+		run_round(++rounds);
+	while (plat.ms && console_getc() < 0 && now_ticks() - start < ms_to_ticks(plat.ms));
 	note[0] = '\0';
-	if (vblk_init(&dev, FEATURES, NULL) || !read_tail(tail_now))
+	quiet = false;
+	if (vblk_init(&dev, FEATURES, NULL) || !read_tail(tail_now)) {
 		result("tail-unchanged", A_BAD, "cannot read the last sectors");
-	else
-		result("tail-unchanged", memcmp(tail_first, tail_now, sizeof(tail_now)) ? A_BAD : A_OK,
-		       memcmp(tail_first, tail_now, sizeof(tail_now)) ? "the last sectors changed" : NULL);
-	printk("VH DONE pass=%u fail=%u\n", passed, failed);
+	} else {
+		tail_ok = !memcmp(tail_first, tail_now, sizeof(tail_now));
+		result("tail-unchanged", tail_ok ? A_OK : A_BAD, tail_ok ? NULL : "the last sectors changed");
+	}
+	printk("VH DONE pass=%u fail=%u rounds=%u\n", passed, failed, rounds);
 	power_off();
 }
