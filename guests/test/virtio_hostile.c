@@ -32,13 +32,15 @@
 #define VICTIM_STEP (8 * MiB)
 #define HUGE_LEN 0xffffffffu
 #define STATUS_UNTOUCHED 0xaa
+#define SETTLE_MS 200              /* long enough for a disk read to come back */
+#define RESET_READ_BYTES (64 * KiB) /* more than one of the device's bounce buffers */
 
 enum answer { A_OK, A_IOERR, A_UNSUPP, A_NEEDS_RESET, A_LEN0, A_FEATURES_REFUSED,
-	      A_NO_INTERRUPT, A_TIMEOUT, A_BAD, A_COUNT };
+	      A_RESET_CLEAN, A_NO_INTERRUPT, A_TIMEOUT, A_BAD, A_COUNT };
 
 static const char *const answer_names[A_COUNT] = {
 	"ok", "ioerr", "unsupp", "needs-reset", "used-len0", "features-refused",
-	"needs-reset-without-interrupt", "timeout", "wrong-answer",
+	"reset-clean", "needs-reset-without-interrupt", "timeout", "wrong-answer",
 };
 
 #define BIT(a) (1u << (a))
@@ -468,6 +470,33 @@ static enum answer c_past_end_read(void)
 	return go(0);
 }
 
+/*
+ * A read of several pieces, then a reset at once (whether the device had
+ * taken it yet or not is up to the race): memory the driver takes
+ * back after the reset must not be written by the read's late completion,
+ * nor the used ring.
+ */
+static enum answer c_reset_after_notify(void)
+{
+	u16 used;
+
+	chain3(VBLK_T_IN, 0, addr_of(data), RESET_READ_BYTES, VD_WRITE);
+	vblk_submit(&dev, 0, 1);
+	vblk_reset(&dev);
+	memset(data, 0x5c, RESET_READ_BYTES);
+	status = STATUS_UNTOUCHED;
+	used = vblk_used.idx;
+	dsb_ish();
+	WAIT_UNTIL(false, SETTLE_MS);      /* nothing to wait for: just time passing */
+	for (u32 i = 0; i < RESET_READ_BYTES; i++) {
+		if (data[i] != 0x5c) {
+			fmt_snprintf(note, sizeof(note), "byte %u written after the reset", i);
+			return A_BAD;
+		}
+	}
+	return status == STATUS_UNTOUCHED && vblk_used.idx == used ? A_RESET_CLEAN : A_BAD;
+}
+
 /* --- queue set-up ----------------------------------------------------------------- */
 
 /* Set up with `ring`: the device must refuse the queue and ask for a reset. */
@@ -592,6 +621,7 @@ static const struct hcase cases[] = {
 	{ "write-zeroes-past-end", BIT(A_IOERR), c_write_zeroes_past_end },
 	{ "discard-past-end", BIT(A_IOERR), c_discard_past_end },
 	{ "write-zeroes-wraps", BIT(A_IOERR), c_write_zeroes_wraps },
+	{ "reset-after-notify", BIT(A_RESET_CLEAN), c_reset_after_notify },
 	{ "queue-size-3", BIT(A_NEEDS_RESET), c_queue_size_3 },
 	{ "queue-size-over-max", BIT(A_NEEDS_RESET), c_queue_size_over_max },
 	{ "ring-past-ram", BIT(A_NEEDS_RESET), c_ring_past_ram },

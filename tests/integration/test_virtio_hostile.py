@@ -46,7 +46,7 @@ poweroff
 
 # What a case may answer (the guest judges each case against its own list;
 # this is the host's independent check of the words it prints).
-ALLOWED = {"ioerr", "unsupp", "needs-reset", "used-len0", "features-refused"}
+ALLOWED = {"ioerr", "unsupp", "needs-reset", "used-len0", "features-refused", "reset-clean"}
 GOOD = {"good-read", "get-id", "good-indirect", "tail-unchanged"}
 # Cases the brief names, with the one answer this device gives.
 EXPECTED = {
@@ -59,7 +59,7 @@ EXPECTED = {
     "read-into-other-vm": "needs-reset", "write-from-other-vm": "needs-reset",
     "past-end-read": "ioerr", "past-end-write": "ioerr", "at-end-write": "ioerr",
     "sector-wraps-write": "ioerr", "write-zeroes-past-end": "ioerr",
-    "unknown-type": "unsupp",
+    "unknown-type": "unsupp", "reset-after-notify": "reset-clean",
 }
 
 
