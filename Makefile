@@ -156,7 +156,7 @@ run: deps all linux-payload demo-pool
 bench: deps all linux-payload
 	$(PYTHON) tools/bench.py
 
-debug: deps all linux-payload
+debug: deps all linux-payload demo-pool
 	tools/debug.sh
 
 clean:
