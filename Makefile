@@ -114,7 +114,16 @@ $(B)/linux/Image:
 $(B)/linux/demo-initramfs.cpio.gz: $(B)/linux/Image guests/linux/demo-init.sh guests/linux/setup.sh \
 		guests/linux/power-button.sh guests/linux/inittab guests/linux/banner.sh \
 		guests/linux/mkinitramfs.py
-	$(Q)guests/linux/mkinitramfs.py --run guests/linux/demo-init.sh -o $@ >/dev/null
+	$(Q)guests/linux/mkinitramfs.py --run guests/linux/demo-init.sh --add-module ext4 -o $@ >/dev/null
+
+# The demo Debian VM's volume (demo-data, ext4). Made once: it keeps what the
+# VM writes (its boot count) from one `make run` to the next; `make clean` or
+# deleting the file starts it afresh.
+DEMO_POOL := $(B)/demo/pool.img
+demo-pool: $(DEMO_POOL)
+
+$(DEMO_POOL):
+	tools/make-demo-pool $@
 
 # Debian's U-Boot for QEMU (downloaded once, cached under build/uboot).
 uboot-payload: $(B)/uboot/u-boot.bin
@@ -141,13 +150,13 @@ fuzz:
 deps:
 	@tools/install-deps
 
-run: deps all linux-payload
-	./bulkhead run examples/demo/*.cfg
+run: deps all linux-payload demo-pool
+	./bulkhead run --disk $(DEMO_POOL) examples/demo/*.cfg
 
 bench: deps all linux-payload
 	$(PYTHON) tools/bench.py
 
-debug: deps all linux-payload
+debug: deps all linux-payload demo-pool
 	tools/debug.sh
 
 clean:
@@ -160,4 +169,4 @@ help:
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools linux-payload uboot-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help
+.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help

@@ -38,6 +38,9 @@ static bool overlaps(u64 a, u64 an, u64 b, u64 bn)
 	return an != 0 && bn != 0 && a < b + bn && b < a + an;
 }
 
+/* A copy bad for this reason alone is no table at all, not a damaged one. */
+static const char no_signature[] = "no GPT signature";
+
 /*
  * Checks the header at `lba` (the copy's own place) against the disk and
  * fills `c`; returns false with c->why set when it cannot be trusted. The
@@ -56,7 +59,7 @@ static bool check_header(const struct gpt_disk *disk, struct gpt_info *info, u64
 		return false;
 	}
 	if (memcmp(h + HDR_SIGNATURE, signature, sizeof(signature)) != 0) {
-		c->why = "no GPT signature";
+		c->why = no_signature;
 		return false;
 	}
 	if (get_le32(h + HDR_REVISION) != GPT_REVISION_1_0) {
@@ -356,4 +359,10 @@ int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 	info->primary.header_lba = 1;
 	info->primary.entry_lba = 2;
 	return 0;
+}
+
+bool gpt_no_table(const struct gpt_info *info)
+{
+	return info->refused && !info->primary.good && !info->backup.good &&
+	       info->primary.why == no_signature && info->backup.why == no_signature;
 }

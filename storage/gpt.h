@@ -93,6 +93,13 @@ struct gpt_info {
 int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
 
 /*
+ * After gpt_parse() refused a disk: true when neither place holds a GPT
+ * signature, so the disk was never a pool (rather than a damaged one). The
+ * scan and the host's pool check (tools/gpt_check.c) both say so, not "refused".
+ */
+bool gpt_no_table(const struct gpt_info *info);
+
+/*
  * After gpt_parse() found the primary bad and the backup good: writes a
  * primary copy built from the backup (its entry array at LBA 2, then the
  * header, so a crash part-way leaves the primary still bad and the backup

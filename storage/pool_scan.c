@@ -206,10 +206,7 @@ static void scan_disk(struct blk_disk *d, struct pool_io *io)
 		return;
 	}
 	if (gpt_parse(&gd, &info) != 0) {
-		if (!io->stuck && info.primary.why && info.backup.why &&
-		    !info.primary.good && !info.backup.good &&
-		    strcmp(info.primary.why, "no GPT signature") == 0 &&
-		    strcmp(info.backup.why, "no GPT signature") == 0)
+		if (!io->stuck && gpt_no_table(&info))
 			hv_info("pool disk %s: no GPT (not a pool disk)", d->name);
 		else if (!io->stuck)
 			hv_warn("pool disk %s: refused: %s; not written", d->name, info.why);

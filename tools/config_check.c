@@ -117,7 +117,8 @@ static void print_json(const struct vm_config *c)
 		json_string(c->disks[i].vdev);
 		fputs(", \"target\": ", stdout);
 		json_string(c->disks[i].target);
-		printf(", \"access\": \"%s\"}", c->disks[i].read_only ? "ro" : "rw");
+		printf(", \"access\": \"%s\", \"line\": %u}", c->disks[i].read_only ? "ro" : "rw",
+		       (unsigned)c->disks[i].line);
 	}
 	fputs("]}\n", stdout);
 }

@@ -8,6 +8,14 @@ set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-interactive}
 vms=${VMS:-examples/demo/*.cfg}
+# The demo's Debian VM names the volume demo-data: the pool that holds it is
+# the machine's disk, as under `make run` (virtio-mmio version 2).
+disks=""
+if [ -z "${VMS:-}" ] && [ -f build/demo/pool.img ]; then
+	disks="-global virtio-mmio.force-legacy=false
+		-drive if=none,format=raw,file=build/demo/pool.img,id=d0
+		-device virtio-blk-device,drive=d0"
+fi
 out=build/debug
 mkdir -p "$out"
 port=${GDB_PORT:-1234}
@@ -16,9 +24,10 @@ base=0x40200000
 
 # shellcheck disable=SC2086
 ./bulkhead image -o "$out/image.bin" $vms >/dev/null
+# shellcheck disable=SC2086
 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp 4 -m 2G -nic none -display none -serial "file:$out/console.log" -monitor none \
-	-kernel "$out/image.bin" -gdb "tcp::$port" -S &
+	-kernel "$out/image.bin" $disks -gdb "tcp::$port" -S &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT INT TERM
 

@@ -9,7 +9,8 @@
  * is rebuilt from a good backup as the hypervisor would.
  *
  * Exit status: 0 the disk is accepted, 1 refused (the reason on stderr), 2
- * bad usage, the file could not be opened, or the repair failed.
+ * bad usage, the file could not be opened, or the repair failed, 3 no GPT
+ * at all (a disk that is not a pool, which Bulkhead's scan passes over).
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,9 +64,14 @@ int main(int argc, char **argv)
 	disk.ctx = f;
 	disk.sectors = (u64)ftello(f) / SECTOR;
 	if (gpt_parse(&disk, &info) != 0) {
-		fprintf(stderr, "%s: refused: %s\n", argv[1], info.why);
+		bool none = gpt_no_table(&info);
+
+		if (none)
+			fprintf(stderr, "%s: no GPT (not a pool disk)\n", argv[1]);
+		else
+			fprintf(stderr, "%s: refused: %s\n", argv[1], info.why);
 		fclose(f);
-		return 1;
+		return none ? 3 : 1;
 	}
 	if (repair && !info.primary.good && gpt_repair_primary(&disk, &info) != 0) {
 		fprintf(stderr, "%s: the primary could not be rebuilt\n", argv[1]);

@@ -2,11 +2,13 @@
 """Builds a gzip'd cpio (newc) initramfs for a Linux guest from Debian's parts.
 
   mkinitramfs.py [--run SCRIPT | --init SCRIPT] [--module NAME]...
-                 [--add SRC:DEST]... -o OUT
+                 [--add-module NAME]... [--add SRC:DEST]... -o OUT
 
 It holds busybox-static, the named kernel modules with everything they
 depend on (read from each module's own .modinfo, since Debian ships no
-modules.dep), /etc/modules listing them in load order, the shared set-up
+modules.dep: its depends= and the modules its softdep= "pre:" names, found
+by their aliases, as ext4 names crypto-crc32c), /etc/modules listing them
+in load order, the shared set-up
 script /lib/bulkhead/setup.sh and the power button's handler for busybox
 acpid (/etc/acpi/PWRF/00000080).
 
@@ -37,27 +39,59 @@ CONSOLE_SHELL = "::respawn:/bin/cttyhack /bin/sh\n"
 RUN_SCRIPT = "lib/bulkhead/run"
 
 
-def modinfo_depends(path):
-    """The depends= field of an ELF64 little-endian kernel module."""
+def modinfo(path):
+    """The .modinfo fields (KEY=VALUE strings) of an ELF64 little-endian kernel
+    module. Reads only the headers and that section: the alias index reads
+    every module of the kernel."""
     with open(path, "rb") as f:
-        data = f.read()
-    shoff, = struct.unpack_from("<Q", data, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+        def at(offset, size):
+            f.seek(offset)
+            return f.read(size)
 
-    def section(index):
-        name, _, _, _, offset, size = struct.unpack_from("<IIQQQQ", data, shoff + index * shentsize)
-        return name, offset, size
+        shoff, = struct.unpack_from("<Q", at(0x28, 8))
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", at(0x3A, 6))
+        headers = at(shoff, shnum * shentsize)
 
-    _, names_off, _ = section(shstrndx)
-    for index in range(shnum):
-        name, offset, size = section(index)
-        label = data[names_off + name:data.index(b"\0", names_off + name)]
-        if label == b".modinfo":
-            for field in data[offset:offset + size].split(b"\0"):
-                if field.startswith(b"depends="):
-                    value = field[len(b"depends="):].decode()
-                    return [d for d in value.split(",") if d]
+        def section(index):
+            name, _, _, _, offset, size = struct.unpack_from("<IIQQQQ", headers,
+                                                             index * shentsize)
+            return name, offset, size
+
+        _, names_off, names_size = section(shstrndx)
+        names = at(names_off, names_size)
+        for index in range(shnum):
+            name, offset, size = section(index)
+            if names[name:names.index(b"\0", name)] == b".modinfo":
+                return [f.decode("utf-8", "replace") for f in at(offset, size).split(b"\0")
+                        if b"=" in f]
     return []
+
+
+def modinfo_depends(path):
+    """What a module needs loaded first: its depends= modules, then the
+    modules (or aliases) its softdep= names as "pre:"."""
+    needs = []
+    for field in modinfo(path):
+        key, value = field.split("=", 1)
+        if key == "depends":
+            needs += [d for d in value.split(",") if d]
+        elif key == "softdep":
+            words = value.split()
+            if words and words[0] == "pre:":
+                needs += [w for w in words[1:] if not w.endswith(":")]
+    return needs
+
+
+def alias_index(index):
+    """Module aliases (alias=crypto-crc32c) to module names, for softdeps
+    that name an alias. Only exact aliases: the wildcard ones are for devices."""
+    aliases = {}
+    for key, path in index.items():
+        for field in modinfo(path):
+            name, _, value = field.partition("=")
+            if name == "alias" and not any(c in value for c in "*?["):
+                aliases.setdefault(value, key)
+    return aliases
 
 
 def module_index(rootfs):
@@ -70,10 +104,14 @@ def module_index(rootfs):
 
 def resolve(names, index):
     """Modules in load order: every dependency before what needs it."""
-    order, seen = [], set()
+    order, seen, aliases = [], set(), []
 
     def visit(name):
         key = name.replace("-", "_")
+        if key not in index:
+            if not aliases:
+                aliases.append(alias_index(index))      # read only when needed
+            key = aliases[0].get(name, key)
         if key in seen:
             return
         if key not in index:
@@ -176,12 +214,15 @@ def main():
                         help="busybox init runs SCRIPT once set up, instead of a shell")
     parser.add_argument("--module", action="append", dest="modules",
                         help=f"kernel module to carry and load (default: {' '.join(DEFAULT_MODULES)})")
+    parser.add_argument("--add-module", action="append", default=[], metavar="NAME",
+                        help="also carry and load NAME, after the --module ones or the defaults")
     parser.add_argument("--add", action="append", default=[], metavar="SRC:DEST",
                         help="also carry file SRC at DEST")
     parser.add_argument("--rootfs", default=ROOTFS, help="unpacked Debian packages")
     args = parser.parse_args()
     extra = [tuple(item.split(":", 1)) for item in args.add]
-    image = build(args.init, args.run, args.modules or DEFAULT_MODULES, extra, args.rootfs)
+    modules = (args.modules or DEFAULT_MODULES) + args.add_module
+    image = build(args.init, args.run, modules, extra, args.rootfs)
     tmp = args.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(image)

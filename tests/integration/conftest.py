@@ -83,9 +83,10 @@ def uboot_payload():
 def initramfs(tmp_path, linux_payload):
     """initramfs() builds the default one (busybox init, a shell on the
     console); initramfs(run=TEXT) has busybox init run script TEXT instead
-    of the shell; initramfs(init=TEXT) makes script TEXT /init itself."""
-    def build(run=None, init=None):
-        args = []
+    of the shell; initramfs(init=TEXT) makes script TEXT /init itself;
+    modules=("ext4",) carries and loads those modules too."""
+    def build(run=None, init=None, modules=()):
+        args = [a for m in modules for a in ("--add-module", m)]
         for option, text in (("--run", run), ("--init", init)):
             if text is not None:
                 script = tmp_path / f"{option[2:]}.sh"

@@ -162,3 +162,145 @@ def test_run_refuses_a_bad_config_and_boots_nothing(tmp_path, text, opts, where,
     assert run.code == 2, run
     assert f"{cfg}{where}" in run.err and words in run.err, run
     assert not run.hv_lines(), run  # Bulkhead never printed: QEMU did not start
+
+
+# --- disks against the pool files given (--disk) ---------------------------
+
+def pool_cmd(*args):
+    run = bulkhead("pool", *[str(a) for a in args])
+    assert run.code == 0, run
+
+
+@pytest.fixture(scope="module")
+def pools(tmp_path_factory):
+    """Two pools: one.img holds data and logs, two.img holds scratch; and a
+    file with no GPT at all (Bulkhead passes over it: no volumes)."""
+    folder = tmp_path_factory.mktemp("pools")
+    one, two, blank = folder / "one.img", folder / "two.img", folder / "blank.img"
+    pool_cmd("create", one, "8M")
+    pool_cmd("add", one, "data", "2M")
+    pool_cmd("add", one, "logs", "1M")
+    pool_cmd("create", two, "4M")
+    pool_cmd("add", two, "scratch", "1M")
+    with open(blank, "wb") as f:
+        f.truncate(4 * 1024 * 1024)
+    return str(one), str(two), str(blank)
+
+
+def disk_vm(tmp_path, name, *specs):
+    """A config whose disk list has one spec a line, from line 4."""
+    cfg = tmp_path / f"{name}.cfg"
+    lines = ",\n        ".join(f"'{s}'" for s in specs)
+    cfg.write_text(GOOD.replace('"vm"', f'"{name}"') + f"disk = [ {lines} ]\n")
+    return str(cfg)
+
+
+def checked(command, tmp_path, pools, *cfgs):
+    """`bulkhead COMMAND` with each pool as --disk (every case given to run
+    fails the check, so nothing boots)."""
+    opts = [a for p in pools for a in ("--disk", p)]
+    if command == "image":
+        return bulkhead("image", "-o", str(tmp_path / "out.img"), *opts, *cfgs)
+    if command == "run":
+        return bulkhead("run", "--timeout", "60", *opts, *cfgs)
+    return bulkhead("check", *opts, *cfgs)
+
+
+def assert_refused(run, tmp_path, message):
+    assert run.code == 2, run
+    assert run.err == f"bulkhead: {message}\n", run      # one line, no traceback
+    assert not run.hv_lines(), run                        # QEMU never started
+    assert not (tmp_path / "out.img").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "image", "run"])
+def test_a_missing_volume_names_the_specs_line(tmp_path, pools, command):
+    one, two, blank = pools
+    cfg = disk_vm(tmp_path, "a", "vdev=xvda, target=data", "vdev=xvdb, target=nosuch")
+    run = checked(command, tmp_path, (one, two, blank), cfg)
+    assert_refused(run, tmp_path, f"{cfg}:5: disk: no volume 'nosuch' in the pools given "
+                                  f"({one}, {two}, {blank}: no volumes)")
+
+
+def test_check_and_image_without_pools_do_not_look_for_volumes(tmp_path):
+    cfg = disk_vm(tmp_path, "a", "vdev=xvda, target=anything")
+    assert checked("check", tmp_path, (), cfg).code == 0
+    assert checked("image", tmp_path, (), cfg).code == 0
+
+
+def test_run_without_pools_has_no_volumes(tmp_path):
+    cfg = disk_vm(tmp_path, "a", "vdev=xvda, target=data")
+    assert_refused(checked("run", tmp_path, (), cfg), tmp_path,
+                   f"{cfg}:4: disk: no volume 'data' in the pools given (none: give --disk POOL)")
+
+
+@pytest.mark.parametrize("first, second, mode", [
+    ("rw", "rw", "read-write"),
+    ("rw", "ro", "read-write"),
+    ("ro", "rw", "read-only"),
+])
+@pytest.mark.parametrize("command", ["check", "image", "run"])
+def test_a_read_write_volume_is_attached_once(tmp_path, pools, command, first, second, mode):
+    a = disk_vm(tmp_path, "a", "vdev=xvda, target=logs", f"vdev=xvdb, access={first}, target=data")
+    b = disk_vm(tmp_path, "b", "vdev=xvda, target=scratch",
+                f"vdev=xvdb, access={second}, target=data")
+    run = checked(command, tmp_path, pools[:2], a, b)
+    assert_refused(run, tmp_path, f"{b}:5: disk: volume 'data' is already attached {mode} to "
+                                  f"vm 'a' ({a}:5); a read-write volume is attached to one VM "
+                                  "only, once")
+
+
+def test_one_vm_cannot_attach_a_read_write_volume_twice(tmp_path, pools):
+    a = disk_vm(tmp_path, "a", "vdev=xvda, target=data", "vdev=xvdb, access=ro, target=data")
+    assert_refused(checked("check", tmp_path, pools[:1], a), tmp_path,
+                   f"{a}:5: disk: volume 'data' is already attached read-write to vm 'a' "
+                   f"({a}:4); a read-write volume is attached to one VM only, once")
+
+
+def test_conflicts_are_found_without_pools_too(tmp_path):
+    a = disk_vm(tmp_path, "a", "vdev=xvda, target=data")
+    b = disk_vm(tmp_path, "b", "vdev=xvda, target=data")
+    assert checked("check", tmp_path, (), a, b).code == 2
+
+
+def damage(path, copies, tmp_path):
+    """A copy of pool `path` with the named GPT headers' CRC field broken."""
+    out = tmp_path / f"damaged-{'-'.join(copies)}.img"
+    data = bytearray(open(path, "rb").read())
+    for copy in copies:
+        at = 512 if copy == "primary" else len(data) - 512
+        data[at + 16] ^= 0xFF                             # the header's CRC32
+    out.write_bytes(bytes(data))
+    return str(out)
+
+
+@pytest.mark.parametrize("command", ["check", "image", "run"])
+def test_a_pool_bulkhead_would_refuse_is_an_error(tmp_path, pools, command):
+    bad = damage(pools[0], ("primary", "backup"), tmp_path)
+    cfg = disk_vm(tmp_path, "a", "vdev=xvda, target=data")
+    run = checked(command, tmp_path, (bad,), cfg)
+    assert_refused(run, tmp_path, f"{bad}: --disk: Bulkhead would refuse this pool: no valid "
+                                  "GPT (primary: header CRC mismatch; backup: header CRC "
+                                  "mismatch)")
+
+
+@pytest.mark.parametrize("given, words", [
+    ("absent.img", "no such pool file"),
+    (".", "a folder, not a pool file"),
+])
+def test_a_pool_file_that_is_not_there(tmp_path, given, words):
+    cfg = disk_vm(tmp_path, "a", "vdev=xvda, target=data")
+    path = str(tmp_path / given)
+    assert_refused(checked("check", tmp_path, (path,), cfg), tmp_path, f"{path}: --disk: {words}")
+
+
+def test_a_good_set_passes(tmp_path, pools):
+    """Volumes from both pools; a read-only volume shared; a pool whose primary
+    is damaged still counts (Bulkhead rewrites it from the backup)."""
+    one = damage(pools[0], ("primary",), tmp_path)
+    a = disk_vm(tmp_path, "a", "vdev=xvda, target=data", "vdev=xvdb, access=ro, target=logs")
+    b = disk_vm(tmp_path, "b", "vdev=xvda, access=ro, target=logs", "vdev=xvdc, target=scratch")
+    for command in ("check", "image"):
+        run = checked(command, tmp_path, (one, pools[1], pools[2]), a, b)
+        assert run.code == 0, run
+    assert (tmp_path / "out.img").exists()

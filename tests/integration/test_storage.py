@@ -3,6 +3,8 @@ through the guest's virtio-blk device, reads it back, and the host's pool
 tool finds what it wrote in the volume."""
 
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -88,3 +90,50 @@ def test_read_only_disk_refuses_writes(tmp_path, pool_file, initramfs):
     out = tmp_path / "data.out"
     assert pool("export", pool_file, "data", out).code == 0
     assert out.read_bytes()[:65536] == bytes(65536)
+
+
+# An ext4 file system on the volume: mounted, a file read and one written,
+# unmounted before poweroff so that all of it reaches the pool.
+EXT4 = """#!/bin/sh
+mkdir -p /mnt
+mount -t ext4 /dev/vda /mnt && echo "MOUNTED"
+echo "HOST SAID $(cat /mnt/from-host.txt)"
+echo "written by the guest on its ext4 volume" > /mnt/from-guest.txt
+umount /mnt && echo "UNMOUNTED"
+poweroff
+"""
+
+
+def test_guest_mounts_an_ext4_volume_the_host_made(tmp_path, initramfs):
+    mke2fs, debugfs, e2fsck = (shutil.which(t) for t in ("mke2fs", "debugfs", "e2fsck"))
+    if not (mke2fs and debugfs and e2fsck):
+        pytest.skip("mke2fs, debugfs and e2fsck (Debian's e2fsprogs, `make deps`) are needed "
+                    "to make, read and check the ext4 file system")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "from-host.txt").write_text("hello from the host\n")
+    fs = tmp_path / "fs.img"
+    with open(fs, "wb") as f:
+        f.truncate(8 * 1024 * 1024)
+    subprocess.run([mke2fs, "-q", "-F", "-t", "ext4", "-d", str(root), str(fs)], check=True)
+    pool_path = tmp_path / "pool.img"
+    assert pool("create", pool_path, "16M").code == 0
+    assert pool("add", pool_path, "data", "8M", "--from", fs).code == 0
+
+    cfg = disk_cfg(tmp_path, "fs", initramfs(run=EXT4, modules=("ext4",)), "rw")
+    run = run_vms(cfg, timeout=300, args=("--disk", str(pool_path)))
+    lines = run.vm_lines("fs")
+    assert run.code == 0, run
+    assert "MOUNTED" in lines, run
+    assert "HOST SAID hello from the host" in lines, run
+    assert "UNMOUNTED" in lines, run
+
+    out = tmp_path / "data.out"
+    assert pool("export", pool_path, "data", out).code == 0
+    got = subprocess.run([debugfs, "-R", "cat /from-guest.txt", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert got.stdout == "written by the guest on its ext4 volume\n", got
+    # cleanly unmounted: the file system needs no repair
+    fsck = subprocess.run([e2fsck, "-fn", str(out)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    assert fsck.returncode == 0, fsck.stdout
