@@ -151,6 +151,11 @@ void volume_detach(struct volume *v, u32 vm_id, bool read_only)
 	spin_unlock(&attach_lock);
 }
 
+bool volume_has_write_cache(const struct volume *v)
+{
+	return v && v->disk && v->disk->geo.flush;
+}
+
 /*
  * On success rq->sector has become the disk's sector (the driver needs it
  * there while the request is in flight); on a refusal it is the volume's

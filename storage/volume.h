@@ -56,4 +56,9 @@ void volume_detach(struct volume *v, u32 vm_id, bool read_only);
  */
 int volume_submit(struct volume *v, struct blk_request *rq);
 
+/* Whether the volume's disk holds writes in a volatile cache that only a
+ * flush makes durable. Without one, a write is durable when it completes and
+ * the disk takes no flush. */
+bool volume_has_write_cache(const struct volume *v);
+
 #endif

@@ -79,6 +79,11 @@ struct volume *volume_find(const char *name)
 	return strcmp(name, vol.name) ? NULL : &vol;
 }
 
+bool volume_has_write_cache(const struct volume *v)
+{
+	return true;
+}
+
 int volume_submit(struct volume *v, struct blk_request *rq)
 {
 	CHECK(v == &vol);

@@ -57,8 +57,13 @@ $(eval $(call unit_test,test_virtio_blk,drivers/virtio_blk.c drivers/virtio_mmio
 $(eval $(call unit_test,test_virtqueue,devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_virtio_mmio,devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)))
 # The guest's virtio-blk device on the transport; the test is the pool's volumes.
-$(eval $(call unit_test,test_virtio_blk_dev,devices/virtio/blk.c devices/virtio/mmio.c \
-	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c $(DEVICE_DEPS)))
+# The guest's side of both: tests/unit/virtio_blk_guest.c.
+GUEST_BLK_DEPS := tests/unit/virtio_blk_guest.c devices/virtio/blk.c devices/virtio/mmio.c \
+	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
+$(eval $(call unit_test,test_virtio_blk_dev,$(GUEST_BLK_DEPS)))
+# The same device on the real volume and block layer, down to a fake disk:
+# when the guest's flush completes.
+$(eval $(call unit_test,test_blk_flush,$(GUEST_BLK_DEPS) storage/volume.c drivers/blk.c))
 
 # The gicv3 device kind against the real arm64 arch_types.h (its state lives
 # in struct arch_vm): no fake arch, the test brings its own doubles.

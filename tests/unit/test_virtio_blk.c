@@ -417,6 +417,10 @@ static void test_write_read_flush(void **state)
 
 	assert_int_equal(blk_submit(d, &r), 0);
 	assert_int_equal(blk_submit(d, &f), 0);
+	/* a flush is done when the device has put it on the used ring, no sooner */
+	interrupt_and_work();
+	assert_int_equal(rf.calls, 0);
+	assert_int_equal(dev.flushes, 0);
 	fake_process();
 	interrupt_and_work();
 	assert_int_equal(rr.calls, 1);

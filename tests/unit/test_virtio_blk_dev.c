@@ -20,54 +20,11 @@
 #include "devices/virtio/mmio.h"
 #include "fake_arch.h"
 #include "storage/volume.h"
+#include "virtio_blk_guest.h"
 
-#define BASE 0x0a000000ull
-#define LINE 16
 #define HV_PAGES 96
-#define RAM_BASE 0x40000000ull
-#define RAM_SIZE (512 * KiB)
-#define QSIZE 16
-#define DESC  0x1000
-#define AVAIL 0x2000
-#define USED  0x3000
-#define HDRS  0x4000          /* request headers, 16 bytes each */
-#define STATS 0x6000          /* status bytes */
-#define DATA  0x10000         /* data buffers */
 #define DISK_SECTORS 1024
 
-#define STATUS 0x070
-#define QUEUE_SEL 0x030
-#define QUEUE_NUM 0x038
-#define QUEUE_READY 0x044
-#define QUEUE_NOTIFY 0x050
-#define DEV_FEATURES 0x010
-#define DEV_FEATURES_SEL 0x014
-#define DRV_FEATURES 0x020
-#define DRV_FEATURES_SEL 0x024
-#define CONFIG 0x100
-
-#define F_SEG_MAX (1ull << 2)
-#define F_RO (1ull << 5)
-#define F_BLK_SIZE (1ull << 6)
-#define F_FLUSH (1ull << 9)
-#define F_VERSION_1 (1ull << 32)
-
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define T_DISCARD 11
-#define T_WRITE_ZEROES 13
-#define F_DISCARD (1ull << 13)
-#define F_WRITE_ZEROES (1ull << 14)
-#define UNTOUCHED 0xee        /* a status byte the device has not written */
-
-static struct vm vm;
-static struct vdev dev;
-static struct mmio_bus bus;
-static u8 *hv_mem, *ram;
-static u64 hv_bitmap[2];
-static u16 next_desc;
 
 /* --- the volume double ----------------------------------------------------- */
 
@@ -101,6 +58,12 @@ void vm_put(struct vm *v)
 struct volume *volume_find(const char *name)
 {
 	return strcmp(name, vol.name) ? NULL : &vol;
+}
+
+/* A disk with a volatile cache: every flush reaches the volume. */
+bool volume_has_write_cache(const struct volume *v)
+{
+	return true;
 }
 
 int volume_submit(struct volume *v, struct blk_request *rq)
@@ -152,146 +115,10 @@ static void complete(u32 i, enum blk_status status)
 	work_run(0);   /* what the completion queued: the device's next pops */
 }
 
-/* --- the driver's side ------------------------------------------------------ */
-
-static u32 rd(u64 off)
-{
-	u64 v = 0;
-
-	assert_true(mmio_access(&bus, ipa_init(BASE + off), 4, false, &v));
-	return (u32)v;
-}
-
-static void wr(u64 off, u32 value)
-{
-	u64 v = value;
-
-	assert_true(mmio_access(&bus, ipa_init(BASE + off), 4, true, &v));
-}
-
-static u64 device_features(void)
-{
-	u64 f;
-
-	wr(DEV_FEATURES_SEL, 0);
-	f = rd(DEV_FEATURES);
-	wr(DEV_FEATURES_SEL, 1);
-	return f | (u64)rd(DEV_FEATURES) << 32;
-}
-
-static void driver_init(void)
-{
-	u64 f = device_features();
-
-	wr(STATUS, 0);
-	wr(STATUS, 1);
-	wr(STATUS, 3);
-	wr(DRV_FEATURES_SEL, 0);
-	wr(DRV_FEATURES, (u32)f);
-	wr(DRV_FEATURES_SEL, 1);
-	wr(DRV_FEATURES, (u32)(f >> 32));
-	wr(STATUS, 11);
-	assert_true(rd(STATUS) & 8);
-	wr(QUEUE_SEL, 0);
-	wr(QUEUE_NUM, QSIZE);
-	wr(0x080, (u32)(RAM_BASE + DESC));
-	wr(0x084, 0);
-	wr(0x090, (u32)(RAM_BASE + AVAIL));
-	wr(0x094, 0);
-	wr(0x0a0, (u32)(RAM_BASE + USED));
-	wr(0x0a4, 0);
-	wr(QUEUE_READY, 1);
-	wr(STATUS, 15);
-	memset(ram + AVAIL, 0, 0x1000);
-	memset(ram + USED, 0, 0x1000);
-	next_desc = 0;
-}
-
-struct seg {
-	u64 off;       /* into RAM */
-	u32 len;
-	bool writes;   /* the device writes it */
-};
-
-/* Offers a chain of `n` segments and notifies; its head's id. */
-static u16 offer(const struct seg *s, u32 n)
-{
-	u16 head = next_desc, idx;
-
-	for (u32 i = 0; i < n; i++) {
-		u64 d = DESC + 16 * (u64)((head + i) % QSIZE);
-		u64 addr = RAM_BASE + s[i].off;
-		u16 flags = (u16)((i + 1 < n ? 1 : 0) | (s[i].writes ? 2 : 0));
-		u16 next = (u16)((head + i + 1) % QSIZE);
-
-		memcpy(ram + d, &addr, 8);
-		memcpy(ram + d + 8, &s[i].len, 4);
-		memcpy(ram + d + 12, &flags, 2);
-		memcpy(ram + d + 14, &next, 2);
-	}
-	next_desc = (u16)((head + n) % QSIZE);
-	memcpy(&idx, ram + AVAIL + 2, 2);
-	memcpy(ram + AVAIL + 4 + 2 * (idx % QSIZE), &head, 2);
-	idx++;
-	memcpy(ram + AVAIL + 2, &idx, 2);
-	wr(QUEUE_NOTIFY, 0);
-	work_run(0);
-	return head;
-}
-
-/* Header `h` (0..) at HDRS + 16h, status byte `h` at STATS + h. */
-static struct seg header(u32 h, u32 type, u64 sector)
-{
-	u8 *p = ram + HDRS + 16 * h;
-
-	memset(p, 0, 16);
-	memcpy(p, &type, 4);
-	memcpy(p + 8, &sector, 8);
-	ram[STATS + h] = UNTOUCHED;
-	return (struct seg){ HDRS + 16 * h, 16, false };
-}
-
-static struct seg status(u32 h)
-{
-	return (struct seg){ STATS + h, 1, true };
-}
-
-/* A read or write of `len` bytes at `sector` into DATA + data_off. */
-static u16 rw(u32 h, u32 type, u64 sector, u64 data_off, u32 len)
-{
-	struct seg s[3] = { header(h, type, sector), { DATA + data_off, len, type == T_IN },
-			    status(h) };
-
-	return offer(s, 3);
-}
-
-static u16 used_idx(void)
-{
-	u16 idx;
-
-	memcpy(&idx, ram + USED + 2, 2);
-	return idx;
-}
-
-/* Used ring entry `i`: the chain's id and the bytes written. */
-static void used(u16 i, u32 *id, u32 *len)
-{
-	memcpy(id, ram + USED + 4 + 8 * (i % QSIZE), 4);
-	memcpy(len, ram + USED + 8 + 8 * (i % QSIZE), 4);
-}
-
 /* --- set-up ---------------------------------------------------------------------- */
 
 static int setup_disk(bool read_only)
 {
-	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
-	const char *why = NULL;
-
-	fake_arch_reset();
-	fake.counter = 1000;   /* deferred work queued "at once" is due */
-	memset(&vm, 0, sizeof(vm));
-	memset(&dev, 0, sizeof(dev));
-	memset(&bus, 0, sizeof(bus));
 	nsubmitted = 0;
 	submit_rc = 0;
 	vm_refs = 0;
@@ -299,34 +126,8 @@ static int setup_disk(bool read_only)
 	vol.read_only = false;
 	for (u32 i = 0; i < sizeof(disk); i++)
 		disk[i] = (u8)(i * 7 + 3);
+	guest_blk_create(&vol, read_only, HV_PAGES);
 	work_init(&completer, complete_work, 0);
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	ram = calloc(1, RAM_SIZE);
-	assert_non_null(hv_mem);
-	assert_non_null(ram);
-	memset(&hv_pages, 0, sizeof(hv_pages));
-	memset(hv_bitmap, 0, sizeof(hv_bitmap));
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
-	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
-	vm.cfg.ndisks = 1;
-	strcpy(vm.cfg.disks[0].vdev, "xvda");
-	strcpy(vm.cfg.disks[0].target, "data");
-	vm.cfg.disks[0].read_only = read_only;
-	vm.volumes[0] = &vol;  /* as the VM's creation attaches it */
-	assert_non_null(k);
-	assert_int_equal(ipa_addr(k->base), BASE);
-	assert_int_equal(k->config_count(&vm), 1);
-	dev.vm = &vm;
-	dev.kind = k;
-	dev.base = ipa_init(BASE);
-	dev.size = VIRTIO_MMIO_SIZE;
-	dev.irq = (struct irq_line){ &vm, LINE };
-	assert_int_equal(k->create(&dev, &why), 0);
-	assert_int_equal(mmio_register(&bus, &dev), 0);
-	driver_init();
 	return 0;
 }
 
@@ -350,9 +151,7 @@ static int teardown(void **state)
 	/* every piece the volume answered gave its VM reference back; the
 	 * ones a test left on the volume still hold theirs */
 	assert_int_equal(vm_refs, in_flight());
-	dev_arena_release(&vm.dev_mem);
-	free(hv_mem);
-	free(ram);
+	guest_blk_free();
 	return 0;
 }
 
