@@ -51,7 +51,7 @@ fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
-FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h tests/unit/*.h \
+FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h net/*.h tests/unit/*.h \
 	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))
