@@ -85,3 +85,10 @@ $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAK
 	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h storage/*.h net/*.h include/*.h; then \
 		echo "arch-neutral code includes an arch/ header (above)"; exit 1; fi
 	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Itests/unit/fake_arch $^ -o $@
+
+# The virtual switch: frames between fake ports, the MAC table, token buckets,
+# the rate= parser, the registry on a host page pool.
+NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c \
+	net/rate_limit.c lib/fmt.c lib/strlcpy.c
+$(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
