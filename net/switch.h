@@ -37,7 +37,7 @@
  *     takes its frame from its queue under its lock, drops the lock, then
  *     sends. No two device locks are ever held together on this path, so
  *     two VMs sending to each other cannot deadlock;
- *   - deliver() must not call switch_tx() or switch_port_remove();
+ *   - deliver() must not call switch_tx() (no recursion); it may remove ports;
  *   - the registry's lock (switch_get) is taken before hv_pages' lock and
  *     never with a switch's lock.
  *   Counters are updated with atomics and may be read at any time.
@@ -50,7 +50,9 @@
  *   runs, once, on whichever CPU dropped it: only then may the owner free the
  *   port's memory (the vif device keeps its VM reference until then, as the
  *   virtio-blk device does for its requests). A deliver() that runs after its
- *   owner began tearing down may answer SWITCH_NO_BUFFERS.
+ *   owner began tearing down may answer SWITCH_NO_BUFFERS. A switch_tx() racing
+ *   the sender's own removal is safe (it sends, or answers PORT_GONE); the owner
+ *   just never calls it once release() ran.
  *
  * Time is passed in (`now`, nanoseconds, any monotonic origin), so aging and
  * rate limits run on the caller's clock and the tests control it.
@@ -185,7 +187,7 @@ enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame
  * (0: now): a sender may wait this long instead of having it dropped. */
 u64 switch_tx_wait_ns(struct switch_port *port, u32 len, u64 now);
 
-/* A consistent copy of a port's counters. */
+/* A port's counters, each read atomically (not a snapshot of all at once). */
 void switch_port_counters(const struct switch_port *port, struct switch_counters *out);
 const char *switch_drop_str(enum switch_drop d);
 
