@@ -10,7 +10,7 @@ B        := build
 
 # --- the hypervisor image -------------------------------------------------
 
-HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c arch/arm64/vgic/*.c core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c)
+HV_SRCS := $(wildcard arch/arm64/*.S arch/arm64/*.c arch/arm64/vgic/*.c core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c net/*.c)
 HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 ASM_OFFSETS := $(B)/hv/include/asm_offsets.h
 

@@ -48,10 +48,12 @@ fuzz_virtio_mmio_SRCS := devices/virtio/mmio.c devices/virtio/virtqueue.c core/g
 fuzz_virtio_blk_SRCS := devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/virtqueue.c \
 	core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
 fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
+fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \
+	lib/fmt.c lib/strlcpy.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
-FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h tests/unit/*.h \
+FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h net/*.h tests/unit/*.h \
 	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))

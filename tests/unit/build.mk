@@ -80,7 +80,7 @@ $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)
 # something only arch/arm64 provides, or an include of one of its headers,
 # fails here. This keeps core/, devices/, drivers/ and lib/ on the arch.h
 # interface, including the files no unit test links.
-ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c))
+ARCH_NEUTRAL_SRCS := $(filter-out lib/string.c,$(wildcard core/*.c devices/*.c devices/virtio/*.c drivers/*.c lib/*.c storage/*.c net/*.c))
 ARCH_NEUTRAL_CHECK := $(B)/unit/arch_neutral_link
 
 # VM lifetime: all of that, with the test as the entry point.
@@ -88,6 +88,13 @@ $(eval $(call unit_test,test_vm_ref,$(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOA
 
 $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAKE_ARCH) $(FAKE_BOARD)
 	@mkdir -p $(dir $@)
-	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h storage/*.h include/*.h; then \
+	@if grep -n '#include.*arch/' $(ARCH_NEUTRAL_SRCS) core/*.h devices/*.h devices/virtio/*.h drivers/*.h lib/*.h storage/*.h net/*.h include/*.h; then \
 		echo "arch-neutral code includes an arch/ header (above)"; exit 1; fi
 	$(HOSTCC) $(SAN_CFLAGS) -Itests/unit -Itests/unit/fake_arch $^ -o $@
+
+# The virtual switch: frames between fake ports, the MAC table, token buckets,
+# the rate= parser, the registry on a host page pool.
+NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c \
+	net/rate_limit.c lib/fmt.c lib/strlcpy.c
+$(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
