@@ -27,6 +27,23 @@ struct config_disk {
 	u32 line;                           /* where the spec is, for later errors */
 };
 
+/* `vif = [ 'mac=02:00:00:00:00:01, bridge=br0, rate=10Mb/s, vlan=5', ... ]`
+ * (xl.cfg's vif spec; vlan is Bulkhead's). The guest sees its vifs as
+ * virtio-net devices in list order (eth0, eth1, ...). */
+#define CONFIG_MAX_VIFS 8
+#define CONFIG_BRIDGE_NAME_MAX 16       /* a switch name: 15 characters */
+#define CONFIG_DEFAULT_BRIDGE "br0"
+
+struct config_vif {
+	u8 mac[6];                          /* valid when has_mac */
+	bool has_mac;                       /* else derived from the VM name and index */
+	char bridge[CONFIG_BRIDGE_NAME_MAX]; /* the switch it joins; default br0 */
+	u64 rate_bps;                       /* rate= in bits per second; 0: unlimited */
+	u32 rate_interval_us;               /* rate=...@INTERVAL; 0 when no rate */
+	u16 vlan;                           /* 1-4094: access port of that VLAN; 0: untagged */
+	u32 line;                           /* where the spec is, for later errors */
+};
+
 enum vm_action {
 	ACTION_DESTROY,
 	ACTION_RESTART,
@@ -49,6 +66,8 @@ struct vm_config {
 	u64 cpu_mask;                   /* `cpus`: physical CPUs the vCPUs may use; 0 = any */
 	struct config_disk disks[CONFIG_MAX_DISKS];  /* in vdev order */
 	u32 ndisks;
+	struct config_vif vifs[CONFIG_MAX_VIFS];     /* in list order */
+	u32 nvifs;
 	bool pinned;                    /* `sched = "pinned"`: each vCPU has a CPU to itself */
 	u32 weight;                     /* share of CPU time against other shared VMs */
 	u32 cap;                        /* at most this % of one CPU (0: no cap) */
