@@ -27,6 +27,12 @@ int blk_register(struct blk_disk *disk, const char *prefix)
 	return 0;
 }
 
+void blk_unregister_last(struct blk_disk *disk)
+{
+	if (ndisks && disks[ndisks - 1] == disk)
+		disks[--ndisks] = NULL;
+}
+
 u32 blk_disk_count(void)
 {
 	return ndisks;

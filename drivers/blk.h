@@ -70,6 +70,9 @@ struct blk_disk {
 /* Adds a disk the driver has set up; its name is `prefix` and a letter in
  * the order disks with that prefix registered (vda, vdb...). -1 when full. */
 int blk_register(struct blk_disk *disk, const char *prefix);
+/* Takes back `disk` if it is the one registered last: for a probe that
+ * fails after naming its disk, before anything else could look it up. */
+void blk_unregister_last(struct blk_disk *disk);
 u32 blk_disk_count(void);
 struct blk_disk *blk_disk(u32 i);
 

@@ -341,18 +341,31 @@ static void vblk_irq(void *ctx)
 		work_queue(&b->work, 0);
 }
 
-/* The queue and its pages; false when the device or memory says no. */
+/* One page back to the pool, if there was one. */
+static void page_give_back(paddr_t pa)
+{
+	if (pa_addr(pa))
+		page_free(&hv_pages, pa, 1);
+}
+
+/* The queue and its pages; false (nothing kept) when the device or memory
+ * says no. The smallest ring is 4: a read or write is a chain of 3. */
 static bool vblk_setup_queue(struct vblk *b)
 {
-	paddr_t ring = page_alloc_zeroed(), dma = page_alloc_zeroed();
+	paddr_t ring, dma;
 	u32 max;
 
-	if (!pa_addr(ring) || !pa_addr(dma))
-		return false;
 	vmmio_queue_select(&b->io, 0);
 	max = vmmio_queue_num_max(&b->io);
-	if (vmmio_queue_ready(&b->io) || max < 2)
+	if (vmmio_queue_ready(&b->io) || max < 4)
 		return false;
+	ring = page_alloc_zeroed();
+	dma = page_alloc_zeroed();
+	if (!pa_addr(ring) || !pa_addr(dma)) {
+		page_give_back(ring);
+		page_give_back(dma);
+		return false;
+	}
 	b->qsize = QUEUE_MAX;
 	while (b->qsize > max)
 		b->qsize /= 2;
@@ -414,9 +427,27 @@ static bool vblk_present(const struct vmmio *io)
 	return id == VIRTIO_ID_BLOCK;
 }
 
+/* The device-specific setup (3.1.1 step 7): NULL when the disk is named and
+ * its interrupt attached, else why not (what was done is undone, but for
+ * the queue the caller's reset drops). */
+static const char *vblk_start(struct vblk *b, u32 irq, u64 features)
+{
+	if (!vblk_setup_queue(b))
+		return "cannot set up its queue";
+	vblk_read_geometry(b, features);
+	if (blk_register(&b->disk, "vd") != 0)
+		return "no disk name left for it";
+	if (arch_irq_attach(irq, vblk_irq, b) != 0) {
+		blk_unregister_last(&b->disk);
+		return "cannot attach its interrupt";
+	}
+	return NULL;
+}
+
 struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 {
 	struct vmmio io = { base };
+	const char *why;
 	paddr_t state;
 	struct vblk *b;
 	u64 features;
@@ -442,14 +473,18 @@ struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 	b->disk.ops = &vblk_ops;
 	b->disk.priv = b;
 	work_init(&b->work, vblk_work, 0);
-	if (!vblk_setup_queue(b) || arch_irq_attach(irq, vblk_irq, b) != 0 ||
-	    blk_register(&b->disk, "vd") != 0) {
+	why = vblk_start(b, irq, features);
+	if (why) {
+		/* reset first: the device forgets the ring before its pages go back */
 		vmmio_fail(&io);
-		hv_warn("virtio-blk at 0x%llx: cannot set up its queue, interrupt or name; skipped",
-			(unsigned long long)pa_addr(base));
+		if (b->dma)
+			page_give_back(b->dma_pa);
+		if (b->desc)
+			page_give_back(ptr_to_pa((const void *)b->desc));
+		page_give_back(state);
+		hv_warn("virtio-blk at 0x%llx: %s; skipped", (unsigned long long)pa_addr(base), why);
 		return NULL;
 	}
-	vblk_read_geometry(b, features);
 	vmmio_driver_ok(&io);
 	return &b->disk;
 }

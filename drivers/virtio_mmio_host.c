@@ -158,5 +158,8 @@ void vmmio_driver_ok(const struct vmmio *t)
 
 void vmmio_fail(const struct vmmio *t)
 {
-	vmmio_set_status(t, vmmio_status(t) | VIRTIO_STATUS_FAILED);
+	/* the reset drops any queue the device was given, so its memory can be
+	 * reused; FAILED then says the driver gave up on it (3.1.1) */
+	vmmio_reset(t);
+	vmmio_set_status(t, VIRTIO_STATUS_FAILED);
 }

@@ -65,7 +65,9 @@ u64 vmmio_config_read64(const struct vmmio *t, u32 off);
 u64 vmmio_negotiate(const struct vmmio *t, u64 wanted);
 /* The last step: the driver is ready (DRIVER_OK). */
 void vmmio_driver_ok(const struct vmmio *t);
-/* Something went wrong during setup: tell the device (FAILED). */
+/* Something went wrong during setup: the device is reset (it forgets any
+ * queue it was given, whose memory the driver may then give back) and its
+ * Status left at FAILED (3.1.1: the driver has given up on it). */
 void vmmio_fail(const struct vmmio *t);
 
 #endif

@@ -29,6 +29,9 @@ $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
 $(eval $(call unit_test,test_gpt_edit,storage/gpt_edit.c storage/gpt.c lib/crc32.c lib/fmt.c))
 $(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH)))
+# The vol-create / vol-delete job over a fake disk (the test delivers its completions).
+$(eval $(call unit_test,test_pool_edit,storage/pool_edit.c storage/gpt_edit.c storage/gpt.c storage/volume.c \
+	drivers/blk.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))

@@ -26,6 +26,7 @@
 #define F_RO (1ull << 5)
 #define F_BLK_SIZE (1ull << 6)
 #define F_FLUSH (1ull << 9)
+#define F_WRITE_ZEROES (1ull << 14)
 #define F_VERSION_1 (1ull << 32)
 #define F_UNWANTED (1ull << 10)   /* offered, never taken */
 
@@ -67,6 +68,9 @@ struct fake_vblk {
 	u32 int_status;
 	u64 capacity;
 	u32 blk_size;
+	u32 max_write_zeroes;
+	struct { u64 sector; u32 num_sectors, flags; } last_seg;  /* the last write-zeroes */
+	u32 write_zeroes;
 	u8 disk[DISK_SECTORS * 512];
 	u16 last_avail, used_idx;
 	u32 flushes;
@@ -109,6 +113,7 @@ u32 vmmio_read32(const struct vmmio *t, u32 off)
 	case 0x100: return (u32)f->capacity;
 	case 0x104: return (u32)(f->capacity >> 32);
 	case 0x114: return f->blk_size;
+	case 0x130: return f->max_write_zeroes;
 	default: fail_msg("read of register 0x%x", off);
 	}
 	return 0;
@@ -183,6 +188,16 @@ static u32 execute(u16 head)
 	if (hdr[0] == 4) {  /* flush: header and status only */
 		s = d;
 		dev.flushes++;
+	} else if (hdr[0] == 13) {  /* write-zeroes: one segment the device reads */
+		s = fdesc(d->next);
+		assert_int_equal(sector, 0);
+		assert_true(d->flags & 1);
+		assert_false(d->flags & 2);
+		assert_int_equal(d->len, 16);
+		memcpy(&dev.last_seg, pa_to_ptr(pa_init(d->addr)), 16);
+		dev.write_zeroes++;
+		assert_true(dev.last_seg.sector + dev.last_seg.num_sectors <= DISK_SECTORS);
+		memset(dev.disk + dev.last_seg.sector * 512, 0, dev.last_seg.num_sectors * 512);
 	} else {
 		s = fdesc(d->next);
 		assert_true(d->flags & 1);
@@ -613,6 +628,203 @@ static void test_underestimated_length(void **state)
 	free(buf);
 }
 
+/* The byte the fake disk holds at `i` before anything writes it. */
+static u8 pattern(u32 i)
+{
+	return (u8)(i * 7 + i / 512);
+}
+
+static bool zeroed(u64 sector, u32 count)
+{
+	for (u32 i = 0; i < count * 512; i++) {
+		if (dev.disk[sector * 512 + i])
+			return false;
+	}
+	return true;
+}
+
+/* Write-zeroes (virtio 1.2, 5.2.6): type 13, a header without a sector, one
+ * device-readable segment { sector, num_sectors, flags 0 }, the status byte;
+ * within the device's stated limit; its status as for any request. */
+static void test_write_zeroes(void **state)
+{
+	struct blk_disk *d;
+	struct result r = { 0 }, many[3];
+	struct blk_request rq, mq[3];
+
+	reset_device(F_VERSION_1 | F_FLUSH | F_WRITE_ZEROES);
+	dev.max_write_zeroes = 32;
+	d = probe();
+	assert_non_null(d);
+	assert_true(dev.driver_features & F_WRITE_ZEROES);
+	assert_int_equal(d->geo.max_write_zeroes, 32);
+	rq = req(BLK_WRITE_ZEROES, 100, 32, NULL, &r);
+	assert_int_equal(blk_submit(d, &rq), 0);
+	fake_process();
+	interrupt_and_work();
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.status, BLK_OK);
+	assert_int_equal(dev.write_zeroes, 1);
+	assert_int_equal(dev.last_seg.sector, 100);
+	assert_int_equal(dev.last_seg.num_sectors, 32);
+	assert_int_equal(dev.last_seg.flags, 0);  /* no unmapping */
+	assert_true(zeroed(100, 32));
+	assert_int_equal(dev.disk[100 * 512 - 1], pattern(100 * 512 - 1));
+	assert_int_equal(dev.disk[132 * 512], pattern(132 * 512));
+
+	/* past the device's limit, past the end, or empty: refused, never on the ring */
+	rq = req(BLK_WRITE_ZEROES, 0, 33, NULL, &r);
+	assert_int_equal(blk_submit(d, &rq), BLK_SUBMIT_INVALID);
+	rq = req(BLK_WRITE_ZEROES, DISK_SECTORS - 1, 2, NULL, &r);
+	assert_int_equal(blk_submit(d, &rq), BLK_SUBMIT_INVALID);
+	rq = req(BLK_WRITE_ZEROES, 0, 0, NULL, &r);
+	assert_int_equal(blk_submit(d, &rq), BLK_SUBMIT_INVALID);
+	assert_int_equal(dev.notifies, 1);
+
+	/* several in flight, answered in reverse: each its own segment */
+	memset(many, 0, sizeof(many));
+	for (int i = 0; i < 3; i++) {
+		mq[i] = req(BLK_WRITE_ZEROES, (u64)i * 20, (u32)(i + 1), NULL, &many[i]);
+		assert_int_equal(blk_submit(d, &mq[i]), 0);
+	}
+	dev.reverse = true;
+	fake_process();
+	interrupt_and_work();
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(many[i].calls, 1);
+		assert_int_equal(many[i].status, BLK_OK);
+		assert_true(zeroed((u64)i * 20, (u32)(i + 1)));
+		assert_int_equal(dev.disk[(i * 20 + i + 1) * 512], pattern((i * 20 + i + 1) * 512));
+	}
+
+	/* the device's answers: unsupported, an error, a status byte alone */
+	dev.bad_status = 2;
+	rq = req(BLK_WRITE_ZEROES, 200, 1, NULL, &r);
+	assert_int_equal(blk_submit(d, &rq), 0);
+	fake_process();
+	interrupt_and_work();
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(r.status, BLK_UNSUPP);
+	dev.bad_status = 1;
+	assert_int_equal(blk_submit(d, &rq), 0);
+	fake_process();
+	interrupt_and_work();
+	assert_int_equal(r.status, BLK_IOERR);
+	dev.bad_status = -1;
+	dev.len_zero = true;
+	assert_int_equal(blk_submit(d, &rq), 0);
+	fake_process();
+	interrupt_and_work();
+	assert_int_equal(r.calls, 4);
+	assert_int_equal(r.status, BLK_OK);
+}
+
+/* Offered without a limit, or not offered: not used. */
+static void test_write_zeroes_not_offered(void **state)
+{
+	struct blk_disk *d;
+	struct result r = { 0 };
+	struct blk_request rq = req(BLK_WRITE_ZEROES, 0, 1, NULL, &r);
+
+	reset_device(F_VERSION_1 | F_WRITE_ZEROES);
+	d = probe();  /* max_write_zeroes_sectors 0 */
+	assert_non_null(d);
+	assert_int_equal(d->geo.max_write_zeroes, 0);
+	assert_int_equal(blk_submit(d, &rq), BLK_SUBMIT_INVALID);
+	reset_device(F_VERSION_1);
+	dev.max_write_zeroes = 32;
+	d = probe();
+	assert_non_null(d);
+	assert_false(dev.driver_features & F_WRITE_ZEROES);
+	assert_int_equal(d->geo.max_write_zeroes, 0);
+	assert_int_equal(blk_submit(d, &rq), BLK_SUBMIT_INVALID);
+	assert_int_equal(dev.notifies, 0);
+}
+
+/* --- a probe that gives up ------------------------------------------------ */
+
+/* After a failed probe: every page back, nothing registered, the device
+ * reset (its queue forgotten) and FAILED (virtio 1.2, 3.1.1), and said. */
+static void assert_given_up(u64 pages, u32 disks)
+{
+	assert_int_equal(hv_pages.free_pages, pages);
+	assert_int_equal(blk_disk_count(), disks);
+	assert_int_equal(dev.status, VIRTIO_STATUS_FAILED);
+	assert_int_equal(dev.queue_ready, 0);
+	assert_non_null(strstr(last_log, "skipped"));
+}
+
+static void test_probe_failures_give_everything_back(void **state)
+{
+	u64 pages = hv_pages.free_pages;
+	u32 disks = blk_disk_count();
+	u32 max_sizes[] = { 0, 1, 2, 3 };  /* no queue, or too small for a 3-descriptor chain */
+
+	reset_device(F_FLUSH);  /* feature negotiation refused: no VERSION_1 */
+	assert_null(probe());
+	assert_given_up(pages, disks);
+	reset_device(F_VERSION_1 | F_FLUSH);
+	dev.refuse_features = true;  /* FEATURES_OK not kept */
+	assert_null(probe());
+	assert_given_up(pages, disks);
+	for (u32 i = 0; i < 4; i++) {
+		reset_device(F_VERSION_1 | F_FLUSH);
+		dev.queue_num_max = max_sizes[i];
+		assert_null(probe());
+		assert_given_up(pages, disks);
+		assert_non_null(strstr(last_log, "queue"));
+	}
+	/* the interrupt refused after the disk was named: the name is taken back */
+	reset_device(F_VERSION_1 | F_FLUSH);
+	assert_null(virtio_blk_probe(ptr_to_pa(&dev), 0));
+	assert_given_up(pages, disks);
+	assert_non_null(strstr(last_log, "interrupt"));
+	assert_null(fake_irq_handler);
+	/* the smallest queue that holds a request is taken */
+	reset_device(F_VERSION_1 | F_FLUSH);
+	dev.queue_num_max = 4;
+	assert_non_null(probe());
+	assert_int_equal(dev.queue_num, 4);
+}
+
+/* Each page the probe takes, in turn, is the one the pool cannot give. */
+static void test_probe_out_of_pages_gives_everything_back(void **state)
+{
+	static paddr_t held[HV_PAGES];
+	u32 disks = blk_disk_count(), nheld = 0;
+
+	for (u64 left = 0; left < 3; left++) {
+		while (hv_pages.free_pages > left) {
+			held[nheld] = page_alloc(&hv_pages, 1, PAGE_SIZE);
+			assert_true(pa_addr(held[nheld++]));
+		}
+		reset_device(F_VERSION_1 | F_FLUSH);
+		assert_null(probe());
+		assert_given_up(left, disks);
+		while (nheld)
+			page_free(&hv_pages, held[--nheld], 1);
+	}
+}
+
+/* The disk registry full: the device is given up, its pages back. Last: it
+ * fills the registry for good. */
+static void test_probe_registry_full_gives_everything_back(void **state)
+{
+	static struct blk_disk others[BLK_MAX_DISKS];
+	u64 pages = hv_pages.free_pages;
+	u32 disks;
+
+	for (u32 i = 0; i < BLK_MAX_DISKS && blk_register(&others[i], "xd") == 0; i++)
+		;
+	disks = blk_disk_count();
+	assert_int_equal(disks, BLK_MAX_DISKS);
+	assert_true(pages >= 3);  /* memory is not what stops it */
+	assert_null(probe());
+	assert_given_up(pages, disks);
+	assert_non_null(strstr(last_log, "name"));
+	assert_null(fake_irq_handler);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +840,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_used_index_jump_stops_the_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_length_or_status_fails_the_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_underestimated_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_zeroes_not_offered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_failures_give_everything_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_out_of_pages_gives_everything_back, setup,
+						teardown),
+		/* last: it fills the disk registry */
+		cmocka_unit_test_setup_teardown(test_probe_registry_full_gives_everything_back, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
