@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/log.h"
 #include "core/mmio.h"
 #include "core/page_alloc.h"
 #include "core/vm.h"
@@ -282,6 +284,9 @@ static void used(u16 i, u32 *id, u32 *len)
 
 /* --- set-up ---------------------------------------------------------------------- */
 
+/* The page pool around the device's creation, for the memory it reports. */
+static u64 created_free_before, created_free_after;
+
 static int setup_disk(bool read_only)
 {
 	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
@@ -324,7 +329,9 @@ static int setup_disk(bool read_only)
 	dev.base = ipa_init(BASE);
 	dev.size = VIRTIO_MMIO_SIZE;
 	dev.irq = (struct irq_line){ &vm, LINE };
+	created_free_before = hv_pages.free_pages;
 	assert_int_equal(k->create(&dev, &why), 0);
+	created_free_after = hv_pages.free_pages;
 	assert_int_equal(mmio_register(&bus, &dev), 0);
 	driver_init();
 	return 0;
@@ -333,6 +340,19 @@ static int setup_disk(bool read_only)
 static int setup(void **state)
 {
 	return setup_disk(false);
+}
+
+/* The device's lines to the hypervisor's log: the last one is kept. */
+static char last_log[256];
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
 }
 
 static int setup_ro(void **state)
@@ -683,6 +703,20 @@ static void test_destroy_keeps_busy_buffers(void **state)
 	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
 }
 
+/* The device says what it took from Bulkhead's pages when it was created:
+ * every page it took (bounce buffers and its state), none more. */
+static void test_reports_its_memory(void **state)
+{
+	u64 taken = created_free_before - created_free_after;
+	char want[64];
+
+	assert_true(taken >= 4 * 8);                 /* at least the 4 bounce buffers */
+	snprintf(want, sizeof(want), ": %llu KiB of hypervisor memory",
+		 (unsigned long long)(taken * PAGE_SIZE / KiB));
+	assert_non_null(strstr(last_log, "disk xvda (volume '"));
+	assert_non_null(strstr(last_log, want));
+}
+
 /* A DISCARD or WRITE_ZEROES of one range (16 bytes at DATA + 16h). */
 static void range_request(u32 h, u32 type, u64 sector, u32 num, u32 flags)
 {
@@ -757,6 +791,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reports_its_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
