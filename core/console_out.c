@@ -61,9 +61,10 @@ static u64 soon(u64 now)
 }
 
 /*
- * Moves the deadline earlier to `when` (0: no change). When there was none,
- * the flush is queued on the console's CPU, which arms its timer for it: at
- * most once per poll, since later bytes only push the deadline.
+ * Moves the deadline earlier to `when` (0: no change) and the flush on the
+ * console's CPU with it (a queued item only ever moves earlier), so that a
+ * line completed before an idle partial line's deadline is not held until
+ * then. Later bytes only push the deadline: no queueing for them.
  */
 static void note_due(u64 when)
 {
@@ -72,8 +73,7 @@ static void note_due(u64 when)
 	while (when && (!cur || when < cur)) {
 		if (__atomic_compare_exchange_n(&due_at, &cur, when, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			if (!cur)
-				work_queue(&flush_work, when);
+			work_queue(&flush_work, when);
 			break;
 		}
 	}
@@ -406,7 +406,12 @@ static void recompute_due(u64 now)
 
 static void flush_due(struct work *w, u64 now)
 {
-	console_poll(now);
+	u64 due = console_flush_deadline();
+
+	if (due && now < due)
+		work_queue(w, due);  /* not yet: keep it queued for the deadline */
+	else
+		console_poll(now);
 }
 
 void console_poll(u64 now)

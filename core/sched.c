@@ -158,19 +158,23 @@ void sched_add(struct vcpu *vcpu, u32 pcpu)
 	rq_unlock(rq);
 }
 
-static void unlink(struct rq_locked rq, struct vcpu *vcpu)
+/* Takes the vCPU off the queue; false when it was not on it (removed). */
+static bool unlink(struct rq_locked rq, struct vcpu *vcpu)
 {
 	struct cpu *c = rq.cpu;
+	bool found = false;
 
 	for (struct vcpu **p = &c->rq_head; *p; p = &(*p)->rq_next) {
 		if (*p == vcpu) {
 			*p = vcpu->rq_next;
 			c->nr_vcpus--;
+			found = true;
 			break;
 		}
 	}
 	if (c->last == vcpu)
 		c->last = NULL;  /* the vCPU may be freed next */
+	return found;
 }
 
 /* Puts a vCPU unlinked from pair.from on pair.to, keeping its standing
@@ -199,22 +203,56 @@ void sched_remove(struct vcpu *vcpu)
 
 static void kick_cpu_of(struct vcpu *vcpu, bool preempt);
 
-void sched_move(struct vcpu *vcpu, u32 to)
+/*
+ * Decided under both queues' locks, so that it cannot race a CPU claiming
+ * the vCPU (claim_next sets `running` under its queue's lock) or the VM's
+ * destruction taking it off its queue for good.
+ */
+enum sched_move_result sched_move(struct vcpu *vcpu, u32 to)
 {
+	enum sched_move_result result;
+
 	for (;;) {
 		u32 from = __atomic_load_n(&vcpu->pcpu, __ATOMIC_ACQUIRE);
-
 		struct rq_pair_locked pair = rq_lock_pair(&cpus[from], &cpus[to]);
 
-		if (vcpu->pcpu == from && from != to) {
-			unlink(pair.from, vcpu);
+		if (vcpu->pcpu != from) {
+			rq_unlock_pair(pair);  /* it moved meanwhile: lock its new queue */
+			continue;
+		}
+		if (from == to)
+			result = SCHED_MOVED;
+		else if (vcpu->running)
+			result = SCHED_MOVE_RUNNING;
+		else if (!unlink(pair.from, vcpu))
+			result = SCHED_MOVE_GONE;
+		else {
 			link_moved(pair, vcpu);
+			result = SCHED_MOVED;
 		}
 		rq_unlock_pair(pair);
-		if (vcpu->pcpu == to)
-			break;
+		break;
 	}
-	kick_cpu_of(vcpu, false);
+	if (result == SCHED_MOVED)
+		kick_cpu_of(vcpu, false);
+	return result;
+}
+
+/*
+ * Read under the vCPU's queue lock: a CPU claiming it at this moment either
+ * has (it is running, and is kicked) or will see, under that lock, what the
+ * caller changed before (stopping, paused) and not take it.
+ */
+bool sched_kick_if_running(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock_of(vcpu);
+	bool running = vcpu->running;
+	u32 cpu = vcpu->pcpu;
+
+	rq_unlock(rq);
+	if (running && cpu != arch_cpu_index())
+		arch_kick_cpu(cpu);
+	return running;
 }
 
 static bool can_run(const struct vcpu *v, u64 now)
@@ -626,7 +664,9 @@ void cpu_run_loop(void)
 
 	for (;;) {
 		struct vcpu *v;
+		struct vm *vm;
 		enum vcpu_next next;
+		bool held;
 
 		if (work_next_due(c->index))
 			work_run(c->index);
@@ -640,8 +680,19 @@ void cpu_run_loop(void)
 			continue;
 		}
 		next = arch_vcpu_run(v);
+		if (!vcpu_next_is_exit(next)) {
+			release_current(c, v);
+			continue;
+		}
+		/* Once off the CPU, a sibling's exit handling on another CPU may
+		 * destroy the VM: the reference keeps its vCPUs until this one's
+		 * exit is handled. A VM already dying needs no more handling. */
+		vm = v->vm;
+		held = vm_get(vm);
 		release_current(c, v);
-		if (vcpu_next_is_exit(next))
+		if (held) {
 			vm_handle_exit(v, next);
+			vm_put(vm);
+		}
 	}
 }

@@ -19,8 +19,18 @@ int sched_pick_cpu(u64 mask);
  * all, the highest first; -1 when none is free. sched_remove() of a pinned
  * VM's vCPU gives the CPU back. */
 int sched_reserve_cpu(u64 mask);
-/* Moves a vCPU that is not running to CPU `to`'s run queue. */
-void sched_move(struct vcpu *vcpu, u32 to);
+enum sched_move_result {
+	SCHED_MOVED,          /* on `to`'s run queue now (or it was already) */
+	SCHED_MOVE_RUNNING,   /* a CPU runs it: make it leave, then try again */
+	SCHED_MOVE_GONE,      /* on no queue any more: its VM is being destroyed */
+};
+
+/* Moves a vCPU that no CPU runs to CPU `to`'s run queue. */
+enum sched_move_result sched_move(struct vcpu *vcpu, u32 to);
+/* After a change that stops a vCPU from running (its VM stopping, paused,
+ * the vCPU moving): makes the CPU running it, if any, look again. True when
+ * one was running it. */
+bool sched_kick_if_running(struct vcpu *vcpu);
 void sched_add(struct vcpu *vcpu, u32 pcpu);
 /* The vCPU must not be running. */
 void sched_remove(struct vcpu *vcpu);

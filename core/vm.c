@@ -521,10 +521,8 @@ static bool stop_all_vcpus(struct vm *vm)
 	if (!__atomic_compare_exchange_n(&vm->stopping, &expected, true, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
-			arch_kick_cpu(vm->vcpus[i].pcpu);
-	}
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		sched_kick_if_running(&vm->vcpus[i]);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		while (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
 			arch_wait_event();
@@ -650,8 +648,8 @@ int vm_pause(struct vm *vm, bool pause, const char **why)
 	}
 	__atomic_store_n(&vm->paused, pause, __ATOMIC_RELEASE);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (pause && __atomic_load_n(&vm->vcpus[i].running, __ATOMIC_ACQUIRE))
-			arch_kick_cpu(vm->vcpus[i].pcpu);
+		if (pause)
+			sched_kick_if_running(&vm->vcpus[i]);
 		if (!pause && vm->vcpus[i].state == VCPU_RUNNABLE)
 			sched_start(&vm->vcpus[i]);
 	}
@@ -754,10 +752,34 @@ static int pin_target(const struct vcpu *v, u64 mask, const char **why)
 	return cpu;
 }
 
+/*
+ * While `moving`, no CPU claims the vCPU again, so once the CPU running it
+ * lets it go (kicked) the move succeeds; bounded by a second in case that
+ * CPU does not answer.
+ */
+static enum sched_move_result move_off_its_cpu(struct vcpu *v, u32 to)
+{
+	u64 deadline = arch_counter_read() + arch_counter_freq();
+	enum sched_move_result result;
+
+	__atomic_store_n(&v->moving, true, __ATOMIC_RELEASE);
+	for (;;) {
+		result = sched_move(v, to);
+		if (result != SCHED_MOVE_RUNNING || arch_counter_read() >= deadline)
+			break;
+		sched_kick_if_running(v);
+		while (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) &&
+		       arch_counter_read() < deadline)
+			arch_wait_event();
+	}
+	__atomic_store_n(&v->moving, false, __ATOMIC_RELEASE);
+	return result;
+}
+
 int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why)
 {
+	enum sched_move_result result;
 	struct vcpu *v;
-	u64 deadline = arch_counter_read() + arch_counter_freq();
 	int cpu;
 
 	if (vcpu >= vm->nvcpus) {
@@ -775,15 +797,12 @@ int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why)
 	v->affinity = mask;  /* idle CPUs take it only within the new affinity */
 	if ((u32)cpu == v->pcpu)
 		return 0;
-	__atomic_store_n(&v->moving, true, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
-		arch_kick_cpu(v->pcpu);
-	while (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) && arch_counter_read() < deadline)
-		arch_wait_event();
-	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
-		sched_move(v, (u32)cpu);
-	__atomic_store_n(&v->moving, false, __ATOMIC_RELEASE);
-	if (v->pcpu != (u32)cpu) {
+	result = move_off_its_cpu(v, (u32)cpu);
+	if (result == SCHED_MOVE_GONE) {
+		*why = "the VM is being destroyed";
+		return -1;
+	}
+	if (result != SCHED_MOVED) {
 		*why = "it did not leave its CPU in time; try again";
 		return -1;
 	}

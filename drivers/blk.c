@@ -45,6 +45,9 @@ static bool request_ok(const struct blk_disk *disk, const struct blk_request *rq
 		return false;
 	if (rq->op == BLK_FLUSH)
 		return g->flush;
+	if (rq->op == BLK_WRITE_ZEROES)
+		return !g->read_only && rq->count && rq->count <= g->max_write_zeroes &&
+		       rq->sector < g->sectors && rq->count <= g->sectors - rq->sector;
 	if (rq->op != BLK_READ && rq->op != BLK_WRITE)
 		return false;
 	if (rq->op == BLK_WRITE && g->read_only)

@@ -17,7 +17,8 @@
 #define BLK_MAX_DISKS 32
 #define BLK_NAME_MAX 8
 
-enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
+/* BLK_WRITE_ZEROES: count sectors from sector read as zeros after it; no buffer. */
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_WRITE_ZEROES };
 
 /* How a request ended. */
 enum blk_status {
@@ -35,7 +36,7 @@ struct blk_request {
 	enum blk_op op;
 	u64 sector;        /* first sector, in the disk's sector_size units */
 	u32 count;         /* sectors (0 for a flush) */
-	paddr_t buf;       /* count * sector_size bytes */
+	paddr_t buf;       /* count * sector_size bytes (none for a flush or write-zeroes) */
 	void (*done)(struct blk_request *rq, enum blk_status status);
 	void *ctx;         /* the submitter's */
 	/* the driver's while the request is in flight */
@@ -49,6 +50,7 @@ struct blk_geometry {
 	u32 block_size;    /* the device's preferred I/O granularity in bytes (a hint) */
 	bool read_only;    /* writes are refused */
 	bool flush;        /* the device has a volatile cache that BLK_FLUSH writes out */
+	u32 max_write_zeroes;  /* sectors one BLK_WRITE_ZEROES may cover; 0: not offered */
 };
 
 struct blk_disk;
@@ -71,7 +73,7 @@ int blk_register(struct blk_disk *disk, const char *prefix);
 u32 blk_disk_count(void);
 struct blk_disk *blk_disk(u32 i);
 
-/* Checks what every driver would (range, direction, flush offered), then
+/* Checks what every driver would (range, direction, flush and write-zeroes offered), then
  * hands the request to the driver. */
 int blk_submit(struct blk_disk *disk, struct blk_request *rq);
 

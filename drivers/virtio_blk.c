@@ -28,15 +28,18 @@
 #define VIRTIO_BLK_F_RO (1ull << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
 #define VIRTIO_BLK_F_FLUSH (1ull << 9)
+#define VIRTIO_BLK_F_WRITE_ZEROES (1ull << 14)
 
 /* Configuration fields */
 #define CFG_CAPACITY 0
 #define CFG_SEG_MAX 12
 #define CFG_BLK_SIZE 20
+#define CFG_MAX_WRITE_ZEROES_SECTORS 48
 
 #define VIRTIO_BLK_T_IN 0
 #define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
 
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
@@ -86,9 +89,18 @@ struct blk_req_header {
 	u64 sector;
 };
 
-/* The DMA page: a header and a status byte per head descriptor. */
+/* A write-zeroes request's one segment (virtio 1.2, 5.2.6). */
+struct blk_zero_seg {
+	u64 sector;
+	u32 num_sectors;
+	u32 flags;          /* 0: the device must not unmap */
+};
+
+/* The DMA page: a header, a write-zeroes segment and a status byte per head
+ * descriptor. */
 struct blk_dma {
 	struct blk_req_header hdr[QUEUE_MAX];
+	struct blk_zero_seg seg[QUEUE_MAX];
 	u8 status[QUEUE_MAX];
 };
 
@@ -156,7 +168,27 @@ static void desc_set(struct vblk *b, u16 d, paddr_t addr, u32 len, bool device_w
 
 static u32 request_type(enum blk_op op)
 {
-	return op == BLK_READ ? VIRTIO_BLK_T_IN : op == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
+	switch (op) {
+	case BLK_READ: return VIRTIO_BLK_T_IN;
+	case BLK_WRITE: return VIRTIO_BLK_T_OUT;
+	case BLK_WRITE_ZEROES: return VIRTIO_BLK_T_WRITE_ZEROES;
+	default: return VIRTIO_BLK_T_FLUSH;
+	}
+}
+
+/* The data descriptor: the caller's buffer, or for write-zeroes the chain's
+ * segment in the DMA page (filled here). */
+static void set_data(struct vblk *b, u16 head, u16 data, u16 status, struct blk_request *rq)
+{
+	if (rq->op == BLK_WRITE_ZEROES) {
+		b->dma->seg[head].sector = rq->sector;
+		b->dma->seg[head].num_sectors = rq->count;
+		b->dma->seg[head].flags = 0;
+		desc_set(b, data, pa_add(b->dma_pa, offsetof(struct blk_dma, seg[head])),
+			 sizeof(struct blk_zero_seg), false, status);
+		return;
+	}
+	desc_set(b, data, rq->buf, rq->count * SECTOR_SIZE, rq->op == BLK_READ, status);
 }
 
 static int vblk_submit(struct blk_disk *disk, struct blk_request *rq)
@@ -181,12 +213,13 @@ static int vblk_submit(struct blk_disk *disk, struct blk_request *rq)
 	status = desc_alloc(b);
 	b->dma->hdr[head].type = request_type(rq->op);
 	b->dma->hdr[head].reserved = 0;
-	b->dma->hdr[head].sector = has_data ? rq->sector : 0;
+	/* the header's sector is for reads and writes only */
+	b->dma->hdr[head].sector = rq->op == BLK_READ || rq->op == BLK_WRITE ? rq->sector : 0;
 	b->dma->status[head] = 0xff;
 	desc_set(b, head, pa_add(b->dma_pa, offsetof(struct blk_dma, hdr[head])),
 		 sizeof(struct blk_req_header), false, has_data ? data : status);
 	if (has_data)
-		desc_set(b, data, rq->buf, bytes, rq->op == BLK_READ, status);
+		set_data(b, head, data, status, rq);
 	desc_set(b, status, pa_add(b->dma_pa, offsetof(struct blk_dma, status[head])), 1, true,
 		 NO_DESC);
 	b->chain_len[head] = need;
@@ -351,6 +384,9 @@ static void vblk_read_geometry(struct vblk *b, u64 features)
 				is_aligned(blk_size, blk_size) ? blk_size : SECTOR_SIZE;
 	g->read_only = features & VIRTIO_BLK_F_RO;
 	g->flush = features & VIRTIO_BLK_F_FLUSH;
+	/* write-zeroes only with a limit the device states (0 would mean none) */
+	g->max_write_zeroes = features & VIRTIO_BLK_F_WRITE_ZEROES ?
+				      vmmio_config_read32(&b->io, CFG_MAX_WRITE_ZEROES_SECTORS) : 0;
 	/* we never use more than one data segment, so SEG_MAX (>= 1) cannot bind */
 	(void)CFG_SEG_MAX;
 }
@@ -388,7 +424,8 @@ struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 	if (!vblk_present(&io))
 		return NULL;
 	features = vmmio_negotiate(&io, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO |
-						VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX);
+						VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX |
+						VIRTIO_BLK_F_WRITE_ZEROES);
 	if (!features) {
 		hv_warn("virtio-blk at 0x%llx: the device refused virtio 1 features; skipped",
 			(unsigned long long)pa_addr(base));
@@ -419,10 +456,11 @@ struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 
 static void report(const struct blk_disk *d, paddr_t base, u64 pages)
 {
-	hv_info("disk %s: virtio-blk at 0x%llx: %llu sectors of %u bytes (%llu MiB)%s%s", d->name,
+	hv_info("disk %s: virtio-blk at 0x%llx: %llu sectors of %u bytes (%llu MiB)%s%s%s", d->name,
 		(unsigned long long)pa_addr(base), (unsigned long long)d->geo.sectors,
 		d->geo.sector_size, (unsigned long long)(d->geo.sectors * d->geo.sector_size / MiB),
-		d->geo.read_only ? ", read-only" : "", d->geo.flush ? ", flush" : "");
+		d->geo.read_only ? ", read-only" : "", d->geo.flush ? ", flush" : "",
+		d->geo.max_write_zeroes ? ", write-zeroes" : "");
 	hv_info("disk %s: %llu KiB of hypervisor memory (driver state, ring, request headers)",
 		d->name, (unsigned long long)(pages * PAGE_SIZE / KiB));
 }

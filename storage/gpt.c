@@ -12,60 +12,13 @@
 #include "lib/fmt.h"
 #include "lib/crc32.h"
 #include "storage/gpt.h"
-
-/* Header layout (UEFI 2.x table 5-5), offsets in bytes. */
-#define HDR_SIGNATURE		0
-#define HDR_REVISION		8
-#define HDR_SIZE		12
-#define HDR_CRC			16
-#define HDR_MY_LBA		24
-#define HDR_ALTERNATE_LBA	32
-#define HDR_FIRST_USABLE	40
-#define HDR_LAST_USABLE		48
-#define HDR_DISK_GUID		56
-#define HDR_ENTRY_LBA		72
-#define HDR_ENTRIES		80
-#define HDR_ENTRY_SIZE		84
-#define HDR_ARRAY_CRC		88
-#define HDR_MIN_SIZE		92
-
-#define GPT_REVISION_1_0	0x00010000u
-
-/* Partition entry layout (table 5-6). */
-#define ENT_TYPE	0
-#define ENT_FIRST	32
-#define ENT_LAST	40
-#define ENT_NAME	56
-#define ENT_MIN_SIZE	128
+#include "storage/gpt_layout.h"
 
 static const u8 signature[8] = { 'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T' };
 static const u8 volume_type[16] = GPT_BULKHEAD_VOLUME_TYPE;
 static const u8 unused_type[16];
 
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_le64(const u8 *p)
-{
-	return (u64)get_le32(p) | (u64)get_le32(p + 4) << 32;
-}
-
-static void put_le32(u8 *p, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (u8)(v >> (8 * i));
-}
-
-static void put_le64(u8 *p, u64 v)
-{
-	put_le32(p, (u32)v);
-	put_le32(p + 4, (u32)(v >> 32));
-}
-
-/* CRC of a header of `size` bytes as if its CRC field were zero. */
-static u32 header_crc(const u8 *hdr, u32 size)
+u32 gpt_header_crc(const u8 *hdr, u32 size)
 {
 	static const u8 zero[4];
 	u32 crc = crc32_update(0, hdr, HDR_CRC);
@@ -115,7 +68,7 @@ static bool check_header(const struct gpt_disk *disk, struct gpt_info *info, u64
 		c->why = "bad header size";
 		return false;
 	}
-	if (header_crc(h, size) != get_le32(h + HDR_CRC)) {
+	if (gpt_header_crc(h, size) != get_le32(h + HDR_CRC)) {
 		c->why = "header CRC mismatch";
 		return false;
 	}
@@ -384,7 +337,7 @@ int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 		return -1;
 	size = get_le32(info->sector + HDR_SIZE);
 	if (size < HDR_MIN_SIZE || size > disk->sector_size ||
-	    header_crc(info->sector, size) != get_le32(info->sector + HDR_CRC) ||
+	    gpt_header_crc(info->sector, size) != get_le32(info->sector + HDR_CRC) ||
 	    get_le64(info->sector + HDR_MY_LBA) != b->header_lba ||
 	    get_le64(info->sector + HDR_ENTRY_LBA) != b->entry_lba ||
 	    get_le64(info->sector + HDR_FIRST_USABLE) != b->first_usable ||
@@ -396,7 +349,7 @@ int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 	put_le64(info->sector + HDR_MY_LBA, 1);
 	put_le64(info->sector + HDR_ALTERNATE_LBA, b->header_lba);
 	put_le64(info->sector + HDR_ENTRY_LBA, 2);
-	put_le32(info->sector + HDR_CRC, header_crc(info->sector, size));
+	put_le32(info->sector + HDR_CRC, gpt_header_crc(info->sector, size));
 	if (disk->write(disk->ctx, 1, info->sector, 1) != 0)
 		return -1;
 	info->primary = *b;

@@ -6,8 +6,8 @@
  * else wrote), so gpt_parse() checks both copies of the table completely
  * before believing a single LBA in them, and refuses the disk, with a
  * reason, rather than guess. It reads through a callback and writes nothing;
- * gpt_repair_primary() is the only writer, and only rebuilds a bad primary
- * copy from a good backup.
+ * gpt_repair_primary() only rebuilds a bad primary copy from a good backup,
+ * and storage/gpt_edit.h adds and removes volumes.
  *
  * Sectors are 512 bytes today; the sector size is a field of the disk so
  * 4096-byte disks need no new arithmetic, only callers that set it.
@@ -38,6 +38,8 @@
 /* Return 0 when `count` sectors from `lba` were read into / written from buf. */
 typedef int (*gpt_read_fn)(void *ctx, u64 lba, void *buf, u32 count);
 typedef int (*gpt_write_fn)(void *ctx, u64 lba, const void *buf, u32 count);
+/* Return 0 when every write before it is on stable storage. */
+typedef int (*gpt_flush_fn)(void *ctx);
 
 struct gpt_disk {
 	gpt_read_fn read;
@@ -45,6 +47,7 @@ struct gpt_disk {
 	void *ctx;
 	u64 sectors;		/* the disk's size */
 	u32 sector_size;	/* 512 or 4096 */
+	gpt_flush_fn flush;	/* NULL when a write is stable once it returns */
 };
 
 /* What one copy's header says, once it has been checked. */
@@ -100,5 +103,8 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
  * the backup changed, or a read or write fails.
  */
 int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info);
+
+/* CRC of a header of `size` bytes as if its CRC field were zero (gpt_edit.c). */
+u32 gpt_header_crc(const u8 *hdr, u32 size);
 
 #endif

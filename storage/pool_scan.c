@@ -214,6 +214,7 @@ static void scan_disk(struct blk_disk *d, struct pool_io *io)
 		else if (!io->stuck)
 			hv_warn("pool disk %s: refused: %s; not written", d->name, info.why);
 	} else {
+		volume_set_pool_disk((u32)(io - ios));
 		if (!info.primary.good)
 			repair(d, &gd);
 		if (!io->stuck)

@@ -1,8 +1,9 @@
 /*
  * The pool's volumes once found (storage/pool_scan.c fills the table at
- * boot): who has each attached, and the bounds every request is checked
- * against before it reaches the disk. The table is written only at boot,
- * before any VM exists; the attachment counts change under one lock.
+ * boot; vol-create and vol-delete change it later): who has each attached,
+ * and the bounds every request is checked against before it reaches the
+ * disk. Slots are filled and emptied, and attachment counts change, under
+ * one lock; a volume being deleted refuses attaching.
  */
 #include "core/spinlock.h"
 #include "lib/string.h"
@@ -12,6 +13,7 @@
 static struct volume volumes[VOLUME_MAX];
 static u32 nvolumes;
 static struct spinlock attach_lock;
+static bool pool_disks[BLK_MAX_DISKS];
 
 struct volume *volume_table_add(void)
 {
@@ -21,9 +23,70 @@ struct volume *volume_table_add(void)
 	return &volumes[nvolumes++];
 }
 
+struct volume *volume_table_insert(const struct volume *v)
+{
+	struct volume *slot = NULL;
+
+	spin_lock(&attach_lock);
+	for (u32 i = 0; i < nvolumes && !slot; i++) {
+		if (!volumes[i].disk)
+			slot = &volumes[i];
+	}
+	if (!slot && nvolumes < VOLUME_MAX)
+		slot = &volumes[nvolumes++];
+	if (slot) {
+		*slot = *v;
+		slot->attached_vm = 0;
+		slot->readers = 0;
+		slot->deleting = false;
+	}
+	spin_unlock(&attach_lock);
+	return slot;
+}
+
+int volume_claim_for_delete(struct volume *v)
+{
+	int ret = -1;
+
+	spin_lock(&attach_lock);
+	if (v->disk && !v->attached_vm && !v->readers && !v->deleting) {
+		v->deleting = true;
+		ret = 0;
+	}
+	spin_unlock(&attach_lock);
+	return ret;
+}
+
+void volume_unclaim(struct volume *v)
+{
+	spin_lock(&attach_lock);
+	v->deleting = false;
+	spin_unlock(&attach_lock);
+}
+
+void volume_table_remove(struct volume *v)
+{
+	spin_lock(&attach_lock);
+	if (v->deleting)
+		*v = (struct volume){ 0 };
+	spin_unlock(&attach_lock);
+}
+
+void volume_set_pool_disk(u32 i)
+{
+	if (i < BLK_MAX_DISKS)
+		pool_disks[i] = true;
+}
+
+bool volume_pool_disk(u32 i)
+{
+	return i < BLK_MAX_DISKS && pool_disks[i];
+}
+
 void volume_table_reset(void)
 {
 	nvolumes = 0;
+	memset(pool_disks, 0, sizeof(pool_disks));
 }
 
 u32 volume_count(void)
@@ -39,7 +102,7 @@ struct volume *volume_at(u32 i)
 struct volume *volume_find(const char *name)
 {
 	for (u32 i = 0; i < nvolumes; i++) {
-		if (strcmp(volumes[i].name, name) == 0)
+		if (volumes[i].disk && strcmp(volumes[i].name, name) == 0)
 			return &volumes[i];
 	}
 	return NULL;
@@ -54,7 +117,9 @@ int volume_attach(struct volume *v, u32 vm_id, bool read_only, const char **why)
 		return -1;
 	}
 	spin_lock(&attach_lock);
-	if (v->attached_vm && v->attached_vm != vm_id) {
+	if (v->deleting || !v->disk) {
+		*why = "is being deleted";
+	} else if (v->attached_vm && v->attached_vm != vm_id) {
 		/* read-only beside a writer would see its data change underneath */
 		*why = "is attached read-write to another VM";
 	} else if (v->attached_vm == vm_id) {

@@ -22,14 +22,20 @@ struct volume {
 	bool read_only;            /* the disk refuses writes */
 	u32 attached_vm;           /* the VM id using it read-write, 0 when none */
 	u32 readers;               /* VMs using it read-only */
+	bool deleting;             /* vol-delete has it: nobody may attach */
 };
 
 /* Reads every disk's GPT (boot, after blk_probe_all) and lists their volumes;
  * says on the console what it found, repaired or refused. */
 void volume_scan_pool(void);
+/* Table slots: volume_at() is NULL past the end and a slot whose volume was
+ * deleted has no disk (skip it). */
 u32 volume_count(void);
 struct volume *volume_at(u32 i);
 struct volume *volume_find(const char *name);
+/* Whether blk_disk(i) held a GPT Bulkhead accepted at boot (a pool disk:
+ * only those are ever changed by vol-create). */
+bool volume_pool_disk(u32 i);
 
 /* Attach for VM `vm_id`: read-write is exclusive, and excludes read-only
  * users too (they would see the data change underneath); 0, or -1 with `why`

@@ -47,7 +47,7 @@ static void print_copy(const char *which, const struct gpt_copy *c)
 int main(int argc, char **argv)
 {
 	static struct gpt_info info;
-	struct gpt_disk disk = { file_read, file_write, NULL, 0, SECTOR };
+	struct gpt_disk disk = { .read = file_read, .write = file_write, .sector_size = SECTOR };
 	bool repair = argc == 3 && strcmp(argv[2], "--repair") == 0;
 	FILE *f;
 

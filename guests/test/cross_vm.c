@@ -98,7 +98,7 @@ void mode_fill(void)
 	power_off();
 }
 
-static bool parse_hex(const char *s, const char **end, u64 *out)
+bool parse_hex(const char *s, const char **end, u64 *out)
 {
 	u64 v = 0;
 	int digits = 0;

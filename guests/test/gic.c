@@ -13,9 +13,12 @@
 #define GICD_CTLR        0x0000
 #define GICD_TYPER       0x0004
 #define GICD_IGROUPR     0x0080
+#define GICD_ISENABLER   0x0100
 #define GICD_ICENABLER   0x0180
 #define GICD_ICPENDR     0x0280
 #define GICD_IPRIORITYR  0x0400
+#define GICD_ICFGR       0x0c00
+#define GICD_IROUTER     0x6000
 #define CTLR_ENABLE_G1   (1u << 1)
 #define CTLR_ARE         (1u << 4)
 #define CTLR_RWP         (1u << 31)
@@ -193,4 +196,15 @@ void gic_send_sgi(u64 sgi1r)
 void gic_sgi_to(u32 cpu, u32 intid)
 {
 	gic_send_sgi((1ull << cpu) | SGI1R_INTID(intid));
+}
+
+void gic_enable_spi(u32 intid, bool edge)
+{
+	u64 d = gic.gicd;
+	u32 cfg = GICD_ICFGR + 4 * (intid / 16), field = 2 * (intid % 16);
+	u32 v = mmio_read32(d + cfg) & ~(2u << field);
+
+	mmio_write32(d + cfg, v | (edge ? 2u << field : 0));
+	mmio_write64(d + GICD_IROUTER + 8 * intid, 0);    /* Aff 0.0.0.0: vCPU 0 */
+	mmio_write32(d + GICD_ISENABLER + 4 * (intid / 32), 1u << (intid % 32));
 }

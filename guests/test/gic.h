@@ -57,6 +57,7 @@ void gic_set_private_prio(u32 cpu, u32 intid, u8 prio);
 void gic_enable_private(u32 cpu, u32 intid, bool on);
 void gic_send_sgi(u64 sgi1r);
 void gic_sgi_to(u32 cpu, u32 intid);      /* cpu < 16, Aff1..3 = 0 */
+void gic_enable_spi(u32 intid, bool edge); /* routed to vCPU 0; level when !edge */
 /* MMIO as single plain loads and stores: a trapping hypervisor can only
  * emulate accesses that report a syndrome (no writeback, no pairs). */
 static inline u32 mmio_read32(u64 addr)

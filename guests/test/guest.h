@@ -105,6 +105,10 @@ void fault_loop(u64 addr);
 /* cross_vm.c: one VM fills its RAM, another sweeps for it */
 void mode_fill(void) __attribute__((noreturn));
 void mode_sweep(void) __attribute__((noreturn));
+/* "0x" and up to 16 lower-case hex digits; *end is after them */
+bool parse_hex(const char *s, const char **end, u64 *out);
+/* virtio_hostile.c: malformed virtio-blk requests, each answered as the spec allows */
+void mode_virtio_hostile(void) __attribute__((noreturn));
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

@@ -173,6 +173,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_fill();
 	else if (!strcmp(plat.mode, "sweep"))
 		mode_sweep();
+	else if (!strcmp(plat.mode, "virtio-hostile"))
+		mode_virtio_hostile();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
 	power_off();
 }

@@ -44,9 +44,9 @@ def disk_line(run, name):
 def test_two_disks_are_named_in_order_with_their_sizes(disks_run):
     assert disks_run.code == 0, disks_run
     assert re.fullmatch(r"disk vda: virtio-blk at 0x[0-9a-f]+: 8192 sectors of 512 bytes "
-                        r"\(4 MiB\)(, flush)?", disk_line(disks_run, "vda"))
+                        r"\(4 MiB\)(, flush)?(, write-zeroes)?", disk_line(disks_run, "vda"))
     assert re.fullmatch(r"disk vdb: virtio-blk at 0x[0-9a-f]+: 2048 sectors of 512 bytes "
-                        r"\(1 MiB\)(, flush)?", disk_line(disks_run, "vdb"))
+                        r"\(1 MiB\)(, flush)?(, write-zeroes)?", disk_line(disks_run, "vdb"))
     assert not [l for l in disks_run.hv_lines() if l.startswith("disk vdc")]
 
 

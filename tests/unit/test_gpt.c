@@ -67,7 +67,7 @@ static int setup(void **state)
 	fx->mem.data = calloc(SECTORS, img_sector_size);
 	fx->good = calloc(SECTORS, img_sector_size);
 	fx->mem.sectors = SECTORS;
-	fx->disk = (struct gpt_disk){ mem_read, mem_write, &fx->mem, SECTORS, img_sector_size };
+	fx->disk = (struct gpt_disk){ mem_read, mem_write, &fx->mem, SECTORS, img_sector_size, NULL };
 	return 0;
 }
 
@@ -383,7 +383,7 @@ static void test_4k_sectors(void **state)
 	const u64 sectors = 4096;	/* 16 MiB */
 	const struct img_part part = { bulkhead_type, 256, 767, "four-k" };
 	struct mem_disk mem = { NULL, sectors, 0, false };
-	struct gpt_disk disk = { mem_read, mem_write, &mem, sectors, 4096 };
+	struct gpt_disk disk = { mem_read, mem_write, &mem, sectors, 4096, NULL };
 	struct gpt_info *info = &fx->info;
 
 	img_sector_size = 4096;

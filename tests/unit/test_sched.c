@@ -36,9 +36,26 @@ static struct vcpu v[NV];
 void log_msg(enum log_level level, const char *fmt, ...) {}
 
 static u32 exits_handled;
+static int vm_refs;           /* references taken and not given back */
+static bool vm_dying;         /* vm_get() refuses: the VM is being destroyed */
+
 void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
 {
+	assert_true(vm_refs > 0);  /* the VM cannot go while its exit is handled */
 	exits_handled++;
+}
+
+bool vm_get(struct vm *vm)
+{
+	if (vm_dying)
+		return false;
+	vm_refs++;
+	return true;
+}
+
+void vm_put(struct vm *vm)
+{
+	vm_refs--;
 }
 
 /* The guest's side: which vCPUs ran, in order, and what each run does. */
@@ -107,6 +124,8 @@ static int setup(void **state)
 	guest.max_runs = 1;
 	guest.next = VCPU_YIELD;
 	exits_handled = 0;
+	vm_refs = 0;
+	vm_dying = false;
 	platform.ncpus = 4;
 	for (u32 i = 0; i < 4; i++) {
 		cpus[i].index = i;
@@ -324,8 +343,45 @@ static void test_move_keeps_standing(void **state)
 	assert_int_equal(v[0].vtime, ms(503));
 	assert_int_equal(fake.last_kick, 2);  /* its new CPU looks again */
 	/* a move to where it already is changes nothing */
-	sched_move(&v[0], 2);
+	assert_int_equal(sched_move(&v[0], 2), SCHED_MOVED);
 	assert_int_equal(cpus[2].nr_vcpus, 1);
+}
+
+static void test_move_refuses_a_running_vcpu(void **state)
+{
+	sched_add(&v[0], 1);
+	v[0].running = true;  /* a CPU claimed it just before the move */
+	assert_int_equal(sched_move(&v[0], 2), SCHED_MOVE_RUNNING);
+	assert_int_equal(v[0].pcpu, 1);
+	assert_true(on_queue(&cpus[1], &v[0]));
+	assert_false(on_queue(&cpus[2], &v[0]));
+	v[0].running = false;
+	assert_int_equal(sched_move(&v[0], 2), SCHED_MOVED);
+	assert_true(on_queue(&cpus[2], &v[0]));
+}
+
+static void test_move_of_a_removed_vcpu_does_not_relink_it(void **state)
+{
+	sched_add(&v[0], 1);
+	sched_remove(&v[0]);  /* its VM is being destroyed */
+	assert_int_equal(sched_move(&v[0], 2), SCHED_MOVE_GONE);
+	assert_false(on_queue(&cpus[1], &v[0]));
+	assert_false(on_queue(&cpus[2], &v[0]));
+	assert_int_equal(cpus[2].nr_vcpus, 0);
+}
+
+static void test_kick_if_running(void **state)
+{
+	u32 kicks;
+
+	sched_add(&v[0], 2);
+	kicks = fake.kicks;
+	assert_false(sched_kick_if_running(&v[0]));
+	assert_int_equal(fake.kicks, kicks);
+	v[0].running = true;
+	assert_true(sched_kick_if_running(&v[0]));
+	assert_int_equal(fake.kicks, kicks + 1);
+	assert_int_equal(fake.last_kick, 2);
 }
 
 static void test_idle_cpu_takes_waiting_work(void **state)
@@ -475,6 +531,16 @@ static void test_exit_goes_to_the_vm(void **state)
 	guest.next = VCPU_EXIT_CRASH;
 	run_loop();
 	assert_int_equal(exits_handled, 1);
+	assert_int_equal(vm_refs, 0);
+	assert_false(v[0].running);
+	/* a VM a sibling's exit is destroying needs no more handling */
+	setup(state);
+	vm_dying = true;
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.next = VCPU_EXIT_CRASH;
+	run_loop();
+	assert_int_equal(exits_handled, 0);
 	assert_false(v[0].running);
 	/* a yield is the scheduler's alone */
 	setup(state);
@@ -496,6 +562,9 @@ int main(void)
 		cmocka_unit_test_setup(test_wake_does_not_preempt_a_peer, setup),
 		cmocka_unit_test_setup(test_yield, setup),
 		cmocka_unit_test_setup(test_move_keeps_standing, setup),
+		cmocka_unit_test_setup(test_move_refuses_a_running_vcpu, setup),
+		cmocka_unit_test_setup(test_move_of_a_removed_vcpu_does_not_relink_it, setup),
+		cmocka_unit_test_setup(test_kick_if_running, setup),
 		cmocka_unit_test_setup(test_idle_cpu_takes_waiting_work, setup),
 		cmocka_unit_test_setup(test_pinned_vcpu_is_not_taken, setup),
 		cmocka_unit_test_setup(test_pinned_reservation, setup),
