@@ -489,13 +489,15 @@ struct blk_disk *virtio_blk_probe(paddr_t base, u32 irq)
 	return &b->disk;
 }
 
-static void report(const struct blk_disk *d, paddr_t base)
+static void report(const struct blk_disk *d, paddr_t base, u64 pages)
 {
 	hv_info("disk %s: virtio-blk at 0x%llx: %llu sectors of %u bytes (%llu MiB)%s%s%s", d->name,
 		(unsigned long long)pa_addr(base), (unsigned long long)d->geo.sectors,
 		d->geo.sector_size, (unsigned long long)(d->geo.sectors * d->geo.sector_size / MiB),
 		d->geo.read_only ? ", read-only" : "", d->geo.flush ? ", flush" : "",
 		d->geo.max_write_zeroes ? ", write-zeroes" : "");
+	hv_info("disk %s: %llu KiB of hypervisor memory (driver state, ring, request headers)",
+		d->name, (unsigned long long)(pages * PAGE_SIZE / KiB));
 }
 
 void virtio_blk_probe_all(void)
@@ -503,12 +505,15 @@ void virtio_blk_probe_all(void)
 	for (u32 i = 0; i < platform.virtio_mmio_count; i++) {
 		const struct virtio_mmio_slot *s = &platform.virtio_mmio[i];
 		paddr_t base = pa_init(s->reg.base);
+		/* the pages the probe took: what this disk costs Bulkhead */
+		u64 free_before = hv_pages.free_pages;
 		struct blk_disk *d;
 
 		if (s->reg.size < 0x200)
 			continue;
 		d = virtio_blk_probe(base, arch_irq_from_dt(s->irq, s->irq_cells));
 		if (d)
-			report(d, base);
+			report(d, base, free_before > hv_pages.free_pages ?
+						free_before - hv_pages.free_pages : 0);
 	}
 }

@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/log.h"
 #include "core/mmio.h"
 #include "core/page_alloc.h"
 #include "core/vm.h"
@@ -117,6 +119,8 @@ static void complete(u32 i, enum blk_status status)
 
 /* --- set-up ---------------------------------------------------------------------- */
 
+/* The page pool around the device's creation, for the memory it reports. */
+
 static int setup_disk(bool read_only)
 {
 	nsubmitted = 0;
@@ -134,6 +138,19 @@ static int setup_disk(bool read_only)
 static int setup(void **state)
 {
 	return setup_disk(false);
+}
+
+/* The device's lines to the hypervisor's log: the last one is kept. */
+static char last_log[256];
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
 }
 
 static int setup_ro(void **state)
@@ -216,42 +233,81 @@ static void test_write_then_read(void **state)
 	assert_int_equal(len, 1025);
 }
 
-/* A request larger than a bounce buffer goes to the volume in pieces, each
- * after the one before completed, in order. */
+/* A request larger than a bounce buffer goes to the volume in pieces, all
+ * at once while pieces are free; they may come back in any order, and the
+ * request is answered once, when the last is back. */
 static void test_large_request_split(void **state)
 {
 	u32 len = 96 * KiB;
+	static const u32 order[3] = { 2, 0, 1 };
 
 	for (u32 i = 0; i < len; i++)
 		ram[DATA + i] = (u8)(i * 13 + 1);
 	rw(0, T_OUT, 10, 0, len);
-	assert_int_equal(nsubmitted, 1);
-	for (u32 i = 0; nsubmitted > i; i++) {
+	assert_int_equal(nsubmitted, 3);
+	for (u32 i = 0; i < 3; i++) {
 		assert_int_equal(seen[i].op, BLK_WRITE);
 		assert_int_equal(seen[i].sector, 10 + i * 64);
 		assert_int_equal(seen[i].count, 64);
+	}
+	for (u32 i = 0; i < 3; i++) {
 		assert_int_equal(ram[STATS], UNTOUCHED);
-		complete(i, BLK_OK);
+		assert_int_equal(used_idx(), 0);
+		complete(order[i], BLK_OK);
 	}
 	assert_int_equal(nsubmitted, 3);
 	assert_int_equal(ram[STATS], 0);
+	assert_int_equal(used_idx(), 1);
 	assert_memory_equal(disk + 10 * 512, ram + DATA, len);
 
 	memset(ram + DATA + len, 0, len);
 	rw(1, T_IN, 10, len, len);
-	for (u32 i = 3; nsubmitted > i; i++)
-		complete(i, BLK_OK);
 	assert_int_equal(nsubmitted, 6);
+	for (u32 i = 0; i < 3; i++)
+		complete(3 + order[i], BLK_OK);
 	assert_int_equal(ram[STATS + 1], 0);
+	assert_int_equal(used_idx(), 2);
 	assert_memory_equal(ram + DATA + len, ram + DATA, len);
 }
 
-/* A piece that fails ends the request with IOERR and submits no more. */
+/* A request longer than all the pieces together: a piece that comes back
+ * goes on to the next part, so the parts follow each other on the volume
+ * with at most 8 out; the data arrives whole, whatever the order. */
+static void test_request_longer_than_the_pieces(void **state)
+{
+	u32 len = 320 * KiB;          /* 10 pieces of 32 KiB */
+
+	rw(0, T_IN, 0, 0, len);
+	assert_int_equal(nsubmitted, 8);
+	assert_int_equal(in_flight(), 8);
+	complete(5, BLK_OK);
+	assert_int_equal(nsubmitted, 9);
+	assert_int_equal(seen[8].sector, 8 * 64);
+	complete(8, BLK_OK);
+	assert_int_equal(nsubmitted, 10);
+	assert_int_equal(seen[9].sector, 9 * 64);
+	for (u32 i = 9; i-- > 0;) {
+		if (!completed[i])
+			complete(i, BLK_OK);
+	}
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	complete(9, BLK_OK);
+	assert_int_equal(nsubmitted, 10);
+	assert_int_equal(ram[STATS], 0);
+	assert_int_equal(used_idx(), 1);
+	assert_memory_equal(ram + DATA, disk, len);
+}
+
+/* A piece that fails ends the request with IOERR once the pieces already
+ * out are back, and no piece of it is started after the failure. */
 static void test_volume_error(void **state)
 {
 	rw(0, T_OUT, 0, 0, 64 * KiB);
+	assert_int_equal(nsubmitted, 2);
 	complete(0, BLK_IOERR);
-	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(ram[STATS], UNTOUCHED);
+	assert_int_equal(used_idx(), 0);
+	complete(1, BLK_OK);
 	assert_int_equal(ram[STATS], 1);
 	assert_int_equal(used_idx(), 1);
 	/* a refusal by the volume, too */
@@ -259,6 +315,18 @@ static void test_volume_error(void **state)
 	rw(1, T_IN, 0, 0, 512);
 	assert_int_equal(ram[STATS + 1], 1);
 	assert_int_equal(used_idx(), 2);
+	submit_rc = 0;
+	/* longer than the pieces: a failure stops the rest */
+	rw(2, T_IN, 0, 0, 320 * KiB);
+	assert_int_equal(nsubmitted, 10);
+	complete(3, BLK_IOERR);
+	for (u32 i = 2; i < 10; i++) {
+		if (!completed[i])
+			complete(i, BLK_OK);
+	}
+	assert_int_equal(nsubmitted, 10);          /* the last 2 never started */
+	assert_int_equal(ram[STATS + 2], 1);
+	assert_int_equal(used_idx(), 3);
 }
 
 /* A disk with no room is tried again later: the guest sees no error. */
@@ -437,17 +505,17 @@ static void test_out_of_order(void **state)
 /* With every slot busy, chains wait on the ring until a completion frees one. */
 static void test_slots_bounded(void **state)
 {
-	for (u32 i = 0; i < 6; i++)
+	for (u32 i = 0; i < 10; i++)
 		rw(i, T_IN, i, 512 * i, 512);
-	assert_int_equal(nsubmitted, 4);
+	assert_int_equal(nsubmitted, 8);
 	complete(1, BLK_OK);
-	assert_int_equal(nsubmitted, 5);
+	assert_int_equal(nsubmitted, 9);
 	complete(0, BLK_OK);
-	assert_int_equal(nsubmitted, 6);
-	for (u32 i = 2; i < 6; i++)
+	assert_int_equal(nsubmitted, 10);
+	for (u32 i = 2; i < 10; i++)
 		complete(i, BLK_OK);
-	assert_int_equal(used_idx(), 6);
-	for (u32 i = 0; i < 6; i++)
+	assert_int_equal(used_idx(), 10);
+	for (u32 i = 0; i < 10; i++)
 		assert_int_equal(ram[STATS + i], 0);
 }
 
@@ -477,9 +545,23 @@ static void test_destroy_keeps_busy_buffers(void **state)
 	rw(0, T_IN, 0, 0, 512);
 	assert_int_equal(nsubmitted, 1);
 	dev.ops->destroy(&dev);
-	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+	assert_int_equal(hv_pages.free_pages, free_before + 7 * 8);
 	dev.ops->destroy(&dev);                       /* twice: nothing more */
-	assert_int_equal(hv_pages.free_pages, free_before + 3 * 8);
+	assert_int_equal(hv_pages.free_pages, free_before + 7 * 8);
+}
+
+/* The device says what it took from Bulkhead's pages when it was created:
+ * every page it took (bounce buffers and its state), none more. */
+static void test_reports_its_memory(void **state)
+{
+	u64 taken = guest_blk_create_pages;
+	char want[64];
+
+	assert_true(taken >= 8 * 8);                 /* at least the 8 bounce buffers */
+	snprintf(want, sizeof(want), ": %llu KiB of hypervisor memory",
+		 (unsigned long long)(taken * PAGE_SIZE / KiB));
+	assert_non_null(strstr(last_log, "disk xvda (volume '"));
+	assert_non_null(strstr(last_log, want));
 }
 
 /* A DISCARD or WRITE_ZEROES of one range (16 bytes at DATA + 16h). */
@@ -542,6 +624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_features_and_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_request_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_longer_than_the_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_volume_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_disk_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_then_reset, setup, teardown),
@@ -556,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reports_its_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

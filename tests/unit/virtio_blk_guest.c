@@ -24,10 +24,13 @@ static u8 *hv_mem;
 static u64 hv_bitmap[4];
 static u16 next_desc;
 
+u64 guest_blk_create_pages;
+
 void guest_blk_create(struct volume *vol, bool read_only, u32 hv_pages_n)
 {
 	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
 	const char *why = NULL;
+	u64 free_before;
 
 	assert_true(hv_pages_n <= 64 * sizeof(hv_bitmap) / sizeof(hv_bitmap[0]));
 	fake_arch_reset();
@@ -59,7 +62,9 @@ void guest_blk_create(struct volume *vol, bool read_only, u32 hv_pages_n)
 	dev.base = ipa_init(BASE);
 	dev.size = VIRTIO_MMIO_SIZE;
 	dev.irq = (struct irq_line){ &vm, LINE };
+	free_before = hv_pages.free_pages;
 	assert_int_equal(k->create(&dev, &why), 0);
+	guest_blk_create_pages = free_before - hv_pages.free_pages;
 	assert_int_equal(mmio_register(&bus, &dev), 0);
 	driver_init();
 }

@@ -57,6 +57,8 @@ extern u8 *ram;
 
 /* Bulkhead's pages (`hv_pages` of them), the VM with one disk on `vol`, its
  * device created and set up by the guest's driver; guest_blk_free() undoes it. */
+/* The pages the device's creation took from hv_pages (its memory report). */
+extern u64 guest_blk_create_pages;
 void guest_blk_create(struct volume *vol, bool read_only, u32 hv_pages);
 void guest_blk_free(void);
 
