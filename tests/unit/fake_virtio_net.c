@@ -164,8 +164,11 @@ int fnet_rx_next(u32 *buf_len, u8 **buf)
 void fnet_used(u32 queue, u32 id, u32 len)
 {
 	struct fnet_queue *q = &fvnet.q[queue];
-	u32 *e = (u32 *)pa_to_ptr(pa_init(q->device)) + 1 + 2 * (q->used_idx % q->num);
+	u32 *e;
 
+	if (!q->ready)
+		return;  /* reset: a device without a queue has nowhere to write */
+	e = (u32 *)pa_to_ptr(pa_init(q->device)) + 1 + 2 * (q->used_idx % q->num);
 	e[0] = id;
 	e[1] = len;
 	q->used_idx++;
