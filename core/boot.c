@@ -11,7 +11,9 @@
 #include "core/platform.h"
 #include "core/vm.h"
 #include "drivers/blk.h"
+#include "drivers/net.h"
 #include "drivers/pl011.h"
+#include "net/uplink.h"
 #include "storage/volume.h"
 #include "lib/string.h"
 
@@ -268,6 +270,8 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	print_map(image, image_size);
 	blk_probe_all();
 	volume_scan_pool();
+	net_probe_all();
+	uplink_start();
 	mark_online(0);
 	hv_info("cpu 0 online (" ARCH_CPU_HWID_NAME " 0x%llx)", (unsigned long long)cpus[0].hwid);
 	arch_smp_start();

@@ -15,5 +15,7 @@ void shell_block_list(const char *vm);
 /* vol-create NAME SIZE and vol-delete NAME (core/shell_storage.c). */
 void shell_vol_create(const char *name, const char *size);
 void shell_vol_delete(const char *name);
+/* nic-list (core/shell_nic.c): the machine's NICs and their uplink ports. */
+void shell_nic_list(void);
 
 #endif

@@ -28,10 +28,14 @@ struct vmmio {
 	paddr_t base;    /* the transport's registers (mapped at EL2 as device memory) */
 };
 
-/* The two accesses everything below goes through (virtio_mmio_io.c; the
+/* The accesses everything below goes through (virtio_mmio_io.c; the
  * unit tests put a fake device behind them). */
 u32 vmmio_read32(const struct vmmio *t, u32 off);
 void vmmio_write32(const struct vmmio *t, u32 off, u32 value);
+/* Narrow reads, for device-specific configuration fields of 8 and 16 bits
+ * (4.2.2.2: each field is read at its own width). */
+u8 vmmio_read8(const struct vmmio *t, u32 off);
+u16 vmmio_read16(const struct vmmio *t, u32 off);
 
 u32 vmmio_magic(const struct vmmio *t);
 u32 vmmio_version(const struct vmmio *t);

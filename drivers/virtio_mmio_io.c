@@ -15,3 +15,13 @@ void vmmio_write32(const struct vmmio *t, u32 off, u32 value)
 {
 	*(volatile u32 *)pa_to_ptr(pa_add(t->base, off)) = value;
 }
+
+u8 vmmio_read8(const struct vmmio *t, u32 off)
+{
+	return *(volatile u8 *)pa_to_ptr(pa_add(t->base, off));
+}
+
+u16 vmmio_read16(const struct vmmio *t, u32 off)
+{
+	return *(volatile u16 *)pa_to_ptr(pa_add(t->base, off));
+}

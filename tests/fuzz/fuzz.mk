@@ -50,6 +50,12 @@ fuzz_virtio_blk_SRCS := devices/virtio/blk.c devices/virtio/mmio.c devices/virti
 fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
 fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/fmt.c lib/strlcpy.c $(FAKE_ARCH)
+# the uplink driver on a fake device (which stands in for drivers/virtio_mmio_io.c) and a real switch
+# (the target includes drivers/net.c itself, to empty the NIC registry between runs)
+fuzz_uplink_rx_SRCS := drivers/virtio_net.c drivers/virtio_mmio_host.c net/uplink.c \
+	net/net_csum.c core/boot_uplink.c core/platform.c core/workqueue.c core/page_alloc.c \
+	tests/unit/fake_virtio_net.c net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c \
+	net/net_frame.c net/rate_limit.c lib/fmt.c lib/strlcpy.c lib/fdt.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.

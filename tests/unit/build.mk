@@ -101,3 +101,10 @@ NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c
 	net/rate_limit.c lib/fmt.c lib/strlcpy.c
 $(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
+# The uplink: the virtio-net driver against a fake device (fake_virtio_net.c
+# stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
+# a fresh NIC per test, so the registry is made bigger than the machine's.
+UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
+	core/boot_uplink.c core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
+$(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
+	$(FAKE_ARCH),-DNET_MAX_NICS=64))
