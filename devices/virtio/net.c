@@ -49,7 +49,7 @@
 #define VNET_TXQ 1
 #define VNET_QUEUE_MAX 256
 /* Chains a TX run takes before it lets other work on its CPU run. */
-#define VNET_TX_BATCH 32
+#define VNET_TX_BATCH 16
 /* The most RX chains one frame may take: a driver posting buffers smaller
  * than 1530 / 16 bytes gets its frames dropped (Linux posts 1.5 KiB or more). */
 #define VNET_RX_MAX_CHAINS 16

@@ -98,3 +98,10 @@ NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c
 	net/rate_limit.c lib/fmt.c lib/strlcpy.c
 $(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
+
+# The guest's virtio-net device on the transport and a real switch; the test
+# is a guest's driver (tests/unit/virtio_guest.c) and a port beside the vif.
+GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c \
+	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
+	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
+$(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS)))
