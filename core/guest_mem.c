@@ -61,3 +61,8 @@ bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value)
 	__atomic_store_n(p, value, __ATOMIC_RELAXED);
 	return true;
 }
+
+const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len)
+{
+	return ram_at(vm, ipa, len);
+}

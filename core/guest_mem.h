@@ -28,5 +28,14 @@ bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len);
  */
 bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value);
 bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value);
+/*
+ * The hypervisor's pointer to [ipa, ipa + len), or NULL unless all of it is
+ * the VM's RAM. The one exception to "copies only": a device that hands a
+ * guest's buffer on without gathering it (the vif's TX frames, read by the
+ * switch in place). The pointer is good only while the caller holds a
+ * reference on the VM, and the guest may change the bytes under it: read
+ * each byte once, and decide nothing from bytes read twice.
+ */
+const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len);
 
 #endif

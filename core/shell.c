@@ -156,6 +156,7 @@ static void cmd_help(void)
 	say("  create NAME          start a VM of the boot image that is not running");
 	say("  vol-list             the storage pool's volumes: size, disk, start, who uses them");
 	say("  block-list VM        the VM's disks: vdev, volume, state, access");
+	say("  network-list VM      the VM's vifs: MAC, switch, state, packets and drops");
 	say("  vol-create NAME SIZE a zeroed volume of SIZE (MiB, or with k/m/g) on a pool disk");
 	say("  vol-delete NAME      zero a volume no VM uses and remove it from its pool disk");
 	say("  nic-list             the machine's NICs: MAC, link, uplink switch, counters");
@@ -384,6 +385,8 @@ static void run_line(char *s)
 		shell_vol_list();
 	else if (!strcmp(argv[0], "block-list") && argc <= 2)
 		shell_block_list(argv[1]);
+	else if (!strcmp(argv[0], "network-list") && argc <= 2)
+		shell_network_list(argv[1]);
 	else if (!strcmp(argv[0], "vol-create") && argc <= 3)
 		shell_vol_create(argv[1], argv[2]);
 	else if (!strcmp(argv[0], "vol-delete") && argc <= 2)
@@ -395,8 +398,8 @@ static void run_line(char *s)
 	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||
 		 !strcmp(argv[0], "vcpu-list") || !strcmp(argv[0], "help") ||
 		 !strcmp(argv[0], "vol-list") || !strcmp(argv[0], "block-list") ||
-		 !strcmp(argv[0], "vol-create") || !strcmp(argv[0], "vol-delete") ||
-		 !strcmp(argv[0], "nic-list"))
+		 !strcmp(argv[0], "network-list") || !strcmp(argv[0], "vol-create") ||
+		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);

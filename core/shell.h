@@ -12,6 +12,8 @@ void shell_debug_fault(char **argv, u32 argc);
 /* vol-list and block-list VM (core/shell_storage.c). */
 void shell_vol_list(void);
 void shell_block_list(const char *vm);
+/* network-list VM (core/shell_net.c). */
+void shell_network_list(const char *vm);
 /* vol-create NAME SIZE and vol-delete NAME (core/shell_storage.c). */
 void shell_vol_create(const char *name, const char *size);
 void shell_vol_delete(const char *name);

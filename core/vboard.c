@@ -185,6 +185,16 @@ void vboard_reset(struct vm *vm)
 	}
 }
 
+void vboard_unplug(struct vm *vm)
+{
+	for (u32 i = 0; vm->board && i < vm->board->count; i++) {
+		struct vdev *d = &vm->board->dev[i];
+
+		if (d->ops && d->ops->unplug)
+			d->ops->unplug(d);
+	}
+}
+
 void vboard_destroy(struct vm *vm)
 {
 	for (u32 i = 0; vm->board && i < vm->board->count; i++) {

@@ -37,6 +37,8 @@ int vboard_add(struct vm *vm, const struct vdev_kind *kind, ipaddr_t base, u64 s
 int vboard_attach(struct vm *vm, const char **why);
 /* The VM restarts: each device back to its power-on state. */
 void vboard_reset(struct vm *vm);
+/* The VM is being destroyed: each device unplugs from the world outside it. */
+void vboard_unplug(struct vm *vm);
 /* The VM goes: each device lets go of what it holds outside the VM. */
 void vboard_destroy(struct vm *vm);
 /* Each device's node(s) in the guest's device tree. */

@@ -28,6 +28,11 @@ struct vdev_ops {
 	bool (*write)(struct vdev *d, u64 offset, u32 size, u64 value);
 	/* The VM restarts: back to the power-on state (NULL: nothing to do). */
 	void (*reset)(struct vdev *d);
+	/* The VM is being destroyed (no vCPU runs; its memory stays until its
+	 * last reference goes): cut the device's links to the world outside
+	 * the VM, such as a switch port whose frames hold a VM reference
+	 * (NULL: none). Runs once, before destroy. */
+	void (*unplug)(struct vdev *d);
 	/* The VM goes away: release what create() took beyond `priv` (NULL: nothing). */
 	void (*destroy)(struct vdev *d);
 	/* Its node(s) in the guest's device tree (NULL: none). */

@@ -114,6 +114,8 @@ static void release(struct vm *vm)
 				sched_remove(&vm->vcpus[i]);
 		}
 	}
+	/* a vif's switch port holds a reference: off the switch first */
+	vboard_unplug(vm);
 	vm_put(vm);
 }
 

@@ -75,6 +75,20 @@ struct vcpu {
  * taken; code that locks two VMs' objects takes the lower VM id's first.
  */
 struct volume;
+struct switch_port;
+
+/* What `network-list` shows of a vif beyond its switch port's own data,
+ * asked of the vif's device (core/ names no device). */
+struct vif_status {
+	const char *state;       /* "connected", "initialising", "needs reset", "unplugged" */
+	u64 tx_errors;           /* frames the device refused before the switch saw them */
+	u64 rx_errors;           /* frames lost in the device's RX path (bad buffers) */
+};
+
+struct vm_vif {
+	struct switch_port *port;   /* NULL: no device for cfg.vifs[i] */
+	void (*status)(struct switch_port *port, struct vif_status *out);
+};
 
 struct vm {
 	u32 id;
@@ -101,6 +115,9 @@ struct vm {
 	/* The pool volume of each cfg.disks[i], attached at creation, detached
 	 * at its free (core/vm_volumes.h); NULL when not attached. */
 	struct volume *volumes[CONFIG_MAX_DISKS];
+	/* Each cfg.vifs[i]'s switch port, set by its device at creation; the
+	 * port's memory stays with the VM's. */
+	struct vm_vif vifs[CONFIG_MAX_VIFS];
 	struct mmio_bus bus;
 	/* The device that takes typed console input, and the one with the power
 	 * button, each with its kind's entry point (set by the device's create). */

@@ -287,6 +287,14 @@ static void virtio_mmio_vdev_reset(struct vdev *d)
 		t->ops->reset(t->dev);
 }
 
+static void virtio_mmio_vdev_unplug(struct vdev *d)
+{
+	struct virtio_mmio *t = d->priv;
+
+	if (t->ops->unplug)
+		t->ops->unplug(t->dev);
+}
+
 static void virtio_mmio_vdev_destroy(struct vdev *d)
 {
 	struct virtio_mmio *t = d->priv;
@@ -313,6 +321,7 @@ static const struct vdev_ops virtio_mmio_vdev_ops = {
 	.read = virtio_mmio_read,
 	.write = virtio_mmio_write,
 	.reset = virtio_mmio_vdev_reset,
+	.unplug = virtio_mmio_vdev_unplug,
 	.destroy = virtio_mmio_vdev_destroy,
 	.dt_node = virtio_mmio_dt_node,
 };
@@ -383,6 +392,25 @@ void virtio_mmio_push(struct virtio_mmio *t, u32 queue, const struct virtq_chain
 	spin_unlock(&t->lock);
 }
 
+bool virtio_mmio_push_many(struct virtio_mmio *t, u32 queue, const struct virtq_chain *chain,
+			   const u64 *written, u32 n)
+{
+	struct virtq *q;
+	bool ok;
+
+	if (queue >= t->ops->num_queues)
+		return false;
+	q = &t->queue[queue];
+	spin_lock(&t->lock);
+	ok = virtq_push_many(q, chain, written, n);
+	if (ok && virtq_notify_needed(q))
+		raise_int(t, VIRTIO_MMIO_INT_VRING);
+	else if (!ok && q->broken)
+		needs_reset(t);
+	spin_unlock(&t->lock);
+	return ok;
+}
+
 void virtio_mmio_config_changed(struct virtio_mmio *t)
 {
 	spin_lock(&t->lock);
@@ -400,4 +428,14 @@ u64 virtio_mmio_features(struct virtio_mmio *t)
 	f = (t->status & VIRTIO_STATUS_FEATURES_OK) ? t->driver_features : 0;
 	spin_unlock(&t->lock);
 	return f;
+}
+
+u32 virtio_mmio_status(struct virtio_mmio *t)
+{
+	u32 s;
+
+	spin_lock(&t->lock);
+	s = t->status;
+	spin_unlock(&t->lock);
+	return s;
 }

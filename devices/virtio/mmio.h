@@ -69,6 +69,9 @@ struct virtio_device_ops {
 	 * forget what is in flight (completions of chains popped before are
 	 * dropped anyway). No transport lock held. NULL: nothing to do. */
 	void (*reset)(void *dev);
+	/* The VM is being destroyed: leave the world outside it (a switch
+	 * port). NULL: nothing. */
+	void (*unplug)(void *dev);
 	/* The VM goes away: give back what the type took beyond its state in
 	 * the device arena (pages of its own). NULL: nothing. */
 	void (*destroy)(void *dev);
@@ -110,9 +113,16 @@ enum virtq_pop_result virtio_mmio_pop(struct virtio_mmio *t, u32 queue, struct v
 /* Completes a chain with `written` bytes written and raises the interrupt if
  * the driver wants one. A chain from before a reset is dropped. */
 void virtio_mmio_push(struct virtio_mmio *t, u32 queue, const struct virtq_chain *chain, u64 written);
+/* Completes n chains of `queue` at once (virtq_push_many) and raises the
+ * interrupt if the driver wants one. False when they were not handed over
+ * (stale, or the ring broke). */
+bool virtio_mmio_push_many(struct virtio_mmio *t, u32 queue, const struct virtq_chain *chain,
+			   const u64 *written, u32 n);
 /* The device changed its config space: a new ConfigGeneration and, once the
  * driver is running, a configuration change interrupt. */
 void virtio_mmio_config_changed(struct virtio_mmio *t);
+/* The device status register as the driver sees it. */
+u32 virtio_mmio_status(struct virtio_mmio *t);
 /* The features the driver accepted (0 until FEATURES_OK). */
 u64 virtio_mmio_features(struct virtio_mmio *t);
 

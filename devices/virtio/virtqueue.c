@@ -263,31 +263,48 @@ enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
 	return VIRTQ_CHAIN;
 }
 
-bool virtq_push(struct virtq *q, const struct virtq_chain *chain, u64 written)
+/* Writes used ring entry `slot` for `chain`; false when the ring is not RAM. */
+static bool write_used(struct virtq *q, u16 slot, const struct virtq_chain *chain, u64 written)
 {
 	struct used_elem e;
 	u64 at;
 
-	if (!q->ready || chain->gen != q->gen)
-		return false;
 	if (written > chain->write_bytes)
 		written = chain->write_bytes;
 	if (written > (u32)~0u)
 		written = (u32)~0u;
 	e = (struct used_elem){ chain->head, (u32)written };
-	at = AVAIL_RING + USED_ELEM_SIZE * (u64)(q->used_idx & (q->size - 1));
-	if (!guest_mem_write(q->vm, ipa_add(q->used, at), &e, sizeof(e))) {
-		stop(q);
+	at = AVAIL_RING + USED_ELEM_SIZE * (u64)(slot & (q->size - 1));
+	return guest_mem_write(q->vm, ipa_add(q->used, at), &e, sizeof(e));
+}
+
+bool virtq_push_many(struct virtq *q, const struct virtq_chain *chain, const u64 *written, u32 n)
+{
+	if (!q->ready || !n || n > q->size)
 		return false;
+	for (u32 i = 0; i < n; i++) {
+		if (chain[i].gen != q->gen)
+			return false;
 	}
-	/* the element before the index that hands it over */
+	for (u32 i = 0; i < n; i++) {
+		if (!write_used(q, (u16)(q->used_idx + i), &chain[i], written[i])) {
+			stop(q);
+			return false;
+		}
+	}
+	/* the elements before the index that hands them over, all at once */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (!guest_mem_store16(q->vm, ipa_add(q->used, 2), (u16)(q->used_idx + 1))) {
+	if (!guest_mem_store16(q->vm, ipa_add(q->used, 2), (u16)(q->used_idx + n))) {
 		stop(q);
 		return false;
 	}
-	q->used_idx++;
+	q->used_idx = (u16)(q->used_idx + n);
 	return true;
+}
+
+bool virtq_push(struct virtq *q, const struct virtq_chain *chain, u64 written)
+{
+	return virtq_push_many(q, chain, &written, 1);
 }
 
 bool virtq_notify_needed(struct virtq *q)

@@ -97,6 +97,10 @@ enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
  * used ring is no longer RAM (the queue then stops): nothing is written.
  */
 bool virtq_push(struct virtq *q, const struct virtq_chain *chain, u64 written);
+/* Returns n chains (n <= the queue's size) with one update of the used
+ * index, so the driver sees all of them or none (a frame spread over
+ * several buffers). False, with nothing handed over, when any is stale. */
+bool virtq_push_many(struct virtq *q, const struct virtq_chain *chain, const u64 *written, u32 n);
 /*
  * Whether the driver wants a used-buffer notification for what was pushed
  * since the last call: avail->flags' NO_INTERRUPT, or used_event with

@@ -108,3 +108,10 @@ UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net
 	core/boot_uplink.c core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
 	$(FAKE_ARCH),-DNET_MAX_NICS=64))
+
+# The guest's virtio-net device on the transport and a real switch; the test
+# is a guest's driver (tests/unit/virtio_guest.c) and a port beside the vif.
+GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c \
+	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
+	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
+$(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS)))

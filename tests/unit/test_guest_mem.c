@@ -112,6 +112,18 @@ static void test_load_store16(void **state)
 	assert_int_equal(ram[13], (u8)(13 * 7 + 1));
 }
 
+/* A pointer only for a range wholly inside RAM, at the right place. */
+static void test_ptr(void **state)
+{
+	assert_ptr_equal(guest_mem_ptr(&vm, ipa_init(RAM_BASE + 100), 16), ram + 100);
+	assert_ptr_equal(guest_mem_ptr(&vm, ipa_init(RAM_BASE), RAM_SIZE), ram);
+	assert_null(guest_mem_ptr(&vm, ipa_init(RAM_BASE + RAM_SIZE - 1), 2));
+	assert_null(guest_mem_ptr(&vm, ipa_init(RAM_BASE - 1), 1));
+	assert_null(guest_mem_ptr(&vm, ipa_init(RAM_BASE + 8), ~0ull - 7));
+	vm.ram_pa = pa_init(0);
+	assert_null(guest_mem_ptr(&vm, ipa_init(RAM_BASE), 1));
+}
+
 /* A VM whose RAM is gone (or not there yet) has none to copy. */
 static void test_no_ram(void **state)
 {
@@ -130,6 +142,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_store16, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
