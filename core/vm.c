@@ -299,12 +299,11 @@ static int boot_vm(struct vm *vm, bool announce)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		sched_stop(&vm->vcpus[i]);
 		vm->vcpus[i].exit_why[0] = '\0';
-		vm->vcpus[i].fault_streak = 0;
 		/* the boot vCPU gets the device tree; the others wait for the guest to start them */
 		arch_vcpu_reset(&vm->vcpus[i].arch, b.entry, i == 0 ? ipa_addr(b.dtb) : 0, i);
 		arch_vcpu_set_counter_offset(&vm->vcpus[i].arch, vm->counter_offset);
 	}
-	hv_info("vm %u '%s': virtual counter offset %llu", vm->id, vm->cfg.name,
+	hv_info("vm %u '%s': started at counter %llu", vm->id, vm->cfg.name,
 		(unsigned long long)vm->counter_offset);
 	if (announce)
 		print_boot_map(vm, &b);

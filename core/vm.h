@@ -61,9 +61,6 @@ struct vcpu {
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
 	u64 run_start;         /* counter value when it was last put on its CPU */
 	bool yielding;         /* left the guest at a WFE: others go first */
-	u64 fault_pc;          /* where the last fault given to the guest was */
-	u64 fault_at;          /* and when (counter) */
-	u32 fault_streak;      /* faults in a row there, each soon after the last */
 	struct vcpu *rq_next;  /* run queue link */
 };
 

@@ -50,8 +50,10 @@ static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | H
 #define CPTR_TZ  (1ull << 8)
 #define CPTR_TSM (1ull << 12)
 
-/* CNTHCTL_EL2: EL1 may read the physical counter; the EL1 physical timer traps. */
+/* CNTHCTL_EL2: EL1 reads the physical counter and owns the EL1 physical
+ * timer (switched per vCPU, vtimer.c); no virtual counter offset. */
 #define CNTHCTL_EL1PCTEN (1ull << 0)
+#define CNTHCTL_EL1PCEN  (1ull << 1)
 
 /* 39-bit IPA, start at level 1, 4K granule, inner-shareable write-back walks. */
 #define VTCR_T0SZ_39  25ull
@@ -81,7 +83,7 @@ void arm64_cpu_init(u32 index)
 		       (pa_range_field() << VTCR_PS_SHIFT) | VTCR_RES1);
 	write_cptr_el2(CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM);
 	write_mdcr_el2(MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
-	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);
 	write_vpidr_el2(read_midr_el1());
 	isb();

@@ -96,8 +96,9 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 			leave |= sched_timer_expired();
 			break;
 		case PPI_VIRT_TIMER:
+		case PPI_PHYS_TIMER:
 			if (vcpu)
-				vtimer_fired(vcpu);
+				vtimer_fired(vcpu, intid == PPI_VIRT_TIMER ? GTIMER_VIRT : GTIMER_PHYS);
 			gic_eoi(intid);
 			break;
 		case PPI_MAINTENANCE:

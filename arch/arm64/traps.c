@@ -107,9 +107,11 @@ static bool undefined_to_guest(u32 ec)
 	}
 }
 
+/* The timers' lines were sampled just before (handle_wfx): one that rises
+ * later wakes the vCPU by its deadline (vtimer_put). */
 static bool wake_now(struct vcpu *vcpu)
 {
-	return vgic_has_pending(&vcpu->vm->arch.vgic, vcpu->id) || vtimer_asserted();
+	return vgic_has_pending(&vcpu->vm->arch.vgic, vcpu->id);
 }
 
 /*
@@ -122,6 +124,7 @@ static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 
 	skip_instruction(regs, esr);
 	if (esr & 1)
 		return sched_yield_cpu(vcpu) ? VCPU_YIELD : VCPU_RESUME;
+	vtimer_sample_here(vcpu);
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
 	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
 	if (sched_block(vcpu, wake_now))

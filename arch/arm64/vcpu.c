@@ -28,10 +28,12 @@ void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 	v->sys.vmpidr_el2 = vcpu_mpidr(index);
 }
 
+/* Guests read the machine's counter (CNTVOFF_EL2 is 0, see vtimer.c): the
+ * VM's start time stays core's, for its log, and changes nothing here. */
 void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset)
 {
-	v->vtimer.offset = offset;
-	v->loaded_on = 0;  /* the registers no longer hold what is saved */
+	(void)v;
+	(void)offset;
 }
 
 /*
@@ -106,11 +108,11 @@ static void save_sysregs(struct arch_sysregs *s)
 }
 
 /*
- * True when this CPU's EL1 registers, FP/SIMD, VTTBR and timer offset and
- * compare still hold exactly what the vCPU saved when it last left: it was
+ * True when this CPU's EL1 registers, FP/SIMD, VTTBR and the timers'
+ * compare values still hold exactly what the vCPU saved when it last left: it was
  * the last vCPU loaded here and has not been loaded anywhere else since
- * (loaded_on), and nothing rewrote its saved state (arch_vcpu_reset and
- * arch_vcpu_set_counter_offset clear loaded_on). Bulkhead itself never uses
+ * (loaded_on), and nothing rewrote its saved state (arch_vcpu_reset clears
+ * loaded_on). Bulkhead itself never uses
  * these registers, and a vCPU freed and made again at the same address is
  * reset before it runs. Its state is still saved on every exit, because
  * another CPU may take it (an idle CPU steals waiting work) or vcpu-pin may

@@ -578,6 +578,8 @@ void mode_gic(void)
 	}
 	check_timer();
 	check_wfi_blocks();
+	check_ptimer();
+	check_timer_levels();
 	check_spi_uart();
 	check_level_refire();
 	if (secondary_up)

@@ -55,6 +55,15 @@ struct fault {
 void probe_begin(void);
 struct fault probe_end(void);
 
+/* The next probe's handler itself loads from addr (in a vector slot) and
+ * faults; probe_handler_fault() says what that nested fault was. */
+void probe_handler_load(u64 addr);
+struct fault probe_handler_fault(void);
+/* vectors.S: a load in a vector slot (VBAR + 0x80) and past the table (VBAR + 0x800) */
+u32 slot_load(u64 addr);
+u32 past_table_load(u64 addr);
+extern char vectors[];
+
 /* probe.S: one access each, so a fault skips exactly that instruction */
 u32 probe_read32(u64 addr);
 void probe_write32(u64 addr, u32 val);
@@ -109,6 +118,13 @@ void mode_sweep(void) __attribute__((noreturn));
 bool parse_hex(const char *s, const char **end, u64 *out);
 /* virtio_hostile.c: malformed virtio-blk requests, each answered as the spec allows */
 void mode_virtio_hostile(void) __attribute__((noreturn));
+/* vector_checks.c: faults inside and past the vector table, probe loops;
+ * timer_stall.c: timer values near 2^64 */
+void mode_vecfault(void) __attribute__((noreturn));
+void mode_timerstall(void) __attribute__((noreturn));
+/* checks_timers.c: the EL1 physical timer, both timers' interrupt levels */
+void check_ptimer(void);
+void check_timer_levels(void);
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

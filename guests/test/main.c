@@ -40,9 +40,10 @@ static void setup_mmu(void)
 }
 
 /*
- * The hypervisor must notice a guest that faults inside its own vector
- * table: point VBAR at an IPA outside RAM (mapped in stage 1 so that the
- * fetch reaches stage 2) and take an abort.
+ * A guest that can never take an exception: VBAR at an IPA outside RAM
+ * (mapped in stage 1 so that the fetch reaches stage 2), then an abort. The
+ * fetch of the vector aborts, which is taken at the same vector, for ever:
+ * the hypervisor must call it a crash.
  */
 static void mode_crash(void)
 {
@@ -173,6 +174,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_fill();
 	else if (!strcmp(plat.mode, "sweep"))
 		mode_sweep();
+	else if (!strcmp(plat.mode, "vecfault"))
+		mode_vecfault();
+	else if (!strcmp(plat.mode, "timerstall"))
+		mode_timerstall();
 	else if (!strcmp(plat.mode, "virtio-hostile"))
 		mode_virtio_hostile();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);

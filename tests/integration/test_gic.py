@@ -1,5 +1,5 @@
 """The test guest's `gic` mode: PSCI CPU_ON/OFF/AFFINITY_INFO, SGIs, the
-virtual timer PPI, the UART SPI (to either vCPU), priorities, masking, more
+virtual and physical timers' PPIs and their levels, the UART SPI (to either vCPU), priorities, masking, more
 pending interrupts than list registers, and WFI blocking and wake-ups on a
 2-vCPU VM, with the vCPUs on their own CPUs and sharing one."""
 
@@ -10,7 +10,7 @@ import pytest
 from conftest import TEST_GUEST, run_vms
 
 GIC_CHECKS = ["gic-setup", "psci-cpu-on-errors", "psci-cpu-on", "sgi", "sgi-self-broadcast",
-              "ppi-timer", "wfi-blocks", "spi-uart", "level-refire", "spi-route", "priority", "masking",
+              "ppi-timer", "wfi-blocks", "ptimer", "timer-level", "spi-uart", "level-refire", "spi-route", "priority", "masking",
               "lr-overflow", "wfi", "cpu-off"]
 BENCHES = ["timer-irq-latency-ns", "ipi-roundtrip-ns"]
 

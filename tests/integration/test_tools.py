@@ -74,7 +74,7 @@ def test_run_mem_and_cpus_shape_the_machine(tmp_path):
 
 def counter_offset(run):
     hv = "\n".join(run.hv_lines())
-    match = re.search(r"vm 1 'hello': virtual counter offset (\d+)", hv)
+    match = re.search(r"vm 1 'hello': started at counter (\d+)", hv)
     assert match, hv
     return int(match.group(1))
 

@@ -59,6 +59,14 @@ void vcpu_kick(struct vcpu *vcpu)
 	kicks[vcpu->id]++;
 }
 
+/* The timers' lines are sampled before a redistributor access (vtimer.c). */
+static u32 sampled[NVCPUS];
+
+void vtimer_sample(struct vcpu *vcpu)
+{
+	sampled[vcpu->id]++;
+}
+
 /* The registered kind, found as core will find it: in the vdev_kinds section. */
 extern const struct vdev_kind *const __start_vdev_kinds[];
 extern const struct vdev_kind *const __stop_vdev_kinds[];
@@ -135,6 +143,23 @@ static void test_window_split(void **state)
 	assert_false(dev.ops->read(&dev, redist - 4, 4, &v));
 	assert_false(dev.ops->write(&dev, 0x20000, 4, 0));
 	assert_false(dev.ops->read(&dev, redist + NVCPUS * VGIC_REDIST_STRIDE, 4, &v));
+}
+
+/* A redistributor access samples its own vCPU's timers first (so that
+ * GICR_ISPENDR0 shows their outputs); a distributor access samples none. */
+static void test_redist_access_samples_its_vcpu_timers(void **state)
+{
+	u64 redist = GUEST_GICR_BASE - GUEST_GICD_BASE;
+	u64 v = 0;
+
+	memset(sampled, 0, sizeof(sampled));
+	assert_true(dev.ops->read(&dev, GICD_CTLR, 4, &v));
+	assert_int_equal(sampled[0] + sampled[1] + sampled[2], 0);
+	assert_true(dev.ops->read(&dev, redist + 1 * VGIC_REDIST_STRIDE + 0x10200, 4, &v));
+	assert_int_equal(sampled[1], 1);
+	assert_true(dev.ops->write(&dev, redist + 2 * VGIC_REDIST_STRIDE + 0x10100, 4, 1u << 30));
+	assert_int_equal(sampled[2], 1);
+	assert_int_equal(sampled[0], 0);
 }
 
 /* An SPI routed to vCPU 1 and enabled: raising its line kicks vCPU 1 only. */
@@ -252,6 +277,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kind_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redist_access_samples_its_vcpu_timers, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_line_reaches_routed_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dt_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_line_cells, setup, teardown),

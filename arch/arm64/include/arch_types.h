@@ -35,11 +35,20 @@ struct arch_fpsimd {
 	u64 fpcr;
 };
 
-/* The guest's EL1 virtual timer while its vCPU is off the CPU. */
-struct arch_vtimer {
+/* The guest's EL1 timers (vtimer.c), as saved while its vCPU is off the CPU. */
+enum gtimer { GTIMER_VIRT, GTIMER_PHYS, GTIMERS };
+struct arch_gtimer {
 	u64 ctl;
 	u64 cval;
-	u64 offset;  /* CNTVOFF_EL2: the VM's virtual counter starts near 0 */
+	u8 line;     /* the output level the vGIC was last given: 0 unknown, 1 low, 2 high */
+};
+
+/* The last fault given to the guest, to tell a handler that makes progress
+ * from one that can never get past it (inject.c). */
+struct arch_fault_streak {
+	u64 pc, esr, far;
+	u64 digest;   /* of the general registers and PSTATE */
+	u32 count;    /* faults in a row that found the guest as the last one left it */
 };
 
 /* The vCPU's side of the GIC virtual CPU interface. */
@@ -54,10 +63,11 @@ struct arch_vcpu {
 	struct arch_regs regs;
 	struct arch_sysregs sys;
 	struct arch_fpsimd fp;
-	struct arch_vtimer vtimer;
+	struct arch_gtimer timer[GTIMERS];
 	struct arch_vgic_cpu gic;
+	struct arch_fault_streak faults;
 	/* 1 + the CPU whose registers were last loaded from this state (sys,
-	 * fp, VTTBR, the timer's offset and compare); 0: none. Zeroed by
+	 * fp, VTTBR, the timers' compare values); 0: none. Zeroed by
 	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */
 	u32 loaded_on;
 };

@@ -11,6 +11,7 @@
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26
 #define PPI_VIRT_TIMER 27
+#define PPI_PHYS_TIMER 30   /* the EL1 physical timer, which only guests use */
 #define INTID_FIRST_SPI 32   /* below: SGIs and PPIs, the arch's own */
 #define INTID_SPURIOUS 1020
 

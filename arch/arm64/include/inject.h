@@ -8,7 +8,8 @@
 struct vcpu;
 
 /* Both return VCPU_RESUME, or a crash when the guest could never get past
- * the fault (a loop at one PC, a fault inside its own vectors). */
+ * the fault: its handler keeps returning to the faulting instruction in the
+ * same state, or its vector itself faults (inject.c says how it is told). */
 enum vcpu_next inject_undef(struct vcpu *vcpu, struct arch_regs *regs);
 enum vcpu_next inject_external_abort(struct vcpu *vcpu, struct arch_regs *regs, bool data,
 				     bool write, vaddr_t far);

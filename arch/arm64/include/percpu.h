@@ -16,6 +16,7 @@ struct arm64_percpu {
 	 * followed: it may name a vCPU that was since freed. */
 	const struct vcpu *loaded;
 	u32 index;
+	u32 ppi_masked;  /* PPIs (bit = INTID) vtimer.c disabled at this CPU's redistributor */
 };
 
 extern struct arm64_percpu arm64_percpu[MAX_CPUS];

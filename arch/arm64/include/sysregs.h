@@ -107,9 +107,11 @@ SYSREG_RW_ENC(ich_vmcr_el2, "S3_4_C12_C11_7")
 /* SME's thread register: guest state on a CPU with SME, see vcpu.c. */
 SYSREG_RW_ENC(tpidr2_el0, "S3_3_C13_C0_5")
 
-/* Timers: the EL1 virtual timer the guest owns, the EL2 physical timer Bulkhead keeps. */
+/* Timers: the EL1 virtual and physical timers the guest owns, the EL2 physical timer Bulkhead keeps. */
 SYSREG_RW(cntv_ctl_el0)
 SYSREG_RW(cntv_cval_el0)
+SYSREG_RW(cntp_ctl_el0)
+SYSREG_RW(cntp_cval_el0)
 SYSREG_RW(cnthp_ctl_el2)
 SYSREG_RW(cnthp_cval_el2)
 SYSREG_READ(cntvct_el0)

@@ -13,8 +13,20 @@
 #include "vgic.h"
 #include "vgic_v3_regs.h"
 #include "vgic_vm.h"
+#include "vtimer.h"
 
 #define REDIST_OFFSET (GUEST_GICR_BASE - GUEST_GICD_BASE)
+
+/* A redistributor shows its vCPU's timer PPIs as the timers' outputs are
+ * now (pending while high, not once masked or disabled), and enabling one
+ * delivers only a live interrupt: the lines are sampled first. */
+static void sample_timers(struct vm *vm, u64 offset)
+{
+	u64 v = (offset - REDIST_OFFSET) / VGIC_REDIST_STRIDE;
+
+	if (v < vm->nvcpus)
+		vtimer_sample(&vm->vcpus[v]);
+}
 
 static bool gicv3_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 {
@@ -22,8 +34,10 @@ static bool gicv3_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 
 	if (offset < VGIC_DIST_SIZE)
 		return vgic_dist_read(g, offset, size, value);
-	if (offset >= REDIST_OFFSET)
+	if (offset >= REDIST_OFFSET) {
+		sample_timers(d->vm, offset);
 		return vgic_redist_read(g, offset - REDIST_OFFSET, size, value);
+	}
 	return false;
 }
 
@@ -34,8 +48,10 @@ static bool gicv3_write(struct vdev *d, u64 offset, u32 size, u64 value)
 
 	if (offset < VGIC_DIST_SIZE)
 		ok = vgic_dist_write(g, offset, size, value);
-	else if (offset >= REDIST_OFFSET)
+	else if (offset >= REDIST_OFFSET) {
+		sample_timers(d->vm, offset);
 		ok = vgic_redist_write(g, offset - REDIST_OFFSET, size, value);
+	}
 	else
 		return false;
 	vgic_vm_changed(d->vm);

@@ -170,8 +170,7 @@ void vgic_maintenance(struct vcpu *vcpu)
 
 		done &= ~(1u << n);
 		give_back(vcpu, n);
-		if (g->lr_intid[n] == GUEST_PPI_VTIMER)
-			vtimer_deactivated(vcpu);
+		vtimer_deactivated(vcpu, g->lr_intid[n]);
 	}
 	if (waiting || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_refresh(vcpu);
