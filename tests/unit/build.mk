@@ -23,7 +23,8 @@ $(B)/unit/$(1): tests/unit/$(1).c $(2)
 endef
 
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
-$(eval $(call unit_test,test_config,core/config.c core/config_disk.c))
+$(eval $(call unit_test,test_config,$(CONFIG_SRCS)))
+$(eval $(call unit_test,test_config_vif,$(CONFIG_SRCS)))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
