@@ -15,5 +15,7 @@ void shell_block_list(const char *vm);
 /* vol-create NAME SIZE and vol-delete NAME (core/shell_storage.c). */
 void shell_vol_create(const char *name, const char *size);
 void shell_vol_delete(const char *name);
+/* switch-list [NAME] (core/shell_switch.c): one switch, or all, NULL for all. */
+void shell_switch_list(const char *name);
 
 #endif

@@ -99,3 +99,6 @@ NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c
 	net/rate_limit.c lib/fmt.c lib/strlcpy.c
 $(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
+# The shell's switch-list on the registry's switches, and the uplink= boot option.
+$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
+	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
