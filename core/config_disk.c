@@ -34,6 +34,8 @@ static bool target_ok(const char *s, size_t n)
 enum { K_VDEV, K_ACCESS, K_TARGET, K_FORMAT, K_DEVTYPE, K_COUNT };
 static const char *const key_names[K_COUNT] = { "vdev", "access", "target", "format", "devtype" };
 
+_Static_assert(K_COUNT <= SPEC_MAX_KEYS, "spec_parse keeps seen keys in a u32");
+
 static const struct spec_kind disk_kind = {
 	.what = "disk",
 	.keys = key_names,

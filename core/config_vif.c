@@ -17,14 +17,20 @@
 #define RATE_TEXT_MAX 48           /* longer than any valid rate= value */
 #define VLAN_MAX 4094              /* 4095 is reserved by 802.1Q */
 
-enum { K_MAC, K_BRIDGE, K_RATE, K_VLAN, K_TYPE, K_MODEL, K_XL_ONLY, K_COUNT = K_XL_ONLY + 6 };
+/* From K_SCRIPT on: xl's keys for the host's bridge scripts and its
+ * backend domain, which have no meaning when the switch is inside Bulkhead. */
+enum {
+	K_MAC, K_BRIDGE, K_RATE, K_VLAN, K_TYPE, K_MODEL,
+	K_SCRIPT, K_VIFNAME, K_IP, K_BACKEND, K_GATEWAYDEV, K_MTU,
+	K_COUNT
+};
 
-/* From K_XL_ONLY on: xl keys for the host's bridge scripts and dom0's
- * backend, which have no meaning when the switch is inside Bulkhead. */
 static const char *const key_names[K_COUNT] = {
 	"mac", "bridge", "rate", "vlan", "type", "model",
 	"script", "vifname", "ip", "backend", "gatewaydev", "mtu",
 };
+
+_Static_assert(K_COUNT <= SPEC_MAX_KEYS, "spec_parse keeps seen keys in a u32");
 
 static const struct spec_kind vif_kind = {
 	.what = "vif",
@@ -202,7 +208,7 @@ static int item(void *ctx, u32 key, const char *val, size_t vn, struct spec_why 
 		spec_says(w, "' is not offered: Bulkhead emulates no NIC model, a vif is always "
 			  "virtio-net (leave model out)");
 		return -1;
-	default:
+	default: /* K_SCRIPT .. K_MTU */
 		spec_says(w, key_names[key]);
 		spec_says(w, "= is xl's and has no meaning in Bulkhead, whose switches are inside "
 			  "it (a vif takes mac, bridge, rate, vlan)");
