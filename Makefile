@@ -84,9 +84,13 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ii
 
 host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt
 
-$(B)/host/bulkhead-config: tools/config_check.c core/config.c core/config_disk.c core/config.h core/guest_layout.h
+# The VM config parser, as the hypervisor links it (its `rate=` values are the switch's).
+CONFIG_SRCS := core/config.c core/config_spec.c core/config_disk.c core/config_vif.c net/rate_parse.c
+CONFIG_HDRS := core/config.h core/config_spec.h core/guest_layout.h net/rate_parse.h net/rate_limit.h
+
+$(B)/host/bulkhead-config: tools/config_check.c $(CONFIG_SRCS) $(CONFIG_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c core/config.c core/config_disk.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c $(CONFIG_SRCS) -o $@
 
 # The hypervisor's GPT reader on the host: what `bulkhead pool` writes is
 # checked with it (tests/integration/test_pool_tool.py).

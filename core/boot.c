@@ -3,6 +3,7 @@
  * the page allocator, map the hypervisor, start the CPUs, create the VMs.
  */
 #include "arch.h"
+#include "core/boot_uplink.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
 #include "core/log.h"
@@ -257,6 +258,9 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	}
 	if (!log_set_from_cmdline(platform.bootargs))
 		hv_warn("unknown loglevel in '%s' (use error, warn, info or debug)", platform.bootargs);
+	if (!boot_uplink_parse(platform.bootargs))
+		hv_err("bad uplink= in '%s' (a switch name: 1 to 15 of A-Z a-z 0-9 _ . -); the "
+		       "uplink joins no switch", platform.bootargs);
 	hv_info("Bulkhead " BULKHEAD_VERSION " starting at EL2 on %u CPU%s", platform.ncpus,
 		platform.ncpus == 1 ? "" : "s");
 	if (platform.ncpus_in_dt > platform.ncpus)

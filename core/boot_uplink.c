@@ -1,28 +1,50 @@
-/* The `uplink=NAME` boot option (see boot_uplink.h). */
+/*
+ * The `uplink=NAME` boot option (boot_uplink.h). The name is checked as a
+ * vif's bridge= is, so that both name switches the same way.
+ */
 #include "core/boot_uplink.h"
-#include "core/platform.h"
+#include "core/config.h"
 #include "lib/string.h"
 
 #define UPLINK_OPT "uplink="
-#define UPLINK_NAME_MAX 32   /* longer names are kept cut; the switch refuses them */
+
+static char uplink[CONFIG_BRIDGE_NAME_MAX] = CONFIG_DEFAULT_BRIDGE;
+
+/* The value of the last `uplink=` word, or NULL; *n its length. */
+static const char *last_option(const char *cmdline, size_t *n)
+{
+	size_t optlen = strlen(UPLINK_OPT);
+	const char *found = NULL;
+
+	for (const char *p = cmdline; p && *p; p++) {
+		if ((p != cmdline && p[-1] != ' ') || strncmp(p, UPLINK_OPT, optlen) != 0)
+			continue;
+		found = p + optlen;
+		for (*n = 0; found[*n] && found[*n] != ' '; (*n)++)
+			;
+	}
+	return found;
+}
+
+bool boot_uplink_parse(const char *cmdline)
+{
+	size_t n = 0;
+	const char *name = last_option(cmdline, &n);
+
+	if (!name) {
+		strlcpy(uplink, CONFIG_DEFAULT_BRIDGE, sizeof(uplink));
+		return true;
+	}
+	if (!config_bridge_name_ok(name, n)) {
+		uplink[0] = '\0';
+		return false;
+	}
+	memcpy(uplink, name, n);
+	uplink[n] = '\0';
+	return true;
+}
 
 const char *boot_uplink_switch(void)
 {
-	static char name[UPLINK_NAME_MAX];
-	const char *args = platform.bootargs;
-	size_t optlen = strlen(UPLINK_OPT);
-
-	for (const char *p = args; p && *p; p++) {
-		size_t n = 0;
-
-		if ((p != args && p[-1] != ' ') || strncmp(p, UPLINK_OPT, optlen) != 0)
-			continue;
-		p += optlen;
-		while (p[n] && p[n] != ' ' && n + 1 < sizeof(name))
-			n++;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		return name;
-	}
-	return "br0";
+	return uplink;
 }

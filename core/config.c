@@ -40,6 +40,7 @@ enum key_id {
 	KEY_WEIGHT,
 	KEY_CAP,
 	KEY_DISK,
+	KEY_VIF,
 	KEY_COUNT,
 };
 
@@ -56,9 +57,10 @@ struct value {
 };
 
 /* Elements of the statement's list value, for keys that take lists; more
- * than any such key accepts (`disk`: CONFIG_MAX_DISKS) are counted, not
- * kept. The parser lives on a hypervisor stack: keep this small. */
-#define LIST_MAX CONFIG_MAX_DISKS
+ * than any such key accepts (`disk`: CONFIG_MAX_DISKS, `vif`:
+ * CONFIG_MAX_VIFS) are counted, not kept. The parser lives on a hypervisor
+ * stack: keep this small. */
+#define LIST_MAX (CONFIG_MAX_DISKS > CONFIG_MAX_VIFS ? CONFIG_MAX_DISKS : CONFIG_MAX_VIFS)
 
 struct parser {
 	struct value list[LIST_MAX];
@@ -676,6 +678,65 @@ static int set_disk(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* Two vifs of one VM with one MAC would be one station twice on a switch
+ * (or two that a frame from outside cannot tell apart): -1 (reported). */
+static int check_vif_mac(struct parser *p, const struct config_vif *v)
+{
+	char mac[CONFIG_MAC_TEXT];
+
+	for (u32 i = 0; v->has_mac && i < p->out->nvifs; i++) {
+		const struct config_vif *other = &p->out->vifs[i];
+
+		if (!other->has_mac || memcmp(other->mac, v->mac, sizeof(v->mac)))
+			continue;
+		config_mac_text(v->mac, mac);
+		fail(p, v->line, "duplicate mac ");
+		msg_add(p->err, mac);
+		msg_add(p->err, " (vif ");
+		msg_num(p->err, i, 10);
+		msg_add(p->err, ", on line ");
+		msg_num(p->err, other->line, 10);
+		msg_add(p->err, ", has it; each vif needs its own)");
+		return -1;
+	}
+	return 0;
+}
+
+/* `vif = [ 'mac=02:00:00:00:00:01, bridge=br0', ... ]`: each spec a string,
+ * kept in list order (the guest's eth0, eth1, ...). */
+static int set_vif(struct parser *p, enum key_id id, const struct value *v)
+{
+	char buf[CONFIG_PATH_MAX], why[sizeof(p->err->msg)];
+	struct config_vif vif;
+
+	if (want(p, v, VAL_LIST, "a list such as [ 'mac=02:00:00:00:00:01, bridge=br0' ]"))
+		return -1;
+	if (p->nlist > CONFIG_MAX_VIFS) {
+		fail(p, v->line, "at most ");
+		msg_num(p->err, CONFIG_MAX_VIFS, 10);
+		msg_add(p->err, " vifs");
+		return -1;
+	}
+	p->out->nvifs = 0;
+	for (u32 i = 0; i < p->nlist; i++) {
+		const struct value *e = &p->list[i];
+
+		if (e->kind != VAL_STRING)
+			return fail(p, e->line, "each vif must be a string such as "
+				    "'mac=02:00:00:00:00:01, bridge=br0'");
+		if (e->str_len >= sizeof(buf))
+			return fail(p, e->line, "vif spec too long");
+		decode(e, buf);
+		if (config_vif_spec(buf, e->str_len, &vif, why, sizeof(why)))
+			return fail(p, e->line, why);
+		vif.line = e->line;
+		if (check_vif_mac(p, &vif))
+			return -1;
+		p->out->vifs[p->out->nvifs++] = vif;
+	}
+	return 0;
+}
+
 /* Indexed by enum key_id; ACTION_* values match the order of names[] above. */
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
@@ -696,6 +757,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_WEIGHT] = { "weight", set_weight },
 	[KEY_CAP] = { "cap", set_cap },
 	[KEY_DISK] = { "disk", set_disk },
+	[KEY_VIF] = { "vif", set_vif },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,

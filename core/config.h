@@ -96,6 +96,18 @@ int config_disk_spec(const char *s, size_t n, struct config_disk *out, char *why
 		     size_t why_size);
 /* The letter (a-z) a vdev name ends with: the guest's order of its disks. */
 char config_disk_letter(const char *vdev);
+/*
+ * One vif spec ("mac=02:00:00:00:00:01, bridge=br0, rate=10Mb/s, vlan=5";
+ * core/config_vif.c): 0, or -1 with what is wrong in `why`. `line` is left 0.
+ */
+int config_vif_spec(const char *s, size_t n, struct config_vif *out, char *why,
+		    size_t why_size);
+/* A switch name as `bridge=` and the boot option `uplink=` take it: 1 to 15
+ * characters of A-Z a-z 0-9 _ . - */
+bool config_bridge_name_ok(const char *s, size_t n);
+/* "02:00:00:00:00:01": a MAC as the config writes it, NUL-terminated. */
+#define CONFIG_MAC_TEXT 18
+void config_mac_text(const u8 mac[6], char out[CONFIG_MAC_TEXT]);
 /* xl's CPU list ("all", "2", "0-3", "1,3") as a mask; "all" gives 0. */
 bool config_parse_cpu_list(const char *s, const char *end, u64 *mask);
 

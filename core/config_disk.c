@@ -1,45 +1,14 @@
 /*
  * One disk spec of a VM config, as xl.cfg writes it (xl-disk-configuration):
- * "vdev=xvda, access=rw, target=NAME". Keys are comma-separated, spaces
- * around them allowed. Bulkhead's disks are storage pool volumes, so the
+ * "vdev=xvda, access=rw, target=NAME", split into items by
+ * core/config_spec.c. Bulkhead's disks are storage pool volumes, so the
  * target is a volume name and only raw volumes exist. The text is the
  * user's: every byte is checked, nothing is assumed terminated.
  */
 #include "types.h"
 #include "lib/string.h"
 #include "core/config.h"
-
-struct why {
-	char *buf;
-	size_t size;
-};
-
-static void say(struct why *w, const char *s, size_t n)
-{
-	size_t used = strnlen(w->buf, w->size);
-
-	if (used + 1 >= w->size)
-		return;
-	if (n > w->size - 1 - used)
-		n = w->size - 1 - used;
-	memcpy(w->buf + used, s, n);
-	w->buf[used + n] = '\0';
-}
-
-static void says(struct why *w, const char *s)
-{
-	say(w, s, strlen(s));
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_word(const char *s, size_t n, const char *word)
-{
-	return n == strlen(word) && memcmp(s, word, n) == 0;
-}
+#include "core/config_spec.h"
 
 /* xvd[a-z], vd[a-z] or sd[a-z]: the letter says where the guest sees it. */
 static bool vdev_ok(const char *s, size_t n)
@@ -65,33 +34,27 @@ static bool target_ok(const char *s, size_t n)
 enum { K_VDEV, K_ACCESS, K_TARGET, K_FORMAT, K_DEVTYPE, K_COUNT };
 static const char *const key_names[K_COUNT] = { "vdev", "access", "target", "format", "devtype" };
 
-static int item(const char *k, size_t kn, const char *val, size_t vn, struct config_disk *out,
-		bool seen[K_COUNT], struct why *w)
-{
-	int key = -1;
+_Static_assert(K_COUNT <= SPEC_MAX_KEYS, "spec_parse keeps seen keys in a u32");
 
-	for (int i = 0; i < K_COUNT; i++) {
-		if (is_word(k, kn, key_names[i]))
-			key = i;
-	}
-	if (key < 0) {
-		says(w, "unknown key '");
-		say(w, k, kn);
-		says(w, "' in a disk spec (Bulkhead takes vdev, access, target, format, devtype)");
-		return -1;
-	}
-	if (seen[key]) {
-		says(w, key_names[key]);
-		says(w, " given twice in one disk spec");
-		return -1;
-	}
-	seen[key] = true;
+static const struct spec_kind disk_kind = {
+	.what = "disk",
+	.keys = key_names,
+	.nkeys = K_COUNT,
+	.no_equals = "expected KEY=VALUE in a disk spec such as 'vdev=xvda, access=rw, "
+		     "target=NAME' (positional specs are not supported)",
+	.takes = "vdev, access, target, format, devtype",
+};
+
+static int item(void *ctx, u32 key, const char *val, size_t vn, struct spec_why *w)
+{
+	struct config_disk *out = ctx;
+
 	switch (key) {
 	case K_VDEV:
 		if (!vdev_ok(val, vn)) {
-			says(w, "bad vdev '");
-			say(w, val, vn);
-			says(w, "' (use xvda..xvdz, vda..vdz or sda..sdz)");
+			spec_says(w, "bad vdev '");
+			spec_say(w, val, vn);
+			spec_says(w, "' (use xvda..xvdz, vda..vdz or sda..sdz)");
 			return -1;
 		}
 		memcpy(out->vdev, val, vn);
@@ -99,39 +62,39 @@ static int item(const char *k, size_t kn, const char *val, size_t vn, struct con
 		return 0;
 	case K_ACCESS:
 		/* xl's spellings: ro/r and rw/w */
-		if (is_word(val, vn, "ro") || is_word(val, vn, "r")) {
+		if (spec_is(val, vn, "ro") || spec_is(val, vn, "r")) {
 			out->read_only = true;
-		} else if (is_word(val, vn, "rw") || is_word(val, vn, "w")) {
+		} else if (spec_is(val, vn, "rw") || spec_is(val, vn, "w")) {
 			out->read_only = false;
 		} else {
-			says(w, "bad access '");
-			say(w, val, vn);
-			says(w, "' (use ro or rw)");
+			spec_says(w, "bad access '");
+			spec_say(w, val, vn);
+			spec_says(w, "' (use ro or rw)");
 			return -1;
 		}
 		return 0;
 	case K_TARGET:
 		if (!target_ok(val, vn)) {
-			says(w, "target must be a volume name of 1 to 36 printable ASCII characters "
-				"without spaces");
+			spec_says(w, "target must be a volume name of 1 to 36 printable ASCII "
+				  "characters without spaces");
 			return -1;
 		}
 		memcpy(out->target, val, vn);
 		out->target[vn] = '\0';
 		return 0;
 	case K_FORMAT:
-		if (!is_word(val, vn, "raw")) {
-			says(w, "format '");
-			say(w, val, vn);
-			says(w, "' is not supported (pool volumes are raw)");
+		if (!spec_is(val, vn, "raw")) {
+			spec_says(w, "format '");
+			spec_say(w, val, vn);
+			spec_says(w, "' is not supported (pool volumes are raw)");
 			return -1;
 		}
 		return 0;
 	default: /* K_DEVTYPE */
-		if (!is_word(val, vn, "disk")) {
-			says(w, "devtype '");
-			say(w, val, vn);
-			says(w, "' is not supported (only disk)");
+		if (!spec_is(val, vn, "disk")) {
+			spec_says(w, "devtype '");
+			spec_say(w, val, vn);
+			spec_says(w, "' is not supported (only disk)");
 			return -1;
 		}
 		return 0;
@@ -141,49 +104,20 @@ static int item(const char *k, size_t kn, const char *val, size_t vn, struct con
 int config_disk_spec(const char *s, size_t n, struct config_disk *out, char *why,
 		     size_t why_size)
 {
-	struct why w = { why, why_size };
-	bool seen[K_COUNT] = { false };
-	size_t i = 0;
+	struct spec_why w = { why, why_size };
+	u32 seen;
 
 	if (why_size)
 		why[0] = '\0';
 	memset(out, 0, sizeof(*out));
-	while (i < n) {
-		size_t ks, ke, vs, ve, end;
-
-		while (i < n && is_space(s[i]))
-			i++;
-		end = i;
-		while (end < n && s[end] != ',')
-			end++;
-		ks = i;
-		ke = ks;
-		while (ke < end && s[ke] != '=')
-			ke++;
-		if (ke == end) {
-			says(&w, "expected KEY=VALUE in a disk spec such as "
-				 "'vdev=xvda, access=rw, target=NAME' (positional specs are not "
-				 "supported)");
-			return -1;
-		}
-		vs = ke + 1;
-		ve = end;
-		while (ke > ks && is_space(s[ke - 1]))
-			ke--;
-		while (vs < ve && is_space(s[vs]))
-			vs++;
-		while (ve > vs && is_space(s[ve - 1]))
-			ve--;
-		if (item(s + ks, ke - ks, s + vs, ve - vs, out, seen, &w))
-			return -1;
-		i = end < n ? end + 1 : end;
-	}
-	if (!seen[K_VDEV]) {
-		says(&w, "a disk spec needs vdev= (such as vdev=xvda)");
+	if (spec_parse(s, n, &disk_kind, item, out, &seen, &w))
+		return -1;
+	if (!(seen & (1u << K_VDEV))) {
+		spec_says(&w, "a disk spec needs vdev= (such as vdev=xvda)");
 		return -1;
 	}
-	if (!seen[K_TARGET]) {
-		says(&w, "a disk spec needs target= (the pool volume)");
+	if (!(seen & (1u << K_TARGET))) {
+		spec_says(&w, "a disk spec needs target= (the pool volume)");
 		return -1;
 	}
 	return 0;

@@ -160,6 +160,7 @@ static void cmd_help(void)
 	say("  vol-create NAME SIZE a zeroed volume of SIZE (MiB, or with k/m/g) on a pool disk");
 	say("  vol-delete NAME      zero a volume no VM uses and remove it from its pool disk");
 	say("  nic-list             the machine's NICs: MAC, link, uplink switch, counters");
+	say("  switch-list [NAME]   virtual switches: ports, VLANs, counters, learned MACs");
 	say("  debug-fault KIND     crash the hypervisor on purpose (unmapped, write-text, exec-data)");
 	say("  help");
 }
@@ -393,13 +394,16 @@ static void run_line(char *s)
 		shell_vol_delete(argv[1]);
 	else if (!strcmp(argv[0], "nic-list") && argc == 1)
 		shell_nic_list();
+	else if (!strcmp(argv[0], "switch-list") && argc <= 2)
+		shell_switch_list(argv[1]);
 	else if (is_vm_command(argv[0]) && argc <= 2)
 		vm_command(argv[0], argv[1]);
 	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||
 		 !strcmp(argv[0], "vcpu-list") || !strcmp(argv[0], "help") ||
 		 !strcmp(argv[0], "vol-list") || !strcmp(argv[0], "block-list") ||
 		 !strcmp(argv[0], "network-list") || !strcmp(argv[0], "vol-create") ||
-		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list"))
+		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list") ||
+		 !strcmp(argv[0], "switch-list"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);

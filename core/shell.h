@@ -19,5 +19,7 @@ void shell_vol_create(const char *name, const char *size);
 void shell_vol_delete(const char *name);
 /* nic-list (core/shell_nic.c): the machine's NICs and their uplink ports. */
 void shell_nic_list(void);
+/* switch-list [NAME] (core/shell_switch.c): one switch, or all, NULL for all. */
+void shell_switch_list(const char *name);
 
 #endif

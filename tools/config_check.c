@@ -85,6 +85,32 @@ static void json_key(const char *key, int first)
 	printf("%s\"%s\": ", first ? "{" : ", ", key);
 }
 
+/* "mac" is null when the config gives none (the hypervisor derives one);
+ * rate_bps 0 is unlimited, vlan 0 untagged. */
+static void print_vifs(const struct vm_config *c)
+{
+	char mac[CONFIG_MAC_TEXT];
+
+	fputs(", \"vifs\": [", stdout);
+	for (unsigned i = 0; i < c->nvifs && i < CONFIG_MAX_VIFS; i++) {
+		const struct config_vif *v = &c->vifs[i];
+
+		printf("%s{\"mac\": ", i ? ", " : "");
+		if (v->has_mac) {
+			config_mac_text(v->mac, mac);
+			json_string(mac);
+		} else {
+			fputs("null", stdout);
+		}
+		fputs(", \"bridge\": ", stdout);
+		json_string(v->bridge);
+		printf(", \"rate_bps\": %llu, \"rate_interval_us\": %u, \"vlan\": %u, \"line\": %u}",
+		       (unsigned long long)v->rate_bps, (unsigned)v->rate_interval_us,
+		       (unsigned)v->vlan, (unsigned)v->line);
+	}
+	fputs("]", stdout);
+}
+
 static void print_json(const struct vm_config *c)
 {
 	json_key("name", 1);
@@ -120,7 +146,9 @@ static void print_json(const struct vm_config *c)
 		printf(", \"access\": \"%s\", \"line\": %u}", c->disks[i].read_only ? "ro" : "rw",
 		       (unsigned)c->disks[i].line);
 	}
-	fputs("]}\n", stdout);
+	fputs("]", stdout);
+	print_vifs(c);
+	fputs("}\n", stdout);
 }
 
 static void print_error(const char *path, const struct config_error *e)

@@ -27,7 +27,8 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 # Sources each target links besides its own file; NAME_CFLAGS adds flags
 # (-Iarch/arm64/include for a target that links arch/arm64 code, whose
 # arch_types.h is still the fake's: its directory comes first).
-fuzz_config_SRCS  := core/config.c core/config_disk.c
+fuzz_config_SRCS  := core/config.c core/config_spec.c core/config_disk.c core/config_vif.c \
+	net/rate_parse.c
 fuzz_fdt_SRCS     := lib/fdt.c
 # a device kind: the bus, the device-tree writer, its VM's roles and memory, the console
 DEVICE_DEPS       := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \

@@ -16,6 +16,38 @@ static int terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
+static int bridge_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+/* Vifs: a valid switch name, a unicast non-zero MAC unique in the VM, a rate
+ * the switch takes with its interval, a VLAN of 802.1Q's access range. */
+static void check_vifs(const struct vm_config *c)
+{
+	CHECK(c->nvifs <= CONFIG_MAX_VIFS);
+	for (u32 i = 0; i < c->nvifs && i < CONFIG_MAX_VIFS; i++) {
+		const struct config_vif *v = &c->vifs[i];
+		size_t b = strnlen(v->bridge, sizeof(v->bridge));
+		static const u8 zero[6];
+
+		CHECK(b >= 1 && b < sizeof(v->bridge));
+		for (size_t k = 0; k < b; k++)
+			CHECK(bridge_char(v->bridge[k]));
+		CHECK(v->has_mac == 0 || v->has_mac == 1);
+		if (v->has_mac)
+			CHECK(!(v->mac[0] & 1) && memcmp(v->mac, zero, 6) != 0);
+		for (u32 j = 0; j < i && v->has_mac; j++)
+			CHECK(!c->vifs[j].has_mac || memcmp(c->vifs[j].mac, v->mac, 6) != 0);
+		CHECK(v->rate_bps <= (1ull << 40));
+		CHECK((v->rate_bps == 0) == (v->rate_interval_us == 0));
+		CHECK(v->rate_interval_us <= 1000000);
+		CHECK(v->vlan <= 4094);
+		CHECK(v->line >= 1);
+	}
+}
+
 static void check_config(const struct vm_config *c)
 {
 	size_t name_len = strnlen(c->name, sizeof(c->name));
@@ -43,6 +75,7 @@ static void check_config(const struct vm_config *c)
 		if (i)
 			CHECK(config_disk_letter(c->disks[i - 1].vdev) < config_disk_letter(d->vdev));
 	}
+	check_vifs(c);
 }
 
 static void check_error(const struct config_error *e, const uint8_t *data, size_t size)

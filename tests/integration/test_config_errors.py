@@ -35,6 +35,24 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
      "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),
+    # vif: each spec's own line, one line of words
+    (GOOD + "vif = [ 'bridge=br0',\n 'mac=02-00-00-00-00-01' ]\n", 5, "vif",
+     "bad mac '02-00-00-00-00-01': separate the octets with ':', as xl does"),
+    (GOOD + "vif = [ 'mac=01:00:5e:00:00:01' ]\n", 4, "vif", "is a multicast address"),
+    (GOOD + "vif = [ 'mac=00:00:00:00:00:00' ]\n", 4, "vif", "is not a NIC's address"),
+    (GOOD + "vif = [ 'bridge=a-very-long-switch' ]\n", 4, "vif",
+     "bad bridge 'a-very-long-switch' (a switch name: 1 to 15 of A-Z a-z 0-9 _ . -)"),
+    (GOOD + "vif = [ 'rate=10Mbit/s' ]\n", 4, "vif", "bad rate '10Mbit/s': expected /s"),
+    (GOOD + "vif = [ 'vlan=4095' ]\n", 4, "vif", "bad vlan '4095' (1 to 4094"),
+    (GOOD + "vif = [ 'type=ioemu, model=e1000' ]\n", 4, "vif",
+     "type 'ioemu' is not offered: Bulkhead emulates no NIC, a vif is virtio-net"),
+    (GOOD + "vif = [ 'model=e1000' ]\n", 4, "vif", "model 'e1000' is not offered"),
+    (GOOD + "vif = [ 'script=vif-bridge' ]\n", 4, "vif", "script= is xl's and has no meaning"),
+    (GOOD + "vif = [ 'colour=blue' ]\n", 4, "vif", "unknown key 'colour' in a vif spec"),
+    (GOOD + "vif = [ 'vlan=2, vlan=3' ]\n", 4, "vif", "vlan given twice in one vif spec"),
+    (GOOD + "vif = [ 'mac=02:00:00:00:00:01',\n 'mac=02:00:00:00:00:01, bridge=br1' ]\n",
+     5, "vif", "duplicate mac 02:00:00:00:00:01 (vif 0, on line 4, has it"),
+    (GOOD + "vif = [ '', '', '', '', '', '', '', '', '' ]\n", 4, "vif", "at most 8 vifs"),
 ])
 def test_config_error_names_file_line_and_key(tmp_path, text, line, key, words):
     cfg = tmp_path / "bad.cfg"
@@ -302,5 +320,45 @@ def test_a_good_set_passes(tmp_path, pools):
     b = disk_vm(tmp_path, "b", "vdev=xvda, access=ro, target=logs", "vdev=xvdc, target=scratch")
     for command in ("check", "image"):
         run = checked(command, tmp_path, (one, pools[1], pools[2]), a, b)
+        assert run.code == 0, run
+    assert (tmp_path / "out.img").exists()
+
+
+# --- vifs across VMs --------------------------------------------------------
+
+def vif_vm(tmp_path, name, *specs):
+    """A config whose vif list has one spec a line, from line 4."""
+    cfg = tmp_path / f"{name}.cfg"
+    lines = ",\n       ".join(f"'{s}'" for s in specs)
+    cfg.write_text(GOOD.replace('"vm"', f'"{name}"') + f"vif = [ {lines} ]\n")
+    return str(cfg)
+
+
+@pytest.mark.parametrize("command", ["check", "image", "run"])
+def test_one_mac_on_one_switch_and_vlan_is_refused(tmp_path, command):
+    a = vif_vm(tmp_path, "a", "mac=02:00:00:00:00:01, bridge=lan, vlan=5")
+    b = vif_vm(tmp_path, "b", "mac=02:00:00:00:00:02", "bridge=lan, vlan=5, mac=02:00:00:00:00:01")
+    assert_refused(checked(command, tmp_path, (), a, b), tmp_path,
+                   f"{b}:5: vif: vm 'a' already has mac 02:00:00:00:00:01 on bridge lan, "
+                   f"VLAN 5 ({a}:4); two vifs on one switch and VLAN need different MACs")
+
+
+def test_one_mac_untagged_on_the_default_switch_is_refused(tmp_path):
+    a = vif_vm(tmp_path, "a", "bridge=br0, mac=02:00:00:00:00:AA")
+    b = vif_vm(tmp_path, "b", "", "mac=02:00:00:00:00:aa")
+    assert_refused(checked("check", tmp_path, (), a, b), tmp_path,
+                   f"{b}:5: vif: vm 'a' already has mac 02:00:00:00:00:aa on bridge br0, "
+                   f"untagged ({a}:4); two vifs on one switch and VLAN need different MACs")
+
+
+def test_macs_on_other_switches_or_vlans_and_derived_macs_pass(tmp_path):
+    """The same MAC on another switch, or another VLAN of the same switch, is
+    another station; vifs without mac= get theirs from the hypervisor."""
+    a = vif_vm(tmp_path, "a", "mac=02:00:00:00:00:01", "", "bridge=lan, vlan=5")
+    b = vif_vm(tmp_path, "b", "mac=02:00:00:00:00:01, bridge=lan", "", "bridge=lan, vlan=5")
+    c = vif_vm(tmp_path, "c", "mac=02:00:00:00:00:01, bridge=lan, vlan=5, rate=10Mb/s, type=vif")
+    d = vif_vm(tmp_path, "d", "mac=02:00:00:00:00:01, bridge=br0, vlan=7")
+    for command in ("check", "image"):
+        run = checked(command, tmp_path, (), a, b, c, d)
         assert run.code == 0, run
     assert (tmp_path / "out.img").exists()

@@ -114,6 +114,32 @@ def test_autostart_off_and_create(tmp_path):
     assert p.exitstatus == 0
 
 
+def test_switch_list_without_switches(tmp_path):
+    """switch-list is wired into the shell: a machine whose VMs have no vif
+    and which has no NIC has no switch (the listing itself is unit-tested
+    in test_shell_switch.c)."""
+    cfg = tmp_path / "quiet.cfg"
+    cfg.write_text(f'name = "quiet"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=quiet"\nautostart = 0\n')
+    with console_run("--timeout", "60", str(cfg), timeout=40) as p:
+        p.expect(r"\(hv\) no VM is running yet")
+        p.send("help\r")
+        p.expect(r"\(hv\)   switch-list \[NAME\] +virtual switches: ports, VLANs, counters, "
+                 r"learned MACs")
+        p.send("switch-list\r")
+        p.expect(r"\(hv\) no switches \(no vif or uplink names one\)")
+        p.send("switch-list br0\r")
+        p.expect(r"\(hv\) switch-list: no switch 'br0' \(switches are made when a vif or the "
+                 r"uplink names one\)")
+        p.send("switch-list br0 br1\r")
+        p.expect(r"\(hv\) switch-list: too many arguments \(see help\)")
+        p.send("create quiet\r")
+        p.expect(r"\(quiet\) hello from quiet")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    assert p.exitstatus == 0
+
+
 def test_cpus_affinity_and_vcpu_pin(tmp_path):
     """`cpus` places the vCPU; `vcpu-pin` moves it while the VM keeps running."""
     cfg = tmp_path / "pin.cfg"

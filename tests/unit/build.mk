@@ -23,7 +23,8 @@ $(B)/unit/$(1): tests/unit/$(1).c $(2)
 endef
 
 $(eval $(call unit_test,test_fdt,lib/fdt.c))
-$(eval $(call unit_test,test_config,core/config.c core/config_disk.c))
+$(eval $(call unit_test,test_config,$(CONFIG_SRCS)))
+$(eval $(call unit_test,test_config_vif,$(CONFIG_SRCS)))
 $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
@@ -115,3 +116,7 @@ GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/
 	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
 	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS)))
+
+# The shell's switch-list on the registry's switches, and the uplink= boot option.
+$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
+	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
