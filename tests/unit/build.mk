@@ -106,7 +106,7 @@ $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 # stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
 # a fresh NIC per test, so the registry is made bigger than the machine's.
 UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
-	core/boot_uplink.c core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
+	core/boot_uplink.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
 	$(FAKE_ARCH),-DNET_MAX_NICS=64))
 

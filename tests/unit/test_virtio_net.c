@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/boot_uplink.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform.h"
@@ -500,13 +501,13 @@ static void test_uplink_start_names_switch(void **state)
 	static char args[] = "loglevel=info uplink=lan0";
 
 	start();   /* at least one NIC registered */
-	platform.bootargs = args;
+	assert_true(boot_uplink_parse(args));  /* as the boot does with its command line */
 	uplink_start();
 	assert_non_null(uplink_get());
 	assert_string_equal(uplink_get()->port.sw->name, "lan0");
 	assert_non_null(strstr(last_log, "uplink on switch 'lan0'"));
 	assert_non_null(strstr(last_log, "nic eth0: virtio-net, MAC "));
-	platform.bootargs = NULL;
+	assert_true(boot_uplink_parse(""));     /* back to br0 for the other tests */
 }
 
 int main(void)
