@@ -31,6 +31,7 @@
 #include "drivers/virtio_net.h"
 #include "lib/string.h"
 #include "net/net_csum.h"
+#include "virtio_ring.h"
 
 #define VIRTIO_ID_NET 1
 
@@ -59,31 +60,6 @@
  * for at least 1526 bytes; 2 KiB also takes a tagged frame from the trunk. */
 #define BUF_SIZE 2048
 
-struct virtq_desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-
-struct virtq_avail {
-	u16 flags;
-	u16 idx;
-	u16 ring[QUEUE_MAX];
-};
-
-struct virtq_used_elem {
-	u32 id;
-	u32 len;
-};
-
-struct virtq_used {
-	u16 flags;
-	u16 idx;
-	struct virtq_used_elem ring[QUEUE_MAX];
-};
-
-#define VIRTQ_DESC_F_WRITE 2
 #define RING_AVAIL_OFF (QUEUE_MAX * sizeof(struct virtq_desc))
 #define RING_USED_OFF 2048
 
@@ -132,8 +108,8 @@ struct vnet {
 };
 
 _Static_assert(sizeof(struct vnet) <= PAGE_SIZE, "a NIC's state fits one page");
-_Static_assert(RING_AVAIL_OFF + sizeof(struct virtq_avail) + 2 <= RING_USED_OFF, "avail fits");
-_Static_assert(RING_USED_OFF + sizeof(struct virtq_used) + 2 <= PAGE_SIZE, "used fits");
+_Static_assert(RING_AVAIL_OFF + VIRTQ_AVAIL_BYTES(QUEUE_MAX) <= RING_USED_OFF, "avail fits");
+_Static_assert(RING_USED_OFF + VIRTQ_USED_BYTES(QUEUE_MAX) <= PAGE_SIZE, "used fits");
 _Static_assert(NET_HDR_LEN == 12, "the virtio 1 header");
 
 static struct vnet *vnet_of(struct net_nic *nic)
