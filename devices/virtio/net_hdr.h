@@ -9,23 +9,7 @@
 
 #include "types.h"
 #include "net/net_frame.h"
-
-/* With VERSION_1 the header always has num_buffers: 12 bytes. */
-#define VNET_HDR_LEN 12
-#define VNET_HDR_F_NEEDS_CSUM 1
-#define VNET_HDR_F_DATA_VALID 2
-#define VNET_HDR_F_RSC_INFO 4
-#define VNET_GSO_NONE 0
-
-struct vnet_hdr {
-	u8 flags;
-	u8 gso_type;
-	u16 hdr_len;
-	u16 gso_size;
-	u16 csum_start;
-	u16 csum_offset;
-	u16 num_buffers;
-};
+#include "virtio_net_hdr.h"
 
 void vnet_hdr_parse(const u8 raw[VNET_HDR_LEN], struct vnet_hdr *h);
 void vnet_hdr_build(const struct vnet_hdr *h, u8 raw[VNET_HDR_LEN]);
