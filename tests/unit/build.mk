@@ -111,7 +111,7 @@ $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_all
 
 # The guest's virtio-net device on the transport and a real switch; the test
 # is a guest's driver (tests/unit/virtio_guest.c) and a port beside the vif.
-GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c \
+GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c net/net_csum.c \
 	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
 	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS)))

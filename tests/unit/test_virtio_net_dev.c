@@ -18,6 +18,7 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net_hdr.h"
 #include "fake_arch.h"
+#include "net/net_csum.h"
 #include "net/switch.h"
 #include "net/vif_mac.h"
 #include "virtio_guest.h"
@@ -449,7 +450,7 @@ static u32 udp_frame(u8 *f, u32 payload)
 	pseudo[8] = 0;
 	pseudo[9] = 17;
 	put_be16(pseudo + 10, (u16)ulen);
-	part = (u16)~vnet_csum_fold(sum16(pseudo, 12));
+	part = (u16)~net_csum_fold(sum16(pseudo, 12));
 	put_be16(f + UDP_OFF + 6, part);
 	return len;
 }
@@ -465,7 +466,7 @@ static bool udp_ok(const u8 *f, u32 len)
 	pseudo[9] = 17;
 	put_be16(pseudo + 10, (u16)ulen);
 	return get_be16(f + UDP_OFF + 6) != 0 &&
-	       vnet_csum_fold(sum16(pseudo, 12) + sum16(f + UDP_OFF, ulen)) == 0;
+	       net_csum_fold(sum16(pseudo, 12) + sum16(f + UDP_OFF, ulen)) == 0;
 }
 
 static void test_rx_csum_completed(void **state)
