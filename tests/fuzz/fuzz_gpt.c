@@ -53,7 +53,7 @@ static void try_disk(const u8 *data, size_t size, u32 sector_size)
 {
 	static struct gpt_info info, again;
 	struct fuzz_disk d = { NULL, size / sector_size, sector_size };
-	struct gpt_disk disk = { fuzz_read, fuzz_write, &d, d.sectors, sector_size };
+	struct gpt_disk disk = { fuzz_read, fuzz_write, &d, d.sectors, sector_size, NULL };
 
 	d.data = malloc(size ? size : 1);
 	if (!d.data)
