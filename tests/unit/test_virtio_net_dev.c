@@ -18,6 +18,7 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net_hdr.h"
 #include "fake_arch.h"
+#include "hv_pool.h"
 #include "net/net_csum.h"
 #include "net/switch.h"
 #include "net/vif_mac.h"
@@ -107,21 +108,16 @@ static enum switch_tx peer_send(const u8 *f, u32 len, struct net_offload off)
 /* --- set-up ------------------------------------------------------------------- */
 
 static struct vguest g;
-static u8 *hv_mem;
-static u64 hv_bitmap[4];
 
 static int group_setup(void **state)
 {
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	assert_non_null(hv_mem);
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
+	hv_pool_add(HV_PAGES);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	free(hv_mem);
+	hv_pool_free();
 	return 0;
 }
 
