@@ -41,7 +41,7 @@
 #define BASE 0x0a000000ull
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (64 * 1024)
-#define HV_PAGES 64
+#define HV_PAGES 96      /* as tests/unit/test_virtio_blk_dev.c: the device's 8 pieces and bounce buffers */
 #define QSIZE 16
 #define DESC 0x0
 #define AVAIL 0x100
@@ -258,7 +258,7 @@ static void record(const u8 *r)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static u8 *hv_mem;
-	static u64 bitmap[1];
+	static u64 bitmap[(HV_PAGES + 63) / 64];
 	static struct vm vm;
 	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
 	struct vdev dev;
@@ -271,7 +271,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		CHECK(hv_mem && ram);
 	}
 	memset(&hv_pages, 0, sizeof(hv_pages));
-	bitmap[0] = 0;
+	memset(bitmap, 0, sizeof(bitmap));
 	CHECK(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE, bitmap) == 0);
 	memset(ram, 0, RAM_SIZE);
 	memset(&vm, 0, sizeof(vm));
