@@ -21,6 +21,7 @@
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_mmio_host.h"
 #include "lib/string.h"
+#include "virtio_ring.h"
 
 #define VIRTIO_ID_BLOCK 2
 
@@ -45,39 +46,12 @@
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
 
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2
-
 #define SECTOR_SIZE 512
 
 /* Our ring size (the device may offer more): a power of two, so that the
  * ring fits one page (below) and 16-bit indexes wrap cleanly. */
 #define QUEUE_MAX 64
 #define NO_DESC 0xffff
-
-struct virtq_desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-
-struct virtq_avail {
-	u16 flags;
-	u16 idx;
-	u16 ring[QUEUE_MAX];
-};
-
-struct virtq_used_elem {
-	u32 id;
-	u32 len;
-};
-
-struct virtq_used {
-	u16 flags;
-	u16 idx;
-	struct virtq_used_elem ring[QUEUE_MAX];
-};
 
 /* The ring page: descriptor table, driver area, device area. */
 #define RING_AVAIL_OFF (QUEUE_MAX * sizeof(struct virtq_desc))
@@ -130,8 +104,8 @@ struct vblk {
 };
 
 _Static_assert(sizeof(struct vblk) <= PAGE_SIZE, "a disk's state fits one page");
-_Static_assert(RING_AVAIL_OFF + sizeof(struct virtq_avail) <= RING_USED_OFF, "avail fits");
-_Static_assert(RING_USED_OFF + sizeof(struct virtq_used) <= PAGE_SIZE, "used fits");
+_Static_assert(RING_AVAIL_OFF + VIRTQ_AVAIL_BYTES(QUEUE_MAX) <= RING_USED_OFF, "avail fits");
+_Static_assert(RING_USED_OFF + VIRTQ_USED_BYTES(QUEUE_MAX) <= PAGE_SIZE, "used fits");
 _Static_assert(sizeof(struct blk_dma) <= PAGE_SIZE, "headers fit one page");
 
 static u16 desc_alloc(struct vblk *b)

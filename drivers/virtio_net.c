@@ -31,6 +31,8 @@
 #include "drivers/virtio_net.h"
 #include "lib/string.h"
 #include "net/net_csum.h"
+#include "virtio_net_hdr.h"
+#include "virtio_ring.h"
 
 #define VIRTIO_ID_NET 1
 
@@ -39,9 +41,6 @@
 #define VIRTIO_NET_F_MAC (1ull << 5)
 #define VIRTIO_NET_F_STATUS (1ull << 16)
 
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
-#define VIRTIO_NET_HDR_F_DATA_VALID 2
-#define VIRTIO_NET_HDR_GSO_NONE 0
 #define VIRTIO_NET_S_LINK_UP 1
 
 /* Device-specific configuration: the MAC's six bytes, then the status. */
@@ -59,45 +58,8 @@
  * for at least 1526 bytes; 2 KiB also takes a tagged frame from the trunk. */
 #define BUF_SIZE 2048
 
-struct virtq_desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-
-struct virtq_avail {
-	u16 flags;
-	u16 idx;
-	u16 ring[QUEUE_MAX];
-};
-
-struct virtq_used_elem {
-	u32 id;
-	u32 len;
-};
-
-struct virtq_used {
-	u16 flags;
-	u16 idx;
-	struct virtq_used_elem ring[QUEUE_MAX];
-};
-
-#define VIRTQ_DESC_F_WRITE 2
 #define RING_AVAIL_OFF (QUEUE_MAX * sizeof(struct virtq_desc))
 #define RING_USED_OFF 2048
-
-/* The header every buffer starts with (VERSION_1: num_buffers always there). */
-struct virtio_net_hdr {
-	u8 flags;
-	u8 gso_type;
-	u16 hdr_len;
-	u16 gso_size;
-	u16 csum_start;
-	u16 csum_offset;
-	u16 num_buffers;
-};
-#define NET_HDR_LEN sizeof(struct virtio_net_hdr)
 
 struct vq {
 	u16 qsize;
@@ -132,9 +94,8 @@ struct vnet {
 };
 
 _Static_assert(sizeof(struct vnet) <= PAGE_SIZE, "a NIC's state fits one page");
-_Static_assert(RING_AVAIL_OFF + sizeof(struct virtq_avail) + 2 <= RING_USED_OFF, "avail fits");
-_Static_assert(RING_USED_OFF + sizeof(struct virtq_used) + 2 <= PAGE_SIZE, "used fits");
-_Static_assert(NET_HDR_LEN == 12, "the virtio 1 header");
+_Static_assert(RING_AVAIL_OFF + VIRTQ_AVAIL_BYTES(QUEUE_MAX) <= RING_USED_OFF, "avail fits");
+_Static_assert(RING_USED_OFF + VIRTQ_USED_BYTES(QUEUE_MAX) <= PAGE_SIZE, "used fits");
 
 static struct vnet *vnet_of(struct net_nic *nic)
 {
@@ -231,7 +192,7 @@ static u16 rx_take(struct vnet *v)
 		if (!vq_take(v, &v->rx, &e))
 			return 0;  /* the device was reset: its buffers are ours, none delivered */
 		v->taken[n].id = (u16)e.id;
-		v->taken[n].len = e.len > NET_HDR_LEN && e.len <= BUF_SIZE ? e.len : 0;
+		v->taken[n].len = e.len > VNET_HDR_LEN && e.len <= BUF_SIZE ? e.len : 0;
 		n++;
 	}
 	return n;
@@ -240,30 +201,30 @@ static u16 rx_take(struct vnet *v)
 /* The offload fields of a received header; false when they cannot be right
  * for this frame (a partial checksum outside it, a GSO frame we never asked
  * for, flags we did not negotiate). */
-static bool rx_offload(const struct vnet *v, const struct virtio_net_hdr *h, u32 len,
+static bool rx_offload(const struct vnet *v, const struct vnet_hdr *h, u32 len,
 		       struct net_offload *off)
 {
 	*off = (struct net_offload){ 0 };
-	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+	if (h->gso_type != VNET_GSO_NONE)
 		return false;
 	if (!h->flags)
 		return true;
 	if (!(v->features & VIRTIO_NET_F_GUEST_CSUM) ||
-	    (h->flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)))
+	    (h->flags & ~(VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID)))
 		return false;
 	off->flags = h->flags;
 	off->csum_start = h->csum_start;
 	off->csum_offset = h->csum_offset;
-	return !(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || net_csum_offsets_ok(off, len);
+	return !(h->flags & VNET_HDR_F_NEEDS_CSUM) || net_csum_offsets_ok(off, len);
 }
 
 /* No lock held: hands one received buffer's frame to the user. */
 static void rx_deliver(struct vnet *v, const struct rx_taken *t, u64 now)
 {
 	const u8 *buf = v->rx.bufs + (u64)t->id * BUF_SIZE;
-	struct virtio_net_hdr h;
+	struct vnet_hdr h;
 	struct net_offload off;
-	u32 len = t->len - (u32)NET_HDR_LEN;
+	u32 len = t->len - (u32)VNET_HDR_LEN;
 
 	/* one copy of the header: the device could still be writing the buffer */
 	memcpy(&h, buf, sizeof(h));
@@ -271,7 +232,7 @@ static void rx_deliver(struct vnet *v, const struct rx_taken *t, u64 now)
 		net_count(&v->nic.stats.rx_errors, 1);
 		return;
 	}
-	net_rx_frame(&v->nic, buf + NET_HDR_LEN, len, &off, now);
+	net_rx_frame(&v->nic, buf + VNET_HDR_LEN, len, &off, now);
 }
 
 /* Lock held. Gives the taken buffers back to the device and rings it. */
@@ -346,15 +307,15 @@ static void vnet_irq(void *ctx)
  * the device cannot. */
 static void tx_header(const struct vnet *v, u8 *buf, const struct net_delivery *d)
 {
-	struct virtio_net_hdr h = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	struct vnet_hdr h = { .gso_type = VNET_GSO_NONE };
 
 	if (d->offload.flags & NET_OFFLOAD_NEEDS_CSUM) {
 		if (v->features & VIRTIO_NET_F_CSUM) {
-			h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			h.flags = VNET_HDR_F_NEEDS_CSUM;
 			h.csum_start = d->offload.csum_start;
 			h.csum_offset = d->offload.csum_offset;
 		} else {
-			net_csum_complete(buf + NET_HDR_LEN, d->len, &d->offload);
+			net_csum_complete(buf + VNET_HDR_LEN, d->len, &d->offload);
 		}
 	}
 	memcpy(buf, &h, sizeof(h));
@@ -378,7 +339,7 @@ static void tx_copy(u8 *dst, const struct net_delivery *d)
 
 static bool tx_frame_ok(const struct net_delivery *d)
 {
-	if (d->len < ETH_HLEN || d->len > BUF_SIZE - NET_HDR_LEN)
+	if (d->len < ETH_HLEN || d->len > BUF_SIZE - VNET_HDR_LEN)
 		return false;
 	return !(d->offload.flags & NET_OFFLOAD_NEEDS_CSUM) ||
 	       net_csum_offsets_ok(&d->offload, d->len);
@@ -404,9 +365,9 @@ static enum net_tx vnet_transmit(struct net_nic *nic, const struct net_delivery 
 	}
 	id = v->tx_free[--v->ntx_free];
 	buf = v->tx.bufs + (u64)id * BUF_SIZE;
-	tx_copy(buf + NET_HDR_LEN, d);
+	tx_copy(buf + VNET_HDR_LEN, d);
 	tx_header(v, buf, d);
-	vq_post(&v->tx, id, (u32)NET_HDR_LEN + d->len, false);
+	vq_post(&v->tx, id, (u32)VNET_HDR_LEN + d->len, false);
 	/* the index before the doorbell */
 	arch_io_wmb();
 	vmmio_queue_notify(&v->io, TXQ);

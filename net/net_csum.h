@@ -10,9 +10,16 @@
 #include "types.h"
 #include "net/net_frame.h"
 
-/* True when the offload's checksum field lies inside a frame of `len` bytes
- * (and starts at or after the Ethernet header). */
+/* A 16-bit checksum field at csum_start + csum_offset, after csum_start,
+ * lies wholly within a frame of `len` bytes. */
+bool net_csum_field_ok(u16 csum_start, u16 csum_offset, u32 len);
+/* net_csum_field_ok, and the summed part starts at or after the Ethernet
+ * header. */
 bool net_csum_offsets_ok(const struct net_offload *off, u32 len);
+
+/* The Internet checksum (RFC 1071) of a ones'-complement sum of big-endian
+ * 16-bit words: folded and inverted, as the field stores it. */
+u16 net_csum_fold(u64 sum);
 
 /* Completes the checksum of `frame` (len bytes) as `off` asks: the ones'
  * complement sum from csum_start to the end, stored big-endian at

@@ -25,6 +25,7 @@
 #include "devices/virtio/mmio.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "net/net_csum.h"
 #include "net/switch.h"
 #include "net/vif_mac.h"
 #include "devices/virtio/net_hdr.h"
@@ -287,7 +288,7 @@ static bool write_patches(struct vnet *v, struct rx_fill *r, const struct vnet_h
 			return false;
 	}
 	if (r->csum) {
-		u16 c = vnet_csum_fold(r->sum);
+		u16 c = net_csum_fold(r->sum);
 		u8 be[2] = { (u8)(c >> 8), (u8)c };
 
 		for (u32 k = 0; k < 2; k++) {
@@ -305,7 +306,7 @@ static void rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_
 	u64 f = virtio_mmio_features(v->t);
 	const struct net_offload *o = &d->offload;
 	bool partial = (o->flags & NET_OFFLOAD_NEEDS_CSUM) &&
-		       vnet_csum_range_ok(o->csum_start, o->csum_offset, d->len);
+		       net_csum_field_ok(o->csum_start, o->csum_offset, d->len);
 
 	*h = (struct vnet_hdr){ .gso_type = VNET_GSO_NONE };
 	if (partial && (f & (1ull << VIRTIO_NET_F_GUEST_CSUM))) {

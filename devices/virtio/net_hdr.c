@@ -1,5 +1,6 @@
 /* The virtio-net header's bytes and checks (devices/virtio/net_hdr.h). */
 #include "devices/virtio/net_hdr.h"
+#include "net/net_csum.h"
 
 static u16 le16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
 static void put_le16(u8 *p, u16 v) { p[0] = (u8)v; p[1] = (u8)(v >> 8); }
@@ -24,19 +25,12 @@ void vnet_hdr_build(const struct vnet_hdr *h, u8 raw[VNET_HDR_LEN])
 	put_le16(raw + 10, h->num_buffers);
 }
 
-bool vnet_csum_range_ok(u16 csum_start, u16 csum_offset, u32 len)
-{
-	u32 field = (u32)csum_start + csum_offset;
-
-	return csum_start < len && field + 2 <= len;
-}
-
 bool vnet_hdr_tx_ok(const struct vnet_hdr *h, u32 len)
 {
 	if (h->flags & ~(VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID))
 		return false;
 	if (h->flags & VNET_HDR_F_NEEDS_CSUM)
-		return vnet_csum_range_ok(h->csum_start, h->csum_offset, len);
+		return net_csum_field_ok(h->csum_start, h->csum_offset, len);
 	return true;
 }
 
@@ -46,11 +40,4 @@ struct net_offload vnet_hdr_offload(const struct vnet_hdr *h)
 		return (struct net_offload){ 0 };
 	return (struct net_offload){ .flags = NET_OFFLOAD_NEEDS_CSUM, .csum_start = h->csum_start,
 				     .csum_offset = h->csum_offset };
-}
-
-u16 vnet_csum_fold(u64 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (u16)~sum;
 }

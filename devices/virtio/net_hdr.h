@@ -1,31 +1,15 @@
 /*
- * The virtio-net header (virtio 1.2, 5.1.6) that leads every frame between
- * a guest's driver and its device, and the checksum a device completes for
- * a receiver that cannot: pure functions on bytes, shared by the device and
- * its tests.
+ * The virtio-net header (include/virtio_net_hdr.h) as the guest's device
+ * reads and writes it: pure functions on bytes, shared by the device and its
+ * tests. The checksum it completes for a receiver that cannot is
+ * net/net_csum.h's.
  */
 #ifndef BULKHEAD_DEVICES_VIRTIO_NET_HDR_H
 #define BULKHEAD_DEVICES_VIRTIO_NET_HDR_H
 
 #include "types.h"
 #include "net/net_frame.h"
-
-/* With VERSION_1 the header always has num_buffers: 12 bytes. */
-#define VNET_HDR_LEN 12
-#define VNET_HDR_F_NEEDS_CSUM 1
-#define VNET_HDR_F_DATA_VALID 2
-#define VNET_HDR_F_RSC_INFO 4
-#define VNET_GSO_NONE 0
-
-struct vnet_hdr {
-	u8 flags;
-	u8 gso_type;
-	u16 hdr_len;
-	u16 gso_size;
-	u16 csum_start;
-	u16 csum_offset;
-	u16 num_buffers;
-};
+#include "virtio_net_hdr.h"
 
 void vnet_hdr_parse(const u8 raw[VNET_HDR_LEN], struct vnet_hdr *h);
 void vnet_hdr_build(const struct vnet_hdr *h, u8 raw[VNET_HDR_LEN]);
@@ -35,11 +19,5 @@ void vnet_hdr_build(const struct vnet_hdr *h, u8 raw[VNET_HDR_LEN]);
 bool vnet_hdr_tx_ok(const struct vnet_hdr *h, u32 len);
 /* The offload fields the switch carries for it. */
 struct net_offload vnet_hdr_offload(const struct vnet_hdr *h);
-/* A 16-bit checksum field at csum_start + csum_offset, after csum_start,
- * lies wholly within a frame of `len` bytes. */
-bool vnet_csum_range_ok(u16 csum_start, u16 csum_offset, u32 len);
-/* The Internet checksum (RFC 1071) of a ones'-complement sum of big-endian
- * 16-bit words: folded and inverted, as the field stores it. */
-u16 vnet_csum_fold(u64 sum);
 
 #endif

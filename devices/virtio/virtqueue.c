@@ -14,14 +14,10 @@
 #include "core/guest_mem.h"
 #include "core/vm.h"
 #include "devices/virtio/virtqueue.h"
+#include "virtio_ring.h"
 
 /* Virtio 1.x rings are little-endian: so is every CPU Bulkhead runs on. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "virtqueue fields are read as little-endian");
-
-#define DESC_F_NEXT     1
-#define DESC_F_WRITE    2
-#define DESC_F_INDIRECT 4
-#define AVAIL_F_NO_INTERRUPT 1
 
 #define DESC_SIZE 16
 #define AVAIL_RING 4          /* offset of avail->ring[0] (and of used->ring[0]) */
@@ -29,20 +25,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "virtqueue fields are 
 /* The most bytes one chain may describe (2.7.5: no more than 2^32). */
 #define CHAIN_MAX_BYTES ((u64)1 << 32)
 
-struct desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-
-struct used_elem {
-	u32 id;
-	u32 len;
-};
-
-_Static_assert(sizeof(struct desc) == DESC_SIZE, "descriptor layout");
-_Static_assert(sizeof(struct used_elem) == USED_ELEM_SIZE, "used element layout");
+_Static_assert(sizeof(struct virtq_desc) == DESC_SIZE, "descriptor layout");
+_Static_assert(offsetof(struct virtq_avail, ring) == AVAIL_RING &&
+	       offsetof(struct virtq_used, ring) == AVAIL_RING, "ring offsets");
+_Static_assert(sizeof(struct virtq_used_elem) == USED_ELEM_SIZE, "used element layout");
 
 /* The segments gathered so far for one chain. */
 struct walk {
@@ -88,9 +74,9 @@ bool virtq_layout_ok(const struct virtq *q, u16 max_size)
 	if (!is_aligned(ipa_addr(q->desc), 16) || !is_aligned(ipa_addr(q->avail), 2) ||
 	    !is_aligned(ipa_addr(q->used), 4))
 		return false;
-	return vm_ram_contains(q->vm, q->desc, DESC_SIZE * n) &&
-	       vm_ram_contains(q->vm, q->avail, 6 + 2 * n) &&
-	       vm_ram_contains(q->vm, q->used, 6 + USED_ELEM_SIZE * n);
+	return vm_ram_contains(q->vm, q->desc, VIRTQ_DESC_BYTES(n)) &&
+	       vm_ram_contains(q->vm, q->avail, VIRTQ_AVAIL_BYTES(n)) &&
+	       vm_ram_contains(q->vm, q->used, VIRTQ_USED_BYTES(n));
 }
 
 bool virtq_enable(struct virtq *q, u16 max_size)
@@ -118,9 +104,9 @@ static enum virtq_pop_result stop(struct virtq *q)
 }
 
 /* One buffer descriptor joins the chain; false when it breaks a rule. */
-static bool add_seg(struct virtq *q, struct walk *w, const struct desc *d)
+static bool add_seg(struct virtq *q, struct walk *w, const struct virtq_desc *d)
 {
-	bool writes = d->flags & DESC_F_WRITE;
+	bool writes = d->flags & VIRTQ_DESC_F_WRITE;
 
 	if (!writes && w->seen_write)
 		return false;           /* readable after writable (2.7.4.2) */
@@ -148,7 +134,7 @@ static bool add_seg(struct virtq *q, struct walk *w, const struct desc *d)
  * stays inside it, holds no indirect descriptor and visits each entry at
  * most once.
  */
-static bool walk_indirect(struct virtq *q, struct walk *w, const struct desc *table)
+static bool walk_indirect(struct virtq *q, struct walk *w, const struct virtq_desc *table)
 {
 	u32 n = table->len / DESC_SIZE;
 	u32 i = 0;
@@ -157,17 +143,17 @@ static bool walk_indirect(struct virtq *q, struct walk *w, const struct desc *ta
 	    !vm_ram_contains(q->vm, ipa_init(table->addr), table->len))
 		return false;
 	for (u32 steps = 1;; steps++) {
-		struct desc d;
+		struct virtq_desc d;
 
 		if (steps > n)
 			return false;   /* a loop */
 		if (!guest_mem_read(q->vm, ipa_init(table->addr + (u64)i * DESC_SIZE), &d, sizeof(d)))
 			return false;
-		if (d.flags & DESC_F_INDIRECT)
+		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return false;
 		if (!add_seg(q, w, &d))
 			return false;
-		if (!(d.flags & DESC_F_NEXT))
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return true;
 		if (d.next >= n)
 			return false;
@@ -184,21 +170,21 @@ static bool walk_chain(struct virtq *q, struct walk *w, u16 head)
 	if (head >= q->size)
 		return false;
 	for (u32 steps = 1;; steps++) {
-		struct desc d;
+		struct virtq_desc d;
 
 		if (steps > q->size)
 			return false;   /* longer than the queue: a loop */
 		if (!guest_mem_read(q->vm, ipa_add(q->desc, (u64)i * DESC_SIZE), &d, sizeof(d)))
 			return false;
-		if (d.flags & DESC_F_INDIRECT) {
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			/* the WRITE flag of this descriptor means nothing (2.7.5.3.2) */
-			if (!q->indirect || (d.flags & DESC_F_NEXT))
+			if (!q->indirect || (d.flags & VIRTQ_DESC_F_NEXT))
 				return false;
 			return walk_indirect(q, w, &d);
 		}
 		if (!add_seg(q, w, &d))
 			return false;
-		if (!(d.flags & DESC_F_NEXT))
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return true;
 		if (d.next >= q->size)
 			return false;
@@ -266,14 +252,14 @@ enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
 /* Writes used ring entry `slot` for `chain`; false when the ring is not RAM. */
 static bool write_used(struct virtq *q, u16 slot, const struct virtq_chain *chain, u64 written)
 {
-	struct used_elem e;
+	struct virtq_used_elem e;
 	u64 at;
 
 	if (written > chain->write_bytes)
 		written = chain->write_bytes;
 	if (written > (u32)~0u)
 		written = (u32)~0u;
-	e = (struct used_elem){ chain->head, (u32)written };
+	e = (struct virtq_used_elem){ chain->head, (u32)written };
 	at = AVAIL_RING + USED_ELEM_SIZE * (u64)(slot & (q->size - 1));
 	return guest_mem_write(q->vm, ipa_add(q->used, at), &e, sizeof(e));
 }
@@ -327,5 +313,5 @@ bool virtq_notify_needed(struct virtq *q)
 	}
 	if (!guest_mem_load16(q->vm, q->avail, &v))
 		return true;
-	return !(v & AVAIL_F_NO_INTERRUPT);
+	return !(v & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }

@@ -48,7 +48,7 @@ fuzz_virtqueue_SRCS := devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)
 fuzz_virtio_mmio_SRCS := devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)
 fuzz_virtio_blk_SRCS := devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/virtqueue.c \
 	core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
-fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c devices/virtio/mmio.c \
+fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c net/net_csum.c devices/virtio/mmio.c \
 	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c net/vif_mac.c net/switch.c \
 	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/strlcpy.c $(DEVICE_DEPS)

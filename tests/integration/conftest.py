@@ -57,6 +57,22 @@ def vmcfg(tmp_path):
     return write
 
 
+def pool(*args):
+    """`bulkhead pool ARGS`, each argument made a string (paths included)."""
+    return bulkhead("pool", *[str(a) for a in args])
+
+
+def linux_cfg(tmp_path, name, initrd, devices, vcpus=2, memory=256):
+    """Writes tmp_path/NAME.cfg for the Linux guest (KERNEL, `initrd`, a
+    quiet console) with the `devices` line (disk = [...], vif = [...])
+    after it; returns its path."""
+    cfg = tmp_path / f"{name}.cfg"
+    cfg.write_text(f'name = "{name}"\nvcpus = {vcpus}\nmemory = {memory}\nkernel = "{KERNEL}"\n'
+                   f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
+                   f"{devices}\n")
+    return str(cfg)
+
+
 def run_vms(*cfgs, timeout=60, args=()):
     return bulkhead("run", "--timeout", str(timeout), *args, *cfgs, timeout=timeout + 60)
 

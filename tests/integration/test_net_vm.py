@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import KERNEL, ROOT, run_vms
+from conftest import ROOT, linux_cfg, run_vms
 
 if not os.path.exists(os.path.join(ROOT, "core", "config_vif.c")):
     pytest.skip("the vif config key (core/config_vif.c) is not in this tree yet",
@@ -52,11 +52,7 @@ poweroff
 
 
 def net_cfg(tmp_path, name, initrd, mac):
-    cfg = tmp_path / f"{name}.cfg"
-    cfg.write_text(f'name = "{name}"\nvcpus = 1\nmemory = 256\nkernel = "{KERNEL}"\n'
-                   f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
-                   f"vif = [ 'mac={mac}, bridge=br0' ]\n")
-    return str(cfg)
+    return linux_cfg(tmp_path, name, initrd, f"vif = [ 'mac={mac}, bridge=br0' ]", vcpus=1)
 
 
 def test_two_vms_ping_and_move_16mib(tmp_path, initramfs):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import KERNEL, ROOT, bulkhead, run_vms
+from conftest import ROOT, linux_cfg, pool, run_vms
 
 if not os.path.exists(os.path.join(ROOT, "storage", "volume.c")):
     pytest.skip("the pool's volumes (storage/volume.c) are not in this tree yet",
@@ -40,10 +40,6 @@ poweroff
 """
 
 
-def pool(*args):
-    return bulkhead("pool", *[str(a) for a in args])
-
-
 @pytest.fixture
 def pool_file(tmp_path):
     path = tmp_path / "pool.img"
@@ -53,11 +49,7 @@ def pool_file(tmp_path):
 
 
 def disk_cfg(tmp_path, name, initrd, access):
-    cfg = tmp_path / f"{name}.cfg"
-    cfg.write_text(f'name = "{name}"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
-                   f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
-                   f"disk = [ 'vdev=xvda, access={access}, target=data' ]\n")
-    return str(cfg)
+    return linux_cfg(tmp_path, name, initrd, f"disk = [ 'vdev=xvda, access={access}, target=data' ]")
 
 
 def test_guest_writes_its_disk_and_the_pool_holds_it(tmp_path, pool_file, initramfs):

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import BULKHEAD, KERNEL, ROOT, bulkhead, run_vms
+from conftest import BULKHEAD, ROOT, linux_cfg, pool, run_vms
 
 if not os.path.exists(os.path.join(ROOT, "storage", "volume.c")):
     pytest.skip("the pool's volumes (storage/volume.c) are not in this tree yet",
@@ -58,16 +58,8 @@ poweroff
 BOOT_DEADLINE = 240  # seconds: a bound on the first boot, never an assertion
 
 
-def pool(*args):
-    return bulkhead("pool", *[str(a) for a in args])
-
-
 def vm_cfg(tmp_path, name, initrd):
-    cfg = tmp_path / f"{name}.cfg"
-    cfg.write_text(f'name = "{name}"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
-                   f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
-                   f"disk = [ 'vdev=xvda, access=rw, target=data' ]\n")
-    return str(cfg)
+    return linux_cfg(tmp_path, name, initrd, "disk = [ 'vdev=xvda, access=rw, target=data' ]")
 
 
 def qemu_children(pid):

@@ -15,7 +15,7 @@ import struct
 
 import pytest
 
-from conftest import KERNEL, ROOT, bulkhead, run_vms
+from conftest import ROOT, linux_cfg, pool, run_vms
 
 if not os.path.exists(os.path.join(ROOT, "storage", "volume.c")):
     pytest.skip("the pool's volumes (storage/volume.c) are not in this tree yet",
@@ -51,16 +51,9 @@ poweroff
 """
 
 
-def pool(*args):
-    return bulkhead("pool", *[str(a) for a in args])
-
-
 def vm_cfg(tmp_path, name, initrd):
-    cfg = tmp_path / f"{name}.cfg"
-    cfg.write_text(f'name = "{name}"\nvcpus = 2\nmemory = 160\nkernel = "{KERNEL}"\n'
-                   f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
-                   f"disk = [ 'vdev=xvda, access=rw, target=vol-{name}' ]\n")
-    return str(cfg)
+    return linux_cfg(tmp_path, name, initrd, f"disk = [ 'vdev=xvda, access=rw, target=vol-{name}' ]",
+                     memory=160)
 
 
 def partitions(pool_file):

@@ -14,6 +14,11 @@ FAKE_BOARD := tests/unit/fake_board.c
 # writer, the VM's device roles and memory, and the console it prints to.
 DEVICE_DEPS := core/mmio.c core/vdt.c core/vm_devices.c core/dev_arena.c core/page_alloc.c \
 	core/console_out.c core/console_ring.c core/workqueue.c lib/fdt.c lib/fmt.c $(FAKE_ARCH) $(FAKE_BOARD)
+# Shared test pieces: Bulkhead's page pool for a group; log_msg keeping the
+# last line, or keeping the lines for logged().
+HV_POOL := tests/unit/hv_pool.c
+LOG_LAST := tests/unit/log_last.c
+LOG_LINES := tests/unit/log_lines.c
 
 define unit_test
 UNIT_TESTS += $(B)/unit/$(1)
@@ -29,10 +34,10 @@ $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
 $(eval $(call unit_test,test_gpt_edit,storage/gpt_edit.c storage/gpt.c lib/crc32.c lib/fmt.c))
-$(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH) $(HV_POOL) $(LOG_LINES)))
 # The vol-create / vol-delete job over a fake disk (the test delivers its completions).
 $(eval $(call unit_test,test_pool_edit,storage/pool_edit.c storage/gpt_edit.c storage/gpt.c storage/volume.c \
-	drivers/blk.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH)))
+	drivers/blk.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH) $(LOG_LINES)))
 $(eval $(call unit_test,test_page_alloc,core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_pgtable,arch/arm64/pgtable.c,-Iarch/arm64/include))
 $(eval $(call unit_test,test_aarch32_cond,arch/arm64/aarch32_cond.c,-Iarch/arm64/include))
@@ -57,14 +62,14 @@ $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
 # The virtio-blk driver against a fake device (the test stands in for
 # drivers/virtio_mmio_io.c, the register accesses).
 $(eval $(call unit_test,test_virtio_blk,drivers/virtio_blk.c drivers/virtio_mmio_host.c drivers/blk.c \
-	core/page_alloc.c core/workqueue.c core/platform.c lib/fdt.c $(FAKE_ARCH)))
+	core/page_alloc.c core/workqueue.c core/platform.c lib/fdt.c $(FAKE_ARCH) $(HV_POOL) $(LOG_LAST)))
 $(eval $(call unit_test,test_virtqueue,devices/virtio/virtqueue.c core/guest_mem.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_virtio_mmio,devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c $(DEVICE_DEPS)))
 # The guest's virtio-blk device on the transport; the test is the pool's volumes.
 # The guest's side of both: tests/unit/virtio_blk_guest.c.
 GUEST_BLK_DEPS := tests/unit/virtio_blk_guest.c devices/virtio/blk.c devices/virtio/mmio.c \
 	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
-$(eval $(call unit_test,test_virtio_blk_dev,$(GUEST_BLK_DEPS)))
+$(eval $(call unit_test,test_virtio_blk_dev,$(GUEST_BLK_DEPS) $(LOG_LAST)))
 # The same device on the real volume and block layer, down to a fake disk:
 # when the guest's flush completes.
 $(eval $(call unit_test,test_blk_flush,$(GUEST_BLK_DEPS) storage/volume.c drivers/blk.c))
@@ -108,14 +113,14 @@ $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
 	core/boot_uplink.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
-	$(FAKE_ARCH),-DNET_MAX_NICS=64))
+	$(FAKE_ARCH) $(HV_POOL) $(LOG_LAST),-DNET_MAX_NICS=64))
 
 # The guest's virtio-net device on the transport and a real switch; the test
 # is a guest's driver (tests/unit/virtio_guest.c) and a port beside the vif.
-GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c \
+GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c net/net_csum.c \
 	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
 	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
-$(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS)))
+$(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
 $(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \

@@ -25,40 +25,7 @@
 #include "storage/volume_table.h"
 #include "fake_arch.h"
 #include "gpt_image.h"
-
-#define MAX_LOGS 64
-static char logs[MAX_LOGS][240];
-static u32 nlogs;
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	if (nlogs >= MAX_LOGS)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(logs[nlogs++], sizeof(logs[0]), fmt, ap);
-	va_end(ap);
-}
-
-static bool logged(const char *text)
-{
-	for (u32 i = 0; i < nlogs; i++) {
-		if (strcmp(logs[i], text) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool logged_prefix(const char *text)
-{
-	for (u32 i = 0; i < nlogs; i++) {
-		if (strncmp(logs[i], text, strlen(text)) == 0)
-			return true;
-	}
-	return false;
-}
+#include "log_lines.h"
 
 /* blk.c's probe calls the virtio driver, which these tests replace. */
 void virtio_blk_probe_all(void);
@@ -258,7 +225,7 @@ static int setup(void **state)
 	fd.queue_cap = MAX_PENDING;
 	fake_arch_reset();
 	fake.counter = 1000;
-	nlogs = 0;
+	logs_clear();
 	build_pool();
 	return 0;
 }

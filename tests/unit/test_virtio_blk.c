@@ -21,6 +21,8 @@
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_mmio_host.h"
 #include "fake_arch.h"
+#include "hv_pool.h"
+#include "log_last.h"
 
 #define F_SEG_MAX (1ull << 2)
 #define F_RO (1ull << 5)
@@ -32,19 +34,6 @@
 
 #define DISK_SECTORS 256
 #define IRQ 48
-
-/* The last message the driver logged. */
-static char last_log[256];
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
-}
 
 /* The device side of one split virtqueue, as the spec lays it out. */
 struct desc {
@@ -86,9 +75,7 @@ struct fake_vblk {
 };
 
 static struct fake_vblk dev;
-static u8 *hv_mem;
 #define HV_PAGES 512
-static u64 hv_bitmap[HV_PAGES / 64];
 
 static struct fake_vblk *fake_of(const struct vmmio *t)
 {
@@ -307,16 +294,13 @@ static struct blk_request req(enum blk_op op, u64 sector, u32 count, void *buf, 
  * a test probed, and their state lives in these pages. */
 static int group_setup(void **state)
 {
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	assert_non_null(hv_mem);
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
+	hv_pool_add(HV_PAGES);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	free(hv_mem);
+	hv_pool_free();
 	return 0;
 }
 

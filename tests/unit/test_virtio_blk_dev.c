@@ -21,6 +21,7 @@
 #include "core/workqueue.h"
 #include "devices/virtio/mmio.h"
 #include "fake_arch.h"
+#include "log_last.h"
 #include "storage/volume.h"
 #include "virtio_blk_guest.h"
 
@@ -138,19 +139,6 @@ static int setup_disk(bool read_only)
 static int setup(void **state)
 {
 	return setup_disk(false);
-}
-
-/* The device's lines to the hypervisor's log: the last one is kept. */
-static char last_log[256];
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
 }
 
 static int setup_ro(void **state)

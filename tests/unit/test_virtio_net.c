@@ -24,26 +24,14 @@
 #include "drivers/virtio_net.h"
 #include "fake_arch.h"
 #include "fake_virtio_net.h"
+#include "hv_pool.h"
+#include "log_last.h"
 #include "net/net_csum.h"
 #include "net/uplink.h"
 
 #define IRQ 49
 #define HV_PAGES 4096
 
-static char last_log[256];
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
-}
-
-static u8 *hv_mem;
-static u64 hv_bitmap[HV_PAGES / 64];
 
 /* The test's vif: what the switch delivered to it. */
 struct vif {
@@ -113,16 +101,13 @@ static enum switch_tx vif_send(const u8 *f, u32 len, const struct net_offload *o
 
 static int group_setup(void **state)
 {
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	assert_non_null(hv_mem);
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
+	hv_pool_add(HV_PAGES);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	free(hv_mem);
+	hv_pool_free();
 	return 0;
 }
 

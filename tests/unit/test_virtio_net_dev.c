@@ -18,6 +18,8 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net_hdr.h"
 #include "fake_arch.h"
+#include "hv_pool.h"
+#include "net/net_csum.h"
 #include "net/switch.h"
 #include "net/vif_mac.h"
 #include "virtio_guest.h"
@@ -106,21 +108,16 @@ static enum switch_tx peer_send(const u8 *f, u32 len, struct net_offload off)
 /* --- set-up ------------------------------------------------------------------- */
 
 static struct vguest g;
-static u8 *hv_mem;
-static u64 hv_bitmap[4];
 
 static int group_setup(void **state)
 {
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	assert_non_null(hv_mem);
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
+	hv_pool_add(HV_PAGES);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	free(hv_mem);
+	hv_pool_free();
 	return 0;
 }
 
@@ -449,7 +446,7 @@ static u32 udp_frame(u8 *f, u32 payload)
 	pseudo[8] = 0;
 	pseudo[9] = 17;
 	put_be16(pseudo + 10, (u16)ulen);
-	part = (u16)~vnet_csum_fold(sum16(pseudo, 12));
+	part = (u16)~net_csum_fold(sum16(pseudo, 12));
 	put_be16(f + UDP_OFF + 6, part);
 	return len;
 }
@@ -465,7 +462,7 @@ static bool udp_ok(const u8 *f, u32 len)
 	pseudo[9] = 17;
 	put_be16(pseudo + 10, (u16)ulen);
 	return get_be16(f + UDP_OFF + 6) != 0 &&
-	       vnet_csum_fold(sum16(pseudo, 12) + sum16(f + UDP_OFF, ulen)) == 0;
+	       net_csum_fold(sum16(pseudo, 12) + sum16(f + UDP_OFF, ulen)) == 0;
 }
 
 static void test_rx_csum_completed(void **state)

@@ -23,39 +23,8 @@
 #include "storage/volume_table.h"
 #include "fake_arch.h"
 #include "gpt_image.h"
-
-static char logs[32][200];
-static u32 nlogs;
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	if (nlogs >= 32)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(logs[nlogs++], sizeof(logs[0]), fmt, ap);
-	va_end(ap);
-}
-
-static bool logged(const char *text)
-{
-	for (u32 i = 0; i < nlogs; i++) {
-		if (strcmp(logs[i], text) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool logged_prefix(const char *text)
-{
-	for (u32 i = 0; i < nlogs; i++) {
-		if (strncmp(logs[i], text, strlen(text)) == 0)
-			return true;
-	}
-	return false;
-}
+#include "hv_pool.h"
+#include "log_lines.h"
 
 /* blk.c's probe calls the virtio driver, which these tests replace. */
 void virtio_blk_probe_all(void);
@@ -130,8 +99,6 @@ static void fake_disk_init(struct fake_disk *f, u32 sector_size)
 }
 
 #define HV_PAGES 64
-static u64 hv_bitmap[HV_PAGES / 64];
-static void *hv_mem;
 
 /*
  * vda: data (4 MiB) and logs (2 MiB); vdb: the same with its primary header
@@ -148,10 +115,7 @@ static int group_setup(void **state)
 		{ bulkhead_type, 2048, 4095, "scratch" },
 	};
 
-	hv_mem = aligned_alloc(PAGE_SIZE, HV_PAGES * PAGE_SIZE);
-	assert_non_null(hv_mem);
-	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
-					    hv_bitmap), 0);
+	hv_pool_add(HV_PAGES);
 	fake_arch_reset();
 	for (u32 i = 0; i < 4; i++)
 		fake_disk_init(&fds[i], i == 3 ? 4096 : 512);
@@ -170,7 +134,7 @@ static int group_teardown(void **state)
 {
 	for (u32 i = 0; i < 4; i++)
 		free(fds[i].data);
-	free(hv_mem);
+	hv_pool_free();
 	return 0;
 }
 
