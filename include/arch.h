@@ -80,6 +80,13 @@ static inline paddr_t ptr_to_pa(const void *p) { return pa_init((u64)(uintptr_t)
 void arch_clean_dcache_range(const void *p, u64 size);
 void arch_invalidate_icache(void);
 void arch_clean_invalidate_dcache_range(const void *p, u64 size);
+/* Copies `len` bytes (any length; the buffers do not overlap) between two
+ * buffers of RAM, with as few instructions as the CPU allows: the disk's data
+ * to and from guest memory, where under -icount each instruction is guest
+ * time. Worth a call from ARCH_COPY_BULK_MIN bytes; shorter copies are plain
+ * memcpy. Leaves every register a guest may own as it found it. */
+#define ARCH_COPY_BULK_MIN 256
+void arch_copy_bulk(void *dst, const void *src, u64 len);
 /* Zeroes memory and cleans it to the point of coherency, so that nothing of
  * what was there before is visible even to a guest running with caches off. */
 void arch_scrub(void *p, u64 size);

@@ -125,6 +125,8 @@ void mode_timerstall(void) __attribute__((noreturn));
 /* checks_timers.c: the EL1 physical timer, both timers' interrupt levels */
 void check_ptimer(void);
 void check_timer_levels(void);
+/* simd_keep.c: FP/SIMD registers and FPCR unchanged for ms= milliseconds */
+void mode_simd_keep(void) __attribute__((noreturn));
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

@@ -163,6 +163,14 @@ void arch_invalidate_icache(void)
 	fake.icache_invalidates++;
 }
 
+/* libc's memcpy: the host has no SIMD copy to test, only who calls it. */
+void arch_copy_bulk(void *dst, const void *src, u64 len)
+{
+	memcpy(dst, src, len);
+	fake.bulk_copies++;
+	fake.bulk_bytes += len;
+}
+
 void arch_scrub(void *p, u64 size)
 {
 	memset(p, 0, size);

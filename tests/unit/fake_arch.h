@@ -51,6 +51,8 @@ struct fake_arch {
 	u64 mmu_image_size;
 	u32 dcache_cleans;      /* total calls; the first FAKE_LOG_MAX are kept */
 	struct fake_range dcache[FAKE_LOG_MAX];
+	u32 bulk_copies;        /* arch_copy_bulk calls, and the bytes they moved */
+	u64 bulk_bytes;
 	u32 scrubs;
 	struct fake_range scrub[FAKE_LOG_MAX];
 	u32 s2_inits, s2_destroys;

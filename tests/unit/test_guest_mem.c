@@ -13,6 +13,7 @@
 
 #include "core/guest_mem.h"
 #include "core/vm.h"
+#include "fake_arch.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (64 * KiB)
@@ -124,6 +125,53 @@ static void test_ptr(void **state)
 	assert_null(guest_mem_ptr(&vm, ipa_init(RAM_BASE), 1));
 }
 
+/*
+ * Every length 0-1024 at odd and even places, both ways: each byte lands,
+ * the bytes either side do not change, and the disk-sized copies (from
+ * ARCH_COPY_BULK_MIN) go by the arch's bulk copy, the short ones do not.
+ */
+static void copy_checked(u64 len, u64 ram_off, u64 buf_off, bool to_guest)
+{
+	static u8 buf[1024 + 32];
+	u32 bulk_before = fake.bulk_copies;
+	u8 *g = ram + ram_off, *b = buf + buf_off;
+
+	for (u64 i = 0; i < sizeof(buf); i++)
+		buf[i] = (u8)(i * 13 + len);
+	for (u64 i = 0; i < len + 32; i++)
+		ram[ram_off - 16 + i] = (u8)(i * 5 + 3 + len);
+	if (to_guest) {
+		u8 below = g[-1], above = g[len];
+
+		assert_true(guest_mem_write(&vm, ipa_init(RAM_BASE + ram_off), b, len));
+		assert_memory_equal(g, b, len);
+		assert_int_equal(g[-1], below);
+		assert_int_equal(g[len], above);
+	} else {
+		u8 below = b[-1], above = b[len];
+
+		assert_true(guest_mem_read(&vm, ipa_init(RAM_BASE + ram_off), b, len));
+		assert_memory_equal(b, g, len);
+		assert_int_equal(b[-1], below);
+		assert_int_equal(b[len], above);
+	}
+	assert_int_equal(fake.bulk_copies - bulk_before, len >= ARCH_COPY_BULK_MIN ? 1 : 0);
+}
+
+static void test_copy_lengths(void **state)
+{
+	static const u64 offsets[][2] = { { 64, 16 }, { 65, 17 }, { 4096 + 7, 16 }, { 128, 19 } };
+
+	fake_arch_reset();
+	for (u64 len = 0; len <= 1024; len++) {
+		for (u32 o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
+			copy_checked(len, offsets[o][0], offsets[o][1], true);
+			copy_checked(len, offsets[o][0], offsets[o][1], false);
+		}
+	}
+	assert_int_equal(fake.bulk_bytes, 2 * 4 * ((1024 + 256) * (1024 - 256 + 1) / 2));
+}
+
 /* A VM whose RAM is gone (or not there yet) has none to copy. */
 static void test_no_ram(void **state)
 {
@@ -143,6 +191,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_store16, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_lengths, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
