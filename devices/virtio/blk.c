@@ -133,6 +133,8 @@ struct vblk {
 	struct spinlock lock;         /* slots, pieces, their counters and gen */
 	u32 gen;
 	u64 seq;
+	bool starved;                 /* the work found every slot busy: a release looks again */
+	u32 retries;                  /* pieces marked retry */
 	struct vblk_req req[VBLK_SLOTS];
 	struct vblk_piece piece[VBLK_PIECES];
 };
@@ -215,20 +217,28 @@ static struct vblk_req *claim_slot(struct vblk *b)
 			r->seq = b->seq++;
 		}
 	}
+	if (!r)
+		b->starved = true;
 	spin_unlock(&b->lock);
 	return r;
 }
 
-/* The slot is free again; chains left on the ring for want of one get a look. */
+/* The slot is free again; chains left on the ring for want of one get a
+ * look (only then: with a slot free, the work popped every chain there was,
+ * and a new one comes with its own notification). */
 static void release_slot(struct vblk_req *r)
 {
 	struct vblk *b = r->dev;
+	bool starved;
 
 	spin_lock(&b->lock);
 	r->busy = false;
 	r->started = false;
+	starved = b->starved;
+	b->starved = false;
 	spin_unlock(&b->lock);
-	work_queue(&b->work, 0);
+	if (starved)
+		work_queue(&b->work, 0);
 }
 
 static bool stale(struct vblk_req *r)
@@ -364,6 +374,8 @@ static void piece_end(struct vblk_piece *p, u8 status)
 
 	spin_lock(&b->lock);
 	p->req = NULL;
+	if (p->retry)
+		b->retries--;
 	p->retry = false;
 	r->inflight--;
 	if (status != VIRTIO_BLK_S_OK && r->status == VIRTIO_BLK_S_OK)
@@ -419,6 +431,8 @@ static void submit_piece(struct vblk_piece *p)
 	rc = volume_submit(b->vol, &p->rq);
 	if (rc == BLK_SUBMIT_BUSY) {
 		spin_lock(&b->lock);
+		if (!p->retry)
+			b->retries++;
 		p->retry = true;
 		spin_unlock(&b->lock);
 		work_queue(&b->work, arch_counter_read() + arch_counter_freq() / VBLK_RETRY_PER_SEC);
@@ -637,9 +651,17 @@ static bool take_retry(struct vblk *b, u32 i)
 
 	spin_lock(&b->lock);
 	retry = b->piece[i].req && b->piece[i].retry;
+	if (b->piece[i].retry)
+		b->retries--;
 	b->piece[i].retry = false;
 	spin_unlock(&b->lock);
 	return retry;
+}
+
+/* Whether any piece waits to be submitted again (a hint: read without the lock). */
+static bool any_retry(const struct vblk *b)
+{
+	return __atomic_load_n(&b->retries, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* CPU 0's work: pieces the disk had no room for, then every chain the ring
@@ -650,7 +672,7 @@ static void vblk_work(struct work *w, u64 now)
 	struct vblk_req *r;
 
 	(void)now;
-	for (u32 i = 0; i < VBLK_PIECES; i++) {
+	for (u32 i = 0; any_retry(b) && i < VBLK_PIECES; i++) {
 		if (take_retry(b, i))
 			submit_piece(&b->piece[i]);
 	}

@@ -519,6 +519,20 @@ static void test_slots_bounded(void **state)
 		assert_int_equal(ram[STATS + i], 0);
 }
 
+/* With a slot to spare, a completion queues no more work: the device popped
+ * every chain there was, and a new one comes with its own notification. */
+static void test_completion_with_slots_free_queues_nothing(void **state)
+{
+	rw(0, T_IN, 3, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+	to_complete = 0;
+	complete_with = BLK_OK;
+	work_queue(&completer, 0);
+	work_run(0);
+	assert_int_equal(used_idx(), 1);
+	assert_int_equal(work_next_due(0), 0);
+}
+
 /* A completion after a reset writes nothing to the guest and frees the slot. */
 static void test_reset_with_request_in_flight(void **state)
 {
@@ -636,6 +650,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_zeroes_read_only, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_completion_with_slots_free_queues_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),
