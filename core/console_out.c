@@ -342,6 +342,48 @@ bool console_guest_put(struct console_ring *r, char c)
 	return put != RING_FULL;
 }
 
+/* Whether a ring still holds output (a line, a partial one) or a wake-up waits. */
+static bool anything_held(void)
+{
+	if (__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+		return true;
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
+
+		if (r && (__atomic_load_n(&r->newlines, __ATOMIC_ACQUIRE) ||
+			  __atomic_load_n(&r->open_len, __ATOMIC_ACQUIRE)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every byte a guest writes sets a deadline for its line should it stay
+ * partial; once the line has gone out whole, that deadline has nothing left
+ * to do, and its queued flush would only keep a timer armed on an idle
+ * machine (QEMU's -icount then jumps to it). Dropped here, with the flush.
+ * A byte that slips in meanwhile either moved the deadline (the CAS fails:
+ * its flush is queued again) or finds it gone and sets its own; one that
+ * the CAS overtook is seen by the second look at the rings.
+ */
+static void drop_stale_due(u64 now)
+{
+	u64 cur = __atomic_load_n(&due_at, __ATOMIC_ACQUIRE);
+
+	if (!cur || anything_held())
+		return;
+	work_cancel(&flush_work);
+	if (!__atomic_compare_exchange_n(&due_at, &cur, 0, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST)) {
+		cur = __atomic_load_n(&due_at, __ATOMIC_ACQUIRE);
+		if (cur)
+			work_queue(&flush_work, cur);
+		return;
+	}
+	if (anything_held())
+		note_due(now + idle_ticks());
+}
+
 void console_guest_kick(struct console_ring *r)
 {
 	u64 now;
@@ -353,8 +395,10 @@ void console_guest_kick(struct console_ring *r)
 		return;
 	now = arch_counter_read();
 	if (console_ring_ready(r, now, idle_ticks()) ||
-	    __atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
+	    __atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE)) {
 		drain(now, true);
+		drop_stale_due(now);
+	}
 }
 
 void console_guest_idle(struct console_ring *r)

@@ -305,6 +305,23 @@ static void rearm(struct rq_locked rq)
 	arch_set_timer(next_deadline(rq, arch_counter_read()));
 }
 
+/*
+ * From an interrupt: the timer for what comes next. A deadline already past
+ * (work due at once) would fire again as soon as it is acknowledged, over
+ * and over until the run loop handles what is due; when the CPU is about to
+ * go round its loop anyway (its vCPU leaves, or it has none: it was idle),
+ * the timer stays off, and claim_next() arms it after the work has run.
+ */
+static void rearm_unless_leaving(struct rq_locked rq, bool leaving)
+{
+	u64 now = arch_counter_read();
+	u64 when = next_deadline(rq, now);
+
+	if (when && when <= now && (leaving || !rq.cpu->current))
+		when = 0;
+	arch_set_timer(when);
+}
+
 /* An idle CPU of the vCPU's affinity, to take it while its own CPU is busy. */
 static int idle_helper_for(const struct vcpu *vcpu)
 {
@@ -537,7 +554,7 @@ bool sched_timer_expired(void)
 		charge_current(rq, now);
 		start_slice(rq, c->current, now);
 	}
-	rearm(rq);
+	rearm_unless_leaving(rq, preempt);
 	rq_unlock(rq);
 	return preempt;
 }
@@ -549,11 +566,11 @@ bool sched_kicked(void)
 	bool leave = false;
 	u64 now;
 
-	rearm(rq);
 	if (c->current) {
 		now = arch_counter_read();
 		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now);
 	}
+	rearm_unless_leaving(rq, leave);
 	rq_unlock(rq);
 	return leave;
 }

@@ -87,6 +87,8 @@
 #define VBLK_RANGE_F_UNMAP 1u
 /* How long a piece the disk had no room for waits before it is tried again. */
 #define VBLK_RETRY_PER_SEC 10000      /* 100 us */
+/* Chains a guest's notification handles in its own trap (see vblk_notify). */
+#define VBLK_DIRECT_CHAINS 4
 
 struct vblk;
 
@@ -133,6 +135,8 @@ struct vblk {
 	struct spinlock lock;         /* slots, pieces, their counters and gen */
 	u32 gen;
 	u64 seq;
+	bool starved;                 /* the work found every slot busy: a release looks again */
+	u32 retries;                  /* pieces marked retry */
 	struct vblk_req req[VBLK_SLOTS];
 	struct vblk_piece piece[VBLK_PIECES];
 };
@@ -215,20 +219,28 @@ static struct vblk_req *claim_slot(struct vblk *b)
 			r->seq = b->seq++;
 		}
 	}
+	if (!r)
+		b->starved = true;
 	spin_unlock(&b->lock);
 	return r;
 }
 
-/* The slot is free again; chains left on the ring for want of one get a look. */
+/* The slot is free again; chains left on the ring for want of one get a
+ * look (only then: with a slot free, the work popped every chain there was,
+ * and a new one comes with its own notification). */
 static void release_slot(struct vblk_req *r)
 {
 	struct vblk *b = r->dev;
+	bool starved;
 
 	spin_lock(&b->lock);
 	r->busy = false;
 	r->started = false;
+	starved = b->starved;
+	b->starved = false;
 	spin_unlock(&b->lock);
-	work_queue(&b->work, 0);
+	if (starved)
+		work_queue(&b->work, 0);
 }
 
 static bool stale(struct vblk_req *r)
@@ -296,7 +308,7 @@ static u8 virtio_status(enum blk_status s)
 
 /* --- pieces on the volume ------------------------------------------------------ */
 
-static void pump(struct vblk *b);
+static void pump(struct vblk *b, bool reads_only);
 
 static bool zeroes(const struct vblk_req *r)
 {
@@ -321,10 +333,11 @@ static bool settled(const struct vblk *b, const struct vblk_req *r)
 }
 
 /*
- * Lock held. The piece given to the oldest request that wants one; its
- * range is taken. NULL when no piece is free or no request wants one.
+ * Lock held. The piece given to the oldest request that wants one (only
+ * reads with `reads_only`); its range is taken. NULL when no piece is free
+ * or no request wants one.
  */
-static struct vblk_piece *take_piece(struct vblk *b)
+static struct vblk_piece *take_piece(struct vblk *b, bool reads_only)
 {
 	struct vblk_piece *p = NULL;
 	struct vblk_req *r = NULL;
@@ -334,7 +347,8 @@ static struct vblk_piece *take_piece(struct vblk *b)
 			p = &b->piece[i];
 	}
 	for (u32 i = 0; p && i < VBLK_SLOTS; i++) {
-		if (wants_piece(b, &b->req[i]) && (!r || b->req[i].seq < r->seq))
+		if (wants_piece(b, &b->req[i]) && (!reads_only || b->req[i].type == VIRTIO_BLK_T_IN) &&
+		    (!r || b->req[i].seq < r->seq))
 			r = &b->req[i];
 	}
 	if (!p || !r)
@@ -364,6 +378,8 @@ static void piece_end(struct vblk_piece *p, u8 status)
 
 	spin_lock(&b->lock);
 	p->req = NULL;
+	if (p->retry)
+		b->retries--;
 	p->retry = false;
 	r->inflight--;
 	if (status != VIRTIO_BLK_S_OK && r->status == VIRTIO_BLK_S_OK)
@@ -377,7 +393,7 @@ static void piece_end(struct vblk_piece *p, u8 status)
 		finish(r, r->status);
 	else if (last)
 		release_slot(r);
-	pump(b);
+	pump(b, false);
 }
 
 /*
@@ -419,6 +435,8 @@ static void submit_piece(struct vblk_piece *p)
 	rc = volume_submit(b->vol, &p->rq);
 	if (rc == BLK_SUBMIT_BUSY) {
 		spin_lock(&b->lock);
+		if (!p->retry)
+			b->retries++;
 		p->retry = true;
 		spin_unlock(&b->lock);
 		work_queue(&b->work, arch_counter_read() + arch_counter_freq() / VBLK_RETRY_PER_SEC);
@@ -481,17 +499,18 @@ static struct vblk_req *take_abandoned(struct vblk *b)
 	return NULL;
 }
 
-/* Starts pieces while one is free and a request wants one. Bounded: each
+/* Starts pieces while one is free and a request wants one (only reads with
+ * `reads_only`: they copy nothing before the disk has them). Bounded: each
  * round takes a free piece, and a piece comes back only through a
  * completion (deferred work) or a failure that ends its request's wants. */
-static void pump(struct vblk *b)
+static void pump(struct vblk *b, bool reads_only)
 {
 	for (;;) {
 		struct vblk_piece *p;
 		struct vblk_req *gone;
 
 		spin_lock(&b->lock);
-		p = take_piece(b);
+		p = take_piece(b, reads_only);
 		gone = p ? NULL : take_abandoned(b);
 		spin_unlock(&b->lock);
 		if (p)
@@ -589,8 +608,12 @@ static int check(struct vblk_req *r)
 	return 0;
 }
 
-/* A popped chain: checked, then answered or handed pieces. */
-static void start(struct vblk_req *r)
+/*
+ * A popped chain: checked, then answered or handed pieces. `direct`: in the
+ * guest's notification (trap context), where only a read's pieces are
+ * started. True when the request waits for the work to start its pieces.
+ */
+static bool start(struct vblk_req *r, bool direct)
 {
 	struct vblk *b = r->dev;
 	u8 header[VBLK_HEADER_BYTES];
@@ -603,22 +626,22 @@ static void start(struct vblk_req *r)
 	if (!r->chain.write_bytes || r->read_bytes < VBLK_HEADER_BYTES ||
 	    !from_readable(r, 0, header, sizeof(header))) {
 		finish(r, VIRTIO_BLK_S_IOERR);
-		return;
+		return false;
 	}
 	r->type = (u32)get_le(header, 4);
 	r->sector = get_le(header + 8, 8);
 	status = check(r);
 	if (status) {
 		finish(r, (u8)status);
-		return;
+		return false;
 	}
 	if (r->type == VIRTIO_BLK_T_GET_ID) {
 		get_id(r);
-		return;
+		return false;
 	}
 	if (!r->len && r->type != VIRTIO_BLK_T_FLUSH) {
 		finish(r, VIRTIO_BLK_S_OK);
-		return;
+		return false;
 	}
 	spin_lock(&b->lock);
 	r->issued = 0;
@@ -627,7 +650,10 @@ static void start(struct vblk_req *r)
 	r->status = VIRTIO_BLK_S_OK;
 	r->started = true;
 	spin_unlock(&b->lock);
-	pump(b);
+	if (direct && r->type != VIRTIO_BLK_T_IN)
+		return true;
+	pump(b, direct);
+	return false;
 }
 
 /* Takes the retry mark off piece `i`: whether it had one. */
@@ -637,9 +663,29 @@ static bool take_retry(struct vblk *b, u32 i)
 
 	spin_lock(&b->lock);
 	retry = b->piece[i].req && b->piece[i].retry;
+	if (b->piece[i].retry)
+		b->retries--;
 	b->piece[i].retry = false;
 	spin_unlock(&b->lock);
 	return retry;
+}
+
+/* Whether any piece waits to be submitted again (a hint: read without the lock). */
+static bool any_retry(const struct vblk *b)
+{
+	return __atomic_load_n(&b->retries, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The next chain of the ring into the claimed slot `r`; false (the slot
+ * free again) when there is none. */
+static bool pop_into(struct vblk *b, struct vblk_req *r)
+{
+	if (virtio_mmio_pop(b->t, 0, r->seg, VIRTQ_MAX_SEGS, &r->chain) == VIRTQ_CHAIN)
+		return true;
+	spin_lock(&b->lock);
+	r->busy = false;
+	spin_unlock(&b->lock);
+	return false;
 }
 
 /* CPU 0's work: pieces the disk had no room for, then every chain the ring
@@ -650,19 +696,15 @@ static void vblk_work(struct work *w, u64 now)
 	struct vblk_req *r;
 
 	(void)now;
-	for (u32 i = 0; i < VBLK_PIECES; i++) {
+	for (u32 i = 0; any_retry(b) && i < VBLK_PIECES; i++) {
 		if (take_retry(b, i))
 			submit_piece(&b->piece[i]);
 	}
-	pump(b);   /* requests a reset left with no piece out */
+	pump(b, false);   /* requests a reset left with no piece out, writes started in a trap */
 	while ((r = claim_slot(b))) {
-		if (virtio_mmio_pop(b->t, 0, r->seg, VIRTQ_MAX_SEGS, &r->chain) != VIRTQ_CHAIN) {
-			spin_lock(&b->lock);
-			r->busy = false;
-			spin_unlock(&b->lock);
+		if (!pop_into(b, r))
 			return;
-		}
-		start(r);
+		start(r, false);
 	}
 }
 
@@ -677,12 +719,36 @@ static bool vblk_config_read(void *dev, u32 offset, u32 size, u64 *value)
 	return true;
 }
 
+/*
+ * The guest's notification, in its trap on its own CPU: up to
+ * VBLK_DIRECT_CHAINS chains are popped, checked and, for reads, sent to the
+ * volume right here, sparing the hop to CPU 0's work and back into the
+ * guest. Bounded: each chain is one pop (at most VIRTQ_MAX_SEGS segments)
+ * and a 16-byte header read; a read's pieces copy nothing before the disk
+ * answers, and the disk's queue lock is a leaf held for one submission.
+ * Writes, flushes and what is left on the ring go to the work, which does
+ * the copying.
+ */
 static void vblk_notify(void *dev, u32 queue)
 {
 	struct vblk *b = dev;
+	bool defer = false;
 
 	(void)queue;
-	work_queue(&b->work, 0);
+	for (u32 n = 0;; n++) {
+		struct vblk_req *r;
+
+		if (n == VBLK_DIRECT_CHAINS) {
+			defer = true;     /* the rest of the ring */
+			break;
+		}
+		r = claim_slot(b);
+		if (!r || !pop_into(b, r))
+			break;            /* all slots busy (a release queues the work), or empty */
+		defer |= start(r, true);
+	}
+	if (defer)
+		work_queue(&b->work, 0);
 }
 
 static void vblk_reset(void *dev)

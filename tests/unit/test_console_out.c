@@ -208,6 +208,21 @@ static void test_partial_line_after_idle(void **state)
 	assert_string_equal(screen, "(quiet) prompt> ls\r\n");
 }
 
+/* A line that went out whole leaves no deadline and no queued flush: an
+ * idle machine keeps no timer armed for the console. One still partial keeps
+ * its deadline. */
+static void test_whole_line_leaves_no_deadline(void **state)
+{
+	guest_write(&quiet, "done\n");
+	assert_string_equal(screen, "(quiet) done\r\n");
+	assert_int_equal(console_flush_deadline(), 0);
+	assert_int_equal(work_next_due(CONSOLE_CPU), 0);
+	guest_write(&quiet, "half");
+	guest_write(&loud, "whole\n");
+	assert_int_equal(console_flush_deadline(), fake.counter + idle);
+	assert_int_equal(work_next_due(CONSOLE_CPU), console_flush_deadline());
+}
+
 /* A new deadline set from another CPU queues the flush on CPU 0 and tells
  * it; only when there was none, not for every byte. */
 static void test_new_deadline_kicks_cpu0(void **state)
@@ -381,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_flushes_and_stops_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregister_writes_the_rest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hv_lines_never_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_line_leaves_no_deadline, setup, teardown),
 		/* last: a panic is for good */
 		cmocka_unit_test_setup(test_panic_writes_directly, setup),
 	};

@@ -524,6 +524,41 @@ static void test_work_is_run_by_the_loop(void **state)
 	assert_int_equal(work_next_due(HERE), 0);
 }
 
+/* Work due at once, seen from an interrupt while a guest runs: the guest
+ * leaves for it, and the timer is not armed for the past (it would fire
+ * again each time it is acknowledged until the loop ran the work). */
+static void work_due_now(struct vcpu *running)
+{
+	work_queue(&later, 0);
+	fake.timer = 1;
+	assert_true(sched_kicked());
+	assert_int_equal(fake.timer, 0);
+	work_queue(&later, 0);
+	fake.timer = 1;
+	assert_true(sched_timer_expired());
+	assert_int_equal(fake.timer, 0);
+}
+
+static void test_due_work_arms_no_past_timer(void **state)
+{
+	work_ran = 0;
+	work_init(&later, count_work, HERE);
+	fake.cpu_index = HERE;
+	/* an idle CPU: the loop it goes back to runs the work */
+	work_queue(&later, 0);
+	fake.timer = 1;
+	assert_false(sched_kicked());
+	assert_int_equal(fake.timer, 0);
+	work_cancel(&later);
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.during = work_due_now;
+	run_loop();
+	assert_int_equal(work_ran, 1);
+	/* the loop armed the timer again from what is left: nothing */
+	assert_int_equal(fake.timer, 0);
+}
+
 static void test_exit_goes_to_the_vm(void **state)
 {
 	sched_add(&v[0], HERE);
@@ -571,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup(test_slice_end_only_when_others_wait, setup),
 		cmocka_unit_test_setup(test_blocked_vcpu_deadline, setup),
 		cmocka_unit_test_setup(test_work_is_run_by_the_loop, setup),
+		cmocka_unit_test_setup(test_due_work_arms_no_past_timer, setup),
 		cmocka_unit_test_setup(test_exit_goes_to_the_vm, setup),
 	};
 

@@ -507,6 +507,64 @@ static void test_slots_bounded(void **state)
 		assert_int_equal(ram[STATS + i], 0);
 }
 
+/* With a slot to spare, a completion queues no more work: the device popped
+ * every chain there was, and a new one comes with its own notification. */
+static void test_completion_with_slots_free_queues_nothing(void **state)
+{
+	rw(0, T_IN, 3, 0, 512);
+	assert_int_equal(nsubmitted, 1);
+	to_complete = 0;
+	complete_with = BLK_OK;
+	work_queue(&completer, 0);
+	work_run(0);
+	assert_int_equal(used_idx(), 1);
+	assert_int_equal(work_next_due(0), 0);
+}
+
+/* A read goes to the volume from the guest's notification itself, with no
+ * work queued; a write waits for the work, which copies its data. */
+static void test_read_submitted_from_the_notification(void **state)
+{
+	struct seg rd_segs[3] = { header(0, T_IN, 4), { DATA, 512, true }, status(0) };
+	struct seg wr_segs[3] = { header(1, T_OUT, 6), { DATA + 512, 512, false }, status(1) };
+
+	offer_only(rd_segs, 3);
+	assert_int_equal(nsubmitted, 1);
+	assert_int_equal(seen[0].op, BLK_READ);
+	assert_int_equal(work_next_due(0), 0);
+	offer_only(wr_segs, 3);
+	assert_int_equal(nsubmitted, 1);
+	assert_true(work_next_due(0) != 0);
+	work_run(0);
+	assert_int_equal(nsubmitted, 2);
+	assert_int_equal(seen[1].op, BLK_WRITE);
+	complete(0, BLK_OK);
+	complete(1, BLK_OK);
+	assert_int_equal(used_idx(), 2);
+	assert_int_equal(ram[STATS], 0);
+	assert_int_equal(ram[STATS + 1], 0);
+}
+
+/* A guest that notifies once for more chains than one trap takes (five,
+ * 15 of the ring's 16 descriptors): the trap starts four, the work the last, and all are answered. */
+static void test_notification_takes_a_bounded_share(void **state)
+{
+	for (u32 i = 0; i < 5; i++) {
+		struct seg s[3] = { header(i, T_IN, i), { DATA + 512 * i, 512, true }, status(i) };
+
+		offer_chain(s, 3, i == 4);
+	}
+	assert_int_equal(nsubmitted, 4);
+	assert_true(work_next_due(0) != 0);
+	work_run(0);
+	assert_int_equal(nsubmitted, 5);
+	for (u32 i = 0; i < 5; i++)
+		complete(i, BLK_OK);
+	assert_int_equal(used_idx(), 5);
+	for (u32 i = 0; i < 5; i++)
+		assert_int_equal(ram[STATS + i], 0);
+}
+
 /* A completion after a reset writes nothing to the guest and frees the slot. */
 static void test_reset_with_request_in_flight(void **state)
 {
@@ -624,6 +682,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_zeroes_read_only, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_completion_with_slots_free_queues_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_submitted_from_the_notification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notification_takes_a_bounded_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_with_request_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_keeps_busy_buffers, setup, teardown),

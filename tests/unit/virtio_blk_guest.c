@@ -129,8 +129,22 @@ void driver_init(void)
 	next_desc = 0;
 }
 
-/* Offers a chain of `n` segments and notifies; its head's id. */
+/* Offers a chain of `n` segments and notifies, running the work the
+ * notification queued; its head's id. */
 u16 offer(const struct seg *s, u32 n)
+{
+	u16 head = offer_only(s, n);
+
+	work_run(0);
+	return head;
+}
+
+u16 offer_only(const struct seg *s, u32 n)
+{
+	return offer_chain(s, n, true);
+}
+
+u16 offer_chain(const struct seg *s, u32 n, bool notify)
 {
 	u16 head = next_desc, idx;
 
@@ -150,8 +164,8 @@ u16 offer(const struct seg *s, u32 n)
 	memcpy(ram + AVAIL + 4 + 2 * (idx % QSIZE), &head, 2);
 	idx++;
 	memcpy(ram + AVAIL + 2, &idx, 2);
-	wr(QUEUE_NOTIFY, 0);
-	work_run(0);
+	if (notify)
+		wr(QUEUE_NOTIFY, 0);
 	return head;
 }
 

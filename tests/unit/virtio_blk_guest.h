@@ -75,6 +75,10 @@ struct seg {
 
 /* Offers a chain of `n` segments, notifies and runs CPU 0's work; its head's id. */
 u16 offer(const struct seg *s, u32 n);
+/* The same, without running any work: what the notification's trap did. */
+u16 offer_only(const struct seg *s, u32 n);
+/* Makes the chain available, notifying only if `notify`; runs no work. */
+u16 offer_chain(const struct seg *s, u32 n, bool notify);
 /* Header `h` (0..) at HDRS + 16h; status byte `h` at STATS + h, preset UNTOUCHED. */
 struct seg header(u32 h, u32 type, u64 sector);
 struct seg status(u32 h);
