@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/vm_volumes.h"
+#include "core/workqueue.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -94,6 +95,47 @@ void vm_put(struct vm *vm)
 	spin_unlock(&vms_lock);
 	if (!left)
 		vm_free(vm);
+}
+
+/* Last references dropped in interrupt context, for the work to put. */
+static struct vm *put_list;
+
+static void put_list_run(struct work *w, u64 now)
+{
+	struct vm *list;
+
+	(void)w;
+	(void)now;
+	spin_lock(&vms_lock);
+	list = put_list;
+	put_list = NULL;
+	spin_unlock(&vms_lock);
+	while (list) {
+		struct vm *vm = list;
+
+		list = vm->put_next;
+		vm->put_next = NULL;
+		vm_put(vm);
+	}
+}
+
+static struct work put_work = { .fn = put_list_run, .cpu = 0 };
+
+void vm_put_soon(struct vm *vm)
+{
+	bool last;
+
+	spin_lock(&vms_lock);
+	last = vm->refs == 1;
+	if (last) {
+		vm->put_next = put_list;
+		put_list = vm;
+	} else {
+		vm->refs--;
+	}
+	spin_unlock(&vms_lock);
+	if (last)
+		work_queue(&put_work, 0);
 }
 
 /*

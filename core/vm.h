@@ -91,6 +91,7 @@ struct vm {
 	u32 id;
 	enum vm_state state;
 	u32 refs;                /* see above; changed under vms_lock */
+	struct vm *put_next;     /* vm_put_soon()'s list of last references (vms_lock) */
 	struct vm_config cfg;
 	const struct package *pkg;
 	u32 pkg_index;           /* this VM's index in the package */
@@ -178,6 +179,10 @@ static inline bool vm_can_start_at(const struct vm *vm, u64 ipa)
 struct vm *vm_get_by_id(u32 id);
 struct vm *vm_get_by_name_or_id(const char *what);
 void vm_put(struct vm *vm);
+/* vm_put() for an interrupt handler, where freeing a VM would be unbounded
+ * work: a reference that is not the last is dropped at once, the last one
+ * by CPU 0's deferred work. */
+void vm_put_soon(struct vm *vm);
 /* One more reference on a VM the caller reaches already (a device of it
  * starting I/O); false when it is being destroyed. */
 bool vm_get(struct vm *vm);

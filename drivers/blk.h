@@ -4,9 +4,14 @@
  * and the registry of those disks.
  *
  * Requests are asynchronous: submit() queues one and returns; the driver
- * calls its `done` later from deferred work (never from an interrupt
- * handler, never from inside submit), once. Several may be in flight; they
- * may complete in any order. Buffers are in Bulkhead's own memory, named by
+ * calls its `done` later, once, never from inside submit: from deferred
+ * work, or, for a request with `irq_done` set, possibly from the disk's
+ * interrupt handler (CPU 0, interrupts masked, maybe inside a guest's
+ * trap), a few at a time and the rest from the work. Such a `done` must be
+ * bounded and take only locks trap context may (a device's, a vGIC's, a
+ * run queue's, a disk's queue lock; never one held across a wait), and
+ * must not free a VM (vm_put_soon). Several may be in flight; they may
+ * complete in any order. Buffers are in Bulkhead's own memory, named by
  * physical address, since the device reaches them by DMA.
  */
 #ifndef BULKHEAD_DRIVERS_BLK_H
@@ -39,6 +44,7 @@ struct blk_request {
 	paddr_t buf;       /* count * sector_size bytes (none for a flush or write-zeroes) */
 	void (*done)(struct blk_request *rq, enum blk_status status);
 	void *ctx;         /* the submitter's */
+	bool irq_done;     /* `done` may run in the interrupt handler (above) */
 	/* the driver's while the request is in flight */
 	enum blk_status status;
 	struct blk_request *next;

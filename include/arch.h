@@ -37,8 +37,10 @@ int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt);
  * Device interrupts for what Bulkhead drives itself (drivers/). A driver
  * turns the `interrupts` cells its device-tree node writes into the arch's
  * interrupt number (0: none it can take), then attaches a handler. The
- * handler runs in interrupt context on CPU 0 with interrupts masked: it only
- * quiets its device, notes what happened and queues deferred work. Returns
+ * handler runs in interrupt context on CPU 0 with interrupts masked (maybe in
+ * a guest's trap, which then resumes unless work is due): it quiets its
+ * device, notes what happened and queues deferred work, or does bounded
+ * work of trap context's kind itself. Returns
  * 0, or -1 when the number is not a device interrupt or the table is full.
  */
 u32 arch_irq_from_dt(const u32 *cells, u32 ncells);

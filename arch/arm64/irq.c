@@ -109,11 +109,10 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 			gic_eoi(intid);
 			break;
 		default:
-			if (dispatch_device_irq(intid)) {
-				/* back to the loop, which runs the work the
-				 * handler queued (console input, completions) */
-				leave |= vcpu != NULL;
-			} else {
+			/* a handler that leaves work for the loop queues it,
+			 * and work_queue's kick (taken in this loop) makes the
+			 * guest leave: completing here keeps it running */
+			if (!dispatch_device_irq(intid)) {
 				hv_debug("unexpected interrupt %u", intid);
 			}
 			gic_eoi(intid);

@@ -10,8 +10,8 @@
  * guest with guest_mem (never a pointer into guest RAM). A guest request
  * takes as many free pieces as it needs, so the parts of a large request
  * are on the disk together, and the oldest request gets the next free
- * piece. The volume's completions (deferred work, any CPU) copy read data
- * out and hand the piece on; the request is answered once its last piece
+ * piece. The volume's completions (the disk's interrupt handler or deferred
+ * work, CPU 0) copy read data out and hand the piece on; the request is answered once its last piece
  * is back, with the first failure's status if one failed (no piece of it
  * is started after a failure). Nothing here waits: with every slot busy,
  * chains stay on the ring until a completion frees one and queues the work
@@ -399,7 +399,10 @@ static void piece_end(struct vblk_piece *p, u8 status)
 /*
  * Every piece on the volume holds a reference on the VM, so a destroyed VM's
  * memory (this device's state, its bounce buffers) stays until the disk has
- * answered. Dropped last: the VM may go with it.
+ * answered. Dropped last: the VM may go with it. This may run in the disk's
+ * interrupt handler (the pieces set `irq_done`): bounded (one bounce buffer
+ * copied, the chain pushed, the next pieces started), trap context's locks
+ * only, and the VM's last reference goes to CPU 0's work.
  */
 static void piece_done(struct blk_request *rq, enum blk_status status)
 {
@@ -414,7 +417,7 @@ static void piece_done(struct blk_request *rq, enum blk_status status)
 			st = VIRTIO_BLK_S_IOERR;
 	}
 	piece_end(p, st);
-	vm_put(vm);
+	vm_put_soon(vm);
 }
 
 /*
@@ -444,7 +447,7 @@ static void submit_piece(struct vblk_piece *p)
 		piece_end(p, VIRTIO_BLK_S_IOERR);
 	}
 	if (rc)
-		vm_put(vm);  /* nothing in flight: last, as the VM may go with it */
+		vm_put_soon(vm);  /* nothing in flight: last, as the VM may go with it */
 }
 
 /* Fills the piece's bounce buffer (a write's data, zeros) and its request. */
@@ -462,7 +465,8 @@ static void send_piece(struct vblk_piece *p)
 		return;
 	}
 	if (r->type == VIRTIO_BLK_T_FLUSH) {
-		p->rq = (struct blk_request){ .op = BLK_FLUSH, .done = piece_done, .ctx = p };
+		p->rq = (struct blk_request){ .op = BLK_FLUSH, .done = piece_done, .ctx = p,
+					      .irq_done = true };
 		submit_piece(p);
 		return;
 	}
@@ -480,6 +484,7 @@ static void send_piece(struct vblk_piece *p)
 		.buf = p->bounce,
 		.done = piece_done,
 		.ctx = p,
+		.irq_done = true,
 	};
 	submit_piece(p);
 }

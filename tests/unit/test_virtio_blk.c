@@ -432,6 +432,41 @@ static void test_write_read_flush(void **state)
 	free(in);
 }
 
+/* Requests that allow it complete in the interrupt handler, a few at a
+ * time; the rest, and those that do not allow it, in the deferred work. */
+static void test_irq_done_completes_in_the_handler(void **state)
+{
+	struct blk_disk *d = probe();
+	struct result r[7] = { 0 };
+	struct blk_request rq[7];
+	u8 *buf = malloc(7 * 512);
+	int in_irq = 0;
+
+	for (int i = 0; i < 7; i++) {
+		rq[i] = req(BLK_READ, (u64)i, 1, buf + i * 512, &r[i]);
+		rq[i].irq_done = i != 0;   /* the first one does not allow it */
+		assert_int_equal(blk_submit(d, &rq[i]), 0);
+	}
+	fake_process();
+	fake_irq_handler(fake_irq_ctx);
+	assert_int_equal(dev.int_status, 0);
+	for (int i = 0; i < 7; i++)
+		in_irq += r[i].calls;
+	assert_int_equal(r[0].calls, 0);
+	assert_int_equal(in_irq, 4);      /* at most four a handler */
+	work_run(0);
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(r[i].calls, 1);
+		assert_int_equal(r[i].status, BLK_OK);
+		assert_memory_equal(buf + i * 512, dev.disk + i * 512, 512);
+	}
+	/* nothing completes twice */
+	work_run(0);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(r[i].calls, 1);
+	free(buf);
+}
+
 static void test_requests_out_of_range_are_refused(void **state)
 {
 	struct blk_disk *d = probe();
@@ -817,6 +852,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slots_that_are_not_ours_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_done_completes_in_the_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_out_of_range_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_in_flight_complete_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_used_id_out_of_range_stops_the_device, setup, teardown),

@@ -58,6 +58,12 @@ void vm_put(struct vm *v)
 	vm_refs--;
 }
 
+/* never the last reference here */
+void vm_put_soon(struct vm *v)
+{
+	vm_put(v);
+}
+
 struct volume *volume_find(const char *name)
 {
 	return strcmp(name, vol.name) ? NULL : &vol;

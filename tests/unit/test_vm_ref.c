@@ -20,6 +20,7 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "core/vm.h"
+#include "core/workqueue.h"
 #include "fake_arch.h"
 
 #define BANK_SIZE (40 * MiB)
@@ -385,6 +386,35 @@ static void test_destroy_while_held(void **state)
 	assert_int_equal(b->refs, 1);
 }
 
+/* vm_put_soon (an interrupt handler's put): a reference not the last goes
+ * at once; the last one frees the VM only in CPU 0's deferred work. */
+static void test_put_soon_leaves_the_last_to_the_work(void **state)
+{
+	struct vm *b = create(VM_B);
+	u64 free_b = hv_pages.free_pages;
+	struct vm *a = create(VM_A), *held, *held2;
+	u64 free_ab = hv_pages.free_pages;
+
+	held = vm_get_by_id(a->id);
+	held2 = vm_get_by_id(a->id);
+	assert_int_equal(a->refs, 3);
+	vm_put_soon(held2);
+	assert_int_equal(a->refs, 2);
+	assert_int_equal(vm_destroy(a, &why), 0);
+	assert_int_equal(a->refs, 1);
+	vm_put_soon(held);
+	/* still whole: freeing is the work's */
+	assert_int_equal(a->state, VM_DYING);
+	assert_int_equal(a->refs, 1);
+	assert_int_equal(hv_pages.free_pages, free_ab);
+	fake.counter = 1000;  /* work queued "at once" is due from now */
+	work_run(0);
+	assert_int_equal(a->state, VM_FREE);
+	assert_int_equal(a->refs, 0);
+	assert_int_equal(hv_pages.free_pages, free_b);
+	assert_int_equal(b->state, VM_RUNNING);
+}
+
 static void test_destroy_unheld_frees_at_once(void **state)
 {
 	struct vm *b = create(VM_B);
@@ -537,6 +567,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_name_before_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_soon_leaves_the_last_to_the_work, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_take_a_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_while_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_unheld_frees_at_once, setup, teardown),
