@@ -73,7 +73,7 @@
  * bounce buffer each has: bounded, so a guest cannot make Bulkhead take more
  * memory than this for its disk (8 x 32 KiB: a 1 MiB request is on the disk
  * a quarter at a time). */
-#define VBLK_SLOTS 8
+#define VBLK_SLOTS 8              /* at most 32: started_mask */
 #define VBLK_PIECES 8
 #define VBLK_BOUNCE_PAGES 8
 #define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
@@ -137,9 +137,12 @@ struct vblk {
 	u64 seq;
 	bool starved;                 /* the work found every slot busy: a release looks again */
 	u32 retries;                  /* pieces marked retry */
+	u32 started_mask;             /* bit i: req[i].started (set_started) */
 	struct vblk_req req[VBLK_SLOTS];
 	struct vblk_piece piece[VBLK_PIECES];
 };
+
+_Static_assert(VBLK_SLOTS <= 32, "a slot is a bit of started_mask");
 
 static void put_le(u8 *p, u64 v, u32 bytes)
 {
@@ -205,6 +208,19 @@ static bool to_writable(struct vblk_req *r, u64 offset, const void *buf, u64 len
 
 /* --- slots ------------------------------------------------------------------ */
 
+/* Lock held. The only way `started` changes: the mask lets pump look at
+ * started requests alone, and at none when there are none. */
+static void set_started(struct vblk *b, struct vblk_req *r, bool started)
+{
+	u32 bit = 1u << (u32)(r - b->req);
+
+	r->started = started;
+	if (started)
+		b->started_mask |= bit;
+	else
+		b->started_mask &= ~bit;
+}
+
 static struct vblk_req *claim_slot(struct vblk *b)
 {
 	struct vblk_req *r = NULL;
@@ -214,7 +230,7 @@ static struct vblk_req *claim_slot(struct vblk *b)
 		if (!b->req[i].busy) {
 			r = &b->req[i];
 			r->busy = true;
-			r->started = false;
+			set_started(b, r, false);
 			r->gen = b->gen;
 			r->seq = b->seq++;
 		}
@@ -235,7 +251,7 @@ static void release_slot(struct vblk_req *r)
 
 	spin_lock(&b->lock);
 	r->busy = false;
-	r->started = false;
+	set_started(b, r, false);
 	starved = b->starved;
 	b->starved = false;
 	spin_unlock(&b->lock);
@@ -342,14 +358,16 @@ static struct vblk_piece *take_piece(struct vblk *b, bool reads_only)
 	struct vblk_piece *p = NULL;
 	struct vblk_req *r = NULL;
 
-	for (u32 i = 0; i < VBLK_PIECES && !p; i++) {
+	for (u32 m = b->started_mask; m; m &= m - 1) {
+		struct vblk_req *q = &b->req[__builtin_ctz(m)];
+
+		if (wants_piece(b, q) && (!reads_only || q->type == VIRTIO_BLK_T_IN) &&
+		    (!r || q->seq < r->seq))
+			r = q;
+	}
+	for (u32 i = 0; r && i < VBLK_PIECES && !p; i++) {
 		if (!b->piece[i].req)
 			p = &b->piece[i];
-	}
-	for (u32 i = 0; p && i < VBLK_SLOTS; i++) {
-		if (wants_piece(b, &b->req[i]) && (!reads_only || b->req[i].type == VIRTIO_BLK_T_IN) &&
-		    (!r || b->req[i].seq < r->seq))
-			r = &b->req[i];
 	}
 	if (!p || !r)
 		return NULL;
@@ -387,7 +405,7 @@ static void piece_end(struct vblk_piece *p, u8 status)
 	last = settled(b, r);
 	current = r->gen == b->gen;
 	if (last)
-		r->started = false;   /* answered once: nothing else sees it settled */
+		set_started(b, r, false);   /* answered once: nothing else sees it settled */
 	spin_unlock(&b->lock);
 	if (last && current)
 		finish(r, r->status);
@@ -493,11 +511,11 @@ static void send_piece(struct vblk_piece *p)
  * and has none out: nobody else will let it go. */
 static struct vblk_req *take_abandoned(struct vblk *b)
 {
-	for (u32 i = 0; i < VBLK_SLOTS; i++) {
-		struct vblk_req *r = &b->req[i];
+	for (u32 m = b->started_mask; m; m &= m - 1) {
+		struct vblk_req *r = &b->req[__builtin_ctz(m)];
 
 		if (r->gen != b->gen && settled(b, r)) {
-			r->started = false;
+			set_started(b, r, false);
 			return r;
 		}
 	}
@@ -653,7 +671,7 @@ static bool start(struct vblk_req *r, bool direct)
 	r->flush_issued = false;
 	r->inflight = 0;
 	r->status = VIRTIO_BLK_S_OK;
-	r->started = true;
+	set_started(b, r, true);
 	spin_unlock(&b->lock);
 	if (direct && r->type != VIRTIO_BLK_T_IN)
 		return true;
