@@ -349,9 +349,12 @@ static void kick_cpu_of(struct vcpu *vcpu, bool preempt)
 	struct cpu *c = &cpus[vcpu->pcpu];
 	int helper;
 
+	/* With no vCPU on it, this CPU is in its loop (its work, or an
+	 * interrupt in arch_idle), which goes to claim_next next: that arms
+	 * the timer. */
 	if (vcpu->pcpu != arch_cpu_index() || preempt) {
 		arch_kick_cpu(vcpu->pcpu);
-	} else {
+	} else if (__atomic_load_n(&c->current, __ATOMIC_ACQUIRE)) {
 		struct rq_locked rq = rq_lock(c);
 
 		rearm(rq);
@@ -578,12 +581,12 @@ bool sched_kicked(void)
 /*
  * An idle CPU takes the waiting vCPU with the least vtime from another CPU,
  * if that vCPU's affinity allows this CPU. Pinned VMs never move, and a CPU
- * reserved for one neither gives nor takes.
+ * reserved for one neither gives nor takes. True when it took one.
  */
-static void take_work(struct cpu *c, u64 now)
+static bool take_work(struct cpu *c, u64 now)
 {
 	if (c->reserved)
-		return;
+		return false;
 	for (u32 i = 0; i < platform.ncpus; i++) {
 		struct cpu *o = &cpus[i];
 		struct vcpu *best = NULL;
@@ -611,9 +614,10 @@ static void take_work(struct cpu *c, u64 now)
 		if (best) {
 			hv_debug("cpu %u took vm '%s' vCPU %u from cpu %u", c->index,
 				 best->vm->cfg.name, best->id, o->index);
-			return;
+			return true;
 		}
 	}
+	return false;
 }
 
 /*
@@ -688,10 +692,8 @@ void cpu_run_loop(void)
 		if (work_next_due(c->index))
 			work_run(c->index);
 		v = claim_next(c);
-		if (!v) {
-			take_work(c, arch_counter_read());
+		if (!v && take_work(c, arch_counter_read()))
 			v = claim_next(c);
-		}
 		if (!v) {
 			arch_idle();
 			continue;
