@@ -765,10 +765,15 @@ static void vblk_notify(void *dev, u32 queue)
 			defer = true;     /* the rest of the ring */
 			break;
 		}
+		bool more;
+
 		r = claim_slot(b);
 		if (!r || !pop_into(b, r))
 			break;            /* all slots busy (a release queues the work), or empty */
+		more = r->chain.more;     /* read first: start() may let the slot go */
 		defer |= start(r, true);
+		if (!more)
+			break;            /* the ring is empty: spare a pop that finds so */
 	}
 	if (defer)
 		work_queue(&b->work, 0);

@@ -244,8 +244,16 @@ enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
 		return stop(q);
 	*chain = (struct virtq_chain){
 		.head = head, .nsegs = w.nsegs, .nread = w.nread,
-		.write_bytes = w.write_bytes, .gen = q->gen,
+		.write_bytes = w.write_bytes, .gen = q->gen, .more = count > 1,
 	};
+	/* The last one seen: look again after avail_event (as an empty pop
+	 * would), so that a caller stopping on !more misses no entry the driver
+	 * added without a notification. A failed look says more: the next pop
+	 * finds the fault. */
+	if (!chain->more) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		chain->more = !pending(q, &count) || count;
+	}
 	return VIRTQ_CHAIN;
 }
 

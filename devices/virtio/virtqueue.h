@@ -41,6 +41,7 @@ struct virtq_chain {
 	u32 nread;            /* the first nread are device-readable, the rest writable */
 	u64 write_bytes;      /* the writable segments' total: the most `written` may be */
 	u32 gen;              /* the queue's setup it came from (see virtq_push) */
+	bool more;            /* the driver had made another available after it: pop again */
 };
 
 struct virtq {

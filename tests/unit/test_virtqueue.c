@@ -326,6 +326,26 @@ static void test_event_idx_avail_side(void **state)
 	assert_int_equal(pop(), VIRTQ_EMPTY);
 }
 
+/* `more` says whether the driver had made another chain available, looked
+ * at after avail_event is published, so a caller may stop on !more. */
+static void test_more_says_another_waits(void **state)
+{
+	q.event_idx = true;
+	desc(0, ipa(BUFS), 4, F_WRITE, 0);
+	offer(0);
+	offer(0);
+	assert_int_equal(pop(), VIRTQ_CHAIN);
+	assert_true(chain.more);
+	assert_int_equal(pop(), VIRTQ_CHAIN);
+	assert_false(chain.more);
+	assert_int_equal(avail_event(), 2);   /* asked for a notification first */
+	assert_int_equal(pop(), VIRTQ_EMPTY);
+	offer(0);
+	assert_int_equal(pop(), VIRTQ_CHAIN);
+	assert_false(chain.more);
+	assert_int_equal(avail_event(), 3);
+}
+
 /* --- the queue's set-up ----------------------------------------------------- */
 
 static bool enable_with(u16 size, u64 d, u64 a, u64 u)
@@ -576,6 +596,7 @@ int main(void)
 		T(test_no_interrupt_flag),
 		T(test_event_idx_used_side),
 		T(test_event_idx_avail_side),
+		T(test_more_says_another_waits),
 		T(test_layout_checks),
 		T(test_stale_push_dropped),
 		T(test_avail_idx_runs_ahead),
