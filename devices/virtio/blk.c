@@ -382,6 +382,22 @@ static struct vblk_piece *take_piece(struct vblk *b, bool reads_only)
 	return p;
 }
 
+/* Whether a started request other than a read wants a piece (a hint for
+ * piece_end: the work looks again under the lock). */
+static bool copying_waits(struct vblk *b)
+{
+	bool waits = false;
+
+	spin_lock(&b->lock);
+	for (u32 m = b->started_mask; m && !waits; m &= m - 1) {
+		const struct vblk_req *q = &b->req[__builtin_ctz(m)];
+
+		waits = q->type != VIRTIO_BLK_T_IN && wants_piece(b, q);
+	}
+	spin_unlock(&b->lock);
+	return waits;
+}
+
 /*
  * A piece is back (or was never sent): it is free again, and `status`
  * (VIRTIO_BLK_S_OK or the failure) counts for its request. The request is
@@ -411,7 +427,11 @@ static void piece_end(struct vblk_piece *p, u8 status)
 		finish(r, r->status);
 	else if (last)
 		release_slot(r);
-	pump(b, false);
+	/* This may be the disk's interrupt handler: only reads start here,
+	 * which copy nothing before the disk answers; the work starts the rest. */
+	pump(b, true);
+	if (copying_waits(b))
+		work_queue(&b->work, 0);
 }
 
 /*
@@ -419,8 +439,9 @@ static void piece_end(struct vblk_piece *p, u8 status)
  * memory (this device's state, its bounce buffers) stays until the disk has
  * answered. Dropped last: the VM may go with it. This may run in the disk's
  * interrupt handler (the pieces set `irq_done`): bounded (one bounce buffer
- * copied, the chain pushed, the next pieces started), trap context's locks
- * only, and the VM's last reference goes to CPU 0's work.
+ * copied, the chain pushed, reads' next pieces started, a write's left to
+ * the work), trap context's locks only, and the VM's last reference goes
+ * to CPU 0's work.
  */
 static void piece_done(struct blk_request *rq, enum blk_status status)
 {

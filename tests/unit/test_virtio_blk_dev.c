@@ -292,6 +292,48 @@ static void test_request_longer_than_the_pieces(void **state)
 	assert_memory_equal(ram + DATA, disk, len);
 }
 
+/* Pieces may complete in the disk's interrupt handler (irq_done): called
+ * there, a completion starts a read's next piece itself but leaves a
+ * write's, which copies from the guest, to the work. */
+static void test_completion_in_the_interrupt_handler(void **state)
+{
+	u32 len = 320 * KiB;          /* 10 pieces of 32 KiB */
+
+	rw(0, T_OUT, 0, 0, len);
+	assert_int_equal(nsubmitted, 8);
+	assert_true(seen[0].irq_done);
+	completed[5] = true;
+	submitted[5]->done(submitted[5], BLK_OK);
+	assert_int_equal(nsubmitted, 8);
+	assert_true(work_next_due(0) != 0);
+	work_run(0);
+	assert_int_equal(nsubmitted, 9);
+	assert_int_equal(seen[8].op, BLK_WRITE);
+	assert_int_equal(seen[8].sector, 8 * 64);
+	for (u32 i = 0; i < 9; i++) {
+		if (!completed[i])
+			complete(i, BLK_OK);
+	}
+	complete(9, BLK_OK);
+	assert_int_equal(used_idx(), 1);
+	assert_int_equal(ram[STATS], 0);
+
+	rw(1, T_IN, 0, 0, len);
+	assert_int_equal(nsubmitted, 18);
+	assert_true(seen[10].irq_done);
+	completed[12] = true;
+	submitted[12]->done(submitted[12], BLK_OK);
+	assert_int_equal(nsubmitted, 19);     /* the read's next piece, at once */
+	assert_int_equal(seen[18].op, BLK_READ);
+	assert_int_equal(work_next_due(0), 0);
+	for (u32 i = 10; i < 20; i++) {
+		if (!completed[i])
+			complete(i, BLK_OK);
+	}
+	assert_int_equal(used_idx(), 2);
+	assert_int_equal(ram[STATS + 1], 0);
+}
+
 /* A piece that fails ends the request with IOERR once the pieces already
  * out are back, and no piece of it is started after the failure. */
 static void test_volume_error(void **state)
@@ -677,6 +719,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_request_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_longer_than_the_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_completion_in_the_interrupt_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_volume_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_disk_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_then_reset, setup, teardown),
