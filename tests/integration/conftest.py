@@ -100,15 +100,20 @@ def initramfs(tmp_path, linux_payload):
     """initramfs() builds the default one (busybox init, a shell on the
     console); initramfs(run=TEXT) has busybox init run script TEXT instead
     of the shell; initramfs(init=TEXT) makes script TEXT /init itself;
-    modules=("ext4",) carries and loads those modules too."""
+    modules=("ext4",) carries and loads those modules too. Each call
+    writes its own files, so the VMs of one run can each have their own."""
+    built = []
+
     def build(run=None, init=None, modules=()):
+        n = len(built)
+        built.append(n)
         args = [a for m in modules for a in ("--add-module", m)]
         for option, text in (("--run", run), ("--init", init)):
             if text is not None:
-                script = tmp_path / f"{option[2:]}.sh"
+                script = tmp_path / f"{option[2:]}-{n}.sh"
                 script.write_text(text)
                 args += [option, str(script)]
-        out = tmp_path / "initramfs.cpio.gz"
+        out = tmp_path / f"initramfs-{n}.cpio.gz"
         subprocess.run([MKINITRAMFS, *args, "-o", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
         return str(out)

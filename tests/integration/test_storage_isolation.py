@@ -103,7 +103,7 @@ def test_vms_on_separate_volumes_see_only_their_own_data(tmp_path, initramfs):
 
     cfgs = []
     for name in VMS:
-        # each VM's initramfs in its own folder (the fixture names its file)
+        # each VM's initramfs and config in its own folder
         sub = tmp_path / name
         sub.mkdir()
         initrd = initramfs(run=guest_script(name))
