@@ -82,6 +82,12 @@ void vm_put(struct vm *v)
 	vm_refs--;
 }
 
+/* The interrupt handler's put: here as any other (nothing is freed). */
+void vm_put_soon(struct vm *v)
+{
+	vm_refs--;
+}
+
 struct volume *volume_find(const char *name)
 {
 	return strcmp(name, vol.name) ? NULL : &vol;
