@@ -279,11 +279,28 @@ static int list_volumes(const struct gpt_disk *disk, struct gpt_info *info, cons
 	return 0;
 }
 
+/* The MBR's boot signature, and one of its four entries of the type that
+ * says "this disk is GPT" (UEFI 2.x, 5.2.3): a disk marked so whose two
+ * headers are both gone is a damaged pool disk, not a blank one. */
+static bool has_protective_mbr(const struct gpt_disk *disk, struct gpt_info *info)
+{
+	const u8 *s = info->sector;
+
+	if (disk->read(disk->ctx, 0, info->sector, 1) != 0 || s[510] != 0x55 || s[511] != 0xaa)
+		return false;
+	for (u32 i = 0; i < 4; i++) {
+		if (s[446 + 16 * i + 4] == 0xee)
+			return true;
+	}
+	return false;
+}
+
 int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 {
 	u64 last;
 
 	info->refused = false;
+	info->protective_mbr = false;
 	info->why[0] = '\0';
 	info->nvolumes = 0;
 	memset(&info->primary, 0, sizeof(info->primary));
@@ -297,6 +314,7 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 	check_copy(disk, info, 1, last, &info->primary);
 	check_copy(disk, info, last, 1, &info->backup);
 	if (!info->primary.good && !info->backup.good) {
+		info->protective_mbr = has_protective_mbr(disk, info);
 		fmt_snprintf(info->why, sizeof(info->why), "no valid GPT (primary: %s; backup: %s)",
 			     info->primary.why, info->backup.why);
 		info->refused = true;
@@ -364,5 +382,6 @@ int gpt_repair_primary(const struct gpt_disk *disk, struct gpt_info *info)
 bool gpt_no_table(const struct gpt_info *info)
 {
 	return info->refused && !info->primary.good && !info->backup.good &&
-	       info->primary.why == no_signature && info->backup.why == no_signature;
+	       info->primary.why == no_signature && info->backup.why == no_signature &&
+	       !info->protective_mbr;
 }

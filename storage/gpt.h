@@ -75,6 +75,7 @@ struct gpt_info {
 	struct gpt_copy primary;
 	struct gpt_copy backup;
 	bool refused;
+	bool protective_mbr;	/* LBA 0 holds an MBR with a GPT-protective (0xEE) entry */
 	char why[96];		/* why the disk was refused */
 	u32 nvolumes;
 	struct gpt_volume volumes[GPT_MAX_ENTRIES];
@@ -94,7 +95,8 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
 
 /*
  * After gpt_parse() refused a disk: true when neither place holds a GPT
- * signature, so the disk was never a pool (rather than a damaged one). The
+ * signature and LBA 0 holds no protective MBR, so the disk was never a pool
+ * (rather than a damaged one). The
  * scan and the host's pool check (tools/gpt_check.c) both say so, not "refused".
  */
 bool gpt_no_table(const struct gpt_info *info);

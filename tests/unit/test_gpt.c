@@ -194,6 +194,22 @@ static void test_both_bad_refused(void **state)
 	assert_refused("no valid GPT (primary: header CRC mismatch; backup: header CRC mismatch)");
 }
 
+/* Both headers' signatures gone, the protective MBR still there: a damaged
+ * pool disk (refused, said), not a blank disk that never was one. */
+static void test_both_signatures_gone_is_damaged_not_blank(void **state)
+{
+	build_standard();
+	memcpy(img_sector(fx->mem.data, 1), "NOT PART", 8);
+	memcpy(img_sector(fx->mem.data, SECTORS - 1), "NOT PART", 8);
+	assert_refused("no valid GPT");
+	assert_true(fx->info.protective_mbr);
+	assert_false(gpt_no_table(&fx->info));
+	/* without the MBR's mark the disk is simply not a pool disk */
+	memset(img_sector(fx->mem.data, 0), 0, img_sector_size);
+	assert_int_equal(gpt_parse(&fx->disk, &fx->info), -1);
+	assert_true(gpt_no_table(&fx->info));
+}
+
 static void test_unreadable_refused(void **state)
 {
 	build_standard();
@@ -424,6 +440,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_primary_array_crc_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_primary_wiped_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_both_bad_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_both_signatures_gone_is_damaged_not_blank, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misaligned_volume_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_names_refused, setup, teardown),
