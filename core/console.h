@@ -38,6 +38,10 @@ void console_init(const struct console_ops *ops);
 void console_hv_line(const char *text, u32 len);
 /* The machine is about to stop: end any open line and write directly from now on. */
 void console_panic_begin(void);
+/* Before the machine powers off: waits (100 ms at most) for a drainer on
+ * another CPU to finish its line, then writes out everything the rings hold,
+ * so that the last lines (the power-off's own) are never cut. */
+void console_flush_for_power_off(void);
 
 /*
  * A VM's ring. register/unregister bracket the ring's life (its buffer must

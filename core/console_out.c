@@ -267,6 +267,29 @@ void console_panic_begin(void)
 		;  /* what Bulkhead said before the panic comes first */
 }
 
+void console_flush_for_power_off(void)
+{
+	u64 now = arch_counter_read();
+	u64 give_up = now + arch_counter_freq() / 10;
+
+	while (!spin_trylock(&out_lock)) {
+		if (arch_counter_read() >= give_up)
+			return;  /* a stuck drainer: power off anyway */
+		arch_wait_event();
+	}
+	/* each ring's lines in turn, an open line's bytes as they are: at most
+	 * what the rings hold, which nothing adds to any more (no VM runs) */
+	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
+		while (rings[i] && write_one(rings[i], true))
+			;
+	}
+	if (open_ring) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	spin_unlock(&out_lock);
+}
+
 /* --- VM rings --- */
 
 bool console_ring_register(struct console_ring *r)

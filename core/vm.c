@@ -578,6 +578,7 @@ static void power_off_when_idle(void)
 	if (vm_running_count() != 0)
 		return;
 	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
+	console_flush_for_power_off();
 	arch_system_off();
 }
 

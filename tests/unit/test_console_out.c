@@ -381,10 +381,29 @@ static void test_panic_writes_directly(void **state)
 	assert_string_equal(screen, "(quiet) half a line\r\n(hv) PANIC: test\r\n");
 }
 
+/* Powering off writes out what the rings still hold, an open line's bytes
+ * included, after the lines a budget left behind. */
+static void test_power_off_flushes_everything(void **state)
+{
+	char text[32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(text, sizeof(text), "x%d\n", i);
+		guest_put_only(&loud, text);
+	}
+	guest_put_only(&quiet, "half");
+	console_guest_kick(&loud);
+	assert_null(strstr(screen, "(loud) x99\r\n"));
+	console_flush_for_power_off();
+	assert_non_null(strstr(screen, "(loud) x99\r\n"));
+	assert_non_null(strstr(screen, "(quiet) half\r\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_off_flushes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_robin_fairness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_leaves_rest_to_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_line_after_idle, setup, teardown),
