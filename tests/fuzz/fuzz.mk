@@ -52,7 +52,7 @@ fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c net/net_cs
 	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c net/vif_mac.c net/switch.c \
 	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/strlcpy.c $(DEVICE_DEPS)
-fuzz_gpt_SRCS     := storage/gpt.c lib/crc32.c lib/fmt.c
+fuzz_gpt_SRCS     := storage/gpt.c storage/gpt_edit.c lib/crc32.c lib/fmt.c
 fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/fmt.c lib/strlcpy.c $(FAKE_ARCH)
 # the uplink driver on a fake device (which stands in for drivers/virtio_mmio_io.c) and a real switch

@@ -5,12 +5,16 @@
  * callbacks CHECK every request against the disk's bounds, so the parser
  * can never look outside it. When a disk parses, every volume must lie
  * inside it; when the primary can be repaired, the repaired disk must then
- * parse with both copies good and the same volumes.
+ * parse with both copies good and the same volumes. A disk whose copies are
+ * both good is also edited as the shell's vol-create and vol-delete do
+ * (storage/gpt_edit.c): each edit must leave it parsing, both copies good,
+ * with one volume more or one fewer, all inside the disk.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "storage/gpt.h"
+#include "storage/gpt_edit.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 struct fuzz_disk {
@@ -49,6 +53,33 @@ static void check_volumes(const struct gpt_info *info, u64 sectors)
 	}
 }
 
+/* Adds a 1 MiB volume where there is room, then removes the first volume. */
+static void try_edits(const struct gpt_disk *disk, struct gpt_info *info, u64 sectors)
+{
+	static struct gpt_edit e;
+	static struct gpt_info after;
+	const char *why = NULL;
+	u64 want = (1024 * 1024) / disk->sector_size, first, largest;
+	u32 n = info->nvolumes;
+
+	if (gpt_edit_load(disk, info, &e, &why) != 0)
+		return;
+	if (gpt_edit_find_space(disk, info, &e, want, &first, &largest) == 0 &&
+	    gpt_edit_add(disk, info, &e, "fuzz-new", first, want, sectors, &why) == 0) {
+		CHECK(gpt_parse(disk, &after) == 0 && after.primary.good && after.backup.good);
+		CHECK(after.nvolumes == n + 1);
+		check_volumes(&after, sectors);
+		*info = after;
+		n++;
+	}
+	if (n && gpt_edit_load(disk, info, &e, &why) == 0 &&
+	    gpt_edit_remove(disk, info, &e, info->volumes[0].index, &why) == 0) {
+		CHECK(gpt_parse(disk, &after) == 0 && after.primary.good && after.backup.good);
+		CHECK(after.nvolumes == n - 1);
+		check_volumes(&after, sectors);
+	}
+}
+
 static void try_disk(const u8 *data, size_t size, u32 sector_size)
 {
 	static struct gpt_info info, again;
@@ -69,6 +100,8 @@ static void try_disk(const u8 *data, size_t size, u32 sector_size)
 			CHECK(again.primary.good && again.backup.good);
 			CHECK(again.nvolumes == info.nvolumes);
 		}
+		if (info.primary.good && info.backup.good)
+			try_edits(&disk, &info, d.sectors);
 	}
 	free(d.data);
 }
