@@ -53,6 +53,10 @@ fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c net/net_cs
 	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/strlcpy.c $(DEVICE_DEPS)
 fuzz_gpt_SRCS     := storage/gpt.c storage/gpt_edit.c lib/crc32.c lib/fmt.c
+# the boot scan and the vol-create / vol-delete job over an asynchronous fake disk
+fuzz_pool_SRCS    := storage/pool_scan.c storage/pool_edit.c storage/gpt.c storage/gpt_edit.c \
+	storage/volume.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c \
+	$(FAKE_ARCH)
 fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/fmt.c lib/strlcpy.c $(FAKE_ARCH)
 # the uplink driver on a fake device (which stands in for drivers/virtio_mmio_io.c) and a real switch
