@@ -4,15 +4,20 @@
 Timings come from QEMU run with -icount shift=0,sleep=off, where virtual time
 advances one nanosecond per executed instruction: a guest reading its counter
 measures instructions, deterministically (DESIGN.md section 5). The Linux
-storage rows are the exception (sleep=on, see STORAGE_REPEATS). Nothing here
-is asserted; the table is for people and for the notes on each issue.
+storage rows and the uplink row are the exception (sleep=on, see
+STORAGE_REPEATS and uplink_runs). Nothing here is asserted; the table is for
+people and for the notes on each issue. `tools/bench.py storage` or
+`tools/bench.py network` prints only those rows.
 """
 
+import functools
+import http.server
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BULKHEAD = os.path.join(ROOT, "bulkhead")
@@ -174,11 +179,11 @@ def counter_at_init(output):
     return int(match.group(1))
 
 
-def linux_native(initrd, more=(), append="", sleep="off"):
+def linux_native(initrd, more=(), append="", sleep="off", nic=("-nic", "none")):
     """Debian's kernel on the bare QEMU machine (EL1), with the options both runs share."""
     return subprocess.run(
         ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
-         "-smp", "2", "-m", "256M", "-nic", "none", "-nographic",
+         "-smp", "2", "-m", "256M", *nic, "-nographic",
          "-icount", f"shift=0,sleep={sleep}",
          "-kernel", f"{LINUX}/Image", "-initrd", initrd,
          "-append", f"console=ttyAMA0 quiet{append}", *more],
@@ -378,9 +383,220 @@ def memory_per_disk_rows(log):
         "driver state, ring, request headers (boot log)")
 
 
+# The network rows. Each guest times its own transfer with /bin/cntvct (the
+# counter: 16 ns a tick, so under -icount shift=0 16 instructions a tick) and
+# prints "NETBENCH WHAT START END BYTES".
+NET_MIB = 16
+NET_PORT = 5001
+NET_PINGS = 10
+NET_REPEATS = 3
+
+NET_TIMED = """t0=$(/bin/cntvct | cut -d' ' -f2)
+if {command}; then
+    t1=$(/bin/cntvct | cut -d' ' -f2)
+    echo "NETBENCH {what} $t0 $t1 $({size})"
+    {then}
+fi
+"""
+
+# Pings the peer until it answers (it may still be booting): 30 tries of 1 s.
+NET_UP = """#!/bin/sh
+. /lib/bulkhead/setup.sh
+ip link set lo up
+ip link set eth0 up
+ip addr add {ip}/24 dev eth0
+for i in $(seq 1 30); do
+    if ping -c 1 -W 1 {peer} >/dev/null 2>&1; then break; fi
+done
+"""
+
+# The receiving end: its stdin a FIFO held open, so that it never half-closes
+# the connection (busybox nc does on its stdin's end); it ends when the
+# sender's nc has sent everything and closed. At most 120 s.
+NET_LISTEN = f"""mkfifo /tmp/hold
+nc -l -p {NET_PORT} < /tmp/hold > /tmp/r &
+nc_pid=$!
+exec 3> /tmp/hold
+"""
+NET_LISTENED = """for i in $(seq 1 120); do kill -0 $nc_pid 2>/dev/null || break; sleep 1; done
+kill $nc_pid 2>/dev/null
+exec 3>&-
+echo "RECEIVED $(wc -c < /tmp/r)"
+"""
+
+# The sending end: the file to send, in tmpfs, and the round trip (after one
+# ping that may wait for ARP); then the file, once the listener answers (20
+# tries). nc ends when the receiver has read everything and closed.
+NET_PING = f"""head -c {NET_MIB * 1024 * 1024} /dev/urandom > /tmp/s
+ping -c 1 -W 1 {{peer}} >/dev/null 2>&1
+echo "NETPING $(ping -c {NET_PINGS} {{peer}} | grep round-trip)"
+"""
+
+
+def net_send(what):
+    return "for i in $(seq 1 20); do\n" + NET_TIMED.format(
+        what=what, command="nc -w 5 {peer} " + f"{NET_PORT} < /tmp/s",
+        size="wc -c < /tmp/s", then="break") + "    sleep 1\ndone\n"
+
+
+NET_RECEIVER = NET_UP + NET_LISTEN + NET_LISTENED + "poweroff -f\n"
+NET_SENDER = NET_UP + NET_PING + net_send("tcp") + "poweroff -f\n"
+# One guest, both ends over 127.0.0.1 (its eth0 alone on br0): at lo's own
+# MTU (64 KiB), then again at eth0's 1500 bytes, to tell how much of the gap
+# to VM-to-VM is the smaller packets rather than the path between VMs.
+NET_LOOPBACK = NET_UP + NET_PING + NET_LISTEN + net_send("tcp") + NET_LISTENED \
+    + "ip link set lo mtu 1500\nrm -f /tmp/hold /tmp/r\n" + NET_LISTEN \
+    + net_send("tcp1500") + NET_LISTENED + "poweroff -f\n"
+
+# The uplink row's guest: the address QEMU's user network gives (no DHCP, to
+# time only the transfer), then the file over HTTP from the bench's server on
+# the host's 127.0.0.1 (10.0.2.2 inside), into tmpfs. At most 120 s (busybox
+# 1.35's own wget -T crashes).
+NET_FETCH = """#!/bin/sh
+. /lib/bulkhead/setup.sh
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+""" + NET_TIMED.format(what="uplink", command="timeout 120 wget -q -O /tmp/r "
+                       "http://10.0.2.2:{port}/blob", size="wc -c < /tmp/r",
+                       then=":") + "poweroff -f\n"
+
+
+def net_throughput(output, what, who):
+    """MB/s in virtual time (1 instruction = 1 ns) of the guest's timed transfer."""
+    nbytes = NET_MIB * 1024 * 1024
+    match = re.search(rf"NETBENCH {what} (\d+) (\d+) (\d+)", output)
+    # the nc runs: every receiver got it all; wget: what it wrote
+    received = re.findall(r"RECEIVED (\d+)", output) if what.startswith("tcp") \
+        else [match.group(3)] if match else []
+    if not match or int(match.group(3)) != nbytes or not received \
+            or any(int(n) != nbytes for n in received):
+        sys.stderr.write(output[-4000:])
+        raise SystemExit(f"bench: the {what} transfer did not finish {who}")
+    ns = (int(match.group(2)) - int(match.group(1))) * COUNTER_NS
+    return nbytes / ns * 1e3
+
+
+def net_ping(output, who):
+    """The average round trip busybox ping reports, in instructions."""
+    match = re.search(r"NETPING round-trip min/avg/max = [0-9.]+/([0-9.]+)/[0-9.]+ ms", output)
+    if not match:
+        sys.stderr.write(output[-4000:])
+        raise SystemExit(f"bench: ping did not answer {who}")
+    return float(match.group(1)) * 1e6
+
+
+def net_vm_cfg(tmp, name, initrd, mac):
+    """A 1-vCPU, 192 MiB Debian VM with one vif on br0 (as test_net_vm.py's)."""
+    cfg = os.path.join(tmp, f"{name}.cfg")
+    with open(cfg, "w") as f:
+        f.write(f'name = "{name}"\nvcpus = 1\nmemory = 192\nkernel = "{LINUX}/Image"\n'
+                f'ramdisk = "{initrd}"\nextra = "console=ttyAMA0 quiet"\n'
+                f"vif = [ 'mac={mac}, bridge=br0' ]\n")
+    return cfg
+
+
+def net_run(cfgs, who):
+    proc = subprocess.run([BULKHEAD, "run", "--icount", "--cpus", "2", "--mem", "1G",
+                           "--timeout", "600", *cfgs],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, text=True, errors="replace")
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:])
+        raise SystemExit(f"bench: the network VMs did not run cleanly {who}")
+    return proc.stdout
+
+
+def vm_to_vm_rows():
+    """TCP and ping between two VMs on br0, and the same in one of them over
+    its loopback, under -icount sleep=off: no host I/O is waited for, so
+    virtual time counts the instructions of both ends (and the hypervisor)."""
+    with tempfile.TemporaryDirectory(prefix="bulkhead-bench-") as tmp:
+        a = net_vm_cfg(tmp, "a", linux_initramfs(
+            tmp, NET_RECEIVER.format(ip="10.0.0.1", peer="10.0.0.2"), "net-a"),
+            "02:00:00:00:00:01")
+        b = net_vm_cfg(tmp, "b", linux_initramfs(
+            tmp, NET_SENDER.format(ip="10.0.0.2", peer="10.0.0.1"), "net-b"),
+            "02:00:00:00:00:02")
+        pair = net_run([a, b], "VM to VM")
+        os.makedirs(os.path.join(tmp, "lo"))
+        lo = net_vm_cfg(os.path.join(tmp, "lo"), "a", linux_initramfs(
+            tmp, NET_LOOPBACK.format(ip="10.0.0.1", peer="127.0.0.1"), "net-lo"),
+            "02:00:00:00:00:01")
+        loop = net_run([lo], "over loopback")
+    vm_mbps, lo_mbps = net_throughput(pair, "tcp", "VM to VM"), net_throughput(loop, "tcp",
+                                                                               "over loopback")
+    row("VM-to-VM TCP, under Bulkhead / one guest's loopback", f"{vm_mbps / lo_mbps:.3f}",
+        ">= 0.7", f"{vm_mbps:.1f} / {lo_mbps:.1f} MB/s of virtual time (instructions of all "
+        f"CPUs): {NET_MIB} MiB from tmpfs by busybox nc, two 1-vCPU Debian VMs on br0 vs "
+        "127.0.0.1 in one of them; -icount sleep=off")
+    lo1500 = net_throughput(loop, "tcp1500", "over loopback at MTU 1500")
+    row("VM-to-VM TCP / loopback at MTU 1500", f"{vm_mbps / lo1500:.3f}", "",
+        f"{vm_mbps:.1f} / {lo1500:.1f} MB/s: the same, lo's MTU set to eth0's 1500 bytes "
+        "(a second transfer in the loopback guest)")
+    vm_rtt, lo_rtt = net_ping(pair, "VM to VM"), net_ping(loop, "over loopback")
+    row("VM-to-VM ping round trip (insns)", f"{vm_rtt:.0f}", "",
+        f"busybox ping -c {NET_PINGS}, its average (us resolution: 1000 insns); -icount sleep=off")
+    row("ping round trip over one guest's loopback (insns)", f"{lo_rtt:.0f}", "",
+        f"the same ping to 127.0.0.1; the VM-to-VM path adds {vm_rtt - lo_rtt:.0f}")
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def uplink_runs():
+    """The same Debian guest (2 vCPUs, 256 MiB) fetching one file over HTTP from
+    a server on the host's 127.0.0.1, alternately: under Bulkhead through a vif
+    on br0 and the uplink (--nic user), and on the bare QEMU machine with
+    QEMU's user network on its own virtio-net device. Each side's MB/s."""
+    natives, hosteds = [], []
+    with tempfile.TemporaryDirectory(prefix="bulkhead-bench-") as tmp:
+        www = os.path.join(tmp, "www")
+        os.makedirs(www)
+        with open(os.path.join(www, "blob"), "wb") as f:
+            f.write(os.urandom(NET_MIB * 1024 * 1024))
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(QuietFiles, directory=www))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            initrd = linux_initramfs(tmp, NET_FETCH.format(port=server.server_address[1]),
+                                     "fetch")
+            nic = ("-global", "virtio-mmio.force-legacy=false", "-netdev", "user,id=n0",
+                   "-device", "virtio-net-device,netdev=n0")
+            for _ in range(NET_REPEATS):
+                natives.append(net_throughput(linux_native(initrd, sleep="on", nic=nic),
+                                              "uplink", "natively"))
+                hosteds.append(net_throughput(linux_hosted(
+                    tmp, initrd, "vif = [ 'mac=02:00:00:00:00:0a, bridge=br0' ]\n",
+                    ["--nic", "user"], sleep="on"), "uplink", "under Bulkhead"))
+        finally:
+            server.shutdown()
+    return natives, hosteds
+
+
+def uplink_rows():
+    natives, hosteds = uplink_runs()
+    native, hosted = best(natives), best(hosteds)
+    spread = [h / n for n, h in zip(natives, hosteds)]
+    runs = ", ".join(f"{h:.1f}/{n:.1f}" for n, h in zip(natives, hosteds))
+    row("uplink HTTP fetch, under Bulkhead / NIC attached directly", f"{hosted / native:.3f}",
+        ">= 0.8", f"best {hosted:.1f} / {native:.1f} MB/s of {NET_REPEATS} alternate runs "
+        f"(each pair's ratio {min(spread):.2f}-{max(spread):.2f}; runs {runs}); busybox wget "
+        f"of {NET_MIB} MiB from the host's 127.0.0.1 (10.0.2.2) into tmpfs, --nic user vs "
+        "-netdev user on the bare QEMU, -icount sleep=on")
+
+
+def network_rows():
+    fetch_linux()
+    vm_to_vm_rows()
+    uplink_rows()
+
+
 def print_table():
     print("Bulkhead benchmarks (QEMU TCG, -icount shift=0: 1 instruction = 1 ns; sleep=off, "
-          "but sleep=on for the Linux storage rows)")
+          "but sleep=on for the Linux storage rows and the uplink row)")
     widths = [max(len(r[i]) for r in ROWS + [("metric", "value", "target", "")])
               for i in range(3)]
     print(f"{'metric':<{widths[0]}}  {'value':>{widths[1]}}  {'target':<{widths[2]}}  note")
@@ -390,8 +606,8 @@ def print_table():
 
 def main():
     subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
-    if sys.argv[1:] == ["storage"]:
-        storage_rows()
+    if sys.argv[1:] in (["storage"], ["network"]):
+        {"storage": storage_rows, "network": network_rows}[sys.argv[1]]()
         print_table()
         return
     image = os.path.getsize(os.path.join(ROOT, "build", "bulkhead.bin"))
@@ -423,6 +639,8 @@ def main():
     scheduler_rows()
 
     storage_rows()
+
+    network_rows()
 
     native, hosted = linux_boot_ratio()
     row("Linux boot to init, under Bulkhead / native", f"{hosted / native:.3f}", "<= 1.03",

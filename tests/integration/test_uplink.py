@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, console_run
+from conftest import ROOT, TEST_GUEST, bulkhead, console_run
 
 EXT = bytes.fromhex("020000000b01")       # the far side's MAC
 VIF = bytes.fromhex("020000000a99")       # nobody's: the NIC must not filter
@@ -79,13 +79,46 @@ def test_frames_from_the_wire_reach_the_switch(tmp_path, vmcfg):
 
 
 def test_nic_spec_errors(tmp_path, vmcfg):
-    from conftest import bulkhead
     cfg = vmcfg("v")
     for spec in ("socket,listen=10.0.0.1:5555", "socket,connect=0.0.0.0:5555",
                  "socket,listen=99999", "user,hostfwd=tcp:0.0.0.0:8080-:80", "tap", "user,net=1"):
         run = bulkhead("run", "--nic", spec, cfg, timeout=60)
         assert run.code == 2, (spec, run)
         assert "--nic" in run.err and "Traceback" not in run.err, run.err
+
+
+def test_uplink_option_joins_the_nic_to_another_switch(tmp_path, vmcfg):
+    """--uplink lan1 puts Bulkhead's boot option uplink=lan1 on its command
+    line (beside loglevel=): the NIC joins switch lan1, and br0, where the
+    VM's vif is, has no uplink port."""
+    cfg = vmcfg("idle", text=f'name = "idle"\nmemory = 32\nkernel = "{TEST_GUEST}"\n'
+                'extra = "test=prompt"\n'
+                "vif = [ 'mac=02:00:00:00:0d:01, bridge=br0' ]\n")
+    with console_run("--timeout", "120", "--nic", "user", "--uplink", "lan1",
+                     "--loglevel", "info", cfg, timeout=90) as p:
+        p.expect(r"\(hv\) nic eth0: virtio-net, MAC 52:54:00:12:34:56, link up, "
+                 r"uplink on switch 'lan1'")
+        p.expect(r"\(idle\) prompt> ")
+        p.send("switch-list lan1\r")
+        p.expect(r"\(hv\) switch lan1: 1 ports, ")
+        p.expect(r"\(hv\)   port uplink +uplink vlan trunk ")
+        p.send("switch-list br0\r")
+        p.expect(r"\(hv\) switch br0: 1 ports, ")
+        p.expect(r"\(hv\)   port idle\.0 +vif ")
+
+
+def test_uplink_option_errors(tmp_path, vmcfg):
+    """A name that is no switch name, or --uplink without a NIC to join: one
+    line naming --uplink, exit 2, nothing booted."""
+    cfg = vmcfg("v")
+    for args in (("--nic", "user", "--uplink", "lan 1"), ("--nic", "user", "--uplink", ""),
+                 ("--nic", "user", "--uplink", "a" * 16), ("--nic", "user", "--uplink", "br0;x"),
+                 ("--uplink", "lan1")):
+        run = bulkhead("run", "--timeout", "30", *args, cfg, timeout=60)
+        assert run.code == 2, (args, run)
+        assert len(run.err.strip().splitlines()) == 1, (args, run.err)
+        assert "--uplink" in run.err and "Traceback" not in run.err, (args, run.err)
+        assert run.out == "", (args, run.out)
 
 
 VIF_DEVICE = os.path.join(ROOT, "devices", "virtio", "net.c")
