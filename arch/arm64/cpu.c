@@ -2,6 +2,7 @@
 #include "arch.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vpmu.h"
 
 struct arm64_percpu arm64_percpu[MAX_CPUS];
 u64 secondary_stack_tops[MAX_CPUS];
@@ -38,9 +39,8 @@ static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | H
 			     HCR_BSU_IS | HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP |
 			     HCR_TACR | HCR_TSW | HCR_RW | HCR_API;
 
-/* MDCR_EL2: debug, OS lock, debug ROM and PMU accesses trap; no counters for EL1. */
-#define MDCR_TPMCR (1ull << 5)
-#define MDCR_TPM   (1ull << 6)
+/* MDCR_EL2: debug, OS lock, debug ROM and PMU accesses trap (the PMU's
+ * controls come from vpmu.c). */
 #define MDCR_TDA   (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA  (1ull << 11)
@@ -82,7 +82,7 @@ void arm64_cpu_init(u32 index)
 	write_vtcr_el2(VTCR_T0SZ_39 | VTCR_SL0_L1 | VTCR_IRGN_WB | VTCR_ORGN_WB | VTCR_SH_INNER |
 		       (pa_range_field() << VTCR_PS_SHIFT) | VTCR_RES1);
 	write_cptr_el2(CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM);
-	write_mdcr_el2(MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
+	write_mdcr_el2(MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | vpmu_cpu_init());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);
 	write_vpidr_el2(read_midr_el1());

@@ -135,6 +135,7 @@ void gic_init_cpu(u64 mpidr)
 	enable_private(rd, PPI_HYP_TIMER);
 	enable_private(rd, PPI_VIRT_TIMER);
 	enable_private(rd, PPI_PHYS_TIMER);
+	enable_private(rd, PPI_PMU);
 
 	write_icc_sre_el2(ICC_SRE_SRE | ICC_SRE_ENABLE);
 	isb();

@@ -1,6 +1,6 @@
 /*
  * The arm64 nodes of a guest's device tree: its CPUs (named by MPIDR, started
- * with PSCI), PSCI over HVC, and the architected timer; and device
+ * with PSCI), PSCI over HVC, the architected timer and the PMU; and device
  * interrupts as the GICv3 binding writes them.
  */
 #include "core/vdt.h"
@@ -8,6 +8,7 @@
 #include "guest_gic.h"
 #include "lib/fmt.h"
 #include "vcpu_mpidr.h"
+#include "vpmu.h"
 
 /* Interrupt specifiers: <type number flags> as the GICv3 binding has them. */
 #define GIC_SPI 0
@@ -75,4 +76,5 @@ void arch_guest_dt(struct vdt *dt, const struct vm *vm)
 	write_cpus(dt->w, vm);
 	write_psci(dt->w);
 	write_timer(dt->w);
+	vpmu_write_dt(dt->w);
 }

@@ -16,6 +16,7 @@
 #include "platform_arm.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
+#include "vpmu.h"
 #include "vtimer.h"
 
 #define CNTHP_CTL_ENABLE (1ull << 0)
@@ -99,6 +100,10 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 		case PPI_PHYS_TIMER:
 			if (vcpu)
 				vtimer_fired(vcpu, intid == PPI_VIRT_TIMER ? GTIMER_VIRT : GTIMER_PHYS);
+			gic_eoi(intid);
+			break;
+		case PPI_PMU:
+			vpmu_overflow(vcpu);
 			gic_eoi(intid);
 			break;
 		case PPI_MAINTENANCE:

@@ -7,6 +7,7 @@
 #include "platform_arm.h"
 
 #define DT_GIC_SPI 0
+#define DT_GIC_PPI 1
 #define INTID_FIRST_SPI 32
 #define INTID_FIRST_PPI 16
 
@@ -53,12 +54,26 @@ static void read_timer(struct arch_platform *a, const struct fdt *fdt)
 	a->timer_ppi_hyp = (u32)fdt_read_cells((const u8 *)data + 3 * 12 + 4, 1) + INTID_FIRST_PPI;
 }
 
+/* The PMU's interrupt: one PPI (per-CPU), <type number flags>. */
+static void read_pmu(struct arch_platform *a, const struct fdt *fdt)
+{
+	int n = fdt_find_compatible(fdt, -1, "arm,armv8-pmuv3");
+	const void *data;
+	u32 len;
+
+	if (n < 0 || !fdt_get_prop(fdt, n, "interrupts", &data, &len) || len < 12 ||
+	    fdt_read_cells(data, 1) != DT_GIC_PPI)
+		return;
+	a->pmu_ppi = (u32)fdt_read_cells((const u8 *)data + 4, 1) + INTID_FIRST_PPI;
+}
+
 int arch_platform_parse(struct arch_platform *a, const struct fdt *fdt)
 {
 	memset(a, 0, sizeof(*a));
 	read_psci(a, fdt);
 	read_gic(a, fdt);
 	read_timer(a, fdt);
+	read_pmu(a, fdt);
 	return 0;
 }
 

@@ -2,8 +2,9 @@
  * Trapped system registers. The ID registers (HCR_EL2.TID3) are shown with
  * the features Bulkhead does not virtualize taken out, so a guest never
  * tries to use them: SVE, SME, MTE, pointer authentication, the PMU, SPE,
- * AMU, MPAM, trace, nested virtualization. Debug and PMU registers
- * (MDCR_EL2) read as zero and ignore writes. Set/way cache maintenance
+ * AMU, MPAM, trace, nested virtualization. Debug registers (MDCR_EL2)
+ * read as zero and ignore writes; PMU registers go to vpmu.c (or, on a
+ * machine without a PMU guests can have, do the same). Set/way cache maintenance
  * (HCR_EL2.TSW) becomes a clean and invalidate of the VM's memory by address.
  * ICC_SGI1R_EL1 sends virtual SGIs to the VM's own vCPUs only. Everything
  * else that traps is UNDEFINED to the guest.
@@ -14,6 +15,7 @@
 #include "sysreg_emul.h"
 #include "sysregs.h"
 #include "vgic.h"
+#include "vpmu.h"
 
 /* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
 struct sysreg_access {
@@ -78,6 +80,7 @@ static u64 sanitized_dfr0(void)
 	v = set_field(v, 0, 6);     /* DebugVer: Armv8.0 debug */
 	v = set_field(v, 12, 1);    /* BRPs: 2 breakpoints (registers read as zero) */
 	v = set_field(v, 20, 1);    /* WRPs: 2 watchpoints */
+	v = set_field(v, 8, vpmu_pmuver());  /* PMUVer: the CPU's PMUv3, or none */
 	v = set_field(v, 36, 0xf);  /* DoubleLock: 0xf says the CPU has none */
 	return v;
 }
@@ -230,6 +233,13 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	} else if (is_oslsr(&a)) {
 		if (a.read)
 			set_rt(regs, a.rt, OSLSR_OSLM_IMPLEMENTED);
+	} else if (a.op0 == 3 && vpmu_is_pmu_reg(a.op1, a.crn, a.crm) && vpmu_pmuver()) {
+		u64 v = get_rt(regs, a.rt);
+
+		if (!vpmu_access(vcpu, a.op1, a.crn, a.crm, a.op2, a.read, &v))
+			return false;
+		if (a.read)
+			set_rt(regs, a.rt, v);
 	} else if (is_debug_or_pmu(&a)) {
 		if (a.read)
 			set_rt(regs, a.rt, 0);

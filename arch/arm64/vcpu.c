@@ -5,6 +5,7 @@
 #include "sysregs.h"
 #include "vcpu_mpidr.h"
 #include "vgic_lr.h"
+#include "vpmu.h"
 #include "vtimer.h"
 
 void fpsimd_save(struct arch_fpsimd *fp);
@@ -151,8 +152,10 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 		load_state(p, vcpu);
 	vtimer_load(vcpu, warm);
 	vgic_load(vcpu);
+	vpmu_load(vcpu);
 	next = __guest_enter();
 	vgic_put(vcpu);
+	vpmu_put(vcpu);
 	vtimer_put(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);

@@ -126,6 +126,8 @@ void mode_vecfault(void) __attribute__((noreturn));
 void mode_timerstall(void) __attribute__((noreturn));
 /* checks_timers.c: the EL1 physical timer, both timers' interrupt levels */
 void check_ptimer(void);
+void mode_pmu(void) __attribute__((noreturn));
+void mode_pmuleak(void) __attribute__((noreturn));
 void check_timer_levels(void);
 /* simd_keep.c: FP/SIMD registers and FPCR unchanged for ms= milliseconds */
 void mode_simd_keep(void) __attribute__((noreturn));

@@ -27,8 +27,8 @@ static void check_id_sanitized(void)
 	else if (field(pfr1, 8) || field(pfr1, 24) || smfr0)
 		check_fail("id-sanitized", "MTE or SME shown: ID_AA64PFR1_EL1=0x%lx "
 			   "ID_AA64SMFR0_EL1=0x%lx", pfr1, smfr0);
-	else if (field(dfr0, 8) || field(dfr0, 32))
-		check_fail("id-sanitized", "PMU (PMUVer) or SPE shown: ID_AA64DFR0_EL1=0x%lx", dfr0);
+	else if (field(dfr0, 32))
+		check_fail("id-sanitized", "SPE shown: ID_AA64DFR0_EL1=0x%lx", dfr0);
 	else if (field(pfr0, 44) || field(pfr0, 40))
 		check_fail("id-sanitized", "AMU or MPAM shown: ID_AA64PFR0_EL1=0x%lx", pfr0);
 	else if (field(isar1, 4) || field(isar1, 8) || field(isar1, 24) || field(isar1, 28))
@@ -38,35 +38,6 @@ static void check_id_sanitized(void)
 		check_fail("id-sanitized", "EL2 shown: ID_AA64PFR0_EL1=0x%lx", pfr0);
 	else
 		check_pass("id-sanitized");
-}
-
-/*
- * The PMU is hidden, and its registers read as zero and ignore writes
- * (MDCR_EL2.TPM/TPMCR): the real PMCR_EL0 would show the counter count (N)
- * and the enable bit once written.
- */
-static void check_pmu_raz(void)
-{
-	u64 pmcr, after, cycles;
-	struct fault f;
-
-	probe_begin();
-	pmcr = read_sysreg(pmcr_el0);
-	write_sysreg(pmcr_el0, 1);                    /* E: start counting */
-	write_sysreg(pmcntenset_el0, 1ull << 31);     /* the cycle counter */
-	isb();
-	after = read_sysreg(pmcr_el0);
-	cycles = read_sysreg(pmccntr_el0);
-	write_sysreg(pmcr_el0, 0);
-	f = probe_end();
-	if (f.taken)
-		check_fail("pmu-raz", "PMU register access faulted: ESR=0x%lx ELR=0x%lx", f.esr,
-			   f.elr);
-	else if (pmcr || after || cycles)
-		check_fail("pmu-raz", "PMCR_EL0 0x%lx, 0x%lx after enabling; PMCCNTR_EL0 0x%lx",
-			   pmcr, after, cycles);
-	else
-		check_pass("pmu-raz");
 }
 
 static void check_debug_raz(void)
@@ -161,7 +132,6 @@ void run_sysreg_checks(void)
 {
 	check_id_sanitized();
 	check_debug_raz();
-	check_pmu_raz();
 	check_set_way();
 	check_undefined_sysregs();
 	check_sme_undef();

@@ -9,7 +9,7 @@ from conftest import ROOT, run_vms
 
 GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
                 "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized",
-                "debug-raz", "pmu-raz", "set-way", "sysreg-undef", "sme-undef"]
+                "debug-raz", "set-way", "sysreg-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
           "probe-high", "probe-store-after-ram"]
 

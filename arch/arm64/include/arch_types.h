@@ -43,6 +43,14 @@ struct arch_gtimer {
 	u8 line;     /* the output level the vGIC was last given: 0 unknown, 1 low, 2 high */
 };
 
+/* The vCPU's PMU (vpmu.c), as saved while it is off the CPU. */
+struct arch_pmu {
+	u64 pmcr, cnten, inten, ovs, selr, userenr, ccntr, ccfiltr;
+	u64 evcntr[31], evtyper[31];
+	bool used;   /* accessed since reset: switched on every entry and exit */
+	u8 line;     /* the overflow level the vGIC was last given: 0 unknown, 1 low, 2 high */
+};
+
 /* The last fault given to the guest, to tell a handler that makes progress
  * from one that can never get past it (inject.c). */
 struct arch_fault_streak {
@@ -64,6 +72,7 @@ struct arch_vcpu {
 	struct arch_sysregs sys;
 	struct arch_fpsimd fp;
 	struct arch_gtimer timer[GTIMERS];
+	struct arch_pmu pmu;
 	struct arch_vgic_cpu gic;
 	struct arch_fault_streak faults;
 	/* 1 + the CPU whose registers were last loaded from this state (sys,

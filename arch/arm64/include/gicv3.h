@@ -12,6 +12,7 @@
 #define PPI_HYP_TIMER 26
 #define PPI_VIRT_TIMER 27
 #define PPI_PHYS_TIMER 30   /* the EL1 physical timer, which only guests use */
+#define PPI_PMU 23          /* the PMU overflow, for the guest whose counters run (vpmu.c) */
 #define INTID_FIRST_SPI 32   /* below: SGIs and PPIs, the arch's own */
 #define INTID_SPURIOUS 1020
 

@@ -19,6 +19,7 @@ struct arch_platform {
 	u32 gic_version;          /* 0: the tree names no GIC Bulkhead can drive */
 	u32 timer_ppi_hyp;        /* EL2 physical timer PPI, as an INTID */
 	u32 timer_ppi_virt;
+	u32 pmu_ppi;              /* the arm,armv8-pmuv3 node's PPI, as an INTID; 0: none */
 };
 
 /* Fills `a` from the tree; 0 (what the tree lacks stays 0). */
