@@ -3,6 +3,7 @@
 #include "core/vm.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vdebug.h"
 #include "vcpu_mpidr.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
@@ -151,7 +152,9 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 		load_state(p, vcpu);
 	vtimer_load(vcpu, warm);
 	vgic_load(vcpu);
+	vdebug_load(vcpu);
 	next = __guest_enter();
+	vdebug_put(vcpu);
 	vgic_put(vcpu);
 	vtimer_put(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
