@@ -2,9 +2,10 @@
  * Trapped system registers. The ID registers (HCR_EL2.TID3) are shown with
  * the features Bulkhead does not virtualize taken out, so a guest never
  * tries to use them: SVE, SME, MTE, pointer authentication, the PMU, SPE,
- * AMU, MPAM, trace, nested virtualization. Debug registers (MDCR_EL2)
- * read as zero and ignore writes; PMU registers go to vpmu.c (or, on a
- * machine without a PMU guests can have, do the same). Set/way cache maintenance
+ * AMU, MPAM, trace, nested virtualization. Debug registers (op0 2) are
+ * the guest's own, switched lazily (vdebug.c); PMU registers go to vpmu.c
+ * (or, on a machine without a PMU guests can have, read as zero and ignore
+ * writes). Set/way cache maintenance
  * (HCR_EL2.TSW) becomes a clean and invalidate of the VM's memory by address.
  * ICC_SGI1R_EL1 sends virtual SGIs to the VM's own vCPUs only. Everything
  * else that traps is UNDEFINED to the guest.
@@ -14,6 +15,7 @@
 #include "esr.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
+#include "vdebug.h"
 #include "vgic.h"
 #include "vpmu.h"
 
@@ -75,14 +77,8 @@ static u64 sanitized_pfr1(void)
 
 static u64 sanitized_dfr0(void)
 {
-	u64 v = 0;
-
-	v = set_field(v, 0, 6);     /* DebugVer: Armv8.0 debug */
-	v = set_field(v, 12, 1);    /* BRPs: 2 breakpoints (registers read as zero) */
-	v = set_field(v, 20, 1);    /* WRPs: 2 watchpoints */
-	v = set_field(v, 8, vpmu_pmuver());  /* PMUVer: the CPU's PMUv3, or none */
-	v = set_field(v, 36, 0xf);  /* DoubleLock: 0xf says the CPU has none */
-	return v;
+	/* the CPU's breakpoints and watchpoints (vdebug.c), its PMUv3 or none; no SPE, trace */
+	return set_field(vdebug_dfr0(), 8, vpmu_pmuver());
 }
 
 static u64 sanitized_isar1(void)
@@ -162,21 +158,12 @@ static bool is_id_register(const struct sysreg_access *a)
 	return a->op0 == 3 && a->op1 == 0 && a->crn == 0 && a->crm >= 1 && a->crm <= 7;
 }
 
-/* Debug (op0 2) and PMU registers: present, but nothing behind them. */
-static bool is_debug_or_pmu(const struct sysreg_access *a)
+/* PMU registers: present, but nothing behind them. */
+static bool is_pmu(const struct sysreg_access *a)
 {
-	if (a->op0 == 2)
-		return true;
 	if (a->op0 == 3 && a->crn == 9 && a->crm >= 12 && (a->op1 == 0 || a->op1 == 3))
 		return true;  /* PMCR, PMCNTEN*, PMINTEN*, PMU counters ... */
 	return a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm >= 8;  /* PMEV* */
-}
-
-#define OSLSR_OSLM_IMPLEMENTED (1ull << 3)
-
-static bool is_oslsr(const struct sysreg_access *a)
-{
-	return is(a, 2, 0, 1, 1, 4);
 }
 
 static bool is_set_way(const struct sysreg_access *a)
@@ -226,13 +213,12 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	struct sysreg_access a = decode(esr);
 
+	if (a.op0 == 2)
+		return vdebug_sysreg(vcpu, regs, esr);
 	if (is_id_register(&a)) {
 		if (!a.read)
 			return false;
 		set_rt(regs, a.rt, id_register(a.crm, a.op2));
-	} else if (is_oslsr(&a)) {
-		if (a.read)
-			set_rt(regs, a.rt, OSLSR_OSLM_IMPLEMENTED);
 	} else if (a.op0 == 3 && vpmu_is_pmu_reg(a.op1, a.crn, a.crm) && vpmu_pmuver()) {
 		u64 v = get_rt(regs, a.rt);
 
@@ -240,7 +226,7 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 			return false;
 		if (a.read)
 			set_rt(regs, a.rt, v);
-	} else if (is_debug_or_pmu(&a)) {
+	} else if (is_pmu(&a)) {
 		if (a.read)
 			set_rt(regs, a.rt, 0);
 	} else if (is_set_way(&a)) {
@@ -253,5 +239,6 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 		return false;
 	}
 	regs->elr += 4;
+	vdebug_step_done(regs);
 	return true;
 }

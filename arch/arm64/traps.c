@@ -16,6 +16,7 @@
 #include "smccc.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
+#include "vdebug.h"
 #include "vgic.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
@@ -33,6 +34,7 @@ static enum vcpu_next handle_smccc(struct vcpu *vcpu, struct arch_regs *regs)
 static void skip_instruction(struct arch_regs *regs, u64 esr)
 {
 	regs->elr += (esr & ESR_IL) ? 4 : 2;
+	vdebug_step_done(regs);
 }
 
 static ipaddr_t fault_ipa(void)

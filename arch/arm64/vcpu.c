@@ -3,6 +3,7 @@
 #include "core/vm.h"
 #include "percpu.h"
 #include "sysregs.h"
+#include "vdebug.h"
 #include "vcpu_mpidr.h"
 #include "vgic_lr.h"
 #include "vpmu.h"
@@ -153,7 +154,9 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 	vtimer_load(vcpu, warm);
 	vgic_load(vcpu);
 	vpmu_load(vcpu);
+	vdebug_load(vcpu);
 	next = __guest_enter();
+	vdebug_put(vcpu);
 	vgic_put(vcpu);
 	vpmu_put(vcpu);
 	vtimer_put(vcpu);

@@ -20,6 +20,7 @@ static volatile bool probing;
 static volatile bool retrying;   /* fault loop mode: return to the faulting instruction */
 static volatile struct fault last;
 static int depth;
+static debug_handler_fn debug_handler;
 static volatile u64 work_addr;          /* the handler's own load (vector_checks.c) */
 static volatile struct fault work_fault;
 
@@ -64,6 +65,11 @@ static void handler_work(void)
 	work_fault.taken = last.taken;
 }
 
+void set_debug_handler(debug_handler_fn fn)
+{
+	debug_handler = fn;
+}
+
 void probe_begin(void)
 {
 	last.taken = false;
@@ -101,6 +107,8 @@ void exception_entry(struct frame *f, u64 kind)
 	}
 	esr = read_sysreg(esr_el1);
 	far = read_sysreg(far_el1);
+	if (kind == 4 && debug_handler && debug_handler(esr, far, &f->elr, &f->spsr))
+		return;
 	if (kind == 4 && retrying)
 		return;
 	if (kind == 4 && probing) {

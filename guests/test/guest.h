@@ -54,6 +54,10 @@ struct fault {
 };
 void probe_begin(void);
 struct fault probe_end(void);
+/* A synchronous exception from EL1 goes to fn first; true: it was handled
+ * (fn may move the return address and change the saved PSTATE). */
+typedef bool (*debug_handler_fn)(u64 esr, u64 far, u64 *elr, u64 *spsr);
+void set_debug_handler(debug_handler_fn fn);
 
 /* The next probe's handler itself loads from addr (in a vector slot) and
  * faults; probe_handler_fault() says what that nested fault was. */
@@ -106,6 +110,12 @@ void check_ram_zeroed(void);
 bool run_call_checks(void);
 void run_probes(void);
 void run_bench(bool hvc_works);
+/* checks_debug.c: breakpoints, watchpoints, step, OS lock; the dbgshare mode */
+void run_debug_checks(void);
+void mode_dbgshare(void) __attribute__((noreturn));
+/* debug_step.S: enters step_first with SPSR_EL1 = spsr by ERET; returns 6 */
+u64 step_sequence(u64 spsr);
+extern char step_first[], step_end[];
 /* sme_checks.c */
 void check_sme_undef(void);
 void mode_tpidr2(void) __attribute__((noreturn));

@@ -186,6 +186,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_pmu();
 	else if (!strcmp(plat.mode, "pmuleak"))
 		mode_pmuleak();
+	else if (!strcmp(plat.mode, "dbgshare"))
+		mode_dbgshare();
 	else if (!strcmp(plat.mode, "blkbench"))
 		mode_blkbench();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);

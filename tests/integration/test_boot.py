@@ -9,7 +9,8 @@ from conftest import ROOT, run_vms
 
 GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
                 "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized",
-                "debug-raz", "set-way", "sysreg-undef", "sme-undef"]
+                "debug-os-lock", "debug-regs", "debug-breakpoint", "debug-watchpoint",
+                "debug-step", "debug-brk", "set-way", "sysreg-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
           "probe-high", "probe-store-after-ram"]
 
@@ -64,6 +65,20 @@ def test_tpidr2_is_private_to_each_vm(vmcfg):
     assert run.code == 0, run
     for name in ("tpa", "tpb"):
         assert "CHECK tpidr2-private: PASS" in run.vm_lines(name), run
+
+
+def test_debug_state_is_private_to_each_vm(vmcfg):
+    """Three VMs take turns on one CPU: `set` has a hardware breakpoint on a
+    function, `none` calls the same function with debug exceptions unmasked
+    and never touches a debug register (the clean state), `own` has its
+    breakpoint on another function. Each is stopped exactly where its own
+    settings say, whoever ran before it."""
+    roles = ("set", "none", "own")
+    cfgs = [vmcfg(f"dbg{r}", extra=f"test=dbgshare dbg={r} name=dbg{r}") for r in roles]
+    run = run_vms(*cfgs, args=("--cpus", "1"))
+    assert run.code == 0, run
+    for r in roles:
+        assert "CHECK debug-private: PASS" in run.vm_lines(f"dbg{r}"), run
 
 
 def test_guest_reports_no_failure(checks_run):

@@ -8,6 +8,7 @@
 #include "types.h"
 #include "core/spinlock_types.h"
 #include "platform_arm.h"
+#include "vdebug_state.h"
 #include "vgic.h"
 
 /* Saved on every trap by vectors.S, which gets the offsets from the
@@ -75,6 +76,7 @@ struct arch_vcpu {
 	struct arch_pmu pmu;
 	struct arch_vgic_cpu gic;
 	struct arch_fault_streak faults;
+	struct arch_debug dbg;
 	/* 1 + the CPU whose registers were last loaded from this state (sys,
 	 * fp, VTTBR, the timers' compare values); 0: none. Zeroed by
 	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */
