@@ -305,8 +305,8 @@ static void rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_
 {
 	u64 f = virtio_mmio_features(v->t);
 	const struct net_offload *o = &d->offload;
-	bool partial = (o->flags & NET_OFFLOAD_NEEDS_CSUM) &&
-		       net_csum_field_ok(o->csum_start, o->csum_offset, d->len);
+	/* offsets inside the MAC header would write the sum over the addresses */
+	bool partial = (o->flags & NET_OFFLOAD_NEEDS_CSUM) && net_csum_offsets_ok(o, d->len);
 
 	*h = (struct vnet_hdr){ .gso_type = VNET_GSO_NONE };
 	if (partial && (f & (1ull << VIRTIO_NET_F_GUEST_CSUM))) {

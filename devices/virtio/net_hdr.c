@@ -29,8 +29,11 @@ bool vnet_hdr_tx_ok(const struct vnet_hdr *h, u32 len)
 {
 	if (h->flags & ~(VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID))
 		return false;
+	/* the checksum starts past the MAC header: one written into it (a
+	 * receiver's copy completed for it) would change the addresses the
+	 * switch checked */
 	if (h->flags & VNET_HDR_F_NEEDS_CSUM)
-		return net_csum_field_ok(h->csum_start, h->csum_offset, len);
+		return h->csum_start >= ETH_HLEN && net_csum_field_ok(h->csum_start, h->csum_offset, len);
 	return true;
 }
 

@@ -128,6 +128,8 @@ void mode_sweep(void) __attribute__((noreturn));
 bool parse_hex(const char *s, const char **end, u64 *out);
 /* virtio_hostile.c: malformed virtio-blk requests, each answered as the spec allows */
 void mode_virtio_hostile(void) __attribute__((noreturn));
+/* vnet_hostile.c: malformed virtio-net chains and frames, each answered as the spec allows */
+void mode_vnet_hostile(void) __attribute__((noreturn));
 /* blkbench.c: instructions per 4 KiB read from the first virtio-blk disk */
 void mode_blkbench(void) __attribute__((noreturn));
 /* vector_checks.c: faults inside and past the vector table, probe loops;

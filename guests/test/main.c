@@ -180,6 +180,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_timerstall();
 	else if (!strcmp(plat.mode, "virtio-hostile"))
 		mode_virtio_hostile();
+	else if (!strcmp(plat.mode, "vnet-hostile"))
+		mode_vnet_hostile();
 	else if (!strcmp(plat.mode, "simd-keep"))
 		mode_simd_keep();
 	else if (!strcmp(plat.mode, "pmu"))

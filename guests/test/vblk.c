@@ -62,21 +62,26 @@ static bool node_resources(int node, u64 *base, u32 *intid)
 	return *intid < NR_INTIDS;
 }
 
-static const char *find_device(struct vblk *b)
+const char *vmmio_find(u32 device_id, u32 nth, u64 *base, u32 *intid)
 {
 	const struct fdt *fdt = &plat.fdt;
 
 	for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0;
 	     n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
-		if (!node_resources(n, &b->base, &b->intid))
+		if (!node_resources(n, base, intid))
 			continue;
-		if (mmu_map(b->base, PAGE_SIZE, MAP_DEVICE))
+		if (mmu_map(*base, PAGE_SIZE, MAP_DEVICE))
 			return "cannot map a virtio-mmio window";
-		if (vblk_read_reg(b, VMMIO_REG_MAGIC) == MAGIC && vblk_read_reg(b, VMMIO_REG_VERSION) == 2 &&
-		    vblk_read_reg(b, VMMIO_REG_DEVICE_ID) == VIRTIO_ID_BLOCK)
+		if (mmio_read32(*base + VMMIO_REG_MAGIC) == MAGIC && mmio_read32(*base + VMMIO_REG_VERSION) == 2 &&
+		    mmio_read32(*base + VMMIO_REG_DEVICE_ID) == device_id && nth-- == 0)
 			return NULL;
 	}
-	return "no virtio,mmio node with a Version 2 block device (reg, SPI)";
+	return "no such virtio,mmio node with a Version 2 device (reg, SPI)";
+}
+
+static const char *find_device(struct vblk *b)
+{
+	return vmmio_find(VIRTIO_ID_BLOCK, 0, &b->base, &b->intid);
 }
 
 const char *vblk_probe(struct vblk *b)

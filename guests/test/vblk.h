@@ -97,6 +97,9 @@ extern volatile struct vblk_used vblk_used;
 /* InterruptStatus bits the interrupt handler took since the last vblk_submit. */
 extern volatile u32 vblk_int_seen;
 
+/* The `nth` (from 0, device tree order) virtio,mmio node whose Version 2
+ * device has `device_id`, its window mapped. NULL or what is missing. */
+const char *vmmio_find(u32 device_id, u32 nth, u64 *base, u32 *intid);
 /* The first virtio,mmio node with a block device: mapped, its SPI routed to
  * this vCPU through the GIC, IRQs on. NULL or what is missing. */
 const char *vblk_probe(struct vblk *b);

@@ -261,9 +261,15 @@ static void test_tx_bad_header(void **state)
 	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 90, .csum_offset = 9 };
 	offer_tx(&h, f, sizeof(f));            /* its checksum field past the end */
 	work_run(0);
+	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 0, .csum_offset = 6 };
+	offer_tx(&h, f, sizeof(f));            /* its sum over the source MAC the switch checked */
+	work_run(0);
+	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 13, .csum_offset = 0 };
+	offer_tx(&h, f, sizeof(f));            /* starting in the EtherType */
+	work_run(0);
 	assert_int_equal(ngot, 0);
-	assert_int_equal(vif_status().tx_errors, 3);
-	assert_int_equal(vg_used_pending(&g, TXQ), 3);   /* every chain returned */
+	assert_int_equal(vif_status().tx_errors, 5);
+	assert_int_equal(vg_used_pending(&g, TXQ), 5);   /* every chain returned */
 	assert_true(vg_take_used(&g, TXQ, &id, &len));
 	assert_false(vg_rd(&g, 0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_string_equal(vif_status().state, "connected");
@@ -526,6 +532,26 @@ static void test_rx_csum_bad_offsets(void **state)
 	assert_int_equal(g.ram[RXBUF + VNET_HDR_LEN + sizeof(f)], 0xee);
 }
 
+/* Offsets inside the MAC header (from a sender that bypassed its own
+ * device's check, or a future one): the receiver's copy is not summed over
+ * the addresses the switch checked, and no offload claim reaches it. */
+static void test_rx_csum_in_mac_header(void **state)
+{
+	u8 f[200], out[4096];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .csum_start = 0, .csum_offset = 6 };
+	struct vnet_hdr h;
+	u32 n;
+
+	assert_int_equal(vg_driver_init(&g, F_VERSION_1 | F_MAC | F_MRG_RXBUF, 2), 15);
+	make_frame(f, sizeof(f), VIF_MAC, PEER_MAC, 12);
+	offer_rx(1, 2048);
+	peer_send(f, sizeof(f), off);
+	assert_int_equal(gather_rx(out, &n), VNET_HDR_LEN + sizeof(f));
+	vnet_hdr_parse(out, &h);
+	assert_int_equal(h.flags, 0);
+	assert_memory_equal(out + VNET_HDR_LEN, f, sizeof(f));   /* the source as sent */
+}
+
 /* --- MACs -------------------------------------------------------------------------- */
 
 static void test_mac_derivation(void **state)
@@ -668,6 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_csum_completed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_passed_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_bad_offsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_csum_in_mac_header, setup, teardown),
 		cmocka_unit_test(test_mac_derivation),
 		cmocka_unit_test_setup_teardown(test_derived_mac_in_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_in_use, setup, teardown),
