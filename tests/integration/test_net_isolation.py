@@ -66,7 +66,7 @@ done
 # a's window). The test types "start", then "end" on a's console, around the
 # attacks.
 NO_PROBES = """
-echo 0 > /proc/sys/net/ipv4/neigh/eth0/ucast_probes
+echo 0 > /proc/sys/net/ipv4/neigh/eth0/ucast_solicit
 """
 OBSERVER = SETUP + NO_PROBES + CONTROL_PING + """
 read -t 900 start
@@ -235,6 +235,8 @@ def test_switches_vlans_and_forged_macs_isolate(tmp_path, initramfs):
         p.expect(pexpect.EOF)
     out = {vm: vm_lines(log, vm) for vm in specs}
     everything = open(log, errors="replace").read()[-6000:]
+    for vm in specs:  # every step of every script did what it says
+        assert not [l for l in out[vm] if "/lib/bulkhead/run:" in l], (vm, out[vm])
 
     # b's forged frames: dropped (no answer, a saw nothing), counted on b's port
     assert f"NOW {FORGED_MAC}" in out["b"], everything
