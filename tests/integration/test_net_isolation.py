@@ -173,9 +173,11 @@ class Transcript:
 def switch_ports(p, name):
     """switch-list NAME: {label: {vlan, mac, rx, tx, spoofed, ...}}."""
     p.send(f"switch-list {name}\r")
-    p.expect(rf"\(hv\) switch {name}: (\d+) ports")
     ports = {}
-    for _ in range(int(p.match.group(1))):
+    if p.expect([r"\(hv\) switch (\S+): (\d+) ports", r"no switch '"]) == 1:
+        return ports
+    assert p.match.group(1) == name, p.match.group(0)
+    for _ in range(int(p.match.group(2))):
         p.expect(r"\(hv\)   port (\S+) +(\S+) +vlan (\S+) +mac (\S+) rate")
         label, vlan, mac = p.match.group(1), p.match.group(3), p.match.group(4)
         p.expect(r"\(hv\)     rx (\d+) packets \d+ bytes, tx (\d+) packets")
