@@ -14,6 +14,7 @@
 #include "sysreg_emul.h"
 #include "sysregs.h"
 #include "vgic.h"
+#include "vsve.h"
 
 /* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
 struct sysreg_access {
@@ -226,7 +227,9 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	if (is_id_register(&a)) {
 		if (!a.read)
 			return false;
-		set_rt(regs, a.rt, id_register(a.crm, a.op2));
+		/* SVE goes back in for a VM that has it */
+		set_rt(regs, a.rt, vsve_id_register(vcpu->vm, a.crm, a.op2,
+						    id_register(a.crm, a.op2)));
 	} else if (is_oslsr(&a)) {
 		if (a.read)
 			set_rt(regs, a.rt, OSLSR_OSLM_IMPLEMENTED);

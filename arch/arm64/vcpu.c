@@ -5,6 +5,7 @@
 #include "sysregs.h"
 #include "vcpu_mpidr.h"
 #include "vgic_lr.h"
+#include "vsve.h"
 #include "vtimer.h"
 
 void fpsimd_save(struct arch_fpsimd *fp);
@@ -127,6 +128,7 @@ static void load_state(struct arm64_percpu *p, struct vcpu *vcpu)
 {
 	load_sysregs(&vcpu->arch.sys);
 	fpsimd_restore(&vcpu->arch.fp);
+	vsve_load(vcpu);
 	write_vttbr_el2(arm64_vttbr(&vcpu->vm->s2));
 	isb();
 	p->loaded = vcpu;
@@ -154,6 +156,7 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 	next = __guest_enter();
 	vgic_put(vcpu);
 	vtimer_put(vcpu);
+	vsve_save(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);
 	p->vcpu = NULL;
