@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, TEST_GUEST, bulkhead, run_vms
+from conftest import KERNEL, ROOT, TEST_GUEST, bulkhead, run_vms
 
 HAS_POOL = os.path.exists(os.path.join(ROOT, "storage", "volume.c"))
 
@@ -58,3 +58,28 @@ def test_longer_than_the_machine_is_refused_with_file_line_key(tmp_path):
     run = run_vms(cfg, args=("--cpu", "max,sve-max-vq=4,pauth-impdef=on"))
     assert ("toolong.cfg:6: sve: 2048 bits is longer than this machine's SVE vectors "
             "(512 bits); VM not created") in "\n".join(run.hv_lines()), run
+
+
+# Linux says what SVE it found; every line is bounded, then a plain poweroff.
+LINUX_SVE = """#!/bin/sh
+echo "FEATURES $(grep -m1 ^Features /proc/cpuinfo | cut -d: -f2)"
+echo "SVE-DEFAULT-VL $(cat /proc/sys/abi/sve_default_vector_length)"
+dmesg | grep -i 'SVE: maximum' | sed 's/^.*SVE: /SVE-BOOT /'
+poweroff
+"""
+
+
+def test_debian_linux_sees_sve_capped_by_the_config(tmp_path, initramfs):
+    cfg = tmp_path / "deb.cfg"
+    cfg.write_text(f'name = "deb"\nvcpus = 2\nmemory = 256\nkernel = "{KERNEL}"\n'
+                   f'ramdisk = "{initramfs(run=LINUX_SVE)}"\nextra = "console=ttyAMA0 quiet"\n'
+                   f'sve = "256"\n')
+    run = run_vms(str(cfg), timeout=240)
+    lines = run.vm_lines("deb")
+    assert run.code == 0, run
+    features = [l for l in lines if l.startswith("FEATURES ")]
+    assert features and "sve" in features[0].split(), run
+    assert "sve2" in features[0].split(), run   # -cpu max has SVE2: shown as the CPU has it
+    # 256 bits = 32 bytes: the longest the VM may use, below Linux's 64-byte default
+    assert "SVE-DEFAULT-VL 32" in lines, run
+    assert any(l.startswith("SVE-BOOT maximum available vector length 32 bytes") for l in lines), run
