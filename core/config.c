@@ -41,6 +41,7 @@ enum key_id {
 	KEY_CAP,
 	KEY_DISK,
 	KEY_VIF,
+	KEY_SVE,
 	KEY_COUNT,
 };
 
@@ -616,6 +617,43 @@ static int set_cap(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* A vector length in bits as `sve` takes it: 128 to 2048 in steps of 128. */
+static bool sve_vl_ok(u64 bits)
+{
+	return bits >= 128 && bits <= CONFIG_SVE_MAX_VL && bits % 128 == 0;
+}
+
+/*
+ * `sve`: xl's values ("hw", "disabled", or a length in bits as a string);
+ * a bare integer is taken too. Whether the machine offers that length is
+ * known only to the hypervisor, which says so when it creates the VM.
+ */
+static int set_sve(struct parser *p, enum key_id id, const struct value *v)
+{
+	u64 bits = 0;
+
+	p->out->sve_line = v->line;
+	if (v->kind == VAL_STRING && body_is(v, "hw")) {
+		p->out->sve_vl = CONFIG_SVE_HW;
+		return 0;
+	}
+	if (v->kind == VAL_STRING && body_is(v, "disabled")) {
+		p->out->sve_vl = 0;
+		return 0;
+	}
+	if (v->kind == VAL_INTEGER) {
+		bits = v->num;
+	} else if (v->kind == VAL_STRING && v->body_len > 0 && v->body_len <= 4) {
+		for (size_t i = 0; i < v->body_len && bits != ~0ull; i++)
+			bits = is_digit(v->body[i]) ? bits * 10 + (u64)(v->body[i] - '0') : ~0ull;
+	}
+	if (!sve_vl_ok(bits))
+		return fail(p, v->line, "must be \"hw\", \"disabled\" or a vector length in bits: "
+			    "128 to 2048 in steps of 128");
+	p->out->sve_vl = (u16)bits;
+	return 0;
+}
+
 /* Inserts `d` keeping disks in vdev letter order; -1 (reported) when its
  * letter is taken. */
 static int add_disk(struct parser *p, const struct config_disk *d)
@@ -758,6 +796,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_CAP] = { "cap", set_cap },
 	[KEY_DISK] = { "disk", set_disk },
 	[KEY_VIF] = { "vif", set_vif },
+	[KEY_SVE] = { "sve", set_sve },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,
@@ -864,6 +903,7 @@ static void set_defaults(struct vm_config *c)
 	c->on_crash = ACTION_DESTROY;
 	c->autostart = true;
 	c->weight = CONFIG_DEFAULT_WEIGHT;
+	c->sve_vl = CONFIG_SVE_HW;
 }
 
 /* Points error reporting at `id`, as if the parser stood on that key. */

@@ -246,6 +246,17 @@ static int place_vcpu(struct vm *vm, u32 i)
 	return 0;
 }
 
+/* The CPU features its config asks for: an error names the key and its line. */
+static int prepare_arch(struct vm *vm)
+{
+	char why[160];
+
+	if (arch_vm_prepare(vm, why, sizeof(why)) == 0)
+		return 0;
+	hv_err("%s:%u: sve: %s; VM not created", vm->cfg_file, vm->cfg.sve_line, why);
+	return -1;
+}
+
 static int alloc_firmware(struct vm *vm)
 {
 	char why[160];
@@ -467,8 +478,8 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		goto fail;
 	}
 	/* volumes first: a refused disk leaves nothing half-built */
-	if (vm_attach_volumes(vm) || alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) ||
-	    alloc_firmware(vm) || attach_devices(vm))
+	if (vm_attach_volumes(vm) || alloc_console(vm) || alloc_vcpus(vm) || prepare_arch(vm) ||
+	    alloc_memory(vm) || alloc_firmware(vm) || attach_devices(vm))
 		goto fail;
 	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
 		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",

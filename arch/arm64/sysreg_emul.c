@@ -18,6 +18,7 @@
 #include "vdebug.h"
 #include "vgic.h"
 #include "vpmu.h"
+#include "vsve.h"
 
 /* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
 struct sysreg_access {
@@ -218,7 +219,9 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	if (is_id_register(&a)) {
 		if (!a.read)
 			return false;
-		set_rt(regs, a.rt, id_register(a.crm, a.op2));
+		/* SVE goes back in for a VM that has it */
+		set_rt(regs, a.rt, vsve_id_register(vcpu->vm, a.crm, a.op2,
+						    id_register(a.crm, a.op2)));
 	} else if (a.op0 == 3 && vpmu_is_pmu_reg(a.op1, a.crn, a.crm) && vpmu_pmuver()) {
 		u64 v = get_rt(regs, a.rt);
 

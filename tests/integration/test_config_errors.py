@@ -32,6 +32,7 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "ram_base = 0x8000000\n", 4, "ram_base",
      "overlaps the emulated devices at 0x8000000..0xa004000"),
     (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
+    (GOOD + "sve = 64\n", 4, "sve", "128 to 2048 in steps of 128"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
      "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),

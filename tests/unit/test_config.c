@@ -285,6 +285,41 @@ static void test_range(void **state)
 	parse_err(BASE "vcpus = -1\n", 4, "vcpus", "negative");
 }
 
+/* xl's `sve`: "hw" (Bulkhead's default), "disabled", or a length in bits. */
+static void test_sve(void **state)
+{
+	parse_ok(BASE);
+	assert_int_equal(cfg.sve_vl, CONFIG_SVE_HW);
+	assert_int_equal(cfg.sve_line, 0);
+	parse_ok(BASE "sve = \"disabled\"\n");
+	assert_int_equal(cfg.sve_vl, 0);
+	assert_int_equal(cfg.sve_line, 4);
+	parse_ok(BASE "sve = \"hw\"\n");
+	assert_int_equal(cfg.sve_vl, CONFIG_SVE_HW);
+	parse_ok(BASE "sve = \"256\"\n");
+	assert_int_equal(cfg.sve_vl, 256);
+	parse_ok(BASE "sve = 2048\n");
+	assert_int_equal(cfg.sve_vl, 2048);
+	parse_ok(BASE "sve = '128'\n");
+	assert_int_equal(cfg.sve_vl, 128);
+}
+
+static void test_sve_errors(void **state)
+{
+	static const char *const bad[] = {
+		"sve = 0\n", "sve = 64\n", "sve = 200\n", "sve = 2176\n", "sve = \"\"\n",
+		"sve = \"2O48\"\n", "sve = \"-128\"\n", "sve = \"12800\"\n", "sve = \"HW\"\n",
+		"sve = \"off\"\n", "sve = [ 256 ]\n", "sve = 0x100000000080\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), BASE "%s", bad[i]);
+		parse_err(text, 4, "sve", "\"hw\", \"disabled\" or a vector length in bits");
+	}
+}
+
 static void test_overflow(void **state)
 {
 	parse_ok(BASE "ram_base = 0x0000000000000000000000000000\n");
@@ -596,6 +631,8 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_sve),
+		cmocka_unit_test(test_sve_errors),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_malformed_integer),
 		cmocka_unit_test(test_bad_names),
