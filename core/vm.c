@@ -204,14 +204,14 @@ static int map_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
  */
 static int alloc_memory(struct vm *vm)
 {
-	u64 size = vm->cfg.memory_mib * MiB;
+	u64 size = vm->cfg.maxmem_mib * MiB;
 	u64 free = hv_pages.free_pages * PAGE_SIZE;
 
 	if (free < size + 2 * GRAM_CHUNKS(size) * sizeof(struct gram_chunk) ||
 	    guest_ram_create(&vm->ram, &hv_pages, vm->cfg.ram_base, size) ||
 	    guest_ram_populate(&vm->ram, &hv_pages)) {
 		hv_err("vm '%s': not enough free memory: needs %llu MiB, %llu MiB free; "
-		       "VM not created", vm->cfg.name, (unsigned long long)vm->cfg.memory_mib,
+		       "VM not created", vm->cfg.name, (unsigned long long)vm->cfg.maxmem_mib,
 		       (unsigned long long)(free / MiB));
 		return -1;
 	}
