@@ -25,6 +25,7 @@ enum key_id {
 	KEY_NAME,
 	KEY_VCPUS,
 	KEY_MEMORY,
+	KEY_MAXMEM,
 	KEY_RAM_BASE,
 	KEY_KERNEL,
 	KEY_RAMDISK,
@@ -461,6 +462,14 @@ static int set_memory(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+static int set_maxmem(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want_in_range(p, v, "an integer (MiB)", 1, CONFIG_MAX_MEMORY_MIB))
+		return -1;
+	p->out->maxmem_mib = v->num;
+	return 0;
+}
+
 static int set_ram_base(struct parser *p, enum key_id id, const struct value *v)
 {
 	if (want(p, v, VAL_INTEGER, "an integer (guest-physical address)"))
@@ -780,6 +789,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
 	[KEY_VCPUS] = { "vcpus", set_vcpus },
 	[KEY_MEMORY] = { "memory", set_memory },
+	[KEY_MAXMEM] = { "maxmem", set_maxmem },
 	[KEY_RAM_BASE] = { "ram_base", set_ram_base },
 	[KEY_KERNEL] = { "kernel", set_path },
 	[KEY_RAMDISK] = { "ramdisk", set_path },
@@ -955,6 +965,48 @@ static int check_boot_source(struct parser *p)
 	return 0;
 }
 
+/*
+ * `maxmem` is the guest's RAM (what its device tree says), `memory` what it
+ * may use at first: the balloon holds the rest. As in xl, maxmem defaults to
+ * memory and may not be below it. Until the balloon device exists a VM has
+ * no way to give memory back, so maxmem above memory is refused too.
+ */
+static int check_maxmem(struct parser *p)
+{
+	struct vm_config *c = p->out;
+	u32 line = p->set_line[KEY_MAXMEM];
+
+	if (!line) {
+		c->maxmem_mib = c->memory_mib;
+		return 0;
+	}
+	if (c->maxmem_mib == c->memory_mib)
+		return 0;
+	blame_key(p, KEY_MAXMEM);
+	fail(p, line, "");
+	msg_num(p->err, c->maxmem_mib, 10);
+	if (c->maxmem_mib < c->memory_mib) {
+		msg_add(p->err, " MiB is below memory (");
+		msg_num(p->err, c->memory_mib, 10);
+		msg_add(p->err, " MiB, line ");
+		msg_num(p->err, p->set_line[KEY_MEMORY], 10);
+		msg_add(p->err, "): the guest's RAM must hold its initial memory");
+		return -1;
+	}
+	msg_add(p->err, " MiB above memory needs the virtio-balloon device, which this build "
+		"does not have yet; give maxmem = memory");
+	return -1;
+}
+
+/* The key that sized the guest's RAM, to blame for where RAM ends: ram_base
+ * if the user set it, else maxmem if given, else memory. */
+static enum key_id ram_size_key(const struct parser *p)
+{
+	if (p->set_line[KEY_RAM_BASE])
+		return KEY_RAM_BASE;
+	return p->set_line[KEY_MAXMEM] ? KEY_MAXMEM : KEY_MEMORY;
+}
+
 /* With firmware, the flash window at the bottom of the IPA space is taken. */
 static int check_firmware_room(struct parser *p)
 {
@@ -977,8 +1029,8 @@ static int check_firmware_room(struct parser *p)
 static int check_ram_clear_of_devices(struct parser *p)
 {
 	const struct vm_config *c = p->out;
-	u64 end = c->ram_base + c->memory_mib * MiB;
-	enum key_id blame = p->set_line[KEY_RAM_BASE] ? KEY_RAM_BASE : KEY_MEMORY;
+	u64 end = c->ram_base + c->maxmem_mib * MiB;
+	enum key_id blame = ram_size_key(p);
 
 	if (end <= GUEST_DEVICES_BASE || c->ram_base >= GUEST_DEVICES_END)
 		return 0;
@@ -998,8 +1050,8 @@ static int check_ram_clear_of_devices(struct parser *p)
 static int check_ram_fits(struct parser *p)
 {
 	const struct vm_config *c = p->out;
-	u64 end = c->ram_base + c->memory_mib * MiB; /* both bounded: cannot wrap */
-	enum key_id blame = p->set_line[KEY_RAM_BASE] ? KEY_RAM_BASE : KEY_MEMORY;
+	u64 end = c->ram_base + c->maxmem_mib * MiB; /* both bounded: cannot wrap */
+	enum key_id blame = ram_size_key(p);
 
 	if (end <= IPA_LIMIT)
 		return 0;
@@ -1044,7 +1096,7 @@ int config_parse(const char *text, size_t len, struct vm_config *out, struct con
 		if (parse_statement(&p))
 			return -1;
 	}
-	if (check_required(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
+	if (check_required(&p) || check_maxmem(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
 	    check_firmware_room(&p) || check_ram_clear_of_devices(&p) || check_sched(&p))
 		return -1;
 	return 0;

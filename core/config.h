@@ -58,7 +58,8 @@ enum vm_action {
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	u32 vcpus;                      /* default 1 */
-	u64 memory_mib;                 /* required */
+	u64 memory_mib;                 /* required: what the guest may use at first (the balloon's target) */
+	u64 maxmem_mib;                 /* the guest's RAM size; default memory_mib, never below it */
 	u64 ram_base;                   /* guest-physical base of RAM; default 0x40000000 */
 	char kernel[CONFIG_PATH_MAX];   /* required unless `firmware` is given */
 	char firmware[CONFIG_PATH_MAX]; /* boot ROM image at IPA 0; "" when absent */

@@ -105,8 +105,11 @@ static u64 now_ns(void)
 
 /*
  * The frame after the header, as pointers into the guest's RAM: the
- * readable segments from byte VNET_HDR_LEN on. False when a segment is no
- * longer RAM (the transport checked it when popped; the map may change).
+ * readable segments from byte VNET_HDR_LEN on, each cut where guest pages
+ * are not host-contiguous. False when a segment is no longer RAM (the
+ * transport checked it when popped; the map may change), or when it is cut
+ * into more pieces than fit, which only a segment larger than a page (so an
+ * oversize frame) can cause.
  */
 static bool tx_frame(struct vnet *v, const struct virtq_chain *c, struct net_frame *f)
 {
@@ -121,10 +124,12 @@ static bool tx_frame(struct vnet *v, const struct virtq_chain *c, struct net_fra
 		skip -= off;
 		if (off == s->len)
 			continue;
-		p = guest_mem_ptr(v->vm, ipa_init(ipa_addr(s->addr) + off), s->len - off);
-		if (!p)
-			return false;
-		v->tx_frame[n++] = (struct net_seg){ p, (u32)(s->len - off) };
+		for (u64 at = off, run; at < s->len; at += run) {
+			p = guest_mem_run(v->vm, ipa_add(s->addr, at), s->len - at, &run);
+			if (!p || n == NET_FRAME_MAX_SEGS)
+				return false;
+			v->tx_frame[n++] = (struct net_seg){ p, (u32)run };
+		}
 		len += s->len - off;
 	}
 	/* a chain's readable bytes fit u32 many times over (128 segments) but a

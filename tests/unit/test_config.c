@@ -26,6 +26,24 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.on_poweroff, ACTION_DESTROY);
 	assert_int_equal(cfg.on_reboot, ACTION_RESTART);
 	assert_int_equal(cfg.on_crash, ACTION_DESTROY);
+	assert_int_equal(cfg.maxmem_mib, 128);   /* maxmem defaults to memory */
+}
+
+/* maxmem, as xl: the guest's RAM, never below memory (the error names maxmem's
+ * line and memory's); above memory waits for the balloon device. */
+static void test_maxmem(void **state)
+{
+	parse_ok(BASE "maxmem = 128\n");
+	assert_int_equal(cfg.memory_mib, 128);
+	assert_int_equal(cfg.maxmem_mib, 128);
+	parse_ok("maxmem = 64\nname = \"vm\"\nmemory = 64\nkernel = \"k\"\n");
+	assert_int_equal(cfg.maxmem_mib, 64);
+	parse_err(BASE "maxmem = 127\n", 4, "maxmem", "127 MiB is below memory (128 MiB, line 2)");
+	parse_err("maxmem = 1\n" BASE, 1, "maxmem", "below memory (128 MiB, line 3)");
+	parse_err(BASE "maxmem = 256\n", 4, "maxmem", "needs the virtio-balloon device");
+	parse_err(BASE "maxmem = 0\n", 4, "maxmem", "must be between 1 and 1048576");
+	parse_err(BASE "maxmem = \"256\"\n", 4, "maxmem", "expected an integer");
+	parse_err(BASE "maxmem = 128\nmaxmem = 128\n", 5, "maxmem", "duplicate key");
 }
 
 static void test_all_keys(void **state)
@@ -648,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_disk_specs),
 		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_maxmem),
 		cmocka_unit_test(test_every_prefix),
 	};
 
