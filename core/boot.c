@@ -196,7 +196,7 @@ static void report_memory(paddr_t image, u64 image_size)
 
 	for (u32 i = 0; i < MAX_VMS; i++) {
 		if (vms[i].state != VM_FREE)
-			vm_ram += vms[i].ram_size + firmware_bytes(&vms[i]);
+			vm_ram += vms[i].ram.pages * PAGE_SIZE + firmware_bytes(&vms[i]);
 	}
 	used -= vm_ram + align_up(platform.fdt.total_size, PAGE_SIZE) + (image_size - hv_image);
 	hv_info("memory: %llu MiB for VMs; hypervisor %llu KiB (image %llu KiB)",

@@ -25,6 +25,7 @@ enum key_id {
 	KEY_NAME,
 	KEY_VCPUS,
 	KEY_MEMORY,
+	KEY_MAXMEM,
 	KEY_RAM_BASE,
 	KEY_KERNEL,
 	KEY_RAMDISK,
@@ -41,6 +42,7 @@ enum key_id {
 	KEY_CAP,
 	KEY_DISK,
 	KEY_VIF,
+	KEY_SVE,
 	KEY_COUNT,
 };
 
@@ -460,6 +462,14 @@ static int set_memory(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+static int set_maxmem(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want_in_range(p, v, "an integer (MiB)", 1, CONFIG_MAX_MEMORY_MIB))
+		return -1;
+	p->out->maxmem_mib = v->num;
+	return 0;
+}
+
 static int set_ram_base(struct parser *p, enum key_id id, const struct value *v)
 {
 	if (want(p, v, VAL_INTEGER, "an integer (guest-physical address)"))
@@ -616,6 +626,43 @@ static int set_cap(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* A vector length in bits as `sve` takes it: 128 to 2048 in steps of 128. */
+static bool sve_vl_ok(u64 bits)
+{
+	return bits >= 128 && bits <= CONFIG_SVE_MAX_VL && bits % 128 == 0;
+}
+
+/*
+ * `sve`: xl's values ("hw", "disabled", or a length in bits as a string);
+ * a bare integer is taken too. Whether the machine offers that length is
+ * known only to the hypervisor, which says so when it creates the VM.
+ */
+static int set_sve(struct parser *p, enum key_id id, const struct value *v)
+{
+	u64 bits = 0;
+
+	p->out->sve_line = v->line;
+	if (v->kind == VAL_STRING && body_is(v, "hw")) {
+		p->out->sve_vl = CONFIG_SVE_HW;
+		return 0;
+	}
+	if (v->kind == VAL_STRING && body_is(v, "disabled")) {
+		p->out->sve_vl = 0;
+		return 0;
+	}
+	if (v->kind == VAL_INTEGER) {
+		bits = v->num;
+	} else if (v->kind == VAL_STRING && v->body_len > 0 && v->body_len <= 4) {
+		for (size_t i = 0; i < v->body_len && bits != ~0ull; i++)
+			bits = is_digit(v->body[i]) ? bits * 10 + (u64)(v->body[i] - '0') : ~0ull;
+	}
+	if (!sve_vl_ok(bits))
+		return fail(p, v->line, "must be \"hw\", \"disabled\" or a vector length in bits: "
+			    "128 to 2048 in steps of 128");
+	p->out->sve_vl = (u16)bits;
+	return 0;
+}
+
 /* Inserts `d` keeping disks in vdev letter order; -1 (reported) when its
  * letter is taken. */
 static int add_disk(struct parser *p, const struct config_disk *d)
@@ -742,6 +789,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_NAME] = { "name", set_name },
 	[KEY_VCPUS] = { "vcpus", set_vcpus },
 	[KEY_MEMORY] = { "memory", set_memory },
+	[KEY_MAXMEM] = { "maxmem", set_maxmem },
 	[KEY_RAM_BASE] = { "ram_base", set_ram_base },
 	[KEY_KERNEL] = { "kernel", set_path },
 	[KEY_RAMDISK] = { "ramdisk", set_path },
@@ -758,6 +806,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_CAP] = { "cap", set_cap },
 	[KEY_DISK] = { "disk", set_disk },
 	[KEY_VIF] = { "vif", set_vif },
+	[KEY_SVE] = { "sve", set_sve },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,
@@ -864,6 +913,7 @@ static void set_defaults(struct vm_config *c)
 	c->on_crash = ACTION_DESTROY;
 	c->autostart = true;
 	c->weight = CONFIG_DEFAULT_WEIGHT;
+	c->sve_vl = CONFIG_SVE_HW;
 }
 
 /* Points error reporting at `id`, as if the parser stood on that key. */
@@ -915,6 +965,48 @@ static int check_boot_source(struct parser *p)
 	return 0;
 }
 
+/*
+ * `maxmem` is the guest's RAM (what its device tree says), `memory` what it
+ * may use at first: the balloon holds the rest. As in xl, maxmem defaults to
+ * memory and may not be below it. Until the balloon device exists a VM has
+ * no way to give memory back, so maxmem above memory is refused too.
+ */
+static int check_maxmem(struct parser *p)
+{
+	struct vm_config *c = p->out;
+	u32 line = p->set_line[KEY_MAXMEM];
+
+	if (!line) {
+		c->maxmem_mib = c->memory_mib;
+		return 0;
+	}
+	if (c->maxmem_mib == c->memory_mib)
+		return 0;
+	blame_key(p, KEY_MAXMEM);
+	fail(p, line, "");
+	msg_num(p->err, c->maxmem_mib, 10);
+	if (c->maxmem_mib < c->memory_mib) {
+		msg_add(p->err, " MiB is below memory (");
+		msg_num(p->err, c->memory_mib, 10);
+		msg_add(p->err, " MiB, line ");
+		msg_num(p->err, p->set_line[KEY_MEMORY], 10);
+		msg_add(p->err, "): the guest's RAM must hold its initial memory");
+		return -1;
+	}
+	msg_add(p->err, " MiB above memory needs the virtio-balloon device, which this build "
+		"does not have yet; give maxmem = memory");
+	return -1;
+}
+
+/* The key that sized the guest's RAM, to blame for where RAM ends: ram_base
+ * if the user set it, else maxmem if given, else memory. */
+static enum key_id ram_size_key(const struct parser *p)
+{
+	if (p->set_line[KEY_RAM_BASE])
+		return KEY_RAM_BASE;
+	return p->set_line[KEY_MAXMEM] ? KEY_MAXMEM : KEY_MEMORY;
+}
+
 /* With firmware, the flash window at the bottom of the IPA space is taken. */
 static int check_firmware_room(struct parser *p)
 {
@@ -937,8 +1029,8 @@ static int check_firmware_room(struct parser *p)
 static int check_ram_clear_of_devices(struct parser *p)
 {
 	const struct vm_config *c = p->out;
-	u64 end = c->ram_base + c->memory_mib * MiB;
-	enum key_id blame = p->set_line[KEY_RAM_BASE] ? KEY_RAM_BASE : KEY_MEMORY;
+	u64 end = c->ram_base + c->maxmem_mib * MiB;
+	enum key_id blame = ram_size_key(p);
 
 	if (end <= GUEST_DEVICES_BASE || c->ram_base >= GUEST_DEVICES_END)
 		return 0;
@@ -958,8 +1050,8 @@ static int check_ram_clear_of_devices(struct parser *p)
 static int check_ram_fits(struct parser *p)
 {
 	const struct vm_config *c = p->out;
-	u64 end = c->ram_base + c->memory_mib * MiB; /* both bounded: cannot wrap */
-	enum key_id blame = p->set_line[KEY_RAM_BASE] ? KEY_RAM_BASE : KEY_MEMORY;
+	u64 end = c->ram_base + c->maxmem_mib * MiB; /* both bounded: cannot wrap */
+	enum key_id blame = ram_size_key(p);
 
 	if (end <= IPA_LIMIT)
 		return 0;
@@ -1004,7 +1096,7 @@ int config_parse(const char *text, size_t len, struct vm_config *out, struct con
 		if (parse_statement(&p))
 			return -1;
 	}
-	if (check_required(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
+	if (check_required(&p) || check_maxmem(&p) || check_boot_source(&p) || check_ram_fits(&p) ||
 	    check_firmware_room(&p) || check_ram_clear_of_devices(&p) || check_sched(&p))
 		return -1;
 	return 0;

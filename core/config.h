@@ -44,6 +44,11 @@ struct config_vif {
 	u32 line;                           /* where the spec is, for later errors */
 };
 
+/* `sve = "hw" | "disabled" | "128" ... "2048"` (xl.cfg's): the longest SVE
+ * vector length the guest may use, in bits. */
+#define CONFIG_SVE_HW 0xffff            /* the machine's longest (the default) */
+#define CONFIG_SVE_MAX_VL 2048          /* the architecture's longest */
+
 enum vm_action {
 	ACTION_DESTROY,
 	ACTION_RESTART,
@@ -53,7 +58,8 @@ enum vm_action {
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	u32 vcpus;                      /* default 1 */
-	u64 memory_mib;                 /* required */
+	u64 memory_mib;                 /* required: what the guest may use at first (the balloon's target) */
+	u64 maxmem_mib;                 /* the guest's RAM size; default memory_mib, never below it */
 	u64 ram_base;                   /* guest-physical base of RAM; default 0x40000000 */
 	char kernel[CONFIG_PATH_MAX];   /* required unless `firmware` is given */
 	char firmware[CONFIG_PATH_MAX]; /* boot ROM image at IPA 0; "" when absent */
@@ -71,6 +77,8 @@ struct vm_config {
 	bool pinned;                    /* `sched = "pinned"`: each vCPU has a CPU to itself */
 	u32 weight;                     /* share of CPU time against other shared VMs */
 	u32 cap;                        /* at most this % of one CPU (0: no cap) */
+	u16 sve_vl;                     /* bits, a multiple of 128; 0: hidden; CONFIG_SVE_HW */
+	u32 sve_line;                   /* where `sve` is (0: not given), for later errors */
 };
 
 struct config_error {

@@ -12,9 +12,9 @@
 
 static void write_memory(struct vdt *dt, const struct vm *vm)
 {
-	vdt_begin_node_at(dt, "memory", ipa_init(vm->cfg.ram_base));
+	vdt_begin_node_at(dt, "memory", ipa_init(vm->ram.base));
 	fdtw_prop_string(dt->w, "device_type", "memory");
-	vdt_reg(dt, ipa_init(vm->cfg.ram_base), vm->ram_size);
+	vdt_reg(dt, ipa_init(vm->ram.base), vm->ram.size);
 	fdtw_end_node(dt->w);
 }
 

@@ -1,16 +1,13 @@
-/* A VM's RAM is one run of host memory, mapped at its physical address. */
+/*
+ * A VM's RAM is host pages (core/guest_ram.h): mostly 2 MiB blocks, so a
+ * range is almost always one piece and costs one lookup; a range over pages
+ * that are not host-contiguous is copied piece by piece.
+ */
 #include "arch.h"
 #include "core/guest_mem.h"
+#include "core/guest_ram.h"
 #include "core/vm.h"
 #include "lib/string.h"
-
-/* The hypervisor's view of [ipa, ipa + len), or NULL when it is not all RAM. */
-static u8 *ram_at(const struct vm *vm, ipaddr_t ipa, u64 len)
-{
-	if (!pa_addr(vm->ram_pa) || !vm_ram_contains(vm, ipa, len))
-		return NULL;
-	return (u8 *)pa_to_ptr(vm->ram_pa) + (ipa_addr(ipa) - vm->cfg.ram_base);
-}
 
 /*
  * A disk's data (a bounce buffer's worth, or a guest segment of it) goes by
@@ -25,39 +22,88 @@ static void copy(void *dst, const void *src, u64 len)
 		memcpy(dst, src, len);
 }
 
+/* The hypervisor's view of [ipa, ipa + len) when it is all RAM and one host
+ * run; else NULL. */
+static u8 *contiguous(const struct vm *vm, u64 ipa, u64 len)
+{
+	paddr_t pa = pa_init(0);
+	u64 run;
+
+	if (!vm_ram_contains(vm, ipa_init(ipa), len))
+		return NULL;
+	run = guest_ram_lookup(&vm->ram, ipa, &pa);
+	return run && run >= len ? pa_to_ptr(pa) : NULL;
+}
+
+/* True when every byte of [ipa, ipa + len) is backed (the caller checked the
+ * range lies in RAM). */
+static bool all_backed(const struct vm *vm, u64 ipa, u64 len)
+{
+	while (len) {
+		paddr_t pa = pa_init(0);
+		u64 run = guest_ram_lookup(&vm->ram, ipa, &pa);
+
+		if (!run)
+			return false;
+		if (run >= len)
+			return true;
+		ipa += run;
+		len -= run;
+	}
+	return true;
+}
+
+enum dir { FROM_GUEST, TO_GUEST, ZERO };
+
+/* Moves the bytes piece by piece, after checking all of them are there, so
+ * a failure moves nothing. */
+static bool move(const struct vm *vm, u64 ipa, u8 *buf, u64 len, enum dir d)
+{
+	if (!vm_ram_contains(vm, ipa_init(ipa), len) || !vm->ram.chunks)
+		return false;
+	if (!all_backed(vm, ipa, len))
+		return false;
+	while (len) {
+		paddr_t pa = pa_init(0);
+		u64 n = guest_ram_lookup(&vm->ram, ipa, &pa);
+
+		if (!n)
+			return false;   /* all_backed said otherwise: the map changed */
+		n = n < len ? n : len;
+		if (d == FROM_GUEST)
+			copy(buf, pa_to_ptr(pa), n);
+		else if (d == TO_GUEST)
+			copy(pa_to_ptr(pa), buf, n);
+		else
+			memset(pa_to_ptr(pa), 0, n);
+		ipa += n;
+		len -= n;
+		if (buf)
+			buf += n;
+	}
+	return true;
+}
+
 bool guest_mem_read(const struct vm *vm, ipaddr_t ipa, void *dst, u64 len)
 {
-	const u8 *p = ram_at(vm, ipa, len);
-
-	if (!p)
-		return false;
-	copy(dst, p, len);
-	return true;
+	return move(vm, ipa_addr(ipa), dst, len, FROM_GUEST);
 }
 
 bool guest_mem_write(struct vm *vm, ipaddr_t ipa, const void *src, u64 len)
 {
-	u8 *p = ram_at(vm, ipa, len);
-
-	if (!p)
-		return false;
-	copy(p, src, len);
-	return true;
+	return move(vm, ipa_addr(ipa), (u8 *)src, len, TO_GUEST);
 }
 
 bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len)
 {
-	u8 *p = ram_at(vm, ipa, len);
-
-	if (!p)
-		return false;
-	memset(p, 0, len);
-	return true;
+	return move(vm, ipa_addr(ipa), NULL, len, ZERO);
 }
 
+/* An aligned 16-bit field never crosses a page: one piece. */
 bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value)
 {
-	const u16 *p = is_aligned(ipa_addr(ipa), 2) ? (const u16 *)ram_at(vm, ipa, 2) : NULL;
+	const u16 *p = is_aligned(ipa_addr(ipa), 2) ? (const u16 *)contiguous(vm, ipa_addr(ipa), 2)
+						    : NULL;
 
 	if (!p)
 		return false;
@@ -67,7 +113,7 @@ bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value)
 
 bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value)
 {
-	u16 *p = is_aligned(ipa_addr(ipa), 2) ? (u16 *)ram_at(vm, ipa, 2) : NULL;
+	u16 *p = is_aligned(ipa_addr(ipa), 2) ? (u16 *)contiguous(vm, ipa_addr(ipa), 2) : NULL;
 
 	if (!p)
 		return false;
@@ -77,5 +123,19 @@ bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value)
 
 const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len)
 {
-	return ram_at(vm, ipa, len);
+	return len ? contiguous(vm, ipa_addr(ipa), len) : NULL;
+}
+
+const void *guest_mem_run(const struct vm *vm, ipaddr_t ipa, u64 len, u64 *run)
+{
+	paddr_t pa = pa_init(0);
+	u64 n;
+
+	if (!len || !vm_ram_contains(vm, ipa, len))
+		return NULL;
+	n = guest_ram_lookup(&vm->ram, ipa_addr(ipa), &pa);
+	if (!n)
+		return NULL;
+	*run = n < len ? n : len;
+	return pa_to_ptr(pa);
 }

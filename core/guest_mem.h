@@ -3,7 +3,8 @@
  * descriptors, the buffers they name). Every access is checked against the
  * VM's RAM as a whole and copies: no pointer into guest memory is handed
  * out, so none can outlive the VM's mapping (a balloon taking the page back,
- * the VM going away).
+ * the VM going away). RAM is host pages (core/guest_ram.h): a range may be
+ * several host pieces, which these functions copy one after the other.
  */
 #ifndef BULKHEAD_CORE_GUEST_MEM_H
 #define BULKHEAD_CORE_GUEST_MEM_H
@@ -30,12 +31,21 @@ bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value);
 bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value);
 /*
  * The hypervisor's pointer to [ipa, ipa + len), or NULL unless all of it is
- * the VM's RAM. The one exception to "copies only": a device that hands a
+ * the VM's RAM and one run of host memory (RAM is host pages: a range over
+ * pages that are not host-contiguous has no single pointer; see
+ * guest_mem_run). The one exception to "copies only": a device that hands a
  * guest's buffer on without gathering it (the vif's TX frames, read by the
  * switch in place). The pointer is good only while the caller holds a
  * reference on the VM, and the guest may change the bytes under it: read
  * each byte once, and decide nothing from bytes read twice.
  */
 const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len);
+/*
+ * The first piece of [ipa, ipa + len) that is one run of host memory: its
+ * pointer, with its length (1..len) in *run; NULL when the range is not all
+ * inside RAM or `ipa` is not backed. A caller that walks a range with it
+ * gets every piece, or NULL at the first hole. Same terms as guest_mem_ptr.
+ */
+const void *guest_mem_run(const struct vm *vm, ipaddr_t ipa, u64 len, u64 *run);
 
 #endif

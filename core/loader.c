@@ -22,16 +22,28 @@
 
 #define RAW_LOAD_OFFSET 0x80000
 
-static void *guest_ptr(struct vm *vm, ipaddr_t ipa)
+/* The guest may start with its caches off: each host piece of the range is
+ * cleaned to where it reads it. */
+static void clean_range(struct vm *vm, ipaddr_t ipa, u64 size)
 {
-	return pa_to_ptr(pa_add(vm->ram_pa, ipa_addr(ipa) - vm->cfg.ram_base));
+	u64 run;
+
+	while (size) {
+		const void *p = guest_mem_run(vm, ipa, size, &run);
+
+		if (!p)
+			return;
+		arch_clean_dcache_range(p, run);
+		ipa = ipa_add(ipa, run);
+		size -= run;
+	}
 }
 
-/* Callers checked the range; the guest may start with its caches off. */
+/* Callers checked the range. */
 static void copy_in(struct vm *vm, ipaddr_t ipa, const void *src, u64 size)
 {
 	if (guest_mem_write(vm, ipa, src, size))
-		arch_clean_dcache_range(guest_ptr(vm, ipa), size);
+		clean_range(vm, ipa, size);
 }
 
 static int too_big(const struct vm *vm, const struct pkg_blob *k, u64 size, char *why,
@@ -39,7 +51,7 @@ static int too_big(const struct vm *vm, const struct pkg_blob *k, u64 size, char
 {
 	fmt_snprintf(why, why_size, "kernel '%s' (%llu KiB) does not fit in %llu MiB of RAM",
 		     k->name, (unsigned long long)(size / KiB),
-		     (unsigned long long)(vm->ram_size / MiB));
+		     (unsigned long long)(vm->ram.size / MiB));
 	return -1;
 }
 
@@ -84,7 +96,7 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 		    u32 why_size)
 {
 	b->format = "raw binary";
-	b->kernel_start = ipa_init(vm->cfg.ram_base + RAW_LOAD_OFFSET);
+	b->kernel_start = ipa_init(vm->ram.base + RAW_LOAD_OFFSET);
 	b->kernel_end = ipa_add(b->kernel_start, k->size);
 	b->entry = b->kernel_start;
 	if (!vm_ram_contains(vm, b->kernel_start, k->size))
@@ -96,7 +108,7 @@ static int load_raw(struct vm *vm, const struct pkg_blob *k, struct boot_layout 
 static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layout *b,
 		       char *why, u32 why_size)
 {
-	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
+	u64 ram_end = vm->ram.base + vm->ram.size;
 	u64 text_offset, image_size, start;
 
 	if (elf_is_elf(k->data, k->size))
@@ -104,7 +116,7 @@ static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layo
 	if (!arch_kernel_image_parse(k->data, k->size, &text_offset, &image_size))
 		return load_raw(vm, k, b, why, why_size);
 	b->format = "Linux Image";
-	start = align_up(vm->cfg.ram_base, GUEST_KERNEL_ALIGN) + text_offset;
+	start = align_up(vm->ram.base, GUEST_KERNEL_ALIGN) + text_offset;
 	b->kernel_start = ipa_init(start);
 	b->kernel_end = ipa_init(start + image_size);
 	b->entry = b->kernel_start;
@@ -119,7 +131,7 @@ static int load_kernel(struct vm *vm, const struct pkg_blob *k, struct boot_layo
 static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool has_rd,
 				struct boot_layout *b, char *why, u32 why_size)
 {
-	u64 ram_end = vm->cfg.ram_base + vm->ram_size;
+	u64 ram_end = vm->ram.base + vm->ram.size;
 	u64 floor = align_up(ipa_addr(b->kernel_end), PAGE_SIZE);
 	u64 dtb = align_down(ram_end - GUEST_DTB_MAX, GUEST_DTB_MAX);
 	u64 initrd;
@@ -127,9 +139,9 @@ static int place_dtb_and_initrd(struct vm *vm, const struct pkg_blob *rd, bool h
 	/* with less than GUEST_DTB_MAX of RAM at a low base, ram_end - GUEST_DTB_MAX
 	 * would wrap and put the DTB far outside the VM's RAM */
 	b->dtb = ipa_init(dtb);
-	if (vm->ram_size < GUEST_DTB_MAX || dtb < floor) {
+	if (vm->ram.size < GUEST_DTB_MAX || dtb < floor) {
 		fmt_snprintf(why, why_size, "%llu MiB of RAM leaves no room for the device tree "
-			     "above the kernel", (unsigned long long)(vm->ram_size / MiB));
+			     "above the kernel", (unsigned long long)(vm->ram.size / MiB));
 		return -1;
 	}
 	if (!has_rd)
@@ -169,27 +181,37 @@ static int load_firmware_style(struct vm *vm, struct boot_layout *b, char *why, 
 {
 	if (firmware_load(vm, b, why, why_size))
 		return -1;
-	b->dtb = ipa_init(vm->cfg.ram_base);
-	b->dtb_cap = vm->ram_size < GUEST_DTB_MAX ? (u32)vm->ram_size : GUEST_DTB_MAX;
+	b->dtb = ipa_init(vm->ram.base);
+	b->dtb_cap = vm->ram.size < GUEST_DTB_MAX ? (u32)vm->ram.size : GUEST_DTB_MAX;
 	return 0;
 }
 
 int loader_load(struct vm *vm, struct boot_layout *b, char *why, u32 why_size)
 {
+	void *dtb;
+	u64 run;
 	int size;
 
 	memset(b, 0, sizeof(*b));
 	if (vm->cfg.firmware[0] ? load_firmware_style(vm, b, why, why_size) :
 				  load_linux_style(vm, b, why, why_size))
 		return -1;
-	size = guest_dt_build(vm, b, guest_ptr(vm, b->dtb), b->dtb_cap);
+	/* it lies in one 2 MiB chunk (both places are 2 MiB aligned): one run
+	 * unless the pool had no 2 MiB block, when it gets the run there is */
+	dtb = (void *)guest_mem_run(vm, b->dtb, b->dtb_cap, &run);
+	if (!dtb) {
+		fmt_snprintf(why, why_size, "no RAM backs the device tree's place");
+		return -1;
+	}
+	b->dtb_cap = (u32)run;
+	size = guest_dt_build(vm, b, dtb, b->dtb_cap);
 	if (size < 0) {
 		fmt_snprintf(why, why_size, "the generated device tree does not fit in %llu KiB",
 			     (unsigned long long)(b->dtb_cap / KiB));
 		return -1;
 	}
 	b->dtb_size = (u32)size;
-	arch_clean_dcache_range(guest_ptr(vm, b->dtb), (u64)size);
+	arch_clean_dcache_range(dtb, (u64)size);
 	arch_invalidate_icache();
 	return 0;
 }

@@ -80,13 +80,15 @@ static void cmd_vcpu_list(void)
 
 static void cmd_info(struct vm *vm)
 {
+	paddr_t first = pa_init(0);
+	u64 runs = guest_ram_runs(&vm->ram, &first);
+
 	say("vm %u '%s' (%s): %s, %u vCPU%s, CPU time %llu ms, restarts %u", vm->id, vm->cfg.name,
 	    vm->cfg_file, vm_state_name(vm), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
 	    (unsigned long long)ms_of(vm_cpu_time(vm)), vm->restarts);
-	say("  memory %llu MiB: IPA 0x%llx-0x%llx -> PA 0x%llx", (unsigned long long)vm->cfg.memory_mib,
-	    (unsigned long long)vm->cfg.ram_base,
-	    (unsigned long long)(vm->cfg.ram_base + vm->ram_size),
-	    (unsigned long long)pa_addr(vm->ram_pa));
+	say("  memory %llu MiB: IPA 0x%llx-0x%llx -> PA 0x%llx%s", (unsigned long long)vm->cfg.memory_mib,
+	    (unsigned long long)vm->ram.base, (unsigned long long)(vm->ram.base + vm->ram.size),
+	    (unsigned long long)pa_addr(first), runs > 1 ? " (first of several runs)" : "");
 	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
 	if (vm->cfg.pinned)
 		say("  sched pinned: each vCPU owns its CPU");

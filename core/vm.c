@@ -62,13 +62,9 @@ static void vm_free(struct vm *vm)
 	dev_arena_release(&vm->dev_mem);  /* its vCPUs, board and devices' state */
 	vm->vcpus = NULL;
 	vm->board = NULL;
-	arch_stage2_destroy(&vm->s2);
+	arch_stage2_destroy(&vm->s2);  /* no CPU's TLB reaches its pages from here */
 	firmware_release(vm);
-	if (pa_addr(vm->ram_pa)) {
-		arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
-		page_free(&hv_pages, vm->ram_pa, vm->ram_size / PAGE_SIZE);
-		vm->ram_pa = pa_init(0);
-	}
+	guest_ram_release(&vm->ram, &hv_pages);
 	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
 	spin_unlock(&vms_lock);
@@ -195,25 +191,35 @@ static int parse_config(struct vm *vm, const struct pkg_blob *cfg)
 	return -1;
 }
 
+static int map_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
+{
+	return arch_stage2_map(ctx, ipa, pa, size, S2_RAM);
+}
+
+/*
+ * Its RAM from the pool, scrubbed, in as few runs as the pool has (mapped
+ * with the largest stage-2 blocks they allow). Refused before anything is
+ * taken when the pool cannot hold it; the pages taken by a populate that
+ * still ran out go back with the VM (vm_free).
+ */
 static int alloc_memory(struct vm *vm)
 {
-	u64 size = vm->cfg.memory_mib * MiB;
+	u64 size = vm->cfg.maxmem_mib * MiB;
+	u64 free = hv_pages.free_pages * PAGE_SIZE;
 
-	vm->ram_pa = page_alloc(&hv_pages, size / PAGE_SIZE, 2 * MiB);
-	if (!pa_addr(vm->ram_pa)) {
-		hv_err("vm '%s': not enough free memory: needs %llu MiB as one 2 MiB-aligned run, "
-		       "%llu MiB free in all; VM not created", vm->cfg.name,
-		       (unsigned long long)vm->cfg.memory_mib,
-		       (unsigned long long)(hv_pages.free_pages * PAGE_SIZE / MiB));
+	if (free < size + 2 * GRAM_CHUNKS(size) * sizeof(struct gram_chunk) ||
+	    guest_ram_create(&vm->ram, &hv_pages, vm->cfg.ram_base, size) ||
+	    guest_ram_populate(&vm->ram, &hv_pages)) {
+		hv_err("vm '%s': not enough free memory: needs %llu MiB, %llu MiB free; "
+		       "VM not created", vm->cfg.name, (unsigned long long)vm->cfg.maxmem_mib,
+		       (unsigned long long)(free / MiB));
 		return -1;
 	}
-	vm->ram_size = size;
-	arch_scrub(pa_to_ptr(vm->ram_pa), size);
 	/* the VMID is the slot's, not the ever-growing id: unique among live
 	 * VMs (a slot is reused only after its stage 2 and TLB entries are
 	 * gone) and within the 8 bits every CPU has */
 	if (arch_stage2_init(&vm->s2, (u16)(vm - vms + 1)) ||
-	    arch_stage2_map(&vm->s2, ipa_init(vm->cfg.ram_base), vm->ram_pa, size, S2_RAM)) {
+	    guest_ram_for_each_run(&vm->ram, map_run, &vm->s2)) {
 		hv_err("vm '%s': no memory for its stage-2 tables; VM not created", vm->cfg.name);
 		return -1;
 	}
@@ -244,6 +250,33 @@ static int place_vcpu(struct vm *vm, u32 i)
 	vm->vcpus[i].affinity = vm->cfg.cpu_mask;
 	sched_add(&vm->vcpus[i], (u32)cpu);
 	return 0;
+}
+
+/* The CPU features its config asks for: an error names the key and its line. */
+static int prepare_arch(struct vm *vm)
+{
+	char why[160];
+
+	if (arch_vm_prepare(vm, why, sizeof(why)) == 0)
+		return 0;
+	hv_err("%s:%u: sve: %s; VM not created", vm->cfg_file, vm->cfg.sve_line, why);
+	return -1;
+}
+
+/* Where its RAM went: the host address of its first run, and how many runs
+ * when the pool had no single one. */
+static void log_ram(const struct vm *vm)
+{
+	paddr_t first = pa_init(0);
+	u64 runs = guest_ram_runs(&vm->ram, &first);
+	char more[32] = "";
+
+	if (runs > 1)
+		fmt_snprintf(more, sizeof(more), " in %llu runs", (unsigned long long)runs);
+	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB%s)",
+		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+		(unsigned long long)vm->ram.base, (unsigned long long)(vm->ram.base + vm->ram.size),
+		(unsigned long long)pa_addr(first), (unsigned long long)(vm->ram.size / MiB), more);
 }
 
 static int alloc_firmware(struct vm *vm)
@@ -467,14 +500,10 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 		goto fail;
 	}
 	/* volumes first: a refused disk leaves nothing half-built */
-	if (vm_attach_volumes(vm) || alloc_console(vm) || alloc_vcpus(vm) || alloc_memory(vm) ||
-	    alloc_firmware(vm) || attach_devices(vm))
+	if (vm_attach_volumes(vm) || alloc_console(vm) || alloc_vcpus(vm) || prepare_arch(vm) ||
+	    alloc_memory(vm) || alloc_firmware(vm) || attach_devices(vm))
 		goto fail;
-	hv_info("vm %u '%s' (%s): %u vCPU%s, RAM IPA 0x%llx-0x%llx -> PA 0x%llx (%llu MiB)",
-		vm->id, vm->cfg.name, vm->cfg_file, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
-		(unsigned long long)vm->cfg.ram_base,
-		(unsigned long long)(vm->cfg.ram_base + vm->ram_size),
-		(unsigned long long)pa_addr(vm->ram_pa), (unsigned long long)vm->cfg.memory_mib);
+	log_ram(vm);
 	if (boot_vm(vm, true))
 		goto fail;
 	for (u32 i = 0; i < vm->nvcpus; i++)
@@ -520,10 +549,18 @@ u32 vm_running_count(void)
 	return n;
 }
 
+static int scrub_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
+{
+	(void)ctx;
+	(void)ipa;
+	arch_scrub(pa_to_ptr(pa), size);
+	return 0;
+}
+
 static void restart(struct vm *vm)
 {
 	vm->restarts++;
-	arch_scrub(pa_to_ptr(vm->ram_pa), vm->ram_size);
+	guest_ram_for_each_run(&vm->ram, scrub_run, NULL);
 	vboard_reset(vm);
 	if (boot_vm(vm, false)) {
 		release(vm);

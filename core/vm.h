@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/dev_arena.h"
 #include "core/guest_layout.h"
+#include "core/guest_ram.h"
 #include "core/mmio.h"
 #include "core/package.h"
 #include "core/spinlock.h"
@@ -97,8 +98,7 @@ struct vm {
 	u32 pkg_index;           /* this VM's index in the package */
 	char cfg_file[PKG_NAME_MAX];
 	struct arch_stage2 s2;
-	paddr_t ram_pa;
-	u64 ram_size;
+	struct guest_ram ram;     /* its RAM's host pages (core/guest_ram.h) */
 	paddr_t fw_pa;           /* firmware pages (read-only at IPA 0), pa 0 when none */
 	u64 fw_size;
 	paddr_t fw_blank_pa;     /* 2 MiB of zeros: the rest of the flash window */
@@ -156,13 +156,13 @@ u32 vm_running_count(void);
 
 /* Tells a vCPU its interrupt state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
-/* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM. */
+/* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM (backed
+ * or not: guest_mem says whether each page is). */
 static inline bool vm_ram_contains(const struct vm *vm, ipaddr_t ipa, u64 size)
 {
 	u64 a = ipa_addr(ipa);
 
-	return a >= vm->cfg.ram_base && size <= vm->ram_size &&
-	       a - vm->cfg.ram_base <= vm->ram_size - size;
+	return a >= vm->ram.base && size <= vm->ram.size && a - vm->ram.base <= vm->ram.size - size;
 }
 
 /* True when a vCPU may start at `ipa`: in RAM, or in the VM's firmware flash. */

@@ -119,6 +119,12 @@ void arch_guest_dt(struct vdt *dt, const struct vm *vm);
  * (image_size, at least the file); false when `data` is not one. */
 bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *image_size);
 
+/* What the VM's config asks of the CPU itself (SVE's vector length), checked
+ * against this machine, and the arch's per-vCPU memory that depends on it
+ * (from the VM's device memory): 0, or -1 with what is wrong in `why`. Once,
+ * after its vCPUs exist. */
+int arch_vm_prepare(struct vm *vm, char *why, size_t why_size);
+
 /* vCPUs */
 /* vCPU `index` of its VM (the arch names it to the guest) starts at `entry` with x0. */
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index);

@@ -26,8 +26,9 @@
 #define VLAN_VID_MAX 4094      /* 4095 is reserved; 0 means "priority tag only" */
 /* A receiver's header: destination, source, one tag, EtherType. */
 #define NET_HDR_MAX (ETH_HLEN + VLAN_HLEN)
-/* A sender's chain may be long (a virtqueue allows 128 descriptors). */
-#define NET_FRAME_MAX_SEGS 128
+/* A sender's chain may be long (a virtqueue allows 128 descriptors), and
+ * each buffer of a frame's size may straddle two host pages of guest RAM. */
+#define NET_FRAME_MAX_SEGS 256
 
 struct net_seg {
 	const void *data;

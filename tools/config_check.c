@@ -119,6 +119,8 @@ static void print_json(const struct vm_config *c)
 	printf("%u", (unsigned)c->vcpus);
 	json_key("memory_mib", 0);
 	printf("%llu", (unsigned long long)c->memory_mib);
+	json_key("maxmem_mib", 0);
+	printf("%llu", (unsigned long long)c->maxmem_mib);
 	json_key("ram_base", 0);
 	printf("%llu", (unsigned long long)c->ram_base);
 	json_key("kernel", 0);

@@ -3,6 +3,7 @@
 #include "percpu.h"
 #include "sysregs.h"
 #include "vpmu.h"
+#include "vsve.h"
 
 struct arm64_percpu arm64_percpu[MAX_CPUS];
 u64 secondary_stack_tops[MAX_CPUS];
@@ -45,7 +46,8 @@ static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | H
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA  (1ull << 11)
 
-/* CPTR_EL2: RES1 bits, plus TZ (SVE) and TSM (SME) trapped: not virtualized. */
+/* CPTR_EL2: RES1 bits, plus TZ (SVE: until a vCPU uses it, vsve.c) and TSM (SME:
+ * not virtualized) trapped. */
 #define CPTR_EL2_RES1 0x32ffull
 #define CPTR_TZ  (1ull << 8)
 #define CPTR_TSM (1ull << 12)
@@ -82,6 +84,7 @@ void arm64_cpu_init(u32 index)
 	write_vtcr_el2(VTCR_T0SZ_39 | VTCR_SL0_L1 | VTCR_IRGN_WB | VTCR_ORGN_WB | VTCR_SH_INNER |
 		       (pa_range_field() << VTCR_PS_SHIFT) | VTCR_RES1);
 	write_cptr_el2(CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM);
+	vsve_cpu_init(index);
 	write_mdcr_el2(MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | vpmu_cpu_init());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);

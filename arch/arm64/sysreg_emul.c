@@ -18,6 +18,7 @@
 #include "vdebug.h"
 #include "vgic.h"
 #include "vpmu.h"
+#include "vsve.h"
 
 /* ISS of a trapped MSR/MRS/SYS: the register's encoding, Rt and direction. */
 struct sysreg_access {
@@ -172,6 +173,14 @@ static bool is_set_way(const struct sysreg_access *a)
 	       (a->crm == 6 || a->crm == 10 || a->crm == 14);
 }
 
+static int clean_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
+{
+	(void)ctx;
+	(void)ipa;
+	arch_clean_invalidate_dcache_range(pa_to_ptr(pa), size);
+	return 0;
+}
+
 /*
  * A set/way loop walks every set and way of a cache level; flushing the VM's
  * memory by address once per level pass (on set 0, way 0) has the effect the
@@ -183,7 +192,7 @@ static void set_way(struct vcpu *vcpu, u64 value)
 
 	if ((value & ~0xeull) != 0)
 		return;
-	arch_clean_invalidate_dcache_range(pa_to_ptr(vm->ram_pa), vm->ram_size);
+	guest_ram_for_each_run(&vm->ram, clean_run, NULL);
 }
 
 static void send_sgi(struct vcpu *vcpu, u64 value)
@@ -218,7 +227,9 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	if (is_id_register(&a)) {
 		if (!a.read)
 			return false;
-		set_rt(regs, a.rt, id_register(a.crm, a.op2));
+		/* SVE goes back in for a VM that has it */
+		set_rt(regs, a.rt, vsve_id_register(vcpu->vm, a.crm, a.op2,
+						    id_register(a.crm, a.op2)));
 	} else if (a.op0 == 3 && vpmu_is_pmu_reg(a.op1, a.crn, a.crm) && vpmu_pmuver()) {
 		u64 v = get_rt(regs, a.rt);
 

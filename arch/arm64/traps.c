@@ -20,6 +20,7 @@
 #include "vgic.h"
 #include "vgic_lr.h"
 #include "vtimer.h"
+#include "vsve.h"
 
 enum vcpu_next arm64_guest_sync(struct arch_regs *regs);
 enum vcpu_next arm64_guest_irq(struct arch_regs *regs);
@@ -85,7 +86,7 @@ abort:
 }
 
 /*
- * Traps of features the guest is not shown (SVE, SME, pointer authentication
+ * Traps of features the guest is not shown (SME, pointer authentication
  * keys), of AArch32 coprocessor and 128-bit register accesses Bulkhead does
  * not emulate, and of instructions nothing claims: a CPU without them would
  * raise UNDEFINED, so the guest gets that.
@@ -101,7 +102,6 @@ static bool undefined_to_guest(u32 ec)
 	case EC_CP14_64:
 	case EC_PAUTH:
 	case EC_SYSREG128:
-	case EC_SVE:
 	case EC_SME:
 		return true;
 	default:
@@ -206,6 +206,9 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 	case EC_IABT_LOW:
 		vcpu->trap_count[TRAP_ABORT]++;
 		return inject_external_abort(vcpu, regs, false, false, va_init(read_far_el2()));
+	case EC_SVE:
+		vcpu->trap_count[TRAP_OTHER]++;
+		return vsve_trap(vcpu, regs);
 	case EC_SYSREG:
 		vcpu->trap_count[TRAP_SYSREG]++;
 		if (!sysreg_emulate(vcpu, regs, esr))

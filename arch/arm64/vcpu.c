@@ -7,6 +7,7 @@
 #include "vcpu_mpidr.h"
 #include "vgic_lr.h"
 #include "vpmu.h"
+#include "vsve.h"
 #include "vtimer.h"
 
 void fpsimd_save(struct arch_fpsimd *fp);
@@ -129,6 +130,7 @@ static void load_state(struct arm64_percpu *p, struct vcpu *vcpu)
 {
 	load_sysregs(&vcpu->arch.sys);
 	fpsimd_restore(&vcpu->arch.fp);
+	vsve_load(vcpu);
 	write_vttbr_el2(arm64_vttbr(&vcpu->vm->s2));
 	isb();
 	p->loaded = vcpu;
@@ -160,6 +162,7 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 	vgic_put(vcpu);
 	vpmu_put(vcpu);
 	vtimer_put(vcpu);
+	vsve_save(vcpu);
 	fpsimd_save(&vcpu->arch.fp);
 	save_sysregs(&vcpu->arch.sys);
 	p->vcpu = NULL;

@@ -7,7 +7,11 @@
  * VNET_TX_BATCH chains a run (then queues itself again, so a flooding guest
  * shares its CPU's work loop), checks each chain's virtio_net_hdr and hands
  * the frame to switch_tx() as pointers into the guest's RAM, with no device
- * lock held, then returns the chain.
+ * lock held, then returns the chain. A vif with a rate (xl's `rate=`) holds
+ * a frame its port's bucket has no room for yet, with the chain unreturned,
+ * and runs again when there will be: the guest's queue fills and its stack
+ * slows down, as under Xen's netback, instead of losing frames (which TCP
+ * takes for congestion, falling far below the rate).
  *
  * RX: the switch calls deliver() from the sender's context, on any CPU, for
  * two senders at once perhaps: `lock` serialises it. The frame is copied
@@ -55,6 +59,9 @@
  * than 1530 / 16 bytes gets its frames dropped (Linux posts 1.5 KiB or more). */
 #define VNET_RX_MAX_CHAINS 16
 #define NS_PER_SEC 1000000000ull
+/* The longest a held frame waits before its bucket is asked again (a rate so
+ * low that one frame takes longer is still kept, a second at a time). */
+#define VNET_TX_WAIT_MAX_NS NS_PER_SEC
 
 struct vnet {
 	struct work tx_work;          /* first: the work's fn finds the device from it */
@@ -70,6 +77,8 @@ struct vnet {
 	/* TX scratch: the work never runs twice at once */
 	struct virtq_seg tx_seg[VIRTQ_MAX_SEGS];
 	struct net_seg tx_frame[NET_FRAME_MAX_SEGS];
+	struct virtq_chain tx_chain;  /* the chain in tx_seg */
+	bool tx_held;                 /* tx_chain waits for its rate (under `lock`, read by notify) */
 	/* RX scratch, under `lock` */
 	struct virtq_seg rx_seg[VIRTQ_MAX_SEGS];
 	struct virtq_chain rx_chain[VNET_RX_MAX_CHAINS];
@@ -96,8 +105,11 @@ static u64 now_ns(void)
 
 /*
  * The frame after the header, as pointers into the guest's RAM: the
- * readable segments from byte VNET_HDR_LEN on. False when a segment is no
- * longer RAM (the transport checked it when popped; the map may change).
+ * readable segments from byte VNET_HDR_LEN on, each cut where guest pages
+ * are not host-contiguous. False when a segment is no longer RAM (the
+ * transport checked it when popped; the map may change), or when it is cut
+ * into more pieces than fit, which only a segment larger than a page (so an
+ * oversize frame) can cause.
  */
 static bool tx_frame(struct vnet *v, const struct virtq_chain *c, struct net_frame *f)
 {
@@ -112,10 +124,12 @@ static bool tx_frame(struct vnet *v, const struct virtq_chain *c, struct net_fra
 		skip -= off;
 		if (off == s->len)
 			continue;
-		p = guest_mem_ptr(v->vm, ipa_init(ipa_addr(s->addr) + off), s->len - off);
-		if (!p)
-			return false;
-		v->tx_frame[n++] = (struct net_seg){ p, (u32)(s->len - off) };
+		for (u64 at = off, run; at < s->len; at += run) {
+			p = guest_mem_run(v->vm, ipa_add(s->addr, at), s->len - at, &run);
+			if (!p || n == NET_FRAME_MAX_SEGS)
+				return false;
+			v->tx_frame[n++] = (struct net_seg){ p, (u32)run };
+		}
 		len += s->len - off;
 	}
 	/* a chain's readable bytes fit u32 many times over (128 segments) but a
@@ -169,11 +183,56 @@ static bool tx_allowed(struct vnet *v)
 	return ok;
 }
 
+/* The chain held for its rate, if a reset has not dropped it since. */
+static bool tx_take_held(struct vnet *v)
+{
+	bool held;
+
+	spin_lock(&v->lock);
+	held = v->tx_held;
+	v->tx_held = false;
+	spin_unlock(&v->lock);
+	return held;
+}
+
+/* The frame's length as its rate counts it: what follows the header. */
+static u32 tx_frame_len(const struct vnet *v, const struct virtq_chain *c)
+{
+	u64 len = 0;
+
+	for (u32 i = 0; i < c->nread; i++)
+		len += v->tx_seg[i].len;
+	len = len > VNET_HDR_LEN ? len - VNET_HDR_LEN : 0;
+	return len > 0xffffffffull ? 0xffffffffu : (u32)len;
+}
+
+/*
+ * True when the port's rate lets the chain go now. Otherwise the chain is
+ * held (tx_seg, tx_chain stay as they are) and the work queued for when
+ * the bucket will have room: nothing is popped or returned meanwhile.
+ */
+static bool tx_rate_ok(struct vnet *v)
+{
+	u64 wait = switch_tx_wait_ns(&v->port, tx_frame_len(v, &v->tx_chain), now_ns());
+	u64 f = arch_counter_freq();
+
+	if (!wait)
+		return true;
+	if (wait > VNET_TX_WAIT_MAX_NS)
+		wait = VNET_TX_WAIT_MAX_NS;
+	spin_lock(&v->lock);
+	v->tx_held = true;
+	spin_unlock(&v->lock);
+	/* round up: woken a tick early, the bucket would still be short */
+	work_queue(&v->tx_work, arch_counter_read() + (wait * f + NS_PER_SEC - 1) / NS_PER_SEC);
+	return false;
+}
+
 static void tx_work(struct work *w, u64 now)
 {
 	struct vnet *v = (struct vnet *)w;
 	struct vm *vm = v->vm;
-	struct virtq_chain c;
+	struct virtq_chain *c = &v->tx_chain;
 	u32 n;
 
 	(void)now;
@@ -181,11 +240,15 @@ static void tx_work(struct work *w, u64 now)
 	if (!vm_get(vm))
 		return;
 	for (n = 0; n < VNET_TX_BATCH; n++) {
-		if (virtio_mmio_pop(v->t, VNET_TXQ, v->tx_seg, VIRTQ_MAX_SEGS, &c) != VIRTQ_CHAIN)
+		if (!tx_take_held(v) &&
+		    virtio_mmio_pop(v->t, VNET_TXQ, v->tx_seg, VIRTQ_MAX_SEGS, c) != VIRTQ_CHAIN)
 			break;
-		if (tx_allowed(v))
-			tx_one(v, &c);
-		virtio_mmio_push(v->t, VNET_TXQ, &c, 0);
+		if (tx_allowed(v)) {
+			if (!tx_rate_ok(v))
+				break;
+			tx_one(v, c);
+		}
+		virtio_mmio_push(v->t, VNET_TXQ, c, 0);
 	}
 	if (n == VNET_TX_BATCH)
 		work_queue(&v->tx_work, 0);   /* more may wait: after the CPU's other work */
@@ -407,18 +470,22 @@ static void vnet_notify(void *dev, u32 queue)
 {
 	struct vnet *v = dev;
 
-	/* RX buffers are taken when a frame comes: nothing to do for queue 0 */
-	if (queue == VNET_TXQ)
+	/* RX buffers are taken when a frame comes: nothing to do for queue 0.
+	 * While a frame waits for its rate the work is queued for then: a
+	 * guest's kicks do not make it run (and ask the bucket) sooner. */
+	if (queue == VNET_TXQ && !__atomic_load_n(&v->tx_held, __ATOMIC_RELAXED))
 		work_queue(&v->tx_work, 0);
 }
 
 /* A driver reset or a VM restart: a deliver() running now finishes first
- * (the lock), so once the reset returns no frame lands in old buffers. */
+ * (the lock), so once the reset returns no frame lands in old buffers; a
+ * frame held for its rate is forgotten (its chain is stale). */
 static void vnet_reset(void *dev)
 {
 	struct vnet *v = dev;
 
 	spin_lock(&v->lock);
+	v->tx_held = false;
 	spin_unlock(&v->lock);
 }
 

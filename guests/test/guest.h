@@ -143,6 +143,8 @@ void mode_pmuleak(void) __attribute__((noreturn));
 void check_timer_levels(void);
 /* simd_keep.c: FP/SIMD registers and FPCR unchanged for ms= milliseconds */
 void mode_simd_keep(void) __attribute__((noreturn));
+/* sve_keep.c: SVE shown (or not) as the config says, registers kept */
+void mode_sve_keep(void) __attribute__((noreturn));
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

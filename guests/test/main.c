@@ -190,6 +190,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_pmuleak();
 	else if (!strcmp(plat.mode, "dbgshare"))
 		mode_dbgshare();
+	else if (!strcmp(plat.mode, "sve-keep"))
+		mode_sve_keep();
 	else if (!strcmp(plat.mode, "blkbench"))
 		mode_blkbench();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);

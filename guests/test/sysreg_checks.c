@@ -21,9 +21,10 @@ static void check_id_sanitized(void)
 	u64 zfr0 = read_sysreg(s3_0_c0_c4_4);   /* ID_AA64ZFR0_EL1 */
 	u64 smfr0 = read_sysreg(s3_0_c0_c4_5);  /* ID_AA64SMFR0_EL1 */
 
-	if (field(pfr0, 32) || zfr0)
-		check_fail("id-sanitized", "SVE shown: ID_AA64PFR0_EL1=0x%lx ID_AA64ZFR0_EL1=0x%lx",
-			   pfr0, zfr0);
+	/* SVE may be shown (the VM's `sve`): its features never without it */
+	if (!field(pfr0, 32) && zfr0)
+		check_fail("id-sanitized", "SVE features without SVE: ID_AA64PFR0_EL1=0x%lx "
+			   "ID_AA64ZFR0_EL1=0x%lx", pfr0, zfr0);
 	else if (field(pfr1, 8) || field(pfr1, 24) || smfr0)
 		check_fail("id-sanitized", "MTE or SME shown: ID_AA64PFR1_EL1=0x%lx "
 			   "ID_AA64SMFR0_EL1=0x%lx", pfr1, smfr0);

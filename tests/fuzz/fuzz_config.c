@@ -59,7 +59,8 @@ static void check_config(const struct vm_config *c)
 	CHECK(c->vcpus >= 1 && c->vcpus <= CONFIG_MAX_VCPUS);
 	CHECK(c->memory_mib >= 1 && c->memory_mib <= CONFIG_MAX_MEMORY_MIB);
 	CHECK(c->ram_base % (2 * MiB) == 0);
-	CHECK(c->ram_base + c->memory_mib * MiB <= (1ull << 39));
+	CHECK(c->maxmem_mib >= c->memory_mib && c->maxmem_mib <= CONFIG_MAX_MEMORY_MIB);
+	CHECK(c->ram_base + c->maxmem_mib * MiB <= (1ull << 39));
 	CHECK(c->on_poweroff <= ACTION_PRESERVE && c->on_reboot <= ACTION_PRESERVE &&
 	      c->on_crash <= ACTION_PRESERVE);
 	CHECK(c->ndisks <= CONFIG_MAX_DISKS);

@@ -122,7 +122,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(vcpus, 0, sizeof(vcpus));
 	strcpy(vm.cfg.name, "fuzz");
 	vm.cfg.ram_base = 0x40000000;
-	vm.ram_size = 0x1000000;
+	vm.ram.base = 0x40000000;
+	vm.ram.size = 0x1000000;
 	vm.vcpus = vcpus;
 	vm.nvcpus = 2;
 	for (u32 i = 0; i < 2; i++) {

@@ -266,6 +266,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	static u8 *hv_mem;
 	static u64 bitmap[(HV_PAGES + 63) / 64];
 	static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 	const struct vdev_kind *k = vdev_kind_by_name("virtio-blk");
 	struct vdev dev;
 	const char *why;
@@ -282,8 +283,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(ram, 0, RAM_SIZE);
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	vm.cfg.ndisks = 1;
 	strcpy(vm.cfg.disks[0].target, vol.name);
 	vm.cfg.disks[0].read_only = size && (data[0] & 0x80);

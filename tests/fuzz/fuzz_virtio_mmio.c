@@ -169,6 +169,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	static u8 *hv_mem, *ram;
 	static u64 bitmap[1];
 	static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 	struct mmio_bus bus;
 	struct vdev dev;
 	struct virtio_mmio *t;
@@ -184,8 +185,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(ram, 0, RAM_SIZE);
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	memset(config, 0, sizeof(config));
 	fake_arch_reset();
 	fake.set_line_hook = set_line;

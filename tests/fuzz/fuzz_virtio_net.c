@@ -39,6 +39,7 @@ static const u8 VIF_MAC[6] = { 2, 0, 0, 0, 0, 1 };
 static const u8 PEER_MAC[6] = { 2, 0, 0, 0, 0, 2 };
 
 static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 static struct vdev dev;
 static struct mmio_bus bus;
 static u8 *ram;
@@ -194,8 +195,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(&bus, 0, sizeof(bus));
 	strcpy(vm.cfg.name, "fuzz");
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	vm.state = VM_RUNNING;
 	vm.cfg.nvifs = 1;
 	vm.cfg.vifs[0].has_mac = true;

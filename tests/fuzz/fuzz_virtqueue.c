@@ -45,6 +45,7 @@ static bool in_ram(const struct virtq_seg *s)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 	struct virtq q;
 	struct virtq_seg seg[VIRTQ_MAX_SEGS + 1];
 	struct virtq_chain chain;
@@ -59,8 +60,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(ram, data + HEADER, size - HEADER < RAM_SIZE ? size - HEADER : RAM_SIZE);
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 
 	memset(&q, 0, sizeof(q));
 	q.vm = &vm;

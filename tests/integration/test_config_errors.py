@@ -32,7 +32,10 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "ram_base = 0x8000000\n", 4, "ram_base",
      "overlaps the emulated devices at 0x8000000..0xa004000"),
     (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
+    (GOOD + "sve = 64\n", 4, "sve", "128 to 2048 in steps of 128"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
+    (GOOD + "maxmem = 16\n", 4, "maxmem", "16 MiB is below memory (32 MiB, line 2)"),
+    (GOOD + "maxmem = 64\n", 4, "maxmem", "needs the virtio-balloon device"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
      "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),
     # vif: each spec's own line, one line of words

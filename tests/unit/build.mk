@@ -59,6 +59,7 @@ $(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c 
 $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_guest_ram,core/guest_ram.c core/page_alloc.c $(FAKE_ARCH)))
 # The virtio-blk driver against a fake device (the test stands in for
 # drivers/virtio_mmio_io.c, the register accesses).
 $(eval $(call unit_test,test_virtio_blk,drivers/virtio_blk.c drivers/virtio_mmio_host.c drivers/blk.c \

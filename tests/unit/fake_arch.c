@@ -252,6 +252,14 @@ bool arch_kernel_image_parse(const u8 *data, u64 size, u64 *text_offset, u64 *im
 
 /* vCPUs */
 
+int arch_vm_prepare(struct vm *vm, char *why, size_t why_size)
+{
+	(void)vm;
+	(void)why;
+	(void)why_size;
+	return 0;
+}
+
 void arch_vcpu_reset(struct arch_vcpu *v, ipaddr_t entry, u64 x0, u32 index)
 {
 	u32 resets = v->resets;

@@ -26,6 +26,24 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.on_poweroff, ACTION_DESTROY);
 	assert_int_equal(cfg.on_reboot, ACTION_RESTART);
 	assert_int_equal(cfg.on_crash, ACTION_DESTROY);
+	assert_int_equal(cfg.maxmem_mib, 128);   /* maxmem defaults to memory */
+}
+
+/* maxmem, as xl: the guest's RAM, never below memory (the error names maxmem's
+ * line and memory's); above memory waits for the balloon device. */
+static void test_maxmem(void **state)
+{
+	parse_ok(BASE "maxmem = 128\n");
+	assert_int_equal(cfg.memory_mib, 128);
+	assert_int_equal(cfg.maxmem_mib, 128);
+	parse_ok("maxmem = 64\nname = \"vm\"\nmemory = 64\nkernel = \"k\"\n");
+	assert_int_equal(cfg.maxmem_mib, 64);
+	parse_err(BASE "maxmem = 127\n", 4, "maxmem", "127 MiB is below memory (128 MiB, line 2)");
+	parse_err("maxmem = 1\n" BASE, 1, "maxmem", "below memory (128 MiB, line 3)");
+	parse_err(BASE "maxmem = 256\n", 4, "maxmem", "needs the virtio-balloon device");
+	parse_err(BASE "maxmem = 0\n", 4, "maxmem", "must be between 1 and 1048576");
+	parse_err(BASE "maxmem = \"256\"\n", 4, "maxmem", "expected an integer");
+	parse_err(BASE "maxmem = 128\nmaxmem = 128\n", 5, "maxmem", "duplicate key");
 }
 
 static void test_all_keys(void **state)
@@ -283,6 +301,41 @@ static void test_range(void **state)
 	parse_err(BASE "ram_base = 0x40100000\n", 4, "ram_base", "2 MiB aligned");
 	parse_err(BASE "ram_base = 0x8000000000\n", 4, "ram_base", "39 bits");
 	parse_err(BASE "vcpus = -1\n", 4, "vcpus", "negative");
+}
+
+/* xl's `sve`: "hw" (Bulkhead's default), "disabled", or a length in bits. */
+static void test_sve(void **state)
+{
+	parse_ok(BASE);
+	assert_int_equal(cfg.sve_vl, CONFIG_SVE_HW);
+	assert_int_equal(cfg.sve_line, 0);
+	parse_ok(BASE "sve = \"disabled\"\n");
+	assert_int_equal(cfg.sve_vl, 0);
+	assert_int_equal(cfg.sve_line, 4);
+	parse_ok(BASE "sve = \"hw\"\n");
+	assert_int_equal(cfg.sve_vl, CONFIG_SVE_HW);
+	parse_ok(BASE "sve = \"256\"\n");
+	assert_int_equal(cfg.sve_vl, 256);
+	parse_ok(BASE "sve = 2048\n");
+	assert_int_equal(cfg.sve_vl, 2048);
+	parse_ok(BASE "sve = '128'\n");
+	assert_int_equal(cfg.sve_vl, 128);
+}
+
+static void test_sve_errors(void **state)
+{
+	static const char *const bad[] = {
+		"sve = 0\n", "sve = 64\n", "sve = 200\n", "sve = 2176\n", "sve = \"\"\n",
+		"sve = \"2O48\"\n", "sve = \"-128\"\n", "sve = \"12800\"\n", "sve = \"HW\"\n",
+		"sve = \"off\"\n", "sve = [ 256 ]\n", "sve = 0x100000000080\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), BASE "%s", bad[i]);
+		parse_err(text, 4, "sve", "\"hw\", \"disabled\" or a vector length in bits");
+	}
 }
 
 static void test_overflow(void **state)
@@ -596,6 +649,8 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_sve),
+		cmocka_unit_test(test_sve_errors),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_malformed_integer),
 		cmocka_unit_test(test_bad_names),
@@ -611,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_disk_specs),
 		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_maxmem),
 		cmocka_unit_test(test_every_prefix),
 	};
 

@@ -35,6 +35,7 @@
 #define HV_PAGES 16
 
 static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(64 * MiB)];
 static u8 *ram;
 static u8 *hv_mem;
 static u64 hv_bitmap[1];
@@ -100,8 +101,7 @@ static void give_ram(u64 base, u64 size, u32 nvcpus, const char *bootargs)
 	vm.cfg.memory_mib = size / MiB;
 	vm.cfg.vcpus = nvcpus;
 	strcpy(vm.cfg.extra, bootargs);
-	vm.ram_pa = ptr_to_pa(ram);
-	vm.ram_size = size;
+	guest_ram_init_run(&vm.ram, base, size, ram_chunks, ptr_to_pa(ram));
 	vm.nvcpus = nvcpus;
 	give_board();
 }
@@ -173,7 +173,7 @@ static u8 *make_bytes(u64 size, u8 seed)
 
 static u8 *at(u64 ipa)
 {
-	assert_true(ipa >= vm.cfg.ram_base && ipa < vm.cfg.ram_base + vm.ram_size);
+	assert_true(ipa >= vm.cfg.ram_base && ipa < vm.cfg.ram_base + vm.ram.size);
 	return ram + (ipa - vm.cfg.ram_base);
 }
 
@@ -410,7 +410,7 @@ static void test_text_offset(void **state)
 	assert_int_equal(ipa_addr(b.kernel_start), RAM_BASE + 0x1ff000);
 	assert_memory_equal(at(ipa_addr(b.kernel_start)), k1, ksize);
 
-	memset(ram, 0, vm.ram_size);
+	memset(ram, 0, vm.ram.size);
 	vm.pkg_index = 1;
 	assert_int_equal(load(), 0);
 	assert_int_equal(ipa_addr(b.kernel_start), RAM_BASE + 0x80000);

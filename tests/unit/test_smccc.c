@@ -193,7 +193,8 @@ static void two_vcpus(void)
 	vm.vcpus = vcpus2;
 	vm.nvcpus = 2;
 	vm.cfg.ram_base = 0x40000000;
-	vm.ram_size = 16 << 20;
+	vm.ram.base = 0x40000000;
+	vm.ram.size = 16 << 20;
 	for (u32 i = 0; i < 2; i++) {
 		vcpus2[i].vm = &vm;
 		vcpus2[i].id = i;

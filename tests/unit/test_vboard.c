@@ -199,7 +199,8 @@ static int setup(void **state)
 	vm.cfg.vcpus = 2;
 	vm.nvcpus = 2;
 	vm.cfg.ram_base = 0x40000000;
-	vm.ram_size = 16 * MiB;
+	vm.ram.base = 0x40000000;
+	vm.ram.size = 16 * MiB;
 	console_ring_init(&vm.con, "t", con_buf, sizeof(con_buf));
 	return 0;
 }

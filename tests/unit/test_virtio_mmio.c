@@ -73,6 +73,7 @@
 #define F_EVENT_IDX (1ull << 29)
 
 static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 static struct vdev dev;
 static struct mmio_bus bus;
 static struct virtio_mmio *t;
@@ -159,8 +160,7 @@ static int setup(void **state)
 	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE,
 					    hv_bitmap), 0);
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	dev.vm = &vm;
 	dev.base = ipa_init(BASE);
 	dev.size = VIRTIO_MMIO_SIZE;

@@ -131,6 +131,8 @@ static void add_peer(void)
 			 SWITCH_ADD_OK);
 }
 
+static u64 create_rate_bps;   /* the next create_vm's vif rate= (0: none) */
+
 /* The VM with one vif (MAC 02:..:01 unless `derived`) on br0, beside the peer. */
 static void create_vm(const char *name, bool derived, u64 features)
 {
@@ -143,6 +145,8 @@ static void create_vm(const char *name, bool derived, u64 features)
 	g.vm.cfg.vifs[0] = (struct config_vif){ .has_mac = !derived, .line = 7 };
 	memcpy(g.vm.cfg.vifs[0].mac, VIF_MAC, 6);
 	strcpy(g.vm.cfg.vifs[0].bridge, "br0");
+	g.vm.cfg.vifs[0].rate_bps = create_rate_bps;
+	create_rate_bps = 0;
 	assert_int_equal(vg_create(&g, "virtio-net", BASE, LINE, &why), 0);
 	assert_int_equal(g.vm.refs, 1);   /* the port's */
 	if (features)
@@ -154,6 +158,14 @@ static void create_vm(const char *name, bool derived, u64 features)
 
 static int setup(void **state)
 {
+	create_vm("web", false, F_ALL);
+	return 0;
+}
+
+/* A vif with rate=1Mb/s (the default 50 ms interval: a 50,000-bit bucket). */
+static int setup_rate(void **state)
+{
+	create_rate_bps = 1000000;
 	create_vm("web", false, F_ALL);
 	return 0;
 }
@@ -316,6 +328,69 @@ static void test_tx_malformed_chain(void **state)
 	assert_true(vg_rd(&g, 0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_string_equal(vif_status().state, "needs reset");
 	assert_int_equal(ngot, 0);
+}
+
+/* n chains of one 1000-byte frame each (8,000 bits for the rate). */
+static void offer_tx_1000(u32 n)
+{
+	u8 f[1000];
+	struct vnet_hdr h = { 0 };
+	struct vg_seg s = { TXBUF, VNET_HDR_LEN + sizeof(f), false };
+
+	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 6);
+	vnet_hdr_build(&h, g.ram + TXBUF);
+	memcpy(g.ram + TXBUF + VNET_HDR_LEN, f, sizeof(f));
+	for (u32 i = 0; i < n; i++)
+		vg_offer(&g, TXQ, &s, 1, i == n - 1);
+}
+
+#define TICKS_PER_MS (62500000 / 1000)
+
+/* Over its rate, a vif holds the frame in the guest's ring until the bucket
+ * has room, and drops nothing: 6 frames fit the full bucket (2,000 bits
+ * left), the 7th waits (the guest's kicks do not hurry it) and goes once
+ * 1 Mb/s has added its 6,000 bits; the 8th then waits its 7 ms, not run
+ * before; 30 ms later the last three go. */
+static void test_tx_waits_for_its_rate(void **state)
+{
+	offer_tx_1000(10);
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 6);
+	assert_int_equal(vg_used_pending(&g, TXQ), 6);
+	offer_tx_1000(1);                    /* a kick while it waits */
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 6);
+	fake.counter += 7 * TICKS_PER_MS;    /* 9,000 bits: the 7th, not the 8th */
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 7);
+	fake.counter += 1 * TICKS_PER_MS;
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 7);   /* its 7 ms not over */
+	fake.counter += 6 * TICKS_PER_MS + 1;
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 8);
+	fake.counter += 30 * TICKS_PER_MS;
+	for (u32 i = 0; i < 4; i++)
+		work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 11);
+	assert_int_equal(vg_used_pending(&g, TXQ), 11);
+	assert_int_equal(vif_counters().drops[SW_DROP_RATE], 0);
+}
+
+/* A reset forgets the frame held for its rate: it is not sent afterwards. */
+static void test_tx_held_frame_reset(void **state)
+{
+	offer_tx_1000(7);
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 6);
+	vg_wr(&g, 0x070, 0);
+	fake.counter += 100 * TICKS_PER_MS;
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 6);
+	assert_int_equal(vg_driver_init(&g, F_ALL, 2), 15);
+	offer_tx_1000(1);
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, 7);
 }
 
 /* --- RX ------------------------------------------------------------------------ */
@@ -699,6 +774,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_derived_mac_in_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_mid_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_waits_for_its_rate, setup_rate, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_held_frame_reset, setup_rate, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_while_flowing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_mid_frame, setup, teardown),
 	};

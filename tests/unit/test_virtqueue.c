@@ -32,6 +32,7 @@
 #define F_INDIRECT 4
 
 static struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 static u8 *ram;
 static struct virtq q;
 static struct virtq_seg seg[VIRTQ_MAX_SEGS];
@@ -119,8 +120,7 @@ static int setup(void **state)
 	ram = calloc(1, RAM_SIZE);
 	assert_non_null(ram);
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	memset(&q, 0, sizeof(q));
 	q.vm = &vm;
 	virtq_reset(&q);
@@ -562,12 +562,12 @@ static void test_chain_too_long_in_bytes(void **state)
 {
 	u64 big = 0x100000000ull;
 
-	vm.ram_size = 2 * big;                 /* pretend: only the descriptors are read */
+	vm.ram.size = 2 * big;                 /* pretend: only the descriptors are read */
 	desc(0, ipa(0), 0xffffffff, F_NEXT, 1);
 	desc(1, ipa(0), 2, F_WRITE, 0);
 	offer(0);
 	assert_malformed();
-	vm.ram_size = RAM_SIZE;
+	vm.ram.size = RAM_SIZE;
 }
 
 /* A reset clears the broken state; the driver can set the queue up again. */

@@ -201,6 +201,15 @@ static char *digits(u32 id)
 	return buf;
 }
 
+/* The VM's RAM, which a fresh pool gives as one run. */
+static u8 *ram_of(struct vm *vm)
+{
+	paddr_t first;
+
+	assert_int_equal(guest_ram_runs(&vm->ram, &first), 1);
+	return pa_to_ptr(first);
+}
+
 /* True when the fake scrubbed exactly [p, p + size) since log entry `from`. */
 static bool scrubbed_since(u32 from, const void *p, u64 size)
 {
@@ -232,11 +241,12 @@ static bool listed(u32 id)
 static void test_create(void **state)
 {
 	struct vm *a = create(VM_A);
-	u8 *ram = pa_to_ptr(a->ram_pa);
+	u8 *ram = ram_of(a);
 
 	assert_string_equal(a->cfg.name, "a");
 	assert_int_equal(a->state, VM_RUNNING);
-	assert_int_equal(a->ram_size, VM_RAM);
+	assert_int_equal(a->ram.size, VM_RAM);
+	assert_int_equal(a->ram.pages, VM_RAM / PAGE_SIZE);
 	assert_true(ram >= bank && ram + VM_RAM <= bank + BANK_SIZE);
 	/* RAM was scrubbed when it was given, then the kernel loaded */
 	assert_true(fake.scrubs >= 1);
@@ -335,7 +345,7 @@ static void test_destroy_while_held(void **state)
 	u64 free_b = hv_pages.free_pages;
 	struct vm *a = create(VM_A), *held;
 	u64 free_ab = hv_pages.free_pages;
-	u8 *ram = pa_to_ptr(a->ram_pa);
+	u8 *ram = ram_of(a);
 	u8 *con = a->con.buf;
 	struct vcpu *vcpus = a->vcpus;
 	u32 id = a->id, scrubs;
@@ -351,7 +361,7 @@ static void test_destroy_while_held(void **state)
 	assert_int_equal(hv_pages.free_pages, free_ab);
 	assert_false(scrubbed_since(scrubs, ram, VM_RAM));
 	assert_memory_equal(ram + 0x80000, kernel, KERNEL_SIZE);
-	assert_ptr_equal(pa_to_ptr(a->ram_pa), ram);
+	assert_ptr_equal(ram_of(a), ram);
 	assert_null(vm_get_by_id(id));
 	assert_null(vm_get_by_name_or_id("a"));
 	assert_null(vm_get_by_name_or_id(digits(id)));
@@ -377,7 +387,7 @@ static void test_destroy_while_held(void **state)
 	assert_true(scrubbed_since(scrubs, vcpus, PAGE_SIZE));
 	assert_true(all_bytes(ram, VM_RAM, 0));
 	assert_true(page_is_free(&hv_pages, ptr_to_pa(ram)));
-	assert_int_equal(pa_addr(a->ram_pa), 0);
+	assert_null(a->ram.chunks);
 	assert_null(a->board);
 	assert_int_equal(a->dev_mem.nchunks, 0);
 	assert_int_equal(fake.s2_destroys, 1);
@@ -420,7 +430,7 @@ static void test_destroy_unheld_frees_at_once(void **state)
 	struct vm *b = create(VM_B);
 	u64 free_b = hv_pages.free_pages;
 	struct vm *a = create(VM_A);
-	u8 *ram = pa_to_ptr(a->ram_pa);
+	u8 *ram = ram_of(a);
 	u32 scrubs = fake.scrubs;
 
 	assert_int_equal(vm_destroy(a, &why), 0);
@@ -487,7 +497,7 @@ static void test_recreate_while_held(void **state)
 	held = vm_get_by_name_or_id("a");
 	assert_non_null(held);
 	a = held;
-	ram = pa_to_ptr(a->ram_pa);
+	ram = ram_of(a);
 	assert_int_equal(vm_destroy(a, &why), 0);
 	assert_int_equal(a->state, VM_DYING);
 
@@ -499,7 +509,7 @@ static void test_recreate_while_held(void **state)
 	assert_ptr_not_equal(a2, a);
 	assert_true(a2->id > a->id);
 	assert_int_equal(a2->state, VM_RUNNING);
-	assert_ptr_not_equal(pa_to_ptr(a2->ram_pa), ram);
+	assert_ptr_not_equal(ram_of(a2), ram);
 	assert_int_equal(a->state, VM_DYING);
 	assert_memory_equal(ram + 0x80000, kernel, KERNEL_SIZE);
 	assert_null(vm_get_by_id(a->id));
@@ -526,7 +536,7 @@ static void test_destroy_last_vm_powers_off(void **state)
 	struct vm *a = create(VM_A);
 	struct vm *volatile held = vm_get_by_id(a->id);
 	u64 free_a = hv_pages.free_pages;
-	u8 *ram = pa_to_ptr(a->ram_pa);
+	u8 *ram = ram_of(a);
 	jmp_buf off;
 
 	fake.system_off_jmp = &off;

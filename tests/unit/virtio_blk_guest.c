@@ -17,6 +17,7 @@
 #include "virtio_blk_guest.h"
 
 struct vm vm;
+static struct gram_chunk ram_chunks[GRAM_CHUNKS(RAM_SIZE)];
 struct vdev dev;
 struct mmio_bus bus;
 u8 *ram;
@@ -47,8 +48,7 @@ void guest_blk_create(struct volume *vol, bool read_only, u32 hv_pages_n)
 	assert_int_equal(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), hv_pages_n * PAGE_SIZE,
 					    hv_bitmap), 0);
 	vm.cfg.ram_base = RAM_BASE;
-	vm.ram_size = RAM_SIZE;
-	vm.ram_pa = ptr_to_pa(ram);
+	guest_ram_init_run(&vm.ram, RAM_BASE, RAM_SIZE, ram_chunks, ptr_to_pa(ram));
 	vm.cfg.ndisks = 1;
 	strcpy(vm.cfg.disks[0].vdev, "xvda");
 	strcpy(vm.cfg.disks[0].target, vol->name);

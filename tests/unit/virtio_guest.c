@@ -29,8 +29,7 @@ void vg_init(struct vguest *g, const char *name)
 	strcpy(g->vm.cfg.name, name);
 	strcpy(g->vm.cfg_file, "test.cfg");
 	g->vm.cfg.ram_base = VG_RAM_BASE;
-	g->vm.ram_size = VG_RAM_SIZE;
-	g->vm.ram_pa = ptr_to_pa(g->ram);
+	guest_ram_init_run(&g->vm.ram, VG_RAM_BASE, VG_RAM_SIZE, g->ram_chunks, ptr_to_pa(g->ram));
 	g->vm.state = VM_RUNNING;
 }
 

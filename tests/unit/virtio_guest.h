@@ -26,6 +26,7 @@ struct vg_queue {
 
 struct vguest {
 	struct vm vm;
+	struct gram_chunk ram_chunks[GRAM_CHUNKS(VG_RAM_SIZE)];
 	struct vdev dev;
 	struct mmio_bus bus;
 	u8 *ram;

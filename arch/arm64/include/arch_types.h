@@ -36,6 +36,13 @@ struct arch_fpsimd {
 	u64 fpcr;
 };
 
+/* The vCPU's SVE state (vsve.c): its Z, P and FFR registers live in the
+ * VM's save area (struct arch_vm), in use from its first SVE instruction. */
+struct arch_sve_vcpu {
+	u64 zcr_el1;
+	bool live;   /* SVE is on for it (no trap), its state is the save area's */
+};
+
 /* The guest's EL1 timers (vtimer.c), as saved while its vCPU is off the CPU. */
 enum gtimer { GTIMER_VIRT, GTIMER_PHYS, GTIMERS };
 struct arch_gtimer {
@@ -72,6 +79,7 @@ struct arch_vcpu {
 	struct arch_regs regs;
 	struct arch_sysregs sys;
 	struct arch_fpsimd fp;
+	struct arch_sve_vcpu sve;
 	struct arch_gtimer timer[GTIMERS];
 	struct arch_pmu pmu;
 	struct arch_vgic_cpu gic;
@@ -90,6 +98,10 @@ struct arch_vm {
 	 * (PSCI CPU_ON zeroes struct arch_vcpu) must leave it alone */
 	struct vgic_cpu *vgic_cpus;
 	struct spinlock psci_lock;   /* serializes CPU_ON */
+	/* SVE: the vector length in 128-bit units (0: SVE hidden), and each
+	 * vCPU's register save area, made with the VM (vsve.c) */
+	u32 sve_vq;
+	u8 *sve_area;
 };
 
 /* The most vCPUs a VM may have: as many as the vGIC serves. */

@@ -1,0 +1,139 @@
+/*
+ * A VM's RAM as host pages: which host page backs each guest page, so that
+ * pages can be given back one at a time (the balloon) and given again later.
+ *
+ * Why an explicit table and not a software walk of the stage-2 tables: the
+ * tables are the arch's format (core may not read them), a walk costs three
+ * dependent loads per lookup where this costs one or two, and this table is
+ * host-testable. It mirrors stage 2's shape: RAM is cut into 2 MiB chunks
+ * (IPA-aligned, since ram_base is), each either one host-contiguous block
+ * (the common case, mapped in stage 2 with 2 MiB or 1 GiB blocks) or a page
+ * of 512 host addresses, one per 4 KiB page (a chunk the balloon has
+ * touched, or one built from scattered pages when the pool had no 2 MiB
+ * block), with 0 for a page the VM does not have. A 1 GiB VM's table is
+ * 8 KiB; each split chunk costs one more page, as its stage-2 level-3 table
+ * does.
+ *
+ * Who changes it: VM creation, restart and destruction (no device runs
+ * then); the balloon will, under rules in docs/memory.md.
+ */
+#ifndef BULKHEAD_CORE_GUEST_RAM_H
+#define BULKHEAD_CORE_GUEST_RAM_H
+
+#include "arch.h"
+#include "types.h"
+
+#define GRAM_CHUNK_SHIFT 21
+#define GRAM_CHUNK_SIZE ((u64)1 << GRAM_CHUNK_SHIFT)
+#define GRAM_CHUNK_PAGES (GRAM_CHUNK_SIZE / PAGE_SIZE)
+/* Chunks a RAM of `size` bytes is cut into (the last may be partial). */
+#define GRAM_CHUNKS(size) (((size) + GRAM_CHUNK_SIZE - 1) >> GRAM_CHUNK_SHIFT)
+
+enum gram_kind {
+	GRAM_ABSENT,  /* no page of this chunk is backed */
+	GRAM_BLOCK,   /* the whole chunk is host-contiguous from `block` */
+	GRAM_PAGES,   /* `pages` holds one host address per page, 0: absent */
+};
+
+struct gram_chunk {
+	enum gram_kind kind;
+	union {
+		paddr_t block;
+		paddr_t *pages;   /* one page of GRAM_CHUNK_PAGES entries */
+	};
+};
+
+struct page_pool;
+
+struct guest_ram {
+	u64 base;                   /* guest-physical address of the first byte */
+	u64 size;                   /* bytes of guest-physical RAM (maxmem): a page multiple */
+	struct gram_chunk *chunks;  /* GRAM_CHUNKS(size) entries */
+	u64 pages;                  /* guest pages backed by host pages now */
+	u64 table_pages;            /* pages of the chunk array and of split chunks' tables */
+	bool owns_chunks;           /* the chunk array came from the pool (guest_ram_create) */
+};
+
+/* Bytes of the chunk in which RAM offset `off` lies (the last one may be short). */
+static inline u64 gram_chunk_len(const struct guest_ram *r, u64 off)
+{
+	u64 start = off & ~(GRAM_CHUNK_SIZE - 1);
+
+	return r->size - start < GRAM_CHUNK_SIZE ? r->size - start : GRAM_CHUNK_SIZE;
+}
+
+/*
+ * Where guest-physical `ipa` is in host memory: sets *pa and returns how many
+ * bytes from there are backed contiguously (to the end of its page or its
+ * block, at least 1), or 0 when `ipa` is not backed RAM. One or two loads:
+ * this is every device access's path.
+ */
+static inline u64 guest_ram_lookup(const struct guest_ram *r, u64 ipa, paddr_t *pa)
+{
+	u64 off = ipa - r->base, in;
+	const struct gram_chunk *c;
+	paddr_t page;
+
+	if (ipa < r->base || off >= r->size || !r->chunks)
+		return 0;
+	c = &r->chunks[off >> GRAM_CHUNK_SHIFT];
+	in = off & (GRAM_CHUNK_SIZE - 1);
+	switch (c->kind) {
+	case GRAM_BLOCK:
+		*pa = pa_add(c->block, in);
+		return gram_chunk_len(r, off) - in;
+	case GRAM_PAGES:
+		page = c->pages[in >> PAGE_SHIFT];
+		if (!pa_addr(page))
+			return 0;
+		*pa = pa_add(page, in & (PAGE_SIZE - 1));
+		return PAGE_SIZE - (in & (PAGE_SIZE - 1));
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Describes [base, base + size) as backed by the host-contiguous run at `pa`,
+ * with a chunk array the caller provides (GRAM_CHUNKS(size) entries). For
+ * RAM that is not the pool's (unit tests' buffers): guest_ram_release()
+ * neither scrubs nor frees it.
+ */
+static inline void guest_ram_init_run(struct guest_ram *r, u64 base, u64 size,
+				      struct gram_chunk *chunks, paddr_t pa)
+{
+	*r = (struct guest_ram){ .base = base, .size = size, .chunks = chunks,
+				 .pages = size / PAGE_SIZE };
+	for (u64 i = 0; i < GRAM_CHUNKS(size); i++)
+		chunks[i] = (struct gram_chunk){ .kind = GRAM_BLOCK,
+						 .block = pa_add(pa, i * GRAM_CHUNK_SIZE) };
+}
+
+/*
+ * An empty RAM of `size` bytes at `base` whose chunk array comes from `pool`;
+ * -1 when the pool has no room for the array.
+ */
+int guest_ram_create(struct guest_ram *r, struct page_pool *pool, u64 base, u64 size);
+/*
+ * Backs every absent page with scrubbed pool pages: the largest 2 MiB-aligned
+ * runs the pool has (one run for the whole RAM when it can), whole chunks as
+ * blocks, the rest page by page. -1 when the pool runs out (what was taken
+ * stays, counted in r->pages, for guest_ram_release()).
+ */
+int guest_ram_populate(struct guest_ram *r, struct page_pool *pool);
+/* Scrubs and frees every backed page, the split chunks' tables and the chunk
+ * array (when the pool's); the RAM is empty and has no array. */
+void guest_ram_release(struct guest_ram *r, struct page_pool *pool);
+/*
+ * Calls fn for each backed run, merged where consecutive guest pages are
+ * consecutive host pages too, in guest-address order: what stage 2 maps,
+ * what a restart scrubs, what a set/way flush cleans. Stops at the first
+ * non-zero return and returns it; 0 when every run was seen.
+ */
+typedef int (*gram_run_fn)(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size);
+int guest_ram_for_each_run(const struct guest_ram *r, gram_run_fn fn, void *ctx);
+/* How many runs guest_ram_for_each_run would give, and the first one's host
+ * address (pa 0 when none). */
+u64 guest_ram_runs(const struct guest_ram *r, paddr_t *first);
+
+#endif
