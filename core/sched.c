@@ -536,6 +536,9 @@ bool sched_wait_begin(struct vcpu *vcpu)
 	bool may = alone_here(rq, vcpu, now);
 
 	if (may) {
+		/* the timer as the loop would leave it for an idle CPU: a deadline
+		 * armed while the vCPU ran (its slice's end) is nothing to wake for */
+		rearm(rq);
 		charge_current(rq, now);
 		__atomic_store_n(&rq.cpu->help_wanted, false, __ATOMIC_RELAXED);
 		__atomic_store_n(&rq.cpu->waiting_in_place, true, __ATOMIC_RELEASE);
