@@ -277,9 +277,32 @@ static u64 earliest(u64 a, u64 b)
 }
 
 /*
+ * When the running vCPU's slice is cut for a woken vCPU that waits (0: it
+ * is not): the moment the waiter is owed the CPU. A vCPU that slept is
+ * behind in vtime but may not be owed more than the granularity yet when it
+ * wakes; it then preempts as soon as it is, instead of waiting up to a whole
+ * slice behind a CPU hog (Linux's CFS rechecks at every tick, Xen's credit2
+ * sizes the slice by the waiter's credit). Only woken vCPUs cut a slice: two
+ * CPU hogs still take whole slices in turn.
+ */
+static u64 woken_deadline(struct rq_locked rq, u64 now)
+{
+	struct vcpu *cur = rq.cpu->current;
+	u64 when = 0;
+
+	for (const struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next) {
+		if (v != cur && v->woke && can_run(v, now))
+			when = earliest(when, cur->run_start +
+					      credit_preempt_after(cur, v, preempt_granularity()));
+	}
+	return when;
+}
+
+/*
  * Earliest of: a blocked vCPU's guest timer, the slice end when the running
- * vCPU must give way (others wait, or its cap runs out), and the start of
- * the next cap period when a capped vCPU waits for it.
+ * vCPU must give way (others wait, or its cap runs out) or sooner for a
+ * woken vCPU, and the start of the next cap period when a capped vCPU waits
+ * for it.
  */
 static u64 next_deadline(struct rq_locked rq, u64 now)
 {
@@ -295,6 +318,8 @@ static u64 next_deadline(struct rq_locked rq, u64 now)
 	}
 	if (c->current && (runnable_count(rq, now) > 1 || c->current->vm->cfg.cap))
 		when = earliest(when, c->slice_end);
+	if (c->current)
+		when = earliest(when, woken_deadline(rq, now));
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
 	return earliest(when, work_next_due(c->index));
@@ -441,6 +466,7 @@ bool sched_wake(struct vcpu *vcpu)
 	bool woke = false, preempt = false;
 
 	if (vcpu->state == VCPU_BLOCKED) {
+		vcpu->woke = true;
 		preempt = make_runnable(rq, vcpu);
 		woke = true;
 	}
@@ -570,8 +596,10 @@ void sched_wait_end(struct vcpu *vcpu)
 static void wake_due(struct rq_locked rq, u64 now)
 {
 	for (struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next) {
-		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now)
+		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now) {
+			v->woke = true;
 			make_runnable(rq, v);
+		}
 	}
 }
 
@@ -708,6 +736,7 @@ static struct vcpu *claim_next(struct cpu *cpu)
 	if (v) {
 		v->running = true;
 		v->yielding = false;
+		v->woke = false;
 		v->run_start = now;
 		/* one held back by its cap does not come back with a lead to spend */
 		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, wake_bonus());

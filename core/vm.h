@@ -62,6 +62,7 @@ struct vcpu {
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
 	u64 run_start;         /* counter value when it was last put on its CPU */
 	bool yielding;         /* left the guest at a WFE: others go first */
+	bool woke;             /* woken from BLOCKED, not run since: may cut the slice of the one running */
 	struct vcpu *rq_next;  /* run queue link */
 };
 

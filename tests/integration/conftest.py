@@ -100,14 +100,16 @@ def initramfs(tmp_path, linux_payload):
     """initramfs() builds the default one (busybox init, a shell on the
     console); initramfs(run=TEXT) has busybox init run script TEXT instead
     of the shell; initramfs(init=TEXT) makes script TEXT /init itself;
-    modules=("ext4",) carries and loads those modules too. Each call
+    modules=("ext4",) carries and loads those modules too; add={SRC: DEST}
+    carries file SRC at DEST. Each call
     writes its own files, so the VMs of one run can each have their own."""
     built = []
 
-    def build(run=None, init=None, modules=()):
+    def build(run=None, init=None, modules=(), add=None):
         n = len(built)
         built.append(n)
         args = [a for m in modules for a in ("--add-module", m)]
+        args += [a for src, dest in (add or {}).items() for a in ("--add", f"{src}:{dest}")]
         for option, text in (("--run", run), ("--init", init)):
             if text is not None:
                 script = tmp_path / f"{option[2:]}-{n}.sh"

@@ -297,6 +297,45 @@ static void test_wake_does_not_preempt_a_peer(void **state)
 	assert_int_equal(kicks_of_here, 0);  /* the timer is re-armed instead */
 }
 
+/*
+ * An I/O-bound vCPU beside a CPU hog on one CPU: it wakes not yet owed the
+ * granularity (it ran about as much as the hog), so it does not preempt at
+ * once; the hog's slice is cut for it the moment it is owed, and it runs
+ * within the granularity of waking, not after the hog's whole 10 ms slice.
+ */
+static u64 woken_at, cut_at;
+static bool left_at_cut;
+
+static void io_vcpu_wakes(struct vcpu *running)
+{
+	if (running != &v[0])
+		return;
+	fake.counter += ms(2);             /* the hog is 2 ms into its slice */
+	woken_at = fake.counter;
+	assert_true(sched_wake(&v[1]));
+	assert_false(cpus[HERE].preempt);   /* not owed yet */
+	cut_at = fake.timer;
+	fake.counter = cut_at - 1;
+	assert_false(sched_timer_expired()); /* a tick early: the hog stays */
+	fake.counter = cut_at;
+	left_at_cut = sched_timer_expired();
+}
+
+static void test_woken_vcpu_cuts_a_hogs_slice(void **state)
+{
+	platform.ncpus = 2;
+	cpus[0].online = false;  /* no idle CPU to hand the woken vCPU to */
+	/* the I/O vCPU has run 2.5 ms more than the hog when the hog goes on */
+	start_with_v1_blocked(ms(30), ms(30) + ms(5) / 2);
+	cpus[HERE].min_vtime = ms(30);
+	guest.during = io_vcpu_wakes;
+	run_loop();
+	/* owed more than the 1 ms granularity once the hog is 3.5 ms further */
+	assert_true(cut_at > woken_at && cut_at <= woken_at + ms(2));
+	assert_true(left_at_cut);
+	assert_ptr_equal(guest.order[1], &v[1]);
+}
+
 static bool yielded_alone, yielded_with_others;
 
 static void yield_twice(struct vcpu *running)
@@ -710,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup(test_time_run_is_charged, setup),
 		cmocka_unit_test_setup(test_wake_preempts_when_owed, setup),
 		cmocka_unit_test_setup(test_wake_does_not_preempt_a_peer, setup),
+		cmocka_unit_test_setup(test_woken_vcpu_cuts_a_hogs_slice, setup),
 		cmocka_unit_test_setup(test_yield, setup),
 		cmocka_unit_test_setup(test_move_keeps_standing, setup),
 		cmocka_unit_test_setup(test_move_refuses_a_running_vcpu, setup),
