@@ -165,11 +165,11 @@ static void switch_to(struct vm *vm, const char *why)
 	console_input_hooks(focus_closed, input_room);
 	console_focus(vm && !shared_view ? &vm->con : NULL);
 	if (vm)
-		log_msg(LOG_ALWAYS, "console: %sinput goes to %s (Ctrl-] for the shell, "
-			"Ctrl-A three times for the next VM)", why, vm->cfg.name);
+		log_msg(LOG_ALWAYS, "console: %sinput goes to %s (Ctrl-A three times to switch, "
+			"Ctrl-] for the shell)", why, vm->cfg.name);
 	else
 		log_msg(LOG_ALWAYS, "console: %sinput goes to the Bulkhead shell "
-			"(Ctrl-A three times for the next VM)", why);
+			"(Ctrl-A three times to switch)", why);
 }
 
 void console_set_target(u32 id)
