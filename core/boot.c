@@ -24,7 +24,9 @@
 struct cpu cpus[MAX_CPUS];
 static struct package boot_package;
 
-static const struct console_ops uart_console = { .putc = pl011_putc, .getc = pl011_getc };
+static const struct console_ops uart_console = {
+	.putc = pl011_putc, .getc = pl011_getc, .rx_irq = pl011_set_rx_interrupt,
+};
 
 static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
 {

@@ -154,7 +154,8 @@ static void cmd_help(void)
 	say("  shutdown VM          press its power button: the guest shuts down itself");
 	say("  reboot VM            restart it from its kernel, memory scrubbed");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
-	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
+	say("  console VM           send console input to the VM (Ctrl-] returns, Ctrl-A x3: next VM)");
+	say("  console-view shared|focus  every VM's output by line, or the input's VM alone (default)");
 	say("  create NAME          start a VM of the boot image that is not running");
 	say("  vol-list             the storage pool's volumes: size, disk, start, who uses them");
 	say("  block-list VM        the VM's disks: vdev, volume, state, access");
@@ -398,6 +399,8 @@ static void run_line(char *s)
 		shell_nic_list();
 	else if (!strcmp(argv[0], "switch-list") && argc <= 2)
 		shell_switch_list(argv[1]);
+	else if (!strcmp(argv[0], "console-view"))
+		console_view_command(argc == 2 ? argv[1] : NULL);
 	else if (is_vm_command(argv[0]) && argc <= 2)
 		vm_command(argv[0], argv[1]);
 	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||

@@ -55,7 +55,7 @@ $(eval $(call unit_test,test_vgic,arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched,core/sched.c core/sched_credit.c core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
-$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c lib/fmt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
