@@ -8,6 +8,7 @@
 #include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"
+#include "core/sched.h"
 #include "core/shell.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -25,12 +26,12 @@ static u64 ms_of(u64 ticks)
 	return ticks / (arch_counter_freq() / 1000);
 }
 
-static u64 vm_cpu_time(const struct vm *vm)
+static u64 vm_cpu_time(struct vm *vm)
 {
 	u64 t = 0;
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		t += vm->vcpus[i].cpu_time;
+		t += sched_cpu_time(&vm->vcpus[i]);
 	return t;
 }
 
@@ -53,6 +54,8 @@ static const char *vcpu_state_name(const struct vcpu *v)
 {
 	if (v->running)
 		return "running";
+	if (v->state != VCPU_OFF && __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE))
+		return "paused";
 	switch (v->state) {
 	case VCPU_RUNNABLE: return "runnable";
 	case VCPU_BLOCKED: return "blocked";
@@ -67,10 +70,10 @@ static void cmd_vcpu_list(void)
 		struct vm *vm = vm_get_by_id(id);
 
 		for (u32 i = 0; vm && i < vm->nvcpus; i++) {
-			const struct vcpu *v = &vm->vcpus[i];
+			struct vcpu *v = &vm->vcpus[i];
 
 			say("%-16s %5u %4u %-9s %12llu %12llu", vm->cfg.name, i, v->pcpu,
-			    vcpu_state_name(v), (unsigned long long)ms_of(v->cpu_time),
+			    vcpu_state_name(v), (unsigned long long)ms_of(sched_cpu_time(v)),
 			    (unsigned long long)v->traps);
 		}
 		if (vm)
@@ -101,7 +104,7 @@ static void cmd_info(struct vm *vm)
 	    (unsigned long long)__atomic_load_n(&vm->con.dropped, __ATOMIC_RELAXED));
 }
 
-static void stats_of(const struct vm *vm)
+static void stats_of(struct vm *vm)
 {
 	u64 t[TRAP_KINDS] = { 0 };
 	u64 irqs = 0;

@@ -727,6 +727,10 @@ int vm_pause(struct vm *vm, bool pause, const char **why)
 		*why = "it is not running";
 		return -1;
 	}
+	if (vm->paused == pause) {
+		*why = pause ? "it is paused already" : "it is not paused";
+		return -1;
+	}
 	__atomic_store_n(&vm->paused, pause, __ATOMIC_RELEASE);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (pause)
