@@ -1,8 +1,7 @@
 /*
- * The management shell, with the command names an xl user knows. Input is
- * collected into a line and run on Enter; the line is echoed as
- * "(hv) > COMMAND" so that it stays whole among the VMs' output. Every
- * answer is one or more "(hv) " lines; errors are one line.
+ * The management shell, with the command names an xl user knows. The line
+ * is typed in core/shell_input.c and run here; every answer is one or more
+ * "(hv) " lines; errors are one line.
  */
 #include "arch.h"
 #include "core/console.h"
@@ -13,11 +12,7 @@
 #include "core/vm.h"
 #include "lib/string.h"
 
-#define LINE_MAX 128
 #define MAX_ARGS 5
-
-static char line[LINE_MAX];
-static u32 len;
 
 #define say(...) log_msg(LOG_ALWAYS, __VA_ARGS__)
 
@@ -168,6 +163,26 @@ static void cmd_help(void)
 	say("  switch-list [NAME]   virtual switches: ports, VLANs, counters, learned MACs");
 	say("  debug-fault KIND     crash the hypervisor on purpose (unmapped, write-text, exec-data)");
 	say("  help");
+}
+
+const char *const shell_commands[] = {
+	"block-list", "console", "create", "debug-fault", "destroy", "help", "info", "list",
+	"network-list", "nic-list", "pause", "reboot", "sched-credit", "shutdown", "stats",
+	"switch-list", "unpause", "vcpu-list", "vcpu-pin", "vol-create", "vol-delete", "vol-list",
+	NULL,
+};
+
+bool shell_takes_vm(const char *cmd)
+{
+	static const char *const names[] = { "info", "pause", "unpause", "destroy", "reboot",
+					     "shutdown", "console", "stats", "block-list",
+					     "network-list", "vcpu-pin", "sched-credit" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(cmd, names[i]))
+			return true;
+	}
+	return false;
 }
 
 /* Commands that act on one VM. */
@@ -364,7 +379,7 @@ static void cmd_create(const char *name)
 		say("create %s: %s", name, why);
 }
 
-static void run_line(char *s)
+void shell_run_line(char *s)
 {
 	char *argv[MAX_ARGS] = { 0 };
 	u32 argc = split(s, argv);
@@ -412,20 +427,4 @@ static void run_line(char *s)
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);
-}
-
-void shell_input(char c)
-{
-	if (c == '\r' || c == '\n') {
-		line[len] = '\0';
-		if (len)
-			say("> %s", line);
-		run_line(line);
-		len = 0;
-	} else if (c == 0x7f || c == '\b') {
-		if (len)
-			len--;
-	} else if ((u8)c >= 0x20 && len < LINE_MAX - 1) {
-		line[len++] = c;
-	}
 }

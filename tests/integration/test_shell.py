@@ -196,3 +196,69 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
     assert p.exitstatus == 0
+
+
+UP = "\x1b[A"
+CTRL_U = "\x15"
+CTRL_W = "\x17"
+
+
+def spinner_cfg(tmp_path, cpus="1"):
+    """A CPU-bound VM with its vCPU on CPU `cpus` (its time must show there too)."""
+    cfg = tmp_path / "spinner.cfg"
+    cfg.write_text(f'name = "spinner"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   f'extra = "test=spin ms=600000"\ncpus = "{cpus}"\n')
+    return str(cfg)
+
+
+def test_line_editing_history_and_completion(tmp_path):
+    """What is typed shows as it is typed; Backspace, Ctrl-U, Ctrl-W, Up and
+    Tab edit the line as in a terminal; an over-long line is refused whole."""
+    with console_run("--timeout", "200", "--cpus", "2", spinner_cfg(tmp_path), timeout=60,
+                     log=tmp_path / "console.log") as p:
+        p.expect(r"\(spinner\) spin: counting")
+        p.send("lizt")
+        p.expect(r"\(hv\) > lizt")  # echoed before Enter
+        p.send("\x7f\x7fst\r")
+        p.expect(r"\(hv\) ID +NAME +STATE")
+        p.expect(r"\(hv\) 1 +spinner ")
+        p.send("destroy spinner" + CTRL_U + "vcpu-list\r")
+        p.expect(r"\(hv\) NAME +VCPU +CPU +STATE")
+        p.expect(r"\(hv\) spinner +0 +1 +running")
+        p.send(UP + UP + "\r")  # list again
+        p.expect(r"\(hv\) ID +NAME +STATE")
+        p.send("vcpu-l\t\r")  # completes to vcpu-list
+        p.expect(r"\(hv\) NAME +VCPU +CPU +STATE")
+        p.send("pause spinner" + CTRL_W + CTRL_W + "inf\tsp\t\r")  # info spinner
+        p.expect(r"\(hv\) vm 1 'spinner' \(spinner.cfg\)")
+        p.send("x" * 200 + "\r")
+        p.expect(r"\(hv\) line too long: at most 127 characters; nothing run")
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +spinner +r")  # not paused: Ctrl-W took the pause away
+        p.send("destroy spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' destroyed")
+
+
+def test_cpu_time_of_a_lone_vm_on_cpu_1_and_pause_twice(tmp_path):
+    """A CPU-bound VM alone on CPU 1 gets no scheduler tick: its time must
+    show all the same; a paused VM's vCPU says paused; pausing twice says so."""
+    with console_run("--timeout", "200", "--cpus", "2", spinner_cfg(tmp_path), timeout=60) as p:
+        p.expect(r"\(spinner\) spin: counting")
+        time.sleep(1)
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +spinner +\S+ +1 +16 +([0-9]+)")
+        assert int(p.match.group(1)) > 0, p.match.group(0)
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) spinner +0 +1 +running +([0-9]+)")
+        assert int(p.match.group(1)) > 0, p.match.group(0)
+        p.send("stats spinner\r")
+        p.expect(r"\(hv\) spinner( +\d+){8} +([0-9]+)")
+        assert int(p.match.group(2)) > 0, p.match.group(0)
+        p.send("pause spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' paused")
+        p.send("pause spinner\r")
+        p.expect(r"\(hv\) pause spinner: it is paused already")
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) spinner +0 +1 +paused")
+        p.send("destroy spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' destroyed")

@@ -124,5 +124,6 @@ GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
+$(eval $(call unit_test,test_shell_line,core/shell_line.c lib/strlcpy.c))
 $(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
