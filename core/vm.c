@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 
+#include "core/boot_option.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
 #include "core/guest_layout.h"
@@ -614,6 +615,11 @@ static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
 		return;
+	if (boot_on_idle() == ON_IDLE_STAY) {
+		hv_always("no VM is running (%u crashed); on_idle=stay: the machine stays up "
+			  "(`create NAME` starts one)", vm_crashes);
+		return;
+	}
 	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	console_flush_for_power_off();
 	arch_system_off();

@@ -4,7 +4,7 @@ import time
 
 import pexpect
 
-from conftest import KERNEL, TEST_GUEST, console_run
+from conftest import BULKHEAD, KERNEL, TEST_GUEST, console_run, run_vms
 
 CTRL_A_3 = "\x01\x01\x01"
 
@@ -262,3 +262,35 @@ def test_cpu_time_of_a_lone_vm_on_cpu_1_and_pause_twice(tmp_path):
         p.expect(r"\(hv\) spinner +0 +1 +paused")
         p.send("destroy spinner\r")
         p.expect(r"\(hv\) vm 1 'spinner' destroyed")
+
+
+def test_on_idle_stay_keeps_the_machine_up(tmp_path):
+    """At a terminal `bulkhead run` passes on_idle=stay: once the last VM
+    powers off, the machine stays up and the shell still creates VMs."""
+    cfg = tmp_path / "brief.cfg"
+    cfg.write_text(f'name = "brief"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=brief"\n')
+    # not console_run: that one asks for on_idle=poweroff
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "120", str(cfg)], encoding="utf-8",
+                      timeout=60)
+    try:
+        p.expect(r"\(brief\) tick 4")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\); on_idle=stay: the machine stays up")
+        p.send("create brief\r")
+        p.expect(r"\(brief\) hello from brief")
+        p.expect(r"\(brief\) tick 4")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\); on_idle=stay")
+        p.send("list\r")
+        p.expect(r"\(hv\) ID +NAME +STATE")
+    finally:
+        p.close(force=True)
+
+
+def test_on_idle_poweroff_without_a_terminal(tmp_path):
+    """Without a terminal (scripts, tests) the machine powers off with its last VM."""
+    cfg = tmp_path / "brief.cfg"
+    cfg.write_text(f'name = "brief"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=brief"\n')
+    run = run_vms(str(cfg))
+    assert run.code == 0, run
+    assert "no VM is running (0 crashed): powering off" in run.hv_lines(), run
