@@ -19,7 +19,7 @@
 #include "storage/volume.h"
 #include "lib/string.h"
 
-#define BULKHEAD_VERSION "0.1.0"
+#include "core/version.h"
 
 
 struct cpu cpus[MAX_CPUS];

@@ -28,4 +28,13 @@ void shell_nic_list(void);
 /* switch-list [NAME] (core/shell_switch.c): one switch, or all, NULL for all. */
 void shell_switch_list(const char *name);
 
+/* The machine's commands (core/shell_machine.c): info without a VM, uptime,
+ * dmesg, and top, which runs until shell_top_stop(). */
+void shell_info_machine(void);
+void shell_uptime(void);
+void shell_dmesg(void);
+void shell_top(void);
+bool shell_top_running(void);
+void shell_top_stop(void);
+
 #endif

@@ -80,6 +80,10 @@ void shell_input(char c)
 {
 	char line[SHELL_LINE_MAX];
 
+	if (shell_top_running()) {
+		shell_top_stop();  /* any key ends top, and is not typed */
+		return;
+	}
 	if (!editor_ready) {
 		shell_line_init(&editor, &ops);
 		editor_ready = true;

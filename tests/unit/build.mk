@@ -125,6 +125,8 @@ $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
 $(eval $(call unit_test,test_boot_option,core/boot_option.c core/boot_idle.c))
+$(eval $(call unit_test,test_crash_limit,core/crash_limit.c))
+$(eval $(call unit_test,test_log_ring,core/log_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_shell_line,core/shell_line.c lib/strlcpy.c))
 $(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
