@@ -48,6 +48,15 @@ void console_panic_begin(void);
 void console_flush_for_power_off(void);
 
 /*
+ * The shell's line as it is typed (core/shell_line.h): `delta` continues it
+ * when the screen still ends with it, otherwise "(hv) > " and `line` start
+ * a new screen line. console_edit_end() ends it at Enter: false when it is
+ * not on the screen's last line any more (the caller then repeats it).
+ */
+void console_edit_show(const char *line, u32 len, const char *delta, u32 dlen);
+bool console_edit_end(void);
+
+/*
  * A VM's ring. register/unregister bracket the ring's life (its buffer must
  * outlive it); open/close bracket a run of the VM: `wake` is called when the
  * ring has room again after it ran low (never with a console or ring lock

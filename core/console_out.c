@@ -324,6 +324,45 @@ void console_hv_line(const char *text, u32 len)
 	drain(now, false);
 }
 
+/*
+ * The shell's line being typed is the screen's open line, owned by a ring
+ * of its own that holds nothing: another owner's line ends it like any
+ * partial line, and the next key draws it again whole.
+ */
+static struct console_ring edit_line = { .name = "hv" };
+
+void console_edit_show(const char *line, u32 len, const char *delta, u32 dlen)
+{
+	u64 now = arch_counter_read();
+
+	if (__atomic_load_n(&panicking, __ATOMIC_ACQUIRE))
+		return;
+	spin_lock(&out_lock);
+	drain_locked(now, DRAIN_BUDGET);  /* what was said before the key comes first */
+	if (open_ring == &edit_line) {
+		put_raw(delta, dlen);
+	} else {
+		write_line(&edit_line, "> ", 2, false);
+		put_raw(line, len);
+	}
+	open_ring = &edit_line;
+	spin_unlock(&out_lock);
+}
+
+bool console_edit_end(void)
+{
+	bool shown;
+
+	spin_lock(&out_lock);
+	shown = open_ring == &edit_line;
+	if (shown) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	spin_unlock(&out_lock);
+	return shown;
+}
+
 void console_panic_begin(void)
 {
 	u64 give_up = arch_counter_read() + arch_counter_freq() / 10;

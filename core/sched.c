@@ -592,6 +592,23 @@ void sched_wait_end(struct vcpu *vcpu)
 	rq_unlock(rq);
 }
 
+/*
+ * A vCPU alone on its CPU may run for ever without a tick (no slice end when
+ * nobody waits), so cpu_time alone would read 0: the run in progress is
+ * added here, under its run queue's lock, as the scheduler sees it.
+ */
+u64 sched_cpu_time(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock_of(vcpu);
+	u64 t = vcpu->cpu_time;
+
+	/* a wait in place is not its CPU time (sched_wait_end) */
+	if (rq.cpu->current == vcpu && !rq.cpu->waiting_in_place)
+		t += arch_counter_read() - vcpu->run_start;
+	rq_unlock(rq);
+	return t;
+}
+
 /* Wakes blocked vCPUs whose timer is due. */
 static void wake_due(struct rq_locked rq, u64 now)
 {

@@ -68,6 +68,9 @@ bool sched_running_here(const struct vcpu *vcpu);
  * build of this file, as in the unit tests, would replace libc's.) */
 bool sched_yield_cpu(struct vcpu *vcpu);
 
+/* Counter ticks the vCPU spent in the guest, its current run included. */
+u64 sched_cpu_time(struct vcpu *vcpu);
+
 /* From the arch interrupt path on this CPU: the scheduler's timer fired.
  * Returns true when the running vCPU should give up the CPU. */
 bool sched_timer_expired(void);

@@ -4,8 +4,14 @@
 
 #include "types.h"
 
-/* One byte of input while the shell has the console. */
+/* One byte of input while the shell has the console (core/shell_input.c). */
 void shell_input(char c);
+/* Runs one command line (core/shell.c); the line is cut into words in place. */
+void shell_run_line(char *line);
+/* The shell's commands, for help and Tab: NULL-terminated. */
+extern const char *const shell_commands[];
+/* Whether word 1 of command `cmd` names a VM (Tab offers VM names). */
+bool shell_takes_vm(const char *cmd);
 
 /* debug-fault KIND (core/shell_debug.c): crashes the hypervisor on purpose. */
 void shell_debug_fault(char **argv, u32 argc);
@@ -21,5 +27,14 @@ void shell_vol_delete(const char *name);
 void shell_nic_list(void);
 /* switch-list [NAME] (core/shell_switch.c): one switch, or all, NULL for all. */
 void shell_switch_list(const char *name);
+
+/* The machine's commands (core/shell_machine.c): info without a VM, uptime,
+ * dmesg, and top, which runs until shell_top_stop(). */
+void shell_info_machine(void);
+void shell_uptime(void);
+void shell_dmesg(void);
+void shell_top(void);
+bool shell_top_running(void);
+void shell_top_stop(void);
 
 #endif

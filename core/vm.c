@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 
+#include "core/boot_option.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
 #include "core/guest_layout.h"
@@ -614,9 +615,20 @@ static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
 		return;
+	if (boot_on_idle() == ON_IDLE_STAY) {
+		hv_always("no VM is running (%u crashed); on_idle=stay: the machine stays up "
+			  "(`create NAME` starts one)", vm_crashes);
+		return;
+	}
 	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	console_flush_for_power_off();
 	arch_system_off();
+}
+
+static bool too_many_crashes(struct vm *vm)
+{
+	return crash_note(&vm->crashes, arch_counter_read(),
+			  arch_counter_freq() * vm->cfg.crash_window_s, vm->cfg.crash_limit);
 }
 
 void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
@@ -649,9 +661,17 @@ void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
 		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 		return;
 	}
+	fmt_snprintf(vm->last_stop, sizeof(vm->last_stop), "%s: %s", what, vcpu->exit_why);
+	vm->crashed = exit == VCPU_EXIT_CRASH;
 	if (exit == VCPU_EXIT_CRASH)
 		hv_err("vm %u '%s' crashed: %s; on_crash=%s", vm->id, vm->cfg.name, vcpu->exit_why,
 		       config_action_name(action));
+	if (exit == VCPU_EXIT_CRASH && action == ACTION_RESTART && too_many_crashes(vm)) {
+		hv_err("vm %u '%s': more than %u crashes within %u s (crash_limit, crash_window): "
+		       "preserved, not restarted; `reboot %s` restarts it", vm->id, vm->cfg.name,
+		       vm->cfg.crash_limit, vm->cfg.crash_window_s, vm->cfg.name);
+		action = ACTION_PRESERVE;
+	}
 	else
 		hv_info("vm %u '%s' %s (%s); %s=%s", vm->id, vm->cfg.name, what, vcpu->exit_why,
 			exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
@@ -715,16 +735,43 @@ u32 vm_next_id(u32 id)
 const char *vm_state_name(const struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)
-		return "stopped";
+		return vm->crashed ? "crashed" : "shutdown";
 	if (vm->state == VM_DYING)
 		return "dying";
-	return vm->paused ? "paused" : "running";
+	if (vm->paused)
+		return "paused";
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) || v->state == VCPU_RUNNABLE)
+			return "running";
+	}
+	return "blocked";
+}
+
+bool vm_package_name(u32 index, char *name, u32 size, bool *exists)
+{
+	struct pkg_blob cfg;
+	struct vm_config c;
+
+	if (!boot_pkg || index >= package_vm_count(boot_pkg) ||
+	    !package_config(boot_pkg, index, &c, &cfg))
+		return false;
+	strlcpy(name, c.name, size);
+	spin_lock(&vms_lock);
+	*exists = name_in_use(c.name);
+	spin_unlock(&vms_lock);
+	return true;
 }
 
 int vm_pause(struct vm *vm, bool pause, const char **why)
 {
 	if (vm->state != VM_RUNNING) {
 		*why = "it is not running";
+		return -1;
+	}
+	if (vm->paused == pause) {
+		*why = pause ? "it is paused already" : "it is not paused";
 		return -1;
 	}
 	__atomic_store_n(&vm->paused, pause, __ATOMIC_RELEASE);
@@ -776,8 +823,25 @@ int vm_destroy(struct vm *vm, const char **why)
 	return 0;
 }
 
+/* A preserved VM (powered off or crashed, on_* = "preserve") starts again. */
+static void restart_stopped(struct vm *vm)
+{
+	hv_info("vm %u '%s' restarted by the administrator (it was %s)", vm->id, vm->cfg.name,
+		vm->last_stop[0] ? vm->last_stop : "stopped");
+	vm->paused = false;
+	vm->crashed = false;
+	spin_lock(&vms_lock);
+	vm->state = VM_RUNNING;
+	spin_unlock(&vms_lock);
+	restart(vm);
+}
+
 int vm_reboot(struct vm *vm, const char **why)
 {
+	if (vm->state == VM_STOPPED) {
+		restart_stopped(vm);
+		return 0;
+	}
 	if (vm->state != VM_RUNNING) {
 		*why = "it is not running";
 		return -1;

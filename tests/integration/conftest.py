@@ -127,6 +127,10 @@ def console_run(*args, timeout, log=None):
     """`bulkhead run ARGS` under pexpect, for tests that type at the console;
     `log` keeps what the console printed. QEMU is stopped on the way out, and
     p.exitstatus is then the run's exit code."""
+    if "--on-idle" not in args:
+        # a pty is a terminal, where the machine would stay up once its VMs
+        # stop: these tests end with the power-off unless they ask otherwise
+        args = ("--on-idle", "poweroff", *args)
     p = pexpect.spawn(BULKHEAD, ["run", *args], encoding="utf-8", timeout=timeout)
     logfile = open(log, "w") if log else None
     p.logfile_read = logfile

@@ -112,7 +112,7 @@ $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 # stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
 # a fresh NIC per test, so the registry is made bigger than the machine's.
 UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
-	core/boot_uplink.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
+	core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
 	$(FAKE_ARCH) $(HV_POOL) $(LOG_LAST),-DNET_MAX_NICS=64))
 
@@ -124,5 +124,9 @@ GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
-$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
+$(eval $(call unit_test,test_boot_option,core/boot_option.c core/boot_idle.c))
+$(eval $(call unit_test,test_crash_limit,core/crash_limit.c))
+$(eval $(call unit_test,test_log_ring,core/log_ring.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_shell_line,core/shell_line.c lib/strlcpy.c))
+$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))

@@ -274,6 +274,26 @@ static void test_other_owner_ends_open_line(void **state)
 				    "(quiet) echo\r\n");
 }
 
+/* The shell's line as it is typed: continued in place while it is the
+ * screen's last line, drawn again whole after another owner's line. */
+static void test_shell_edit_line(void **state)
+{
+	console_edit_show("l", 1, "l", 1);
+	console_edit_show("li", 2, "i", 1);
+	assert_string_equal(screen, "(hv) > li");
+	guest_write(&loud, "boot\n");
+	console_edit_show("lis", 3, "s", 1);
+	console_edit_show("li", 2, "\b \b", 3);
+	assert_string_equal(screen, "(hv) > li\r\n(loud) boot\r\n(hv) > lis\b \b");
+	assert_true(console_edit_end());
+	assert_false(console_edit_end());  /* ended: nothing open any more */
+	console_hv_line("answer", 6);
+	assert_string_equal(screen, "(hv) > li\r\n(loud) boot\r\n(hv) > lis\b \b\r\n(hv) answer\r\n");
+	console_edit_show("x", 1, "x", 1);
+	guest_write(&loud, "more\n");
+	assert_false(console_edit_end());  /* the caller says the line again */
+}
+
 /* A partial line of one VM never holds up complete lines of another. */
 static void test_partial_does_not_block(void **state)
 {
@@ -495,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_deadline_kicks_cpu0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shell_edit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_and_wake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_flushes_and_stops_wakes, setup, teardown),

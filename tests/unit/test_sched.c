@@ -242,6 +242,29 @@ static void test_time_run_is_charged(void **state)
 	assert_int_equal(v[0].vtime + v[1].vtime, 4 * ms(5));
 }
 
+/* A vCPU alone on its CPU gets no tick: what it has run so far must still
+ * show while it runs (list, vcpu-list and stats read this). */
+static u64 time_seen_while_running, charged_while_running;
+
+static void look_at_time(struct vcpu *running)
+{
+	fake.counter += ms(7);
+	charged_while_running = running->cpu_time;
+	time_seen_while_running = sched_cpu_time(running);
+}
+
+static void test_time_of_a_lone_running_vcpu(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.during = look_at_time;
+	run_loop();
+	assert_int_equal(charged_while_running, 0);  /* no tick charged it yet */
+	assert_true(time_seen_while_running >= ms(7));
+	assert_int_equal(sched_cpu_time(&v[0]), v[0].cpu_time);  /* off the CPU: what was charged */
+	assert_true(v[0].cpu_time >= ms(7));
+}
+
 /* While v[0] runs, blocked v[1] gets an interrupt. */
 static bool preempted;
 static u32 kicks_of_here;
@@ -747,6 +770,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pick_least_vtime_first, setup),
 		cmocka_unit_test_setup(test_equals_take_turns, setup),
 		cmocka_unit_test_setup(test_time_run_is_charged, setup),
+		cmocka_unit_test_setup(test_time_of_a_lone_running_vcpu, setup),
 		cmocka_unit_test_setup(test_wake_preempts_when_owed, setup),
 		cmocka_unit_test_setup(test_wake_does_not_preempt_a_peer, setup),
 		cmocka_unit_test_setup(test_woken_vcpu_cuts_a_hogs_slice, setup),
