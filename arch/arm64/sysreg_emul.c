@@ -112,7 +112,8 @@ static u64 sanitized_mmfr0(void)
 
 static u64 sanitized_mmfr1(void)
 {
-	return clear_field(read_id_aa64mmfr1_el1(), 8);  /* VH */
+	/* VH; LO: its registers trap (HCR_EL2.TLOR) and are UNDEFINED */
+	return clear_field(clear_field(read_id_aa64mmfr1_el1(), 8), 16);
 }
 
 static u64 sanitized_mmfr2(void)

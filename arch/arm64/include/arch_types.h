@@ -27,6 +27,7 @@ struct arch_sysregs {
 	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1, cntkctl_el1;
 	u64 vmpidr_el2;
+	u64 vdisr_el2;  /* the guest's DISR_EL1 (HCR_EL2.AMO), on a CPU with RAS */
 };
 
 /* FP/SIMD registers, saved and loaded like the EL1 system registers. */
