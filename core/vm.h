@@ -62,6 +62,11 @@ struct vcpu {
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
 	u64 run_start;         /* counter value when it was last put on its CPU */
 	bool yielding;         /* left the guest at a WFE: others go first */
+	/* Hypervisor work to finish before its guest runs again, done in its
+	 * own time slices (sched_set_task): one bounded step per call, VCPU_YIELD
+	 * while there is more, VCPU_RESUME when done, or an exit. */
+	enum vcpu_next (*task)(struct vcpu *vcpu);
+	u64 task_pos;          /* the task's progress (bytes of RAM walked) */
 	struct vcpu *rq_next;  /* run queue link */
 };
 

@@ -171,6 +171,7 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 	vgic_load(vcpu);
 	vpmu_load(vcpu);
 	vdebug_load(vcpu);
+	arm64_hcr_tvm(vcpu->arch.sw_tvm);
 	next = __guest_enter();
 	vdebug_put(vcpu);
 	vgic_put(vcpu);

@@ -86,6 +86,10 @@ struct arch_vcpu {
 	struct arch_vgic_cpu gic;
 	struct arch_fault_streak faults;
 	struct arch_debug dbg;
+	/* Set/way maintenance seen: its writes to SCTLR_EL1 and the other
+	 * HCR_EL2.TVM registers trap, so that a cache or MMU toggle flushes
+	 * the VM (sysreg_emul.c). */
+	bool sw_tvm;
 	/* 1 + the CPU whose registers were last loaded from this state (sys,
 	 * fp, VTTBR, the timers' compare values); 0: none. Zeroed by
 	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */
