@@ -10,7 +10,9 @@
  *    turned off and on again, over and over (what a guest does around a
  *    cache toggle, as often as it can): Bulkhead's flushes of its RAM.
  *  - resetloop: resets the VM at once (PSCI SYSTEM_RESET), every boot:
- *    with on_reboot = "restart", a scrub of its RAM per boot.
+ *    with on_reboot = "restart", a scrub of its RAM per boot. Guests read
+ *    the machine's counter, which a restart does not set back: once it
+ *    passes `ms=` milliseconds, it powers off instead.
  */
 #include "guests/test/guest.h"
 #include "guests/test/gic.h"
@@ -118,6 +120,10 @@ void mode_setwayloop(void)
 void mode_resetloop(void)
 {
 	printk("resetloop: boot\n");
+	if (plat.ms && now_ticks() > ms_to_ticks(plat.ms)) {
+		printk("resetloop: done\n");
+		power_off();
+	}
 	psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
 	printk("FAIL resetloop: SYSTEM_RESET returned\n");
 	power_off();
