@@ -676,7 +676,8 @@ bool sched_kicked(void)
 
 	if (c->current) {
 		now = arch_counter_read();
-		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now);
+		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now) ||
+			c->current->task;
 	}
 	rearm_unless_leaving(rq, leave);
 	rq_unlock(rq);
@@ -785,6 +786,39 @@ static void release_current(struct cpu *c, struct vcpu *v)
 	arch_send_event(); /* someone may wait for this vCPU to be off the CPU */
 }
 
+void sched_set_task(struct vcpu *vcpu, enum vcpu_next (*task)(struct vcpu *vcpu))
+{
+	vcpu->task_pos = 0;
+	__atomic_store_n(&vcpu->task, task, __ATOMIC_RELEASE);
+	/* in the guest on this CPU: the kick is taken at its next entry */
+	if (cpus[arch_cpu_index()].current == vcpu)
+		arch_kick_cpu(arch_cpu_index());
+}
+
+/*
+ * The vCPU's task, a bounded step at a time, until it is done or the CPU
+ * must go to someone else: pending interrupts are handled between steps as
+ * they would be in the guest (the slice timer, kicks, wake-ups), so a task
+ * never holds the CPU more than one step past the vCPU's slice.
+ */
+static enum vcpu_next run_task(struct vcpu *v)
+{
+	for (;;) {
+		enum vcpu_next next = v->task(v);
+
+		if (next == VCPU_RESUME) {
+			__atomic_store_n(&v->task, NULL, __ATOMIC_RELEASE);
+			return VCPU_YIELD;
+		}
+		if (vcpu_next_is_exit(next)) {
+			__atomic_store_n(&v->task, NULL, __ATOMIC_RELEASE);
+			return next;
+		}
+		if (arch_poll_irqs())
+			return VCPU_YIELD;
+	}
+}
+
 void cpu_run_loop(void)
 {
 	struct cpu *c = this_cpu();
@@ -804,7 +838,7 @@ void cpu_run_loop(void)
 			arch_idle();
 			continue;
 		}
-		next = arch_vcpu_run(v);
+		next = v->task ? run_task(v) : arch_vcpu_run(v);
 		if (!vcpu_next_is_exit(next)) {
 			release_current(c, v);
 			continue;

@@ -49,6 +49,66 @@ static bool alive(const struct vm *vm)
 	return vm->state == VM_RUNNING || vm->state == VM_STOPPED;
 }
 
+/*
+ * A destroyed VM's RAM goes back to the pool in the background, a bounded
+ * step at a time with a pause between steps, so that a big VM's teardown
+ * never holds a CPU from the VMs that share it: each page is scrubbed, then
+ * freed, so nothing reaches anyone else unscrubbed. The RAM leaves the VM's
+ * slot for a record of its own, and the slot is free at once.
+ */
+#define RAM_RELEASE_STEP (2 * MiB)
+/* Between steps: the CPU is the other VMs' for at least this long. */
+#define RAM_RELEASE_GAP_PER_SECOND 2000
+
+struct ram_release {
+	struct guest_ram ram;
+	u64 pos;
+	struct work work;
+	bool busy;
+};
+
+static struct ram_release ram_releases[MAX_VMS];
+static struct spinlock ram_release_lock;
+
+static void ram_release_run(struct work *w, u64 now)
+{
+	struct ram_release *rr = (struct ram_release *)((char *)w - __builtin_offsetof(struct ram_release, work));
+
+	(void)now;
+	if (!guest_ram_release_step(&rr->ram, &hv_pages, &rr->pos, RAM_RELEASE_STEP)) {
+		work_queue(w, arch_counter_read() + arch_counter_freq() / RAM_RELEASE_GAP_PER_SECOND);
+		return;
+	}
+	spin_lock(&ram_release_lock);
+	rr->busy = false;
+	spin_unlock(&ram_release_lock);
+}
+
+/* Hands the VM's RAM to a background release (at once when no record is
+ * free, which cannot be: there is one per VM slot). */
+static void release_ram_later(struct vm *vm)
+{
+	struct ram_release *rr = NULL;
+
+	spin_lock(&ram_release_lock);
+	for (u32 i = 0; i < MAX_VMS && !rr; i++) {
+		if (!ram_releases[i].busy) {
+			rr = &ram_releases[i];
+			rr->busy = true;
+		}
+	}
+	spin_unlock(&ram_release_lock);
+	if (!rr) {
+		guest_ram_release(&vm->ram, &hv_pages);
+		return;
+	}
+	rr->ram = vm->ram;
+	rr->pos = 0;
+	vm->ram = (struct guest_ram){ 0 };
+	work_init(&rr->work, ram_release_run, arch_cpu_index());
+	work_queue(&rr->work, 0);
+}
+
 /* Returns memory to the pool only after wiping it: the next owner must never
  * see this VM's data. The last reference is gone: nothing looks at it. */
 static void vm_free(struct vm *vm)
@@ -65,7 +125,7 @@ static void vm_free(struct vm *vm)
 	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);  /* no CPU's TLB reaches its pages from here */
 	firmware_release(vm);
-	guest_ram_release(&vm->ram, &hv_pages);
+	release_ram_later(vm);
 	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
 	spin_unlock(&vms_lock);
@@ -558,15 +618,34 @@ static int scrub_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
 	return 0;
 }
 
+/* RAM scrubbed per step of a restart: a fraction of a slice under TCG. */
+#define RESTART_SCRUB_STEP (2 * MiB)
+
+/*
+ * The restart task of vCPU 0: scrubs the VM's RAM a step at a time, in the
+ * VM's own slices (a big VM looping on SYSTEM_RESET pays for its scrubs
+ * itself, and its neighbours keep their slices), then loads its kernel
+ * again and lets the guest run.
+ */
+static enum vcpu_next restart_step(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (!guest_ram_step(&vm->ram, &v->task_pos, RESTART_SCRUB_STEP, scrub_run, NULL))
+		return VCPU_YIELD;
+	if (boot_vm(vm, false))
+		return vcpu_exit(v, VCPU_EXIT_CRASH, "its kernel could not be loaded again on restart");
+	sched_start(&vm->vcpus[0]);
+	return VCPU_RESUME;
+}
+
 static void restart(struct vm *vm)
 {
 	vm->restarts++;
-	guest_ram_for_each_run(&vm->ram, scrub_run, NULL);
-	vboard_reset(vm);
-	if (boot_vm(vm, false)) {
-		release(vm);
-		return;
-	}
+	vboard_reset(vm);  /* its devices are quiet before its RAM is scrubbed */
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		sched_stop(&vm->vcpus[i]);
+	sched_set_task(&vm->vcpus[0], restart_step);
 	__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 	arch_send_event();  /* an administrator's action may wait for this */
 	sched_start(&vm->vcpus[0]);

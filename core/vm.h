@@ -64,6 +64,11 @@ struct vcpu {
 	u64 run_start;         /* counter value when it was last put on its CPU */
 	bool yielding;         /* left the guest at a WFE: others go first */
 	bool woke;             /* woken from BLOCKED, not run since: may cut the slice of the one running */
+	/* Hypervisor work to finish before its guest runs again, done in its
+	 * own time slices (sched_set_task): one bounded step per call, VCPU_YIELD
+	 * while there is more, VCPU_RESUME when done, or an exit. */
+	enum vcpu_next (*task)(struct vcpu *vcpu);
+	u64 task_pos;          /* the task's progress (bytes of RAM walked) */
 	struct vcpu *rq_next;  /* run queue link */
 };
 

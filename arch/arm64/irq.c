@@ -127,6 +127,11 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 	return leave ? VCPU_YIELD : VCPU_RESUME;
 }
 
+bool arch_poll_irqs(void)
+{
+	return arm64_handle_irqs(NULL) != VCPU_RESUME;
+}
+
 void arch_idle(void)
 {
 	wfi();

@@ -168,6 +168,12 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_prompt();
 	else if (!strcmp(plat.mode, "tpidr2"))
 		mode_tpidr2();
+	else if (!strcmp(plat.mode, "setwayloop"))
+		mode_setwayloop();
+	else if (!strcmp(plat.mode, "resetloop"))
+		mode_resetloop();
+	else if (!strcmp(plat.mode, "regs"))
+		mode_regs();
 	else if (!strcmp(plat.mode, "setway"))
 		mode_setway();
 	else if (!strcmp(plat.mode, "fill"))

@@ -67,6 +67,17 @@ def test_tpidr2_is_private_to_each_vm(vmcfg):
         assert "CHECK tpidr2-private: PASS" in run.vm_lines(name), run
 
 
+def test_system_registers_are_private_to_each_vm(vmcfg):
+    """Every EL1/EL0 system register a guest can write (docs/security.md's
+    list, DISR_EL1 among them): two VMs taking turns on one CPU write
+    opposite patterns into all of them and each reads back only its own."""
+    cfgs = [vmcfg(name, extra=f"test=regs name={name}") for name in ("rga", "rgb")]
+    run = run_vms(*cfgs, args=("--cpus", "1"))
+    assert run.code == 0, run
+    for name in ("rga", "rgb"):
+        assert "CHECK regs-private: PASS" in run.vm_lines(name), run
+
+
 def test_debug_state_is_private_to_each_vm(vmcfg):
     """Three VMs take turns on one CPU: `set` has a hardware breakpoint on a
     function, `none` calls the same function with debug exceptions unmasked

@@ -52,6 +52,11 @@ void arch_kick_cpu(u32 cpu)
 	fake.last_kick = cpu;
 }
 
+bool arch_poll_irqs(void)
+{
+	return false;  /* no interrupts on the host */
+}
+
 void arch_idle(void)
 {
 	fake.idles++;

@@ -39,4 +39,7 @@ int psci_fw_cpu_on(u64 mpidr, u64 entry, u64 context);
 void psci_fw_system_off(void);
 u32 psci_fw_version(void);
 
+/* HCR_EL2.TVM on or off on this CPU (for the vCPU about to run, or running). */
+void arm64_hcr_tvm(bool on);
+
 #endif
