@@ -121,6 +121,13 @@ static void mode_hello(void)
 	power_off();
 }
 
+/* Only the benchmarks, for a trace of the hypervisor's part in them. */
+static void mode_bench(void)
+{
+	run_bench(true);
+	power_off();
+}
+
 void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2);
 
 void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
@@ -192,6 +199,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_dbgshare();
 	else if (!strcmp(plat.mode, "sve-keep"))
 		mode_sve_keep();
+	else if (!strcmp(plat.mode, "bench"))
+		mode_bench();
 	else if (!strcmp(plat.mode, "blkbench"))
 		mode_blkbench();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);
