@@ -52,6 +52,11 @@ void arch_kick_cpu(u32 cpu)
 	fake.last_kick = cpu;
 }
 
+u64 arch_cpu_busy_ticks(u32 cpu)
+{
+	return 0;
+}
+
 void arch_idle(void)
 {
 	fake.idles++;
