@@ -618,7 +618,7 @@ static void log_busy_time(void)
 
 	for (u32 i = 0; i < platform.ncpus; i++)
 		busy += arch_cpu_busy_ticks(i);
-	hv_always("CPU time outside idle since each CPU first idled: %llu ticks",
+	hv_info("CPU time outside idle since each CPU first idled: %llu ticks",
 		  (unsigned long long)busy);
 }
 
@@ -626,8 +626,8 @@ static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
 		return;
-	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	log_busy_time();
+	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	console_flush_for_power_off();
 	arch_system_off();
 }
