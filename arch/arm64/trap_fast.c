@@ -76,7 +76,6 @@ enum vcpu_next arm64_guest_sync_slow(struct arch_regs *regs, u32 fast)
 
 	switch (fast) {
 	case TRAP_FAST_SLOW:
-		vcpu->traps++;
 		return arm64_guest_sync(regs);
 	case TRAP_FAST_REFUSED:
 		return arm64_back_to_guest(vcpu, arm64_dabt_refused(vcpu, regs, read_esr_el2()));

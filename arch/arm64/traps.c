@@ -165,11 +165,11 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 	return VCPU_RESUME;
 }
 
-/* The fast path counted the trap (vcpu->traps) before it passed it on. */
 enum vcpu_next arm64_guest_sync(struct arch_regs *regs)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
+	vcpu->traps++;
 	return arm64_back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
 }
 

@@ -150,6 +150,8 @@ guest_sync:
 	ubfx	x1, x1, #26, #6
 	cmp	x1, #ESR_EC_HVC64
 	b.eq	hypercall_fixed
+	cmp	x1, #ESR_EC_DABT_LOW
+	b.ne	guest_sync_full		/* nothing else has a fast path */
 guest_sync_c:
 	save_guest_scratch_pushed
 	bl	arm64_guest_sync_fast
@@ -172,6 +174,14 @@ guest_sync_c:
 	mov	w1, w0
 	mov	x0, x19
 	bl	arm64_guest_sync_slow
+	cbnz	w0, guest_exit
+	b	guest_resume
+
+guest_sync_full:
+	save_guest_scratch_pushed
+	save_guest_rest
+	mov	x0, x19
+	bl	arm64_guest_sync
 	cbnz	w0, guest_exit
 	b	guest_resume
 

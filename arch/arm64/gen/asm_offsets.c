@@ -35,6 +35,7 @@ void asm_offsets(void)
 	CONST(HYPERCALL_FIXED_CALLS, HYPERCALL_FIXED);
 	CONST(BH_HC_BASE_HI, BH_HC_BASE >> 16);
 	CONST(ESR_EC_HVC64, EC_HVC64);
+	CONST(ESR_EC_DABT_LOW, EC_DABT_LOW);
 
 	OFFSET(ARCH_REGS_X, struct arch_regs, x);
 	OFFSET(ARCH_REGS_ELR, struct arch_regs, elr);

@@ -7,7 +7,9 @@
  * SPSR_EL2. It returns a value of enum vcpu_next once it has done the trap,
  * or one of the values below before it has done anything. On anything but
  * VCPU_RESUME the vector saves the rest of the guest's registers and calls
- * arm64_guest_sync_slow() with it.
+ * arm64_guest_sync_slow() with it. Traps of a class with no fast path
+ * (vectors.S knows: HVC and data aborts have one) go straight to
+ * arm64_guest_sync() with everything saved.
  */
 #ifndef BULKHEAD_ARM64_TRAP_FAST_H
 #define BULKHEAD_ARM64_TRAP_FAST_H
@@ -23,7 +25,7 @@ struct vcpu;
 u32 arm64_guest_sync_fast(struct arch_regs *regs);
 enum vcpu_next arm64_guest_sync_slow(struct arch_regs *regs, u32 fast);
 
-/* traps.c, the full path: every register saved in regs. */
+/* traps.c, the full path: every register saved in regs; counts the trap. */
 enum vcpu_next arm64_guest_sync(struct arch_regs *regs);
 enum vcpu_next arm64_dabt_refused(struct vcpu *vcpu, struct arch_regs *regs, u64 esr);
 /* Before going back into the guest: its interrupt state, if it changed. */
