@@ -12,6 +12,7 @@
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
+#include "core/platform.h"
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/vm_volumes.h"
@@ -690,6 +691,17 @@ static bool stop_all_vcpus(struct vm *vm)
 	return true;
 }
 
+/* The time no CPU idled, for `make bench`'s idle-machine row. */
+static void log_busy_time(void)
+{
+	u64 busy = 0;
+
+	for (u32 i = 0; i < platform.ncpus; i++)
+		busy += arch_cpu_busy_ticks(i);
+	hv_info("CPU time outside idle since each CPU first idled: %llu ticks",
+		  (unsigned long long)busy);
+}
+
 static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
@@ -699,6 +711,7 @@ static void power_off_when_idle(void)
 			  "(`create NAME` starts one)", vm_crashes);
 		return;
 	}
+	log_busy_time();
 	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	console_flush_for_power_off();
 	arch_system_off();

@@ -6,6 +6,7 @@
  * __guest_enter to arch_vcpu_run().
  */
 #include "aarch32_cond.h"
+#include "dabt.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "esr.h"
@@ -14,6 +15,7 @@
 #include "irq.h"
 #include "percpu.h"
 #include "smccc.h"
+#include "trap_fast.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
 #include "vdebug.h"
@@ -22,7 +24,6 @@
 #include "vtimer.h"
 #include "vsve.h"
 
-enum vcpu_next arm64_guest_sync(struct arch_regs *regs);
 enum vcpu_next arm64_guest_irq(struct arch_regs *regs);
 enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
 
@@ -38,50 +39,25 @@ static void skip_instruction(struct arch_regs *regs, u64 esr)
 	vdebug_step_done(regs);
 }
 
-static ipaddr_t fault_ipa(void)
-{
-	/* HPFAR_EL2.FIPA holds IPA[47:12] at bit 4; the page offset is in FAR. */
-	return ipa_init(((read_hpfar_el2() & 0x00000ffffffffff0ull) << 8) | (read_far_el2() & 0xfff));
-}
-
-static u64 sign_extend(u64 v, u32 bits)
-{
-	u64 m = 1ull << (bits - 1);
-
-	return (v ^ m) - m;
-}
-
 /* A load or store to an IPA stage 2 does not map: emulate it or abort. */
 static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
-	u32 size = 1u << ((esr >> DABT_SAS_SHIFT) & 3);
-	u32 srt = (esr >> DABT_SRT_SHIFT) & 0x1f;
-	bool write = esr & DABT_WNR;
-	u64 value = 0;
-
-	/* No syndrome (e.g. a load pair) or a fault during a stage-1 walk:
-	 * nothing Bulkhead can emulate; the guest sees an external abort. */
-	if (!(esr & DABT_ISV) || (esr & DABT_S1PTW))
-		goto abort;
-	if (write && srt != 31)
-		value = regs->x[srt] & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
-	if (!mmio_access(&vcpu->vm->bus, fault_ipa(), size, write, &value))
-		goto abort;
-	vcpu->trap_count[TRAP_MMIO]++;
-	if (!write && srt != 31) {
-		if ((esr & DABT_SSE) && size < 8)
-			value = sign_extend(value, size * 8);
-		if (!(esr & DABT_SF))
-			value &= 0xffffffffull;
-		regs->x[srt] = value;
-	}
+	if (!dabt_emulable(esr) || !dabt_emulate(vcpu, regs, esr))
+		return arm64_dabt_refused(vcpu, regs, esr);
 	skip_instruction(regs, esr);
 	return VCPU_RESUME;
-abort:
+}
+
+enum vcpu_next arm64_dabt_refused(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+{
+	bool write = esr & DABT_WNR;
+
+	/* No syndrome (e.g. a load pair), a fault during a stage-1 walk, or
+	 * no device there: the guest sees an external abort. */
 	vcpu->trap_count[TRAP_ABORT]++;
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
-		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)ipa_addr(fault_ipa()),
-		 (unsigned long long)regs->elr);
+		 vcpu->vm->cfg.name, write ? "write" : "read", 1u << ((esr >> DABT_SAS_SHIFT) & 3),
+		 (unsigned long long)ipa_addr(dabt_ipa()), (unsigned long long)regs->elr);
 	return inject_external_abort(vcpu, regs, true, write, va_init(read_far_el2()));
 }
 
@@ -137,7 +113,7 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 	bool woken = false;
 
 	for (u32 n = 0; n < WAIT_WAKES_MAX && !woken; n++) {
-		wfi();
+		arm64_idle_wfi();
 		next = arm64_handle_irqs(vcpu);
 		woken = vcpu->arch.gic.lr_used || wake_now(vcpu);
 		if (next != VCPU_RESUME || (!woken && !sched_wait_goes_on(vcpu)))
@@ -178,7 +154,7 @@ static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 
 
 /* Staying in the guest: if its interrupt state changed while we were out of
  * it, the list registers are refreshed first. */
-static enum vcpu_next back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
+enum vcpu_next arm64_back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
 {
 	if (next != VCPU_RESUME)
 		return next;
@@ -235,7 +211,7 @@ enum vcpu_next arm64_guest_sync(struct arch_regs *regs)
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
 	vcpu->traps++;
-	return back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
+	return arm64_back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
 }
 
 enum vcpu_next arm64_guest_irq(struct arch_regs *regs)
@@ -244,7 +220,7 @@ enum vcpu_next arm64_guest_irq(struct arch_regs *regs)
 
 	vcpu->traps++;
 	vcpu->trap_count[TRAP_IRQ]++;
-	return back_to_guest(vcpu, arm64_handle_irqs(vcpu));
+	return arm64_back_to_guest(vcpu, arm64_handle_irqs(vcpu));
 }
 
 enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind)

@@ -57,6 +57,11 @@ bool arch_poll_irqs(void)
 	return false;  /* no interrupts on the host */
 }
 
+u64 arch_cpu_busy_ticks(u32 cpu)
+{
+	return 0;
+}
+
 void arch_idle(void)
 {
 	fake.idles++;

@@ -15,6 +15,10 @@ struct arm64_percpu {
 	 * running one, or the last to run), NULL: none. Only compared, never
 	 * followed: it may name a vCPU that was since freed. */
 	const struct vcpu *loaded;
+	/* Counter ticks outside the idle WFI (arch_idle) from the first one on,
+	 * and when the CPU last woke from it (0: idle now, or never yet) */
+	u64 busy_ticks;
+	u64 awake_since;
 	u32 index;
 	u32 ppi_masked;  /* PPIs (bit = INTID) vtimer.c disabled at this CPU's redistributor */
 };
