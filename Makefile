@@ -74,6 +74,7 @@ $(B)/bulkhead.bin: $(B)/bulkhead.elf
 # --- in-tree guests -------------------------------------------------------
 
 include guests/test/build.mk
+include guests/fuzz/build.mk
 include guests/linux/build.mk
 
 guests: $(GUEST_BINS)
