@@ -416,12 +416,25 @@ static void op_wait(struct fuzz_cpu *c, struct op *op)
 	op->what = "wait";
 }
 
+/* The check's own test: an op that changes a register it does not name. */
+static void op_selftest(struct fuzz_cpu *c, struct op *op)
+{
+	u64 used = 0;
+	u32 rd = pick_reg(c, &used);
+
+	c->in.x[rd] = 0;
+	op->insn = 0xd2800000u | 0x5e1fu << 5 | rd;   /* MOVZ Xrd, #0x5e1f */
+	op->what = "selftest";
+}
+
 void op_make(struct fuzz_cpu *c, struct op *op)
 {
 	u32 kind = (u32)rng_below(&c->rng, 20);
 
 	*op = (struct op){ .what = "?" };
-	if (kind < 4)
+	if (fz.selftest && c->index == 0 && c->ops == 0)
+		op_selftest(c, op);
+	else if (kind < 4)
 		op_call(c, op);
 	else if (kind < 11 && fz.nr_targets)
 		op_mem(c, op);
