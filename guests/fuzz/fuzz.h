@@ -62,6 +62,7 @@ struct fuzz {
 	u64 gicd, gicr;          /* 0 when the DT names no GICv3 */
 	u64 secondary_ops;
 	u64 ram_end;
+	u64 trace_from;           /* bootargs trace_from=N: print each op from op N on */
 	bool selftest;            /* bootargs fuzz_selftest=1: the first op breaks the rule */
 };
 

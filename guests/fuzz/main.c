@@ -1,5 +1,6 @@
 /*
- * The fuzz guest: bootargs seed=N ops=N [secondary_ops=N] [fuzz_selftest=1]. vCPU 0 finds its
+ * The fuzz guest: bootargs seed=N ops=N [secondary_ops=N] [fuzz_selftest=1]
+ * [trace_from=N]. vCPU 0 finds its
  * targets in the device tree, runs `ops` random ops (PSCI CPU_ON among them
  * starts the other vCPUs, which run their own share and turn themselves
  * off), waits for the others, prints one FUZZ DONE line and powers the VM
@@ -137,6 +138,7 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 	fz.ops = parse_number("ops=", 1000);
 	fz.secondary_ops = parse_number("secondary_ops=", fz.ops / 8);
 	fz.selftest = parse_number("fuzz_selftest=", 0) != 0;
+	fz.trace_from = parse_number("trace_from=", ~0ull);
 	setup();
 	me = &cpus[read_sysreg(mpidr_el1) & (FUZZ_MAX_CPUS - 1)];
 	cpu_init(me, fz.seed);

@@ -183,6 +183,12 @@ void fuzz_run(struct fuzz_cpu *c, u64 count)
 		randomize(c);
 		op_make(c, &op);
 		load_slot(c, op.insn);
+		if (c->ops >= fz.trace_from) {
+			fuzz_lock();
+			printk("\nfuzz: cpu %u op %lu (%s 0x%lx) insn 0x%08x x0=0x%lx x[rt]=0x%lx\n", c->index, c->ops, op.what,
+			       op.target, op.insn, c->in.x[0], c->in.x[op.insn & 31]);
+			fuzz_unlock();
+		}
 		c->faulted = false;
 		c->overran = false;
 		fuzz_exec(&c->in, &c->out, (u64)c->slot);
