@@ -36,7 +36,7 @@ class Run:
 
 def bulkhead(*args, timeout=120):
     proc = subprocess.run([BULKHEAD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL, text=True, timeout=timeout)
+                          stdin=subprocess.DEVNULL, text=True, errors="replace", timeout=timeout)
     return Run(proc)
 
 
