@@ -62,7 +62,7 @@ fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_fram
 # the uplink driver on a fake device (which stands in for drivers/virtio_mmio_io.c) and a real switch
 # (the target includes drivers/net.c itself, to empty the NIC registry between runs)
 fuzz_uplink_rx_SRCS := drivers/virtio_net.c drivers/virtio_mmio_host.c net/uplink.c \
-	net/net_csum.c core/boot_uplink.c core/config.c core/config_spec.c core/config_disk.c \
+	net/net_csum.c core/boot_uplink.c core/boot_option.c core/config.c core/config_spec.c core/config_disk.c \
 	core/config_vif.c net/rate_parse.c core/platform.c core/workqueue.c core/page_alloc.c \
 	tests/unit/fake_virtio_net.c net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c \
 	net/net_frame.c net/rate_limit.c lib/fmt.c lib/strlcpy.c lib/fdt.c $(FAKE_ARCH)
