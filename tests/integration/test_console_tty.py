@@ -34,7 +34,7 @@ def test_full_screen_paste_and_console_keys(tmp_path, initramfs, vmcfg):
             seen.append(p.match.group(1))
         assert seen == ["deb", "asker", "the Bulkhead shell"], seen
         p.send("console gone\r")
-        p.expect(r"console: vm 3 'gone' is stopped; input stays with the shell")
+        p.expect(r"console: vm 3 'gone' is shutdown; input stays with the shell")
 
         p.send(CTRL_A_3)
         p.expect(r"console: input goes to deb")
