@@ -79,7 +79,7 @@ def test_full_screen_paste_and_console_keys(tmp_path, initramfs, vmcfg):
         p.send(CTRL_RBRACKET)
         p.expect(r"console: input goes to the Bulkhead shell")
         p.send("list\r")
-        p.expect(r"\(hv\) 3 +gone +stopped")
+        p.expect(r"\(hv\) 3 +gone +shutdown")
         for vm in ("deb", "gone"):
             p.send(f"destroy {vm}\r")
         p.expect(r"\(hv\) no VM is running")
