@@ -635,9 +635,11 @@ static void test_unmap_page_breaks_before_make(void **state)
 	pt.break_entry = record_break;
 	breaks.n = 0;
 	assert_int_equal(pt_unmap(&pt, ipa + L2_SPAN - PAGE_SIZE, PAGE_SIZE), 0);
-	assert_int_equal(breaks.n, 2);
+	assert_int_equal(breaks.n, 3);  /* the page, its level-3 table, the level-2 one */
 	assert_int_equal(breaks.span[1], L2_SPAN);
 	assert_true(breaks.table[1]);
+	assert_int_equal(breaks.span[2], L1_SPAN);
+	assert_true(breaks.table[2]);
 	pt.break_entry = NULL;
 }
 
