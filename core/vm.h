@@ -99,6 +99,9 @@ struct vm {
 	char cfg_file[PKG_NAME_MAX];
 	struct arch_stage2 s2;
 	struct guest_ram ram;     /* its RAM's host pages (core/guest_ram.h) */
+	struct spinlock ram_lock; /* changes to ram and its stage 2 while it runs (core/vm_ram.h) */
+	u64 ram_faults_filled;    /* touches of pages it had given back, given fresh ones */
+	u64 ram_faults_refused;   /* ... that got an abort: the pool had none */
 	paddr_t fw_pa;           /* firmware pages (read-only at IPA 0), pa 0 when none */
 	u64 fw_size;
 	paddr_t fw_blank_pa;     /* 2 MiB of zeros: the rest of the flash window */

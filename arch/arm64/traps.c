@@ -8,6 +8,7 @@
 #include "aarch32_cond.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "core/vm_ram.h"
 #include "esr.h"
 #include "core/sched.h"
 #include "inject.h"
@@ -51,13 +52,51 @@ static u64 sign_extend(u64 v, u32 bits)
 	return (v ^ m) - m;
 }
 
-/* A load or store to an IPA stage 2 does not map: emulate it or abort. */
+/*
+ * A translation fault on the VM's RAM: a page it gave back (the balloon) or
+ * one split out of a block an instant ago. It gets a fresh zeroed page, or
+ * the page that is there now, and the access runs again; or, when the pool
+ * has none, the external abort of memory that is not there. False: not RAM,
+ * the caller goes on (MMIO).
+ */
+static bool ram_fault(struct vcpu *vcpu, u64 esr, enum vcpu_next *next, struct arch_regs *regs,
+		      bool data)
+{
+	struct vm *vm = vcpu->vm;
+
+	if ((esr & FSC_TRANS_MASK) != FSC_TRANS)
+		return false;
+	switch (vm_ram_fill(vm, ipa_addr(fault_ipa()))) {
+	case VM_RAM_NOT_RAM:
+		return false;
+	case VM_RAM_FILLED:
+		__atomic_fetch_add(&vm->ram_faults_filled, 1, __ATOMIC_RELAXED);
+		*next = VCPU_RESUME;
+		return true;
+	case VM_RAM_WAS_BACKED:
+		*next = VCPU_RESUME;
+		return true;
+	default:
+		__atomic_fetch_add(&vm->ram_faults_refused, 1, __ATOMIC_RELAXED);
+		vcpu->trap_count[TRAP_ABORT]++;
+		*next = inject_external_abort(vcpu, regs, data, data && (esr & DABT_WNR),
+					      va_init(read_far_el2()));
+		return true;
+	}
+}
+
+/* A load or store to an IPA stage 2 does not map: RAM given back, emulate
+ * it, or abort. */
 static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	u32 size = 1u << ((esr >> DABT_SAS_SHIFT) & 3);
 	u32 srt = (esr >> DABT_SRT_SHIFT) & 0x1f;
 	bool write = esr & DABT_WNR;
 	u64 value = 0;
+	enum vcpu_next next;
+
+	if (ram_fault(vcpu, esr, &next, regs, true))
+		return next;
 
 	/* No syndrome (e.g. a load pair) or a fault during a stage-1 walk:
 	 * nothing Bulkhead can emulate; the guest sees an external abort. */
@@ -162,7 +201,12 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 		return handle_smccc(vcpu, regs);
 	case EC_DABT_LOW:
 		return handle_data_abort(vcpu, regs, esr);
-	case EC_IABT_LOW:
+	case EC_IABT_LOW: {
+		enum vcpu_next next;
+
+		if (ram_fault(vcpu, esr, &next, regs, false))
+			return next;
+	}
 		vcpu->trap_count[TRAP_ABORT]++;
 		return inject_external_abort(vcpu, regs, false, false, va_init(read_far_el2()));
 	case EC_SVE:
