@@ -35,7 +35,7 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "sve = 64\n", 4, "sve", "128 to 2048 in steps of 128"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
     (GOOD + "maxmem = 16\n", 4, "maxmem", "16 MiB is below memory (32 MiB, line 2)"),
-    (GOOD + "maxmem = 64\n", 4, "maxmem", "needs the virtio-balloon device"),
+    (GOOD + "balloon_free_page_reporting = 'yes'\n", 4, "balloon_free_page_reporting", "must be 1 or 0"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
      "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),
     # vif: each spec's own line, one line of words
