@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/shell.h"
 #include "core/vm.h"
+#include "core/vm_ram.h"
 #include "lib/string.h"
 
 #define LINE_MAX 128
@@ -36,15 +37,21 @@ static u64 vm_cpu_time(const struct vm *vm)
 
 static void cmd_list(void)
 {
-	say("%-4s %-16s %-8s %5s %8s %12s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)", "CPU(ms)");
+	say("%-4s %-16s %-8s %5s %8s %12s %8s %8s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)",
+	    "CPU(ms)", "TARGET", "MAXMEM");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
 		struct vm *vm = vm_get_by_id(id);
 
 		if (!vm)
 			continue;  /* gone meanwhile */
-		say("%-4u %-16s %-8s %5u %8llu %12llu", vm->id, vm->cfg.name, vm_state_name(vm),
-		    vm->nvcpus, (unsigned long long)vm->cfg.memory_mib,
-		    (unsigned long long)ms_of(vm_cpu_time(vm)));
+		struct vm_balloon_status st = { .target = vm->ram.size };
+
+		if (vm->balloon.dev)
+			vm->balloon.status(vm->balloon.dev, &st);
+		say("%-4u %-16s %-8s %5u %8llu %12llu %8llu %8llu", vm->id, vm->cfg.name,
+		    vm_state_name(vm), vm->nvcpus, (unsigned long long)(vm_ram_current(vm) / MiB),
+		    (unsigned long long)ms_of(vm_cpu_time(vm)), (unsigned long long)(st.target / MiB),
+		    (unsigned long long)vm->cfg.maxmem_mib);
 		vm_put(vm);
 	}
 }
@@ -89,6 +96,7 @@ static void cmd_info(struct vm *vm)
 	say("  memory %llu MiB: IPA 0x%llx-0x%llx -> PA 0x%llx%s", (unsigned long long)vm->cfg.memory_mib,
 	    (unsigned long long)vm->ram.base, (unsigned long long)(vm->ram.base + vm->ram.size),
 	    (unsigned long long)pa_addr(first), runs > 1 ? " (first of several runs)" : "");
+	shell_vm_memory(vm);
 	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
 	if (vm->cfg.pinned)
 		say("  sched pinned: each vCPU owns its CPU");
@@ -144,8 +152,9 @@ static void cmd_stats(const char *which)
 static void cmd_help(void)
 {
 	say("commands:");
-	say("  list                 VMs: id, name, state, vCPUs, memory, CPU time");
-	say("  info VM              one VM in detail (VM: a name or an id)");
+	say("  list                 VMs: id, name, state, vCPUs, memory now, CPU time, target, maxmem");
+	say("  info [VM]            one VM in detail (VM: a name or an id); the machine without");
+	say("  mem-set VM SIZE      the VM's balloon target (MiB, or with k/m/g; at most maxmem)");
 	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
 	say("  stats [VM]           traps by reason, interrupts injected, CPU time");
 	say("  vcpu-pin VM VCPU CPUS  let a vCPU use only CPUS (all, 2, 0-3, 1,3); moves it");
@@ -378,6 +387,10 @@ static void run_line(char *s)
 		shell_debug_fault(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
+	else if (!strcmp(argv[0], "info") && argc == 1)
+		shell_machine_info();
+	else if (!strcmp(argv[0], "mem-set") && argc <= 3)
+		shell_mem_set(argv[1], argv[2]);
 	else if (!strcmp(argv[0], "list") && argc == 1)
 		cmd_list();
 	else if (!strcmp(argv[0], "vcpu-list") && argc == 1)
@@ -405,7 +418,7 @@ static void run_line(char *s)
 		 !strcmp(argv[0], "vol-list") || !strcmp(argv[0], "block-list") ||
 		 !strcmp(argv[0], "network-list") || !strcmp(argv[0], "vol-create") ||
 		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list") ||
-		 !strcmp(argv[0], "switch-list"))
+		 !strcmp(argv[0], "switch-list") || !strcmp(argv[0], "mem-set"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);

@@ -83,6 +83,25 @@ struct vif_status {
 	u64 rx_errors;           /* frames lost in the device's RX path (bad buffers) */
 };
 
+/* What the shell shows of a VM's balloon, asked of its device. */
+#define VM_BALLOON_STATS 16
+struct vm_balloon_status {
+	u64 target;              /* bytes the guest is asked to keep (maxmem - balloon) */
+	u64 guest_held;          /* bytes the guest says its balloon holds (`actual`) */
+	u64 inflated, deflated;  /* pages taken back / given again by request */
+	u64 reported;            /* pages taken back by free page reporting */
+	u64 refused;             /* PFNs refused: outside its RAM, twice, no memory */
+	u64 stats_updates;       /* stats buffers the guest sent */
+	u64 stat[VM_BALLOON_STATS];  /* by virtio tag; valid where stat_seen's bit is */
+	u32 stat_seen;
+};
+
+struct vm_balloon {
+	void *dev;               /* NULL: the VM has no balloon */
+	int (*set_target)(void *dev, u64 bytes, const char **why);
+	void (*status)(void *dev, struct vm_balloon_status *out);
+};
+
 struct vm_vif {
 	struct switch_port *port;   /* NULL: no device for cfg.vifs[i] */
 	void (*status)(struct switch_port *port, struct vif_status *out);
@@ -126,6 +145,7 @@ struct vm {
 	bool (*console_input)(struct vdev *d, u8 c);
 	struct vdev *power_dev;
 	void (*power_press)(struct vdev *d);
+	struct vm_balloon balloon;  /* set by its balloon device's create */
 	struct console_ring con;   /* its console output; the buffer is one page of its own */
 	u32 restarts;
 	struct spinlock cap_lock;  /* guards the cap accounting below */
