@@ -126,3 +126,8 @@ $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
 $(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+
+# virtio-balloon with the guest's RAM from the pool: pages given back reach it.
+$(eval $(call unit_test,test_virtio_balloon,tests/unit/virtio_guest.c devices/virtio/balloon.c \
+	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/guest_ram.c core/vm_ram.c \
+	core/vdev.c $(DEVICE_DEPS) $(HV_POOL)))
