@@ -22,6 +22,8 @@ struct cpu {
 	u64 min_vtime;            /* vtime the queue's runnable vCPUs have reached */
 	bool preempt;             /* a woken vCPU is owed the CPU: end the slice */
 	bool reserved;            /* a pinned vCPU owns this CPU */
+	bool waiting_in_place;    /* its vCPU waits for an interrupt without leaving: idle */
+	bool help_wanted;         /* kicked to take a vCPU waiting on a busy CPU */
 };
 
 extern struct cpu cpus[MAX_CPUS];

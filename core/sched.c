@@ -331,10 +331,18 @@ static int idle_helper_for(const struct vcpu *vcpu)
 		const struct cpu *c = &cpus[i];
 
 		if (i != vcpu->pcpu && cpu_allowed(c, vcpu->affinity) && !c->reserved &&
-		    !__atomic_load_n(&c->current, __ATOMIC_ACQUIRE))
+		    (!__atomic_load_n(&c->current, __ATOMIC_ACQUIRE) ||
+		     __atomic_load_n(&c->waiting_in_place, __ATOMIC_ACQUIRE)))
 			return (int)i;
 	}
 	return -1;
+}
+
+/* A CPU waiting in place goes round its loop only when told it is wanted. */
+static void kick_helper(u32 cpu)
+{
+	__atomic_store_n(&cpus[cpu].help_wanted, true, __ATOMIC_RELEASE);
+	arch_kick_cpu(cpu);
 }
 
 /*
@@ -362,7 +370,7 @@ static void kick_cpu_of(struct vcpu *vcpu, bool preempt)
 	}
 	if (__atomic_load_n(&c->current, __ATOMIC_ACQUIRE) && !preempt &&
 	    (helper = idle_helper_for(vcpu)) >= 0)
-		arch_kick_cpu((u32)helper);
+		kick_helper((u32)helper);
 }
 
 /* For a vCPU turning runnable: place it in vtime and say whether it should
@@ -504,6 +512,58 @@ static void charge_current(struct rq_locked rq, u64 now)
 	v->cpu_time += now - v->run_start;
 	credit_account(v, now - v->run_start, now);
 	v->run_start = now;
+}
+
+/* Nothing but `vcpu` for this CPU now (its run queue lock held). */
+static bool alone_here(struct rq_locked rq, struct vcpu *vcpu, u64 now)
+{
+	struct cpu *c = rq.cpu;
+
+	if (c->current != vcpu || c->preempt || work_due(c->index, now) || !can_run(vcpu, now))
+		return false;
+	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next) {
+		if (v != vcpu && v->state == VCPU_RUNNABLE && can_run(v, now))
+			return false;
+	}
+	return true;
+}
+
+/* The vCPU this CPU runs cannot move meanwhile: its queue is this CPU's. */
+bool sched_wait_begin(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock(this_cpu());
+	u64 now = arch_counter_read();
+	bool may = alone_here(rq, vcpu, now);
+
+	if (may) {
+		/* the timer as the loop would leave it for an idle CPU: a deadline
+		 * armed while the vCPU ran (its slice's end) is nothing to wake for */
+		rearm(rq);
+		charge_current(rq, now);
+		__atomic_store_n(&rq.cpu->help_wanted, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&rq.cpu->waiting_in_place, true, __ATOMIC_RELEASE);
+	}
+	rq_unlock(rq);
+	return may;
+}
+
+bool sched_wait_goes_on(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock(this_cpu());
+	bool on = alone_here(rq, vcpu, arch_counter_read()) &&
+		  !__atomic_exchange_n(&rq.cpu->help_wanted, false, __ATOMIC_ACQ_REL);
+
+	rq_unlock(rq);
+	return on;
+}
+
+void sched_wait_end(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock(this_cpu());
+
+	__atomic_store_n(&rq.cpu->waiting_in_place, false, __ATOMIC_RELEASE);
+	vcpu->run_start = arch_counter_read();  /* the wait was not the vCPU's CPU time */
+	rq_unlock(rq);
 }
 
 /* Wakes blocked vCPUs whose timer is due. */
@@ -662,7 +722,7 @@ static struct vcpu *claim_next(struct cpu *cpu)
 	rearm(rq);
 	rq_unlock(rq);
 	if (helper >= 0)
-		arch_kick_cpu((u32)helper);
+		kick_helper((u32)helper);
 	return v;
 }
 

@@ -41,6 +41,20 @@ void sched_stop(struct vcpu *vcpu);
 /* Called on the vCPU's own CPU for WFI: blocks unless `wake_now` says an
  * interrupt is already there. Returns true when the vCPU blocked. */
 bool sched_block(struct vcpu *vcpu, bool (*wake_now)(struct vcpu *));
+/*
+ * WFI when the vCPU is all its CPU has to do: the CPU may sleep with the
+ * vCPU still on it and resume it at its next interrupt, without the switch
+ * out and back in. sched_wait_begin() says whether it may (nothing else can
+ * run here, no work is due, nothing asks the vCPU to leave); from then on
+ * the CPU counts as idle (a busy CPU's waiting vCPU may be handed to it) and
+ * the wait is not charged as the vCPU's CPU time. After each interrupt,
+ * sched_wait_goes_on() says whether that is still so; sched_wait_end()
+ * ends the wait either way. A wait that does not go on ends as a WFI always
+ * did: sched_block().
+ */
+bool sched_wait_begin(struct vcpu *vcpu);
+bool sched_wait_goes_on(struct vcpu *vcpu);
+void sched_wait_end(struct vcpu *vcpu);
 /* BLOCKED -> RUNNABLE, from any CPU; kicks the vCPU's CPU when it is another.
  * Decided under the run queue lock, so a concurrent sched_block() either sees
  * the new interrupt or is undone here: no wake-up is lost. */

@@ -155,10 +155,49 @@ static bool wake_now(struct vcpu *vcpu)
 	return vgic_has_pending(&vcpu->vm->arch.vgic, vcpu->id);
 }
 
+/* Wakes a CPU waiting in place may take before it hands the wait to the
+ * scheduler (interrupts that are for nobody here: a device's, a stale kick). */
+#define WAIT_WAKES_MAX 64
+
 /*
- * WFI blocks the vCPU until an interrupt is pending for it. WFE only yields
- * the CPU: the event a guest waits for (a SEV from another vCPU, a lock
- * release) is invisible to the hypervisor, so blocking could deadlock.
+ * WFI with nothing else for this CPU to do (sched_wait_begin): the CPU
+ * sleeps with the vCPU still loaded - its timers live, their physical
+ * interrupts enabled while their lines are low - and takes each interrupt
+ * here. One for the vCPU goes into a list register (vtimer.c, the vGIC), or
+ * into its model from another CPU, which then kicks this one; the vCPU
+ * resumes at once, with no switch out and back in. Anything else for this
+ * CPU ends the wait as a WFI always ended: the vCPU blocks (or, an
+ * interrupt being there, leaves when asked to) and the CPU goes round its
+ * loop.
+ */
+static enum vcpu_next wait_in_place(struct vcpu *vcpu)
+{
+	enum vcpu_next next = VCPU_RESUME;
+	bool woken = false;
+
+	for (u32 n = 0; n < WAIT_WAKES_MAX && !woken; n++) {
+		wfi();
+		next = arm64_handle_irqs(vcpu);
+		woken = vcpu->arch.gic.lr_used || wake_now(vcpu);
+		if (next != VCPU_RESUME || (!woken && !sched_wait_goes_on(vcpu)))
+			break;
+	}
+	sched_wait_end(vcpu);
+	if (!woken && sched_block(vcpu, wake_now))
+		return VCPU_YIELD;
+	/* Raised straight into a list register with nothing else waiting (no
+	 * other CPU marked it dirty): the registers are as vgic_fill would
+	 * leave them. */
+	if (!vcpu->arch.gic.lr_used || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_fill(vcpu);
+	return next;
+}
+
+/*
+ * WFI blocks the vCPU until an interrupt is pending for it (or waits in
+ * place, above). WFE only yields the CPU: the event a guest waits for (a
+ * SEV from another vCPU, a lock release) is invisible to the hypervisor, so
+ * blocking could deadlock.
  */
 static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
@@ -168,6 +207,8 @@ static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 
 	vtimer_sample_here(vcpu);
 	vgic_sync(vcpu);  /* interrupts waiting in list registers count too */
 	console_guest_idle(&vcpu->vm->con);  /* a prompt it printed goes out now */
+	if (!wake_now(vcpu) && sched_wait_begin(vcpu))
+		return wait_in_place(vcpu);
 	if (sched_block(vcpu, wake_now))
 		return VCPU_YIELD;
 	vgic_fill(vcpu);

@@ -78,9 +78,11 @@ def test_poweroff_restart_policy(vmcfg):
 
 
 def test_more_vms_than_cpus_share_them(vmcfg):
-    """Three VMs on one physical CPU take turns: their ticks interleave."""
+    """Three VMs on one physical CPU take turns: their ticks interleave.
+    Under -icount the guests' 20 ms spins are virtual time, so a loaded host
+    cannot stretch one VM's slice past another's ticks."""
     cfgs = [vmcfg(f"vm{i}", extra=f"test=hello name=vm{i}") for i in range(3)]
-    run = run_vms(*cfgs, args=("--cpus", "1"))
+    run = run_vms(*cfgs, args=("--cpus", "1", "--icount"))
     assert run.code == 0, run
     ticks = [line for line in run.lines if " tick " in line]
     for i in range(3):

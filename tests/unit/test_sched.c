@@ -370,6 +370,121 @@ static void test_move_of_a_removed_vcpu_does_not_relink_it(void **state)
 	assert_int_equal(cpus[2].nr_vcpus, 0);
 }
 
+/* While v[0] runs alone on HERE: what the WFI trap would ask. */
+static bool wait_alone, wait_on_after_wake, wait_on_after_preempt;
+static u64 cpu_time_before_wait;
+
+static void wait_in_place_round(struct vcpu *running)
+{
+	if (running != &v[0] || guest.runs != 1)
+		return;
+	fake.cpu_index = HERE;
+	fake.counter += ms(2);                 /* it ran 2 ms, then executes WFI */
+	wait_alone = sched_wait_begin(&v[0]);
+	cpu_time_before_wait = v[0].cpu_time;  /* those 2 ms are charged at the start */
+	fake.counter += ms(30);                /* asleep in place */
+	wait_on_after_wake = sched_wait_goes_on(&v[0]);
+	sched_wake(&v[1]);                     /* company: the wait must end */
+	wait_on_after_preempt = sched_wait_goes_on(&v[0]);
+	sched_wait_end(&v[0]);
+	assert_false(cpus[HERE].waiting_in_place);
+}
+
+static void test_wfi_waits_in_place_only_when_alone(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[1]);
+	assert_true(sched_block(&v[1], no_interrupt));
+	sched_start(&v[0]);
+	guest.during = wait_in_place_round;
+	guest.max_runs = 2;
+	run_loop();
+	assert_true(wait_alone);
+	assert_true(wait_on_after_wake);
+	assert_false(wait_on_after_preempt);
+	assert_int_equal(cpu_time_before_wait, ms(2));
+	/* the 30 ms asleep are nobody's CPU time */
+	assert_true(v[0].cpu_time < ms(30));
+}
+
+static bool begin_with_company;
+
+static void wait_with_company(struct vcpu *running)
+{
+	if (guest.runs != 1)
+		return;
+	fake.cpu_index = HERE;
+	begin_with_company = sched_wait_begin(running);
+}
+
+static void test_wfi_does_not_wait_in_place_beside_a_runnable_vcpu(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[1], HERE);
+	sched_start(&v[0]);
+	sched_start(&v[1]);
+	guest.during = wait_with_company;
+	guest.max_runs = 2;
+	begin_with_company = true;
+	run_loop();
+	assert_false(begin_with_company);
+	assert_false(cpus[HERE].waiting_in_place);
+}
+
+/* A CPU waiting in place is idle to the others: it is kicked to help, and
+ * its wait then ends so that it can take the waiting vCPU. */
+static bool help_ended_wait;
+static u32 help_kicks;
+
+static void wait_then_help(struct vcpu *running)
+{
+	u32 kicks;
+
+	if (running != &v[0] || guest.runs != 1)
+		return;
+	fake.cpu_index = HERE;
+	assert_true(sched_wait_begin(&v[0]));
+	/* on CPU 2, v[2] and v[3] share: v[3] waits while v[2] runs */
+	fake.cpu_index = 2;
+	cpus[2].current = &v[2];
+	v[2].running = true;
+	v[2].run_start = fake.counter;
+	cpus[2].slice_end = fake.counter + ms(10);
+	kicks = fake.kicks;
+	sched_wake(&v[3]);
+	help_kicks = fake.kicks - kicks;
+	fake.cpu_index = HERE;
+	help_ended_wait = !sched_wait_goes_on(&v[0]);
+	sched_wait_end(&v[0]);
+	cpus[2].current = NULL;
+	v[2].running = false;
+}
+
+static void test_cpu_waiting_in_place_is_kicked_to_help(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_add(&v[2], 2);
+	sched_add(&v[3], 2);
+	sched_start(&v[0]);
+	sched_start(&v[2]);
+	sched_start(&v[3]);
+	assert_true(sched_block(&v[3], no_interrupt));
+	/* peers: the woken one is not owed CPU 2 at once, so it waits there */
+	v[2].vtime = v[3].vtime = ms(30);
+	cpus[2].min_vtime = ms(30);
+	for (u32 i = 0; i < 4; i++)
+		if (i != HERE && i != 2)
+			cpus[i].online = false;
+	platform.ncpus = 3;
+	guest.during = wait_then_help;
+	guest.max_runs = 1;
+	run_loop();
+	assert_true(help_kicks >= 1);
+	assert_int_equal(fake.last_kick, HERE);
+	assert_true(help_ended_wait);
+}
+
 static void test_kick_if_running(void **state)
 {
 	u32 kicks;
@@ -599,6 +714,9 @@ int main(void)
 		cmocka_unit_test_setup(test_move_keeps_standing, setup),
 		cmocka_unit_test_setup(test_move_refuses_a_running_vcpu, setup),
 		cmocka_unit_test_setup(test_move_of_a_removed_vcpu_does_not_relink_it, setup),
+		cmocka_unit_test_setup(test_wfi_waits_in_place_only_when_alone, setup),
+		cmocka_unit_test_setup(test_wfi_does_not_wait_in_place_beside_a_runnable_vcpu, setup),
+		cmocka_unit_test_setup(test_cpu_waiting_in_place_is_kicked_to_help, setup),
 		cmocka_unit_test_setup(test_kick_if_running, setup),
 		cmocka_unit_test_setup(test_idle_cpu_takes_waiting_work, setup),
 		cmocka_unit_test_setup(test_pinned_vcpu_is_not_taken, setup),
