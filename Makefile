@@ -82,7 +82,7 @@ guests: $(GUEST_BINS)
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -I.
 
-host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt
+host-tools: $(B)/host/bulkhead-config $(B)/host/bulkhead-gpt $(B)/host/bulkhead-kernel
 
 # The VM config parser, as the hypervisor links it (its `rate=` values are the switch's).
 CONFIG_SRCS := core/config.c core/config_spec.c core/config_disk.c core/config_vif.c net/rate_parse.c
@@ -91,6 +91,13 @@ CONFIG_HDRS := core/config.h core/config_spec.h core/guest_layout.h net/rate_par
 $(B)/host/bulkhead-config: tools/config_check.c $(CONFIG_SRCS) $(CONFIG_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) tools/config_check.c $(CONFIG_SRCS) -o $@
+
+# The hypervisor's boot planning on the host: `bulkhead check` refuses the
+# kernels and ramdisks the loader would (its Image header parser is arm64's).
+KERNEL_CHECK_SRCS := tools/kernel_check.c core/boot_plan.c core/elf.c arch/arm64/kernel_image.c lib/fmt.c
+$(B)/host/bulkhead-kernel: $(KERNEL_CHECK_SRCS) core/boot_plan.h core/elf.h core/guest_layout.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iarch/arm64/include $(KERNEL_CHECK_SRCS) -o $@
 
 # The hypervisor's GPT reader on the host: what `bulkhead pool` writes is
 # checked with it (tests/integration/test_pool_tool.py).

@@ -28,6 +28,7 @@ enum key_id {
 	KEY_MAXMEM,
 	KEY_RAM_BASE,
 	KEY_KERNEL,
+	KEY_KERNEL_FORMAT,
 	KEY_RAMDISK,
 	KEY_FIRMWARE,
 	KEY_EXTRA,
@@ -507,6 +508,17 @@ static bool body_is(const struct value *v, const char *word)
 	return v->body_len == n && memcmp(v->body, word, n) == 0;
 }
 
+/* "auto": a Linux Image or an ELF, told by their headers; "raw": a binary
+ * entered at its first byte, which no header can confirm, so it is asked for. */
+static int set_kernel_format(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (v->kind == VAL_STRING && (body_is(v, "auto") || body_is(v, "raw"))) {
+		p->out->kernel_raw = body_is(v, "raw");
+		return 0;
+	}
+	return fail(p, v->line, "must be \"auto\" (a Linux Image or an ELF) or \"raw\"");
+}
+
 static int set_action(struct parser *p, enum key_id id, const struct value *v)
 {
 	/* Valid in xl but not offered by Bulkhead; named so users know why. */
@@ -809,6 +821,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_MAXMEM] = { "maxmem", set_maxmem },
 	[KEY_RAM_BASE] = { "ram_base", set_ram_base },
 	[KEY_KERNEL] = { "kernel", set_path },
+	[KEY_KERNEL_FORMAT] = { "kernel_format", set_kernel_format },
 	[KEY_RAMDISK] = { "ramdisk", set_path },
 	[KEY_FIRMWARE] = { "firmware", set_path },
 	[KEY_EXTRA] = { "extra", set_extra },
@@ -976,6 +989,11 @@ static int check_boot_source(struct parser *p)
 		msg_num(p->err, kernel, 10);
 		msg_add(p->err, "): a VM boots either a kernel or its own firmware");
 		return -1;
+	}
+	if (firmware && p->set_line[KEY_KERNEL_FORMAT]) {
+		blame_key(p, KEY_KERNEL_FORMAT);
+		return fail(p, p->set_line[KEY_KERNEL_FORMAT], "goes with kernel; a VM booting "
+			    "firmware has no kernel for Bulkhead to load");
 	}
 	if (firmware && p->set_line[KEY_RAMDISK]) {
 		blame_key(p, KEY_RAMDISK);

@@ -62,6 +62,7 @@ struct vm_config {
 	u64 maxmem_mib;                 /* the guest's RAM size; default memory_mib, never below it */
 	u64 ram_base;                   /* guest-physical base of RAM; default 0x40000000 */
 	char kernel[CONFIG_PATH_MAX];   /* required unless `firmware` is given */
+	bool kernel_raw;                /* kernel_format = "raw"; else an Image or ELF ("auto") */
 	char firmware[CONFIG_PATH_MAX]; /* boot ROM image at IPA 0; "" when absent */
 	char ramdisk[CONFIG_PATH_MAX];  /* optional, "" when absent */
 	char extra[CONFIG_EXTRA_MAX];   /* kernel command line ("extra" or "cmdline") */

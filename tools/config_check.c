@@ -125,6 +125,8 @@ static void print_json(const struct vm_config *c)
 	printf("%llu", (unsigned long long)c->ram_base);
 	json_key("kernel", 0);
 	json_string(c->kernel);
+	json_key("kernel_format", 0);
+	json_string(c->kernel_raw ? "raw" : "auto");
 	json_key("ramdisk", 0);
 	json_string(c->ramdisk);
 	json_key("firmware", 0);
@@ -139,6 +141,7 @@ static void print_json(const struct vm_config *c)
 	json_string(config_action_name(c->on_crash));
 	printf(", \"autostart\": %s", c->autostart ? "true" : "false");
 	printf(", \"cpu_mask\": %llu", (unsigned long long)c->cpu_mask);
+	printf(", \"pinned\": %s", c->pinned ? "true" : "false");
 	fputs(", \"disks\": [", stdout);
 	for (unsigned i = 0; i < c->ndisks && i < CONFIG_MAX_DISKS; i++) {
 		printf("%s{\"vdev\": ", i ? ", " : "");

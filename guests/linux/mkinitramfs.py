@@ -132,6 +132,7 @@ class Cpio:
     def __init__(self):
         self.out = io.BytesIO()
         self.ino = 1
+        self.folders = set()
 
     def _entry(self, name, mode, data=b"", nlink=1):
         name_bytes = name.encode() + b"\0"
@@ -145,6 +146,16 @@ class Cpio:
 
     def directory(self, name):
         self._entry(name, 0o040755, nlink=2)
+        self.folders.add(name)
+
+    def parents(self, name):
+        """The folders `name` lies in, each made once: the kernel unpacks
+        no file whose folder the archive does not make first."""
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folder not in self.folders:
+                self.directory(folder)
 
     def file(self, name, data, mode=0o644):
         self._entry(name, 0o100000 | mode, data)
@@ -200,9 +211,24 @@ def build(init, run, modules, extra, rootfs):
     cpio.file("lib/bulkhead/setup.sh", read(os.path.join(HERE, "setup.sh")), 0o755)
     cpio.file(POWER_BUTTON_HANDLER, read(os.path.join(HERE, "power-button.sh")), 0o755)
     for src, dest in extra:
-        cpio.file(dest.lstrip("/"), read(src), 0o755)
+        cpio.parents(dest)
+        cpio.file(dest, read(src), os.stat(src).st_mode & 0o777)
     add_init(cpio, init, run)
     return gzip.compress(cpio.finish(), compresslevel=6, mtime=0)
+
+
+def added(item):
+    """--add SRC:DEST as (SRC, DEST without its leading /), or a one-line exit."""
+    src, colon, dest = item.partition(":")
+    dest = os.path.normpath(dest.lstrip("/")) if dest.strip("/") else ""
+    if not colon or not src or not dest or dest.startswith(".."):
+        raise SystemExit(f"mkinitramfs: --add {item}: give SRC:DEST, DEST a file's path in "
+                         "the initramfs")
+    if not os.path.isfile(src):
+        raise SystemExit(f"mkinitramfs: --add {item}: no such file {src}")
+    if not os.access(src, os.R_OK):
+        raise SystemExit(f"mkinitramfs: --add {item}: cannot read {src}")
+    return src, dest
 
 
 def main():
@@ -217,16 +243,22 @@ def main():
     parser.add_argument("--add-module", action="append", default=[], metavar="NAME",
                         help="also carry and load NAME, after the --module ones or the defaults")
     parser.add_argument("--add", action="append", default=[], metavar="SRC:DEST",
-                        help="also carry file SRC at DEST")
+                        help="also carry file SRC at DEST (its folders are made; SRC keeps "
+                        "its permissions)")
     parser.add_argument("--rootfs", default=ROOTFS, help="unpacked Debian packages")
     args = parser.parse_args()
-    extra = [tuple(item.split(":", 1)) for item in args.add]
+    extra = [added(item) for item in args.add]
     modules = (args.modules or DEFAULT_MODULES) + args.add_module
     image = build(args.init, args.run, modules, extra, args.rootfs)
     tmp = args.output + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(image)
-    os.replace(tmp, args.output)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(image)
+        os.replace(tmp, args.output)
+    except OSError as err:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise SystemExit(f"mkinitramfs: cannot write {args.output}: {err.strerror}") from None
     print(f"{args.output}: {len(image)} bytes")
 
 

@@ -1,11 +1,13 @@
-"""Host tooling: make debug's gdb session, bulkhead check, bulkhead run's options."""
+"""Host tooling: make debug's gdb session, bulkhead check, bulkhead run's options,
+mkinitramfs and docs/linux-guests.md's example."""
 
+import gzip
 import re
 import subprocess
 
 import pytest
 
-from conftest import ROOT, TEST_GUEST, bulkhead, run_vms
+from conftest import MKINITRAMFS, ROOT, TEST_GUEST, bulkhead, run_vms
 
 
 def test_debug_stops_at_the_first_instruction_with_symbols():
@@ -86,3 +88,57 @@ def test_run_icount_makes_virtual_time_follow_instructions(tmp_path):
     first = counter_offset(hello_run(tmp_path, "--icount", "--cpus", "2"))
     second = counter_offset(hello_run(tmp_path, "--icount", "--cpus", "2"))
     assert first == second
+
+
+def cpio_entries(path):
+    """(name, mode) of each entry of a gzip'd newc cpio archive."""
+    data = gzip.decompress(open(path, "rb").read())
+    entries, at = [], 0
+    while True:
+        header = data[at:at + 110]
+        assert header[:6] == b"070701", at
+        mode, size, namesize = (int(header[f:f + 8], 16) for f in (14, 54, 94))
+        name = data[at + 110:at + 110 + namesize - 1].decode()
+        if name == "TRAILER!!!":
+            return entries
+        entries.append((name, mode))
+        at = (at + 110 + namesize + 3) & ~3
+        at = (at + size + 3) & ~3
+
+
+def test_mkinitramfs_add_makes_the_folders_of_dest(tmp_path, linux_payload):
+    src = tmp_path / "index.html"
+    src.write_text("hello\n")
+    out = tmp_path / "rd.cpio.gz"
+    subprocess.run([MKINITRAMFS, "--add", f"{src}:/srv/www/index.html", "-o", str(out)],
+                   check=True, stdout=subprocess.DEVNULL)
+    names = [name for name, _ in cpio_entries(out)]
+    for folder in ("srv", "srv/www"):
+        assert folder in names, names
+        assert names.index(folder) < names.index("srv/www/index.html"), names
+    modes = dict(cpio_entries(out))
+    assert modes["srv/www"] == 0o040755 and modes["srv/www/index.html"] == 0o100644
+
+
+def test_mkinitramfs_add_of_a_missing_file_is_one_line(tmp_path, linux_payload):
+    out = tmp_path / "rd.cpio.gz"
+    proc = subprocess.run([MKINITRAMFS, "--add", f"{tmp_path}/absent:/x", "-o", str(out)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode != 0
+    assert proc.stderr == f"mkinitramfs: --add {tmp_path}/absent:/x: no such file " \
+                          f"{tmp_path}/absent\n", proc.stderr
+    assert not out.exists()
+
+
+def test_the_linux_guests_example_works_as_written(linux_payload):
+    """docs/linux-guests.md's example, run from the repository root: the
+    file --add put under a new folder is there for the guest's script."""
+    text = open(f"{ROOT}/docs/linux-guests.md").read()
+    script = text.split("<!-- example: web -->\n```sh\n", 1)[1].split("```", 1)[0]
+    assert "./bulkhead run build/web/web.cfg" in script
+    script = script.replace("./bulkhead run ", "./bulkhead run --timeout 240 ")
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout
+    assert "(web) web: Hello from /srv/www" in proc.stdout.replace("\r", ""), proc.stdout

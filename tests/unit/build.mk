@@ -49,7 +49,7 @@ $(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_platform_arm,arch/arm64/platform_arm.c lib/fdt.c,-Iarch/arm64/include))
 # The VM's board: its table, the registered kinds and what they link.
 BOARD_DEPS := core/vboard.c core/vdev.c devices/pl011.c devices/pl061.c $(DEVICE_DEPS)
-$(eval $(call unit_test,test_loader,core/loader.c core/firmware.c core/elf.c core/guest_dt.c core/guest_mem.c core/package.c $(BOARD_DEPS)))
+$(eval $(call unit_test,test_loader,core/loader.c core/boot_plan.c core/firmware.c core/elf.c core/guest_dt.c core/guest_mem.c core/package.c $(BOARD_DEPS)))
 $(eval $(call unit_test,test_vboard,core/guest_dt.c $(BOARD_DEPS)))
 $(eval $(call unit_test,test_vgic,arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH),-Iarch/arm64/include))
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))

@@ -450,7 +450,59 @@ static void test_per_vm_blobs(void **state)
 	free(rd0);
 }
 
-/* A file that is neither an Image nor an ELF is a raw binary at base + 0x80000. */
+/* A file that is neither an Image nor an ELF is refused unless the config
+ * says kernel_format = "raw"; an empty one is refused either way. */
+static void test_unknown_format_is_refused(void **state)
+{
+	u8 *k = make_image(4 * KiB, 0x80000, 4 * KiB);
+	struct item items[] = {
+		{ PKG_KERNEL, 0, "notes.txt", k, 4 * KiB },
+		{ PKG_KERNEL, 1, "empty", k, 0 },
+	};
+
+	k[59] = 0x65; /* "ARMe": not an Image */
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, 2);
+	expect_failure("kernel 'notes.txt': neither a Linux arm64 Image nor an AArch64 ELF file "
+		       "(a raw binary needs kernel_format = \"raw\")");
+	vm.pkg_index = 1;
+	vm.cfg.kernel_raw = true;
+	expect_failure("kernel 'empty': the file is empty");
+	free(k);
+}
+
+/* An Image with an EFI stub whose PE sections end past the file was cut short. */
+static void test_truncated_pe_image_is_refused(void **state)
+{
+	u8 *k = make_image(4 * KiB, 0x80000, 64 * KiB);
+	struct item items[] = { { PKG_KERNEL, 0, "Image", k, 4 * KiB } };
+	u8 *sec = k + 0x100 + 24;
+
+	k[0] = 'M';
+	k[1] = 'Z';
+	k[0x3c] = 0x00;
+	k[0x3d] = 0x01;          /* PE header at 0x100 */
+	memset(k + 0x100, 0, 24 + 40);
+	memcpy(k + 0x100, "PE\0\0", 4);
+	k[0x100 + 6] = 1;        /* one section, no optional header */
+	k[0x100 + 20] = 0;
+	sec[20] = 0x00;
+	sec[21] = 0x02;          /* raw data at 0x200 ... */
+	sec[16] = 0x00;
+	sec[17] = 0x20;          /* ... for 8 KiB: past the 4 KiB file */
+	give_ram(RAM_BASE, 16 * MiB, 1, "");
+	make_package(items, 1);
+	expect_failure("kernel 'Image': truncated (shorter than its PE header says)");
+	sec[17] = 0x0e;          /* 0xe00 bytes: ends where the file does */
+	free(pkg_buf);
+	make_package(items, 1);
+	if (load())
+		fail_msg("%s", why);
+	assert_string_equal(b.format, "Linux Image");
+	free(k);
+}
+
+/* kernel_format = "raw": a raw binary at base + 0x80000. */
 static void test_raw_binary(void **state)
 {
 	u8 *k = make_image(4 * KiB, 0x80000, 4 * KiB);
@@ -463,6 +515,7 @@ static void test_raw_binary(void **state)
 	k[59] = 0x65; /* "ARMe": not an Image */
 	give_ram(RAM_BASE, 16 * MiB, 1, "");
 	make_package(items, 2);
+	vm.cfg.kernel_raw = true;
 	assert_int_equal(load(), 0);
 	assert_string_equal(b.format, "raw binary");
 	assert_int_equal(ipa_addr(b.entry), RAM_BASE + 0x80000);
@@ -807,7 +860,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linux_without_ramdisk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_vm_blobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_format_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_pe_image_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_too_big, setup, teardown),
