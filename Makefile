@@ -74,6 +74,7 @@ $(B)/bulkhead.bin: $(B)/bulkhead.elf
 # --- in-tree guests -------------------------------------------------------
 
 include guests/test/build.mk
+include guests/fuzz/build.mk
 include guests/linux/build.mk
 
 guests: $(GUEST_BINS)
@@ -156,6 +157,14 @@ FUZZ_SECONDS ?= 20
 fuzz:
 	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+# The fuzz guest, long: SEEDS is a list of N or N-M; MINUTES keeps taking
+# seeds past the last until that many minutes passed (docs/fuzzing.md).
+SEEDS ?= 1-10
+OPS ?= 20000
+MINUTES ?= 0
+fuzz-guest: all
+	$(PYTHON) tools/fuzz_guest.py --ops $(OPS) --minutes $(MINUTES) --log-dir $(B)/fuzz-guest $(SEEDS)
+
 # --- running --------------------------------------------------------------
 
 deps:
@@ -178,6 +187,7 @@ help:
 	@echo "make test   unit tests (ASan+UBSan) and integration tests booting QEMU"
 	@echo "make bench  benchmarks under -icount (ratios and instruction counts)"
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
+	@echo "make fuzz-guest SEEDS=1-10 OPS=20000  the fuzz guest, seeded, on 1 and 4 vCPUs"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke deps run bench debug clean help
+.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke fuzz-guest deps run bench debug clean help

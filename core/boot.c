@@ -3,6 +3,7 @@
  * the page allocator, map the hypervisor, start the CPUs, create the VMs.
  */
 #include "arch.h"
+#include "core/boot_option.h"
 #include "core/boot_uplink.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
@@ -18,13 +19,15 @@
 #include "storage/volume.h"
 #include "lib/string.h"
 
-#define BULKHEAD_VERSION "0.1.0"
+#include "core/version.h"
 
 
 struct cpu cpus[MAX_CPUS];
 static struct package boot_package;
 
-static const struct console_ops uart_console = { .putc = pl011_putc, .getc = pl011_getc };
+static const struct console_ops uart_console = {
+	.putc = pl011_putc, .getc = pl011_getc, .rx_irq = pl011_set_rx_interrupt,
+};
 
 static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
 {
@@ -218,7 +221,7 @@ static void start_vms(paddr_t image, u64 image_size)
 	count = package_vm_count(&boot_package);
 	hv_info("VM package: %u VM%s", count, count == 1 ? "" : "s");
 	defined = vm_boot_all(&boot_package);
-	if (vm_running_count() == 0 && defined == 0) {
+	if (vm_running_count() == 0 && defined == 0 && boot_on_idle() == ON_IDLE_POWEROFF) {
 		hv_err("no VM could be started: powering off");
 		arch_system_off();
 	}
@@ -261,6 +264,9 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 	if (!boot_uplink_parse(platform.bootargs))
 		hv_err("bad uplink= in '%s' (a switch name: 1 to 15 of A-Z a-z 0-9 _ . -); the "
 		       "uplink joins no switch", platform.bootargs);
+	if (!boot_on_idle_parse(platform.bootargs))
+		hv_err("bad on_idle= in '%s' (use poweroff or stay); on_idle=poweroff",
+		       platform.bootargs);
 	hv_info("Bulkhead " BULKHEAD_VERSION " starting at EL2 on %u CPU%s", platform.ncpus,
 		platform.ncpus == 1 ? "" : "s");
 	if (platform.ncpus_in_dt > platform.ncpus)

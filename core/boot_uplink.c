@@ -2,6 +2,7 @@
  * The `uplink=NAME` boot option (boot_uplink.h). The name is checked as a
  * vif's bridge= is, so that both name switches the same way.
  */
+#include "core/boot_option.h"
 #include "core/boot_uplink.h"
 #include "core/config.h"
 #include "lib/string.h"
@@ -10,26 +11,10 @@
 
 static char uplink[CONFIG_BRIDGE_NAME_MAX] = CONFIG_DEFAULT_BRIDGE;
 
-/* The value of the last `uplink=` word, or NULL; *n its length. */
-static const char *last_option(const char *cmdline, size_t *n)
-{
-	size_t optlen = strlen(UPLINK_OPT);
-	const char *found = NULL;
-
-	for (const char *p = cmdline; p && *p; p++) {
-		if ((p != cmdline && p[-1] != ' ') || strncmp(p, UPLINK_OPT, optlen) != 0)
-			continue;
-		found = p + optlen;
-		for (*n = 0; found[*n] && found[*n] != ' '; (*n)++)
-			;
-	}
-	return found;
-}
-
 bool boot_uplink_parse(const char *cmdline)
 {
 	size_t n = 0;
-	const char *name = last_option(cmdline, &n);
+	const char *name = boot_option(cmdline, UPLINK_OPT, &n);
 
 	if (!name) {
 		strlcpy(uplink, CONFIG_DEFAULT_BRIDGE, sizeof(uplink));

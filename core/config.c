@@ -46,6 +46,8 @@ enum key_id {
 	KEY_SVE,
 	KEY_BALLOON_DEFLATE_ON_OOM,
 	KEY_BALLOON_FREE_PAGE_REPORTING,
+	KEY_CRASH_LIMIT,
+	KEY_CRASH_WINDOW,
 	KEY_COUNT,
 };
 
@@ -432,6 +434,15 @@ static bool name_char_ok(char c)
 	return is_alpha(c) || is_digit(c) || c == '.' || c == '-';
 }
 
+static bool all_digits(const char *s)
+{
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+	}
+	return true;
+}
+
 static int set_name(struct parser *p, enum key_id id, const struct value *v)
 {
 	char *name = p->out->name;
@@ -446,6 +457,8 @@ static int set_name(struct parser *p, enum key_id id, const struct value *v)
 			return fail(p, v->line,
 				    "may only contain letters, digits, '_', '.' and '-'");
 	}
+	if (all_digits(name))
+		return fail(p, v->line, "must not be all digits (the shell would take it for a VM id)");
 	return 0;
 }
 
@@ -655,6 +668,24 @@ static int set_cap(struct parser *p, enum key_id id, const struct value *v)
 	return 0;
 }
 
+/* on_crash = "restart" gives up after more than crash_limit crashes within
+ * crash_window seconds (the VM is then preserved). */
+static int set_crash_limit(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want_in_range(p, v, "an integer (crashes)", 1, CONFIG_MAX_CRASH_LIMIT))
+		return -1;
+	p->out->crash_limit = (u32)v->num;
+	return 0;
+}
+
+static int set_crash_window(struct parser *p, enum key_id id, const struct value *v)
+{
+	if (want_in_range(p, v, "an integer (seconds)", 1, CONFIG_MAX_CRASH_WINDOW))
+		return -1;
+	p->out->crash_window_s = (u32)v->num;
+	return 0;
+}
+
 /* A vector length in bits as `sve` takes it: 128 to 2048 in steps of 128. */
 static bool sve_vl_ok(u64 bits)
 {
@@ -839,6 +870,8 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_DISK] = { "disk", set_disk },
 	[KEY_VIF] = { "vif", set_vif },
 	[KEY_SVE] = { "sve", set_sve },
+	[KEY_CRASH_LIMIT] = { "crash_limit", set_crash_limit },
+	[KEY_CRASH_WINDOW] = { "crash_window", set_crash_window },
 };
 
 _Static_assert(ACTION_DESTROY == 0 && ACTION_RESTART == 1 && ACTION_PRESERVE == 2,
@@ -947,6 +980,8 @@ static void set_defaults(struct vm_config *c)
 	c->balloon_free_page_reporting = true;
 	c->weight = CONFIG_DEFAULT_WEIGHT;
 	c->sve_vl = CONFIG_SVE_HW;
+	c->crash_limit = CONFIG_DEFAULT_CRASH_LIMIT;
+	c->crash_window_s = CONFIG_DEFAULT_CRASH_WINDOW;
 }
 
 /* Points error reporting at `id`, as if the parser stood on that key. */

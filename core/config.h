@@ -9,6 +9,12 @@
 #include "types.h"
 
 #define CONFIG_NAME_MAX 32
+/* on_crash = "restart" preserves a VM that crashed more than crash_limit
+ * times within crash_window seconds (docs/config.md). */
+#define CONFIG_DEFAULT_CRASH_LIMIT 5
+#define CONFIG_DEFAULT_CRASH_WINDOW 60
+#define CONFIG_MAX_CRASH_LIMIT 64
+#define CONFIG_MAX_CRASH_WINDOW 86400
 #define CONFIG_PATH_MAX 256
 #define CONFIG_EXTRA_MAX 1024
 #define CONFIG_MAX_VCPUS 64
@@ -83,6 +89,8 @@ struct vm_config {
 	u32 cap;                        /* at most this % of one CPU (0: no cap) */
 	u16 sve_vl;                     /* bits, a multiple of 128; 0: hidden; CONFIG_SVE_HW */
 	u32 sve_line;                   /* where `sve` is (0: not given), for later errors */
+	u32 crash_limit;                /* on_crash restart: at most this many crashes ... */
+	u32 crash_window_s;             /* ... within this many seconds, then preserve */
 };
 
 struct config_error {

@@ -26,6 +26,10 @@
 struct console_ops {
 	void (*putc)(char c);
 	int (*getc)(void);   /* next received byte or -1 */
+	/* Turns the UART's receive interrupt on or off (NULL: none). Off, the
+	 * UART keeps what arrives until its FIFO is full and then holds the
+	 * sender back. */
+	void (*rx_irq)(bool on);
 };
 
 void console_init(const struct console_ops *ops);
@@ -44,6 +48,15 @@ void console_panic_begin(void);
 void console_flush_for_power_off(void);
 
 /*
+ * The shell's line as it is typed (core/shell_line.h): `delta` continues it
+ * when the screen still ends with it, otherwise "(hv) > " and `line` start
+ * a new screen line. console_edit_end() ends it at Enter: false when it is
+ * not on the screen's last line any more (the caller then repeats it).
+ */
+void console_edit_show(const char *line, u32 len, const char *delta, u32 dlen);
+bool console_edit_end(void);
+
+/*
  * A VM's ring. register/unregister bracket the ring's life (its buffer must
  * outlive it); open/close bracket a run of the VM: `wake` is called when the
  * ring has room again after it ran low (never with a console or ring lock
@@ -54,6 +67,17 @@ bool console_ring_register(struct console_ring *r);
 void console_ring_unregister(struct console_ring *r);
 void console_ring_open(struct console_ring *r, void (*wake)(void *ctx), void *ctx);
 void console_ring_close(struct console_ring *r);
+
+/*
+ * The console's owner: while `r` (a VM's ring) is focused, it is written
+ * raw and at once, and the other VMs' rings wait in the background (shown,
+ * prefixed, once no ring is focused). NULL: every ring by line, prefixed.
+ */
+void console_focus(struct console_ring *r);
+/* The input side's (console.c) calls: `closed` when the focused ring is
+ * closed (its VM stopped or restarts), `room` from console_input_room();
+ * both with no lock held. */
+void console_input_hooks(void (*closed)(void), void (*room)(void));
 
 /* A guest's byte: false when its ring is full (the byte is dropped and counted). */
 bool console_guest_put(struct console_ring *r, char c);
@@ -78,18 +102,30 @@ u64 console_flush_deadline(void);
 void console_poll(u64 now);
 
 /*
- * Input. The UART interrupt drains received bytes into a ring
- * (console_rx_interrupt) and queues their routing as work on CONSOLE_CPU
- * (console_service): to Bulkhead's shell or to one VM's UART. A byte the
- * target VM has no room for is offered again every millisecond. Ctrl-A
- * pressed three times moves the input to the next of: the shell, VM 1, ...
+ * Input. The UART interrupt drains received bytes into a buffer
+ * (console_rx_interrupt; when it is full, the UART is left unread and its
+ * interrupt off until half is free) and queues their routing as work on
+ * CONSOLE_CPU (console_service): to Bulkhead's shell or to one VM's UART. A
+ * byte the target VM has no room for waits for it to read; a VM that reads
+ * nothing for a second loses what is typed for it, and the console says so.
+ * Ctrl-A pressed three times moves the input to the next running VM (then
+ * back to the shell); Ctrl-] moves it to the shell at once.
  */
 int console_getc(void);
+void console_rx_irq(bool on);
 void console_rx_interrupt(void);
 void console_service(void);
 /* True while a byte waits for room in the target VM's UART. */
 bool console_input_held(void);
-/* Sends input to VM `id` (0: the shell). */
+/* The target VM read from its UART: a held byte may fit now. */
+void console_input_room(void);
+/* Sends input to VM `id` (0: the shell); a VM that is not running is refused
+ * (the console says so). */
 void console_set_target(u32 id);
+/* true: every VM's output by line, prefixed, whoever has the input;
+ * false (the default): the VM that has the input alone, byte for byte. */
+void console_set_shared_view(bool on);
+/* The shell's `console-view shared|focus` (NULL: no argument). */
+void console_view_command(const char *arg);
 
 #endif

@@ -10,6 +10,11 @@
  * writes at most DRAIN_BUDGET lines per call, so no CPU is held in a trap
  * for long; what it leaves is due at once for console_poll().
  *
+ * While a VM has the console input (console_focus), its ring is written raw,
+ * byte for byte and at once, and the other VMs' rings wait in the
+ * background (console_ring.h); Bulkhead's lines still go out, on a line of
+ * their own. Without a focused ring, every ring is drained as above.
+ *
  * Lock order: out_lock, then a ring's lock. Nothing waits while holding
  * out_lock, so the few places that take it blocking (register, close, a full
  * hv ring) wait at most for one drain. Wake-ups reach into a VM's UART model
@@ -20,6 +25,7 @@
 #include "core/console.h"
 #include "core/spinlock.h"
 #include "core/workqueue.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define DRAIN_BUDGET 16      /* lines per drain call */
@@ -39,6 +45,11 @@ static void flush_due(struct work *w, u64 now);
 /* console_poll() as deferred work on the console's CPU */
 static struct work flush_work = { .fn = flush_due, .cpu = CONSOLE_CPU };
 static bool panicking;
+/* The ring written raw (a VM has the input), or NULL; changed under out_lock. */
+static struct console_ring *focus;
+/* console.c's, see console_input_hooks() */
+static void (*focus_closed)(void);
+static void (*input_room)(void);
 
 void console_init(const struct console_ops *ops)
 {
@@ -48,6 +59,12 @@ void console_init(const struct console_ops *ops)
 int console_getc(void)
 {
 	return out && out->getc ? out->getc() : -1;
+}
+
+void console_rx_irq(bool on)
+{
+	if (out && out->rx_irq)
+		out->rx_irq(on);
 }
 
 static u64 idle_ticks(void)
@@ -97,6 +114,12 @@ static void put_raw(const char *s, u32 len)
 	}
 }
 
+static void note_wake(struct console_ring *r)
+{
+	if (__atomic_load_n(&r->wake_pending, __ATOMIC_RELAXED))
+		__atomic_store_n(&wakes_waiting, true, __ATOMIC_RELEASE);
+}
+
 /* Ends the open partial line of another owner, then writes `text` as the
  * start (or continuation) of `r`'s line. */
 static void write_line(struct console_ring *r, const char *text, u32 len, bool ended)
@@ -116,19 +139,70 @@ static void write_line(struct console_ring *r, const char *text, u32 len, bool e
 	open_ring = ended ? NULL : r;
 }
 
-/* Writes one line of `r` (a partial one only if `partial`); false when it had none. */
+/* Writes the focused ring's next bytes as they are; false when it had none. */
+static bool write_raw(struct console_ring *r)
+{
+	char bytes[CONSOLE_LINE_MAX];
+	u32 len = console_ring_take_raw(r, bytes, sizeof(bytes));
+
+	if (!len)
+		return false;
+	if (open_ring && open_ring != r) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	for (u32 i = 0; i < len; i++)
+		out->putc(bytes[i]);
+	/* a line of Bulkhead's that comes next starts on a line of its own */
+	open_ring = bytes[len - 1] == '\n' ? NULL : r;
+	return true;
+}
+
+/* The owner's output was forgotten while another VM had the console. */
+static void say_unshown(struct console_ring *r)
+{
+	char note[80];
+	u32 n = console_ring_take_unshown(r);
+
+	if (!n)
+		return;
+	fmt_snprintf(note, sizeof(note),
+		     "[%u bytes of output not shown: another VM had the console]", n);
+	write_line(r, note, (u32)strlen(note), true);
+}
+
+/* Writes one line of `r` (a partial one only if `partial`), or the focused
+ * ring's next bytes; false when it had none. */
 static bool write_one(struct console_ring *r, bool partial)
 {
 	char line[CONSOLE_LINE_MAX];
 	bool ended;
-	u32 len = console_ring_take(r, line, partial, &ended);
+	u32 len;
 
+	if (r == focus && out) {
+		if (!write_raw(r))
+			return false;
+		note_wake(r);
+		return true;
+	}
+	say_unshown(r);
+	len = console_ring_take(r, line, partial, &ended);
 	if (!len && !ended)
 		return false;
 	write_line(r, line, len, ended);
-	if (__atomic_load_n(&r->wake_pending, __ATOMIC_RELAXED))
-		__atomic_store_n(&wakes_waiting, true, __ATOMIC_RELEASE);
+	note_wake(r);
 	return true;
+}
+
+/* Whether `r` has something to write now: any byte when it is focused,
+ * nothing while it waits in the background, else a line or a due partial. */
+static bool ring_ready(const struct console_ring *r, u64 now)
+{
+	if (r == __atomic_load_n(&focus, __ATOMIC_ACQUIRE))
+		return console_ring_held(r) != 0;
+	if (__atomic_load_n(&r->background, __ATOMIC_RELAXED))
+		return false;
+	return console_ring_ready(r, now, idle_ticks());
 }
 
 static int next_ready(u64 now)
@@ -136,7 +210,7 @@ static int next_ready(u64 now)
 	for (u32 n = 0; n < CONSOLE_MAX_RINGS; n++) {
 		u32 i = (cursor + n) % CONSOLE_MAX_RINGS;
 
-		if (rings[i] && console_ring_ready(rings[i], now, idle_ticks()))
+		if (rings[i] && ring_ready(rings[i], now))
 			return (int)i;
 	}
 	return -1;
@@ -194,7 +268,7 @@ static bool any_ready(u64 now)
 	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
 		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
 
-		if (r && console_ring_ready(r, now, idle_ticks()))
+		if (r && ring_ready(r, now))
 			return true;
 	}
 	return false;
@@ -250,6 +324,45 @@ void console_hv_line(const char *text, u32 len)
 	drain(now, false);
 }
 
+/*
+ * The shell's line being typed is the screen's open line, owned by a ring
+ * of its own that holds nothing: another owner's line ends it like any
+ * partial line, and the next key draws it again whole.
+ */
+static struct console_ring edit_line = { .name = "hv" };
+
+void console_edit_show(const char *line, u32 len, const char *delta, u32 dlen)
+{
+	u64 now = arch_counter_read();
+
+	if (__atomic_load_n(&panicking, __ATOMIC_ACQUIRE))
+		return;
+	spin_lock(&out_lock);
+	drain_locked(now, DRAIN_BUDGET);  /* what was said before the key comes first */
+	if (open_ring == &edit_line) {
+		put_raw(delta, dlen);
+	} else {
+		write_line(&edit_line, "> ", 2, false);
+		put_raw(line, len);
+	}
+	open_ring = &edit_line;
+	spin_unlock(&out_lock);
+}
+
+bool console_edit_end(void)
+{
+	bool shown;
+
+	spin_lock(&out_lock);
+	shown = open_ring == &edit_line;
+	if (shown) {
+		put_raw("\n", 1);
+		open_ring = NULL;
+	}
+	spin_unlock(&out_lock);
+	return shown;
+}
+
 void console_panic_begin(void)
 {
 	u64 give_up = arch_counter_read() + arch_counter_freq() / 10;
@@ -299,6 +412,7 @@ bool console_ring_register(struct console_ring *r)
 	spin_lock(&out_lock);
 	for (u32 i = 0; i < CONSOLE_MAX_RINGS && !done; i++) {
 		if (!rings[i]) {
+			console_ring_set_background(r, focus != NULL);
 			__atomic_store_n(&rings[i], r, __ATOMIC_RELEASE);
 			done = true;
 		}
@@ -327,21 +441,65 @@ static void write_all(struct console_ring *r)
 	}
 }
 
+void console_input_hooks(void (*closed)(void), void (*room)(void))
+{
+	focus_closed = closed;
+	input_room = room;
+}
+
+void console_input_room(void)
+{
+	if (input_room)
+		input_room();
+}
+
 void console_ring_close(struct console_ring *r)
 {
+	bool focused;
+
 	spin_lock(&out_lock);
 	r->wake_on = false;
 	write_all(r);
+	focused = r == focus;
 	spin_unlock(&out_lock);
+	if (focused && focus_closed)
+		focus_closed();
 	while (__atomic_load_n(&r->waking, __ATOMIC_ACQUIRE))
 		arch_wait_event();
 	console_ring_reset(r);
+}
+
+/* Puts every VM ring but `r` in the background (none when `r` is NULL) and
+ * notes the wake-ups that frees; out_lock held. */
+static void set_focus_locked(struct console_ring *r)
+{
+	if (open_ring && open_ring == focus) {
+		put_raw("\n", 1);  /* the raw output ends mid-line: prefixed lines follow */
+		open_ring = NULL;
+	}
+	__atomic_store_n(&focus, r, __ATOMIC_RELEASE);
+	for (u32 i = 1; i < CONSOLE_MAX_RINGS; i++) {
+		if (!rings[i])
+			continue;
+		console_ring_set_background(rings[i], r && rings[i] != r);
+		note_wake(rings[i]);
+	}
+}
+
+void console_focus(struct console_ring *r)
+{
+	spin_lock(&out_lock);
+	set_focus_locked(r);
+	spin_unlock(&out_lock);
+	note_due(arch_counter_read());  /* what waited goes out now, wake-ups too */
 }
 
 void console_ring_unregister(struct console_ring *r)
 {
 	spin_lock(&out_lock);
 	r->wake_on = false;
+	if (focus == r)
+		set_focus_locked(NULL);
 	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
 		if (rings[i] == r) {
 			write_all(r);
@@ -373,7 +531,8 @@ static bool anything_held(void)
 	for (u32 i = 0; i < CONSOLE_MAX_RINGS; i++) {
 		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
 
-		if (r && (__atomic_load_n(&r->newlines, __ATOMIC_ACQUIRE) ||
+		if (r && !__atomic_load_n(&r->background, __ATOMIC_ACQUIRE) &&
+		    (__atomic_load_n(&r->newlines, __ATOMIC_ACQUIRE) ||
 			  __atomic_load_n(&r->open_len, __ATOMIC_ACQUIRE)))
 			return true;
 	}
@@ -417,7 +576,7 @@ void console_guest_kick(struct console_ring *r)
 	    !__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
 		return;
 	now = arch_counter_read();
-	if (console_ring_ready(r, now, idle_ticks()) ||
+	if (ring_ready(r, now) ||
 	    __atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE)) {
 		drain(now, true);
 		drop_stale_due(now);
@@ -430,7 +589,7 @@ void console_guest_idle(struct console_ring *r)
 	bool left = false;
 
 	if (!__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
-	    !console_ring_ready(r, now, idle_ticks()))
+	    !ring_ready(r, now))
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!spin_trylock(&out_lock))
@@ -459,8 +618,8 @@ static void recompute_due(u64 now)
 		struct console_ring *r = __atomic_load_n(&rings[i], __ATOMIC_ACQUIRE);
 		u32 open;
 
-		if (!r)
-			continue;
+		if (!r || __atomic_load_n(&r->background, __ATOMIC_RELAXED))
+			continue;  /* it waits for the console; nothing falls due */
 		open = __atomic_load_n(&r->open_len, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&r->newlines, __ATOMIC_RELAXED) || open >= CONSOLE_LINE_MAX)
 			note_due(soon(now));  /* a drainer is at it; look again shortly */

@@ -44,6 +44,8 @@ u32 console_ring_room(struct console_ring *r)
 	u32 head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 	u32 held = GET(r->tail) - head;
 
+	if (GET(r->background))
+		return r->size;  /* it forgets its oldest line instead of refusing */
 	return held >= r->size ? 0 : r->size - held;
 }
 
@@ -71,23 +73,26 @@ static bool append(struct console_ring *r, char c, u64 now)
 	}
 	SET(r->last_put, now);
 	r->bytes_in++;
-	if (room_locked(r) < CONSOLE_TX_LEVEL)
+	if (room_locked(r) < CONSOLE_TX_LEVEL && !r->background)
 		r->low_room = true;
 	return line;
 }
+
+/* Forgets the head line (or CONSOLE_LINE_MAX bytes of it) to make room. */
+static void forget_oldest(struct console_ring *r);
 
 enum ring_put console_ring_put(struct console_ring *r, char c, u64 now)
 {
 	enum ring_put result = RING_TAKEN;
 
-	if (c == '\r')
-		return RING_TAKEN;
 	spin_lock(&r->lock);
+	if (!room_locked(r) && r->background)
+		forget_oldest(r);
 	if (!room_locked(r)) {
 		r->dropped++;
 		r->low_room = true;
 		result = RING_FULL;
-	} else if (append(r, sanitize(c), now)) {
+	} else if (append(r, c, now)) {
 		result = RING_LINE;
 	}
 	spin_unlock(&r->lock);
@@ -100,10 +105,8 @@ bool console_ring_put_line(struct console_ring *r, const char *text, u32 len, u6
 
 	spin_lock(&r->lock);
 	fits = room_locked(r) > len;
-	for (u32 i = 0; fits && i < len; i++) {
-		if (text[i] != '\r')
-			append(r, sanitize(text[i]), now);
-	}
+	for (u32 i = 0; fits && i < len; i++)
+		append(r, text[i], now);
 	if (fits)
 		append(r, '\n', now);
 	spin_unlock(&r->lock);
@@ -130,10 +133,9 @@ static u32 head_line(const struct console_ring *r, bool *nl)
 	return max;
 }
 
-static void consume(struct console_ring *r, char *out, u32 len, bool nl)
+/* Moves the head past `len` bytes (and the '\n' after them if `nl`). */
+static void advance(struct console_ring *r, u32 len, bool nl)
 {
-	for (u32 i = 0; i < len; i++)
-		out[i] = (char)r->buf[(r->head + i) & (r->size - 1)];
 	SET(r->head, r->head + len + (nl ? 1 : 0));
 	if (nl)
 		SET(r->newlines, r->newlines - 1);
@@ -145,6 +147,31 @@ static void consume(struct console_ring *r, char *out, u32 len, bool nl)
 	}
 }
 
+/* Copies the head line out sanitized; returns the length it has there. */
+static u32 consume(struct console_ring *r, char *out, u32 len, bool nl)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < len; i++) {
+		char c = (char)r->buf[(r->head + i) & (r->size - 1)];
+
+		if (c != '\r')
+			out[n++] = sanitize(c);
+	}
+	advance(r, len, nl);
+	return n;
+}
+
+static void forget_oldest(struct console_ring *r)
+{
+	bool nl;
+	u32 len = head_line(r, &nl);
+
+	advance(r, len, nl);
+	r->overwritten += len + (nl ? 1 : 0);
+	r->unshown += len + (nl ? 1 : 0);
+}
+
 u32 console_ring_take(struct console_ring *r, char *out, bool partial, bool *ended)
 {
 	bool nl;
@@ -154,7 +181,7 @@ u32 console_ring_take(struct console_ring *r, char *out, bool partial, bool *end
 	len = head_line(r, &nl);
 	*ended = nl || len == CONSOLE_LINE_MAX;
 	if (*ended || partial)
-		consume(r, out, len, nl);
+		len = consume(r, out, len, nl);
 	else
 		len = 0;
 	spin_unlock(&r->lock);
@@ -190,4 +217,58 @@ bool console_ring_take_wake(struct console_ring *r)
 	r->wake_pending = false;
 	spin_unlock(&r->lock);
 	return wake;
+}
+
+u32 console_ring_held(const struct console_ring *r)
+{
+	u32 head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+
+	return GET(r->tail) - head;
+}
+
+u32 console_ring_take_raw(struct console_ring *r, char *out, u32 max)
+{
+	u32 held, n, nls = 0;
+
+	spin_lock(&r->lock);
+	held = r->tail - r->head;
+	n = held < max ? held : max;
+	for (u32 i = 0; i < n; i++) {
+		out[i] = (char)r->buf[(r->head + i) & (r->size - 1)];
+		nls += out[i] == '\n';
+	}
+	SET(r->head, r->head + n);
+	SET(r->newlines, r->newlines - nls);
+	if (!r->newlines)
+		SET(r->open_len, held - n);  /* all that is left is the open line */
+	if (r->low_room && room_locked(r) >= CONSOLE_TX_LEVEL) {
+		r->low_room = false;
+		r->wake_pending = true;
+	}
+	spin_unlock(&r->lock);
+	return n;
+}
+
+void console_ring_set_background(struct console_ring *r, bool on)
+{
+	spin_lock(&r->lock);
+	if (on && !r->background && r->low_room) {
+		r->low_room = false;
+		r->wake_pending = true;  /* it never waits in the background */
+	}
+	if (!on && r->background && room_locked(r) < CONSOLE_TX_LEVEL)
+		r->low_room = true;
+	SET(r->background, on);
+	spin_unlock(&r->lock);
+}
+
+u32 console_ring_take_unshown(struct console_ring *r)
+{
+	u32 n;
+
+	spin_lock(&r->lock);
+	n = r->unshown;
+	r->unshown = 0;
+	spin_unlock(&r->lock);
+	return n;
 }

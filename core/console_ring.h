@@ -4,10 +4,17 @@
  * line at a time. Writers never wait for the physical UART; a full ring is
  * reported to the writer, which is how a guest sees back-pressure.
  *
- * The ring cuts its content into lines: a line ends at '\n', or after
- * CONSOLE_LINE_MAX bytes without one. The bytes after the last '\n' are the
- * open line; it is taken as a partial line only when the caller says so
- * (after the owner was idle for a while, or when the ring is closed).
+ * The ring keeps the writer's bytes as they are. Taken a line at a time
+ * (the shared, prefixed view) they are cut into lines: a line ends at '\n',
+ * or after CONSOLE_LINE_MAX bytes without one, and comes out sanitized. The
+ * bytes after the last '\n' are the open line; it is taken as a partial line
+ * only when the caller says so (after the owner was idle for a while, or
+ * when the ring is closed). Taken raw (the VM that has the console input)
+ * they come out byte for byte, escape sequences included.
+ *
+ * A ring in the background (another VM has the console) never refuses a
+ * byte: when full it forgets its oldest line, so that its writer never
+ * waits for a console it does not have; what it forgot is counted.
  */
 #ifndef BULKHEAD_CORE_CONSOLE_RING_H
 #define BULKHEAD_CORE_CONSOLE_RING_H
@@ -47,6 +54,9 @@ struct console_ring {
 	/* statistics, never reset */
 	u64 bytes_in;        /* bytes taken from the writer */
 	u64 dropped;         /* bytes refused because the ring was full */
+	u64 overwritten;     /* bytes forgotten in the background */
+	u32 unshown;         /* of those, forgotten since the owner was last shown */
+	bool background;     /* another VM has the console: see the top */
 	/* The writer's "room is back" callback; see console_out.c for the rules. */
 	void (*wake)(void *ctx);
 	void *wake_ctx;
@@ -59,17 +69,20 @@ void console_ring_init(struct console_ring *r, const char *name, u8 *buf, u32 si
 /* Forgets what the ring holds (a VM restarts); statistics stay. */
 void console_ring_reset(struct console_ring *r);
 u32 console_ring_room(struct console_ring *r);
+/* What the ring holds (a lock-free hint). */
+u32 console_ring_held(const struct console_ring *r);
 /*
- * Puts one byte from an untrusted writer at counter time `now`. '\r' is
- * ignored; control bytes other than '\n' and tab become '?', so that no
- * writer can repaint the operator's terminal or fake another owner's prefix.
+ * Puts one byte from an untrusted writer at counter time `now`, as it is.
+ * Taken a line at a time, '\r' is left out and control bytes other than '\n'
+ * and tab become '?', so that no writer can repaint the operator's terminal
+ * or fake another owner's prefix in the shared view.
  */
 enum ring_put console_ring_put(struct console_ring *r, char c, u64 now);
 /* Puts `len` bytes and a '\n' only if all fit; false (nothing put) otherwise. */
 bool console_ring_put_line(struct console_ring *r, const char *text, u32 len, u64 now);
 /*
- * Takes the next line into `out` (CONSOLE_LINE_MAX bytes), without its '\n',
- * and returns its length. *ended says whether the line is complete; the open
+ * Takes the next line into `out` (CONSOLE_LINE_MAX bytes), without its '\n'
+ * and sanitized (see console_ring_put), and returns its length. *ended says whether the line is complete; the open
  * line is taken only when `partial` is true. Returns 0 with *ended false when
  * there is nothing to take.
  */
@@ -80,6 +93,14 @@ u64 console_ring_partial_due(struct console_ring *r, u64 idle);
 /* A lock-free hint for the drainer: a complete line is waiting, or the open
  * line is due at `now`. The drainer checks again under the lock. */
 bool console_ring_ready(const struct console_ring *r, u64 now, u64 idle);
+/* Takes up to `max` bytes as they are, lines or not; returns how many. */
+u32 console_ring_take_raw(struct console_ring *r, char *out, u32 max);
+/* Puts the ring in or out of the background (see the top). Going in counts
+ * as room being back (its writer may be waiting); coming out with little
+ * room makes the writer wait for the drainer again. */
+void console_ring_set_background(struct console_ring *r, bool on);
+/* Bytes forgotten since the last call (the owner is shown again). */
+u32 console_ring_take_unshown(struct console_ring *r);
 /* True once after the ring went low on room and got CONSOLE_TX_LEVEL back. */
 bool console_ring_take_wake(struct console_ring *r);
 

@@ -207,6 +207,49 @@ void guest_ram_release(struct guest_ram *r, struct page_pool *pool)
 	r->owns_chunks = false;
 }
 
+bool guest_ram_step(const struct guest_ram *r, u64 *pos, u64 budget, gram_run_fn fn, void *ctx)
+{
+	u64 done = 0;
+
+	while (*pos < r->size && done < budget) {
+		paddr_t pa;
+		u64 len = guest_ram_lookup(r, r->base + *pos, &pa);
+
+		if (!len) {
+			/* an absent page (or chunk): nothing there to walk */
+			*pos = align_down(*pos, PAGE_SIZE) + PAGE_SIZE;
+			continue;
+		}
+		if (len > budget - done)
+			len = budget - done;
+		fn(ctx, ipa_init(r->base + *pos), pa, len);
+		*pos += len;
+		done += len;
+	}
+	return *pos >= r->size;
+}
+
+bool guest_ram_release_step(struct guest_ram *r, struct page_pool *pool, u64 *pos, u64 budget)
+{
+	if (!r->owns_chunks) {
+		guest_ram_release(r, pool);  /* nothing of the pool's to scrub */
+		return true;
+	}
+	if (!guest_ram_step(r, pos, align_up(budget, PAGE_SIZE), scrub_and_free, pool))
+		return false;
+	/* every page is back: only the tables are left, and the page count */
+	r->pages = 0;
+	for (u64 i = 0; i < GRAM_CHUNKS(r->size); i++) {
+		if (r->chunks[i].kind == GRAM_PAGES)
+			page_free(pool, ptr_to_pa(r->chunks[i].pages), 1);
+	}
+	page_free(pool, ptr_to_pa(r->chunks), array_pages(r->size));
+	r->chunks = NULL;
+	r->table_pages = 0;
+	r->owns_chunks = false;
+	return true;
+}
+
 struct runs_seen {
 	u64 n;
 	paddr_t first;

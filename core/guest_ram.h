@@ -208,7 +208,19 @@ paddr_t guest_ram_fill(struct guest_ram *r, struct page_pool *pool, u64 ipa);
 /* Waits until no copy that began before the call is still going (see
  * struct gram_readers). Never from inside a read_begin/_end. */
 void guest_ram_readers_drain(struct guest_ram *r);
-
+/*
+ * The same walk in bounded steps, for work that must not hold a CPU for the
+ * whole RAM (a restart's scrub, a set/way flush): calls fn for the backed
+ * pieces of RAM from offset *pos on, `budget` bytes at most, and moves *pos
+ * past them. True when *pos reached the end (the walk is done).
+ */
+bool guest_ram_step(const struct guest_ram *r, u64 *pos, u64 budget, gram_run_fn fn, void *ctx);
+/*
+ * guest_ram_release in bounded steps: scrubs and frees the pages from *pos
+ * on, `budget` bytes at most; once *pos reaches the end, frees the tables
+ * and returns true (the RAM is empty, as after guest_ram_release).
+ */
+bool guest_ram_release_step(struct guest_ram *r, struct page_pool *pool, u64 *pos, u64 budget);
 /* How many runs guest_ram_for_each_run would give, and the first one's host
  * address (pa 0 when none). */
 u64 guest_ram_runs(const struct guest_ram *r, paddr_t *first);

@@ -8,15 +8,23 @@
 #include "core/vm.h"
 #include "hypercall.h"
 
+_Static_assert(BH_CALL_NOP < HYPERCALL_FIXED && BH_CALL_VERSION < HYPERCALL_FIXED &&
+	       BH_CALL_CONSOLE_PUTC >= HYPERCALL_FIXED && BH_CALL_PANIC >= HYPERCALL_FIXED,
+	       "the calls with a fixed result come first");
+
+const u64 hypercall_fixed_result[HYPERCALL_FIXED] = {
+	[BH_CALL_NOP] = 0,
+	[BH_CALL_VERSION] = (BH_ABI_MAJOR << 16) | BH_ABI_MINOR,
+};
+
 enum vcpu_next hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args, u64 *result)
 {
+	if (call < HYPERCALL_FIXED) {
+		*result = hypercall_fixed_result[call];
+		return VCPU_RESUME;
+	}
 	*result = 0;
 	switch (call) {
-	case BH_CALL_NOP:
-		break;
-	case BH_CALL_VERSION:
-		*result = (BH_ABI_MAJOR << 16) | BH_ABI_MINOR;
-		break;
 	case BH_CALL_CONSOLE_PUTC:
 		console_guest_putc(&vcpu->vm->con, (char)(args[0] & 0xff));
 		break;

@@ -13,4 +13,13 @@ struct vcpu;
  * next (PANIC ends the VM). */
 enum vcpu_next hypercall_handle(struct vcpu *vcpu, u32 call, const u64 *args, u64 *result);
 
+/*
+ * Calls 0 .. HYPERCALL_FIXED - 1 (NOP and VERSION) always return the same
+ * result and do nothing else: hypercall_fixed_result[call]. An arch may
+ * answer them from this table without calling hypercall_handle (arm64 does
+ * so in its exception vector, before saving the guest's registers).
+ */
+#define HYPERCALL_FIXED 2
+extern const u64 hypercall_fixed_result[HYPERCALL_FIXED];
+
 #endif

@@ -5,12 +5,13 @@
 #include "arch.h"
 #include "core/console.h"
 #include "core/log.h"
+#include "core/log_ring.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
 enum log_level log_threshold = LOG_INFO;
 
-static void vlog(const char *fmt, va_list ap)
+static void vlog(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[CONSOLE_LINE_MAX];
 	int n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
@@ -19,7 +20,9 @@ static void vlog(const char *fmt, va_list ap)
 		return;
 	if ((u32)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	console_hv_line(line, (u32)n);
+	log_ring_add(line, (u32)n);
+	if (level <= log_threshold)
+		console_hv_line(line, (u32)n);
 }
 
 static const char *const level_names[] = { "always", "error", "warn", "info", "debug" };
@@ -50,10 +53,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level > log_threshold)
+	/* dmesg keeps info lines even when the console shows fewer */
+	if (level > log_threshold && level > LOG_INFO)
 		return;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(level, fmt, ap);
 	va_end(ap);
 }
 

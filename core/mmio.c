@@ -28,35 +28,21 @@ int mmio_register(struct mmio_bus *bus, struct vdev *d)
 	return 0;
 }
 
-static bool holds(const struct vdev *d, u64 a, u32 size)
-{
-	u64 off = a - ipa_addr(d->base);
-
-	return a >= ipa_addr(d->base) && off < d->size && size <= d->size - off;
-}
-
 struct vdev *mmio_find(const struct mmio_bus *bus, ipaddr_t addr, u32 size)
 {
 	for (u32 i = 0; i < bus->count; i++) {
-		if (holds(bus->dev[i], ipa_addr(addr), size))
+		if (mmio_holds(bus->dev[i], ipa_addr(addr), size))
 			return bus->dev[i];
 	}
 	return NULL;
 }
 
-bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value)
+bool mmio_access_lookup(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value)
 {
-	struct vdev *d = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
-	u64 off;
+	struct vdev *d = mmio_find(bus, addr, size);
 
-	if (!d || !holds(d, ipa_addr(addr), size)) {
-		d = mmio_find(bus, addr, size);
-		if (!d)
-			return false;
-		__atomic_store_n(&bus->last, d, __ATOMIC_RELAXED);
-	}
-	off = ipa_addr(addr) - ipa_addr(d->base);
-	if (write)
-		return d->ops->write(d, off, size, *value);
-	return d->ops->read(d, off, size, value);
+	if (!d)
+		return false;
+	__atomic_store_n(&bus->last, d, __ATOMIC_RELAXED);
+	return mmio_call(d, addr, write, value, size);
 }

@@ -7,6 +7,7 @@
 #define BULKHEAD_CORE_MMIO_H
 
 #include "types.h"
+#include "core/vdev.h"
 
 struct vdev;
 
@@ -26,7 +27,36 @@ struct mmio_bus {
 int mmio_register(struct mmio_bus *bus, struct vdev *d);
 /* The device whose window holds all of [addr, addr + size), or NULL. */
 struct vdev *mmio_find(const struct mmio_bus *bus, ipaddr_t addr, u32 size);
-/* Returns false when no device accepts the access. */
-bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value);
+/* Whether the device's window holds all of [a, a + size). */
+static inline bool mmio_holds(const struct vdev *d, u64 a, u32 size)
+{
+	u64 off = a - ipa_addr(d->base);
+
+	return a >= ipa_addr(d->base) && off < d->size && size <= d->size - off;
+}
+
+static inline bool mmio_call(struct vdev *d, ipaddr_t addr, bool write, u64 *value, u32 size)
+{
+	u64 off = ipa_addr(addr) - ipa_addr(d->base);
+
+	if (write)
+		return d->ops->write(d, off, size, *value);
+	return d->ops->read(d, off, size, value);
+}
+
+/* mmio_access() when the last device found does not hold the access. */
+bool mmio_access_lookup(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write, u64 *value);
+
+/* Returns false when no device accepts the access. Inline: a trap's hot
+ * path, and a guest polling one register finds the same device again. */
+static inline bool mmio_access(struct mmio_bus *bus, ipaddr_t addr, u32 size, bool write,
+			       u64 *value)
+{
+	struct vdev *d = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
+
+	if (!d || !mmio_holds(d, ipa_addr(addr), size))
+		return mmio_access_lookup(bus, addr, size, write, value);
+	return mmio_call(d, addr, write, value, size);
+}
 
 #endif

@@ -277,9 +277,32 @@ static u64 earliest(u64 a, u64 b)
 }
 
 /*
+ * When the running vCPU's slice is cut for a woken vCPU that waits (0: it
+ * is not): the moment the waiter is owed the CPU. A vCPU that slept is
+ * behind in vtime but may not be owed more than the granularity yet when it
+ * wakes; it then preempts as soon as it is, instead of waiting up to a whole
+ * slice behind a CPU hog (Linux's CFS rechecks at every tick, Xen's credit2
+ * sizes the slice by the waiter's credit). Only woken vCPUs cut a slice: two
+ * CPU hogs still take whole slices in turn.
+ */
+static u64 woken_deadline(struct rq_locked rq, u64 now)
+{
+	struct vcpu *cur = rq.cpu->current;
+	u64 when = 0;
+
+	for (const struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next) {
+		if (v != cur && v->woke && can_run(v, now))
+			when = earliest(when, cur->run_start +
+					      credit_preempt_after(cur, v, preempt_granularity()));
+	}
+	return when;
+}
+
+/*
  * Earliest of: a blocked vCPU's guest timer, the slice end when the running
- * vCPU must give way (others wait, or its cap runs out), and the start of
- * the next cap period when a capped vCPU waits for it.
+ * vCPU must give way (others wait, or its cap runs out) or sooner for a
+ * woken vCPU, and the start of the next cap period when a capped vCPU waits
+ * for it.
  */
 static u64 next_deadline(struct rq_locked rq, u64 now)
 {
@@ -295,6 +318,8 @@ static u64 next_deadline(struct rq_locked rq, u64 now)
 	}
 	if (c->current && (runnable_count(rq, now) > 1 || c->current->vm->cfg.cap))
 		when = earliest(when, c->slice_end);
+	if (c->current)
+		when = earliest(when, woken_deadline(rq, now));
 	if (capped_waiting)
 		when = earliest(when, credit_next_period(now));
 	return earliest(when, work_next_due(c->index));
@@ -441,6 +466,7 @@ bool sched_wake(struct vcpu *vcpu)
 	bool woke = false, preempt = false;
 
 	if (vcpu->state == VCPU_BLOCKED) {
+		vcpu->woke = true;
 		preempt = make_runnable(rq, vcpu);
 		woke = true;
 	}
@@ -566,12 +592,31 @@ void sched_wait_end(struct vcpu *vcpu)
 	rq_unlock(rq);
 }
 
+/*
+ * A vCPU alone on its CPU may run for ever without a tick (no slice end when
+ * nobody waits), so cpu_time alone would read 0: the run in progress is
+ * added here, under its run queue's lock, as the scheduler sees it.
+ */
+u64 sched_cpu_time(struct vcpu *vcpu)
+{
+	struct rq_locked rq = rq_lock_of(vcpu);
+	u64 t = vcpu->cpu_time;
+
+	/* a wait in place is not its CPU time (sched_wait_end) */
+	if (rq.cpu->current == vcpu && !rq.cpu->waiting_in_place)
+		t += arch_counter_read() - vcpu->run_start;
+	rq_unlock(rq);
+	return t;
+}
+
 /* Wakes blocked vCPUs whose timer is due. */
 static void wake_due(struct rq_locked rq, u64 now)
 {
 	for (struct vcpu *v = rq.cpu->rq_head; v; v = v->rq_next) {
-		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now)
+		if (v->state == VCPU_BLOCKED && v->wake_at && v->wake_at <= now) {
+			v->woke = true;
 			make_runnable(rq, v);
+		}
 	}
 }
 
@@ -631,7 +676,8 @@ bool sched_kicked(void)
 
 	if (c->current) {
 		now = arch_counter_read();
-		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now);
+		leave = c->preempt || !can_run(c->current, now) || work_due(c->index, now) ||
+			c->current->task;
 	}
 	rearm_unless_leaving(rq, leave);
 	rq_unlock(rq);
@@ -708,6 +754,7 @@ static struct vcpu *claim_next(struct cpu *cpu)
 	if (v) {
 		v->running = true;
 		v->yielding = false;
+		v->woke = false;
 		v->run_start = now;
 		/* one held back by its cap does not come back with a lead to spend */
 		v->vtime = credit_wake_vtime(v->vtime, c->min_vtime, wake_bonus());
@@ -739,6 +786,39 @@ static void release_current(struct cpu *c, struct vcpu *v)
 	arch_send_event(); /* someone may wait for this vCPU to be off the CPU */
 }
 
+void sched_set_task(struct vcpu *vcpu, enum vcpu_next (*task)(struct vcpu *vcpu))
+{
+	vcpu->task_pos = 0;
+	__atomic_store_n(&vcpu->task, task, __ATOMIC_RELEASE);
+	/* in the guest on this CPU: the kick is taken at its next entry */
+	if (cpus[arch_cpu_index()].current == vcpu)
+		arch_kick_cpu(arch_cpu_index());
+}
+
+/*
+ * The vCPU's task, a bounded step at a time, until it is done or the CPU
+ * must go to someone else: pending interrupts are handled between steps as
+ * they would be in the guest (the slice timer, kicks, wake-ups), so a task
+ * never holds the CPU more than one step past the vCPU's slice.
+ */
+static enum vcpu_next run_task(struct vcpu *v)
+{
+	for (;;) {
+		enum vcpu_next next = v->task(v);
+
+		if (next == VCPU_RESUME) {
+			__atomic_store_n(&v->task, NULL, __ATOMIC_RELEASE);
+			return VCPU_YIELD;
+		}
+		if (vcpu_next_is_exit(next)) {
+			__atomic_store_n(&v->task, NULL, __ATOMIC_RELEASE);
+			return next;
+		}
+		if (arch_poll_irqs())
+			return VCPU_YIELD;
+	}
+}
+
 void cpu_run_loop(void)
 {
 	struct cpu *c = this_cpu();
@@ -758,7 +838,7 @@ void cpu_run_loop(void)
 			arch_idle();
 			continue;
 		}
-		next = arch_vcpu_run(v);
+		next = v->task ? run_task(v) : arch_vcpu_run(v);
 		if (!vcpu_next_is_exit(next)) {
 			release_current(c, v);
 			continue;

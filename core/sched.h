@@ -9,6 +9,7 @@
 #define BULKHEAD_CORE_SCHED_H
 
 #include "types.h"
+#include "core/vcpu_next.h"
 
 struct vcpu;
 
@@ -67,6 +68,18 @@ bool sched_running_here(const struct vcpu *vcpu);
  * then leaves the guest, and the others go first. (Not sched_yield: a host
  * build of this file, as in the unit tests, would replace libc's.) */
 bool sched_yield_cpu(struct vcpu *vcpu);
+
+/* Counter ticks the vCPU spent in the guest, its current run included. */
+u64 sched_cpu_time(struct vcpu *vcpu);
+/*
+ * Gives the vCPU work the hypervisor does on its behalf before its guest
+ * runs again (a restart's scrub, a set/way flush): when the vCPU is
+ * scheduled, its CPU runs the task's bounded steps instead of the guest, in
+ * the vCPU's slices and charged to it, and gives the CPU up between steps
+ * as it would give it up in the guest. When the vCPU runs here now, its
+ * guest leaves at once. Nothing else may be running the vCPU elsewhere.
+ */
+void sched_set_task(struct vcpu *vcpu, enum vcpu_next (*task)(struct vcpu *vcpu));
 
 /* From the arch interrupt path on this CPU: the scheduler's timer fired.
  * Returns true when the running vCPU should give up the CPU. */

@@ -74,6 +74,17 @@ u64 credit_wake_vtime(u64 vtime, u64 floor, u64 bonus)
 	return vtime > least ? vtime : least;
 }
 
+u64 credit_preempt_after(const struct vcpu *cur, const struct vcpu *woken, u64 granularity)
+{
+	u64 weight = cur->vm->cfg.weight ? cur->vm->cfg.weight : CONFIG_DEFAULT_WEIGHT;
+	u64 lead = woken->vtime + granularity;
+
+	if (lead < cur->vtime)
+		return 0;
+	/* the least `ran` whose charge exceeds lead - vtime (charge rounds down) */
+	return ((lead - cur->vtime + 1) * weight + CONFIG_DEFAULT_WEIGHT - 1) / CONFIG_DEFAULT_WEIGHT;
+}
+
 bool credit_should_preempt(const struct vcpu *cur, u64 ran, const struct vcpu *woken,
 			   u64 granularity)
 {

@@ -38,5 +38,13 @@ u64 credit_wake_vtime(u64 vtime, u64 floor, u64 bonus);
 /* True when `woken` should take the CPU from `cur`, which has run `ran` ticks of its slice. */
 bool credit_should_preempt(const struct vcpu *cur, u64 ran, const struct vcpu *woken,
 			   u64 granularity);
+/*
+ * The least time `cur` may run (ticks since it was put on) before
+ * credit_should_preempt() says `woken` should take the CPU: 0 when it is
+ * owed already. As Xen's credit2 cuts the running vCPU's slice to when its
+ * credit falls to the next waiting one's, so a woken I/O-bound vCPU beside
+ * a CPU hog waits for its share, not for the hog's whole slice.
+ */
+u64 credit_preempt_after(const struct vcpu *cur, const struct vcpu *woken, u64 granularity);
 
 #endif

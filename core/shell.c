@@ -1,23 +1,20 @@
 /*
- * The management shell, with the command names an xl user knows. Input is
- * collected into a line and run on Enter; the line is echoed as
- * "(hv) > COMMAND" so that it stays whole among the VMs' output. Every
- * answer is one or more "(hv) " lines; errors are one line.
+ * The management shell, with the command names an xl user knows. The line
+ * is typed in core/shell_input.c and run here; every answer is one or more
+ * "(hv) " lines; errors are one line.
  */
 #include "arch.h"
 #include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"
+#include "core/sched.h"
 #include "core/shell.h"
 #include "core/vm.h"
 #include "core/vm_ram.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
-#define LINE_MAX 128
 #define MAX_ARGS 5
-
-static char line[LINE_MAX];
-static u32 len;
 
 #define say(...) log_msg(LOG_ALWAYS, __VA_ARGS__)
 
@@ -26,33 +23,64 @@ static u64 ms_of(u64 ticks)
 	return ticks / (arch_counter_freq() / 1000);
 }
 
-static u64 vm_cpu_time(const struct vm *vm)
+static u64 vm_cpu_time(struct vm *vm)
 {
 	u64 t = 0;
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		t += vm->vcpus[i].cpu_time;
+		t += sched_cpu_time(&vm->vcpus[i]);
 	return t;
 }
 
+/* xl's six state letters: r b p s c d, a '-' where the VM is not in that state. */
+static void xl_flags(const char *state, char *out)
+{
+	static const char *const words[] = { "running", "blocked", "paused", "shutdown",
+					     "crashed", "dying" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(words); i++)
+		out[i] = strcmp(state, words[i]) ? '-' : "rbpscd"[i];
+	out[ARRAY_SIZE(words)] = '\0';
+}
+
+static void list_vm(struct vm *vm)
+{
+	const char *state = vm_state_name(vm);
+	char flags[8];
+
+	struct vm_balloon_status st = { .target = vm->ram.size };
+
+	if (vm->balloon.dev)
+		vm->balloon.status(vm->balloon.dev, &st);
+	xl_flags(state, flags);
+	/* MEM is what it holds now: below its target when it gave pages back */
+	say("%-4u %-16s %-8s %5u %8llu %12llu %8llu %8llu %-6s %s", vm->id, vm->cfg.name, state,
+	    vm->nvcpus, (unsigned long long)(vm_ram_current(vm) / MiB),
+	    (unsigned long long)ms_of(vm_cpu_time(vm)), (unsigned long long)(st.target / MiB),
+	    (unsigned long long)vm->cfg.maxmem_mib, flags,
+	    vm->state == VM_STOPPED ? vm->last_stop : "");
+}
+
+/* Every VM the machine knows: those that exist, then the boot image's others. */
 static void cmd_list(void)
 {
-	say("%-4s %-16s %-8s %5s %8s %12s %8s %8s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)",
-	    "CPU(ms)", "TARGET", "MAXMEM");
+	char name[CONFIG_NAME_MAX];
+	bool exists;
+
+	say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s %s", "ID", "NAME", "STATE", "VCPUS",
+	    "MEM(MiB)", "CPU(ms)", "TARGET", "MAXMEM", "XL", "STOPPED BECAUSE");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
 		struct vm *vm = vm_get_by_id(id);
 
 		if (!vm)
 			continue;  /* gone meanwhile */
-		struct vm_balloon_status st = { .target = vm->ram.size };
-
-		if (vm->balloon.dev)
-			vm->balloon.status(vm->balloon.dev, &st);
-		say("%-4u %-16s %-8s %5u %8llu %12llu %8llu %8llu", vm->id, vm->cfg.name,
-		    vm_state_name(vm), vm->nvcpus, (unsigned long long)(vm_ram_current(vm) / MiB),
-		    (unsigned long long)ms_of(vm_cpu_time(vm)), (unsigned long long)(st.target / MiB),
-		    (unsigned long long)vm->cfg.maxmem_mib);
+		list_vm(vm);
 		vm_put(vm);
+	}
+	for (u32 i = 0; vm_package_name(i, name, sizeof(name), &exists); i++) {
+		if (!exists)
+			say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s %s", "-", name, "defined", "-",
+			    "-", "-", "-", "-", "------", "(create NAME starts it)");
 	}
 }
 
@@ -60,6 +88,8 @@ static const char *vcpu_state_name(const struct vcpu *v)
 {
 	if (v->running)
 		return "running";
+	if (v->state != VCPU_OFF && __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE))
+		return "paused";
 	switch (v->state) {
 	case VCPU_RUNNABLE: return "runnable";
 	case VCPU_BLOCKED: return "blocked";
@@ -74,15 +104,38 @@ static void cmd_vcpu_list(void)
 		struct vm *vm = vm_get_by_id(id);
 
 		for (u32 i = 0; vm && i < vm->nvcpus; i++) {
-			const struct vcpu *v = &vm->vcpus[i];
+			struct vcpu *v = &vm->vcpus[i];
 
 			say("%-16s %5u %4u %-9s %12llu %12llu", vm->cfg.name, i, v->pcpu,
-			    vcpu_state_name(v), (unsigned long long)ms_of(v->cpu_time),
+			    vcpu_state_name(v), (unsigned long long)ms_of(sched_cpu_time(v)),
 			    (unsigned long long)v->traps);
 		}
 		if (vm)
 			vm_put(vm);
 	}
+}
+
+/* A CPU mask as xl writes it: "all", or a list of CPUs and ranges. */
+static const char *affinity(u64 mask)
+{
+	static char out[64];
+	u32 n = 0;
+
+	if (!mask)
+		return "all";
+	out[0] = '\0';
+	for (u32 c = 0; c < 64 && n < sizeof(out) - 8; c++) {
+		u32 end = c;
+
+		if (!(mask & (1ull << c)))
+			continue;
+		while (end + 1 < 64 && (mask & (1ull << (end + 1))))
+			end++;
+		n += (u32)fmt_snprintf(out + n, sizeof(out) - n, end > c ? "%s%u-%u" : "%s%u",
+				       n ? "," : "", c, end);
+		c = end;
+	}
+	return out;
 }
 
 static void cmd_info(struct vm *vm)
@@ -98,6 +151,11 @@ static void cmd_info(struct vm *vm)
 	    (unsigned long long)pa_addr(first), runs > 1 ? " (first of several runs)" : "");
 	shell_vm_memory(vm);
 	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
+	say("  firmware '%s', ramdisk '%s'", vm->cfg.firmware[0] ? vm->cfg.firmware : "-",
+	    vm->cfg.ramdisk[0] ? vm->cfg.ramdisk : "-");
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		say("  vCPU %u: cpu %u, affinity %s", i, vm->vcpus[i].pcpu, affinity(vm->vcpus[i].affinity));
+	say("  last stop: %s", vm->last_stop[0] ? vm->last_stop : "none");
 	if (vm->cfg.pinned)
 		say("  sched pinned: each vCPU owns its CPU");
 	else
@@ -109,7 +167,7 @@ static void cmd_info(struct vm *vm)
 	    (unsigned long long)__atomic_load_n(&vm->con.dropped, __ATOMIC_RELAXED));
 }
 
-static void stats_of(const struct vm *vm)
+static void stats_of(struct vm *vm)
 {
 	u64 t[TRAP_KINDS] = { 0 };
 	u64 irqs = 0;
@@ -152,18 +210,23 @@ static void cmd_stats(const char *which)
 static void cmd_help(void)
 {
 	say("commands:");
-	say("  list                 VMs: id, name, state, vCPUs, memory now, CPU time, target, maxmem");
-	say("  info [VM]            one VM in detail (VM: a name or an id); the machine without");
+	say("  list                 every VM: id, name, state (xl's r b p s c d), vCPUs, memory now, CPU time,");
+	say("                       balloon target, maxmem, why it stopped");
+	say("  info [VM]            the machine (as xl info), or one VM in detail (VM: a name or an id)");
 	say("  mem-set VM SIZE      the VM's balloon target (MiB, or with k/m/g; at most maxmem)");
+	say("  uptime               how long the machine has been up");
+	say("  dmesg                Bulkhead's own log again, from its ring");
+	say("  top                  CPU %%, memory and traps/s per VM every second, until a key is pressed");
 	say("  vcpu-list            every vCPU: its CPU, state, time, traps");
 	say("  stats [VM]           traps by reason, interrupts injected, CPU time");
 	say("  vcpu-pin VM VCPU CPUS  let a vCPU use only CPUS (all, 2, 0-3, 1,3); moves it");
 	say("  sched-credit [VM [weight=W] [cap=C]]  show or set a shared VM's weight and cap");
 	say("  pause VM / unpause VM");
 	say("  shutdown VM          press its power button: the guest shuts down itself");
-	say("  reboot VM            restart it from its kernel, memory scrubbed");
+	say("  reboot VM            restart it from its kernel, memory scrubbed (a preserved VM too)");
 	say("  destroy VM           stop it and give its memory back, scrubbed");
-	say("  console VM           send console input to the VM (Ctrl-A x3 switches)");
+	say("  console VM           send console input to the VM (Ctrl-] returns, Ctrl-A x3: next VM)");
+	say("  console-view shared|focus  every VM's output by line, or the input's VM alone (default)");
 	say("  create NAME          start a VM of the boot image that is not running");
 	say("  vol-list             the storage pool's volumes: size, disk, start, who uses them");
 	say("  block-list VM        the VM's disks: vdev, volume, state, access");
@@ -174,6 +237,27 @@ static void cmd_help(void)
 	say("  switch-list [NAME]   virtual switches: ports, VLANs, counters, learned MACs");
 	say("  debug-fault KIND     crash the hypervisor on purpose (unmapped, write-text, exec-data)");
 	say("  help");
+}
+
+const char *const shell_commands[] = {
+	"block-list", "console", "create", "debug-fault", "destroy", "dmesg", "help", "info",
+	"list", "mem-set", "network-list", "nic-list", "pause", "reboot", "sched-credit", "shutdown", "stats",
+	"switch-list", "top", "unpause", "uptime", "vcpu-list", "vcpu-pin", "vol-create",
+	"vol-delete", "vol-list",
+	NULL,
+};
+
+bool shell_takes_vm(const char *cmd)
+{
+	static const char *const names[] = { "info", "pause", "unpause", "destroy", "reboot",
+					     "shutdown", "console", "stats", "block-list",
+					     "network-list", "vcpu-pin", "sched-credit", "mem-set" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(cmd, names[i]))
+			return true;
+	}
+	return false;
 }
 
 /* Commands that act on one VM. */
@@ -370,7 +454,7 @@ static void cmd_create(const char *name)
 		say("create %s: %s", name, why);
 }
 
-static void run_line(char *s)
+void shell_run_line(char *s)
 {
 	char *argv[MAX_ARGS] = { 0 };
 	u32 argc = split(s, argv);
@@ -387,12 +471,18 @@ static void run_line(char *s)
 		shell_debug_fault(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
-	else if (!strcmp(argv[0], "info") && argc == 1)
-		shell_machine_info();
 	else if (!strcmp(argv[0], "mem-set") && argc <= 3)
 		shell_mem_set(argv[1], argv[2]);
 	else if (!strcmp(argv[0], "list") && argc == 1)
 		cmd_list();
+	else if (!strcmp(argv[0], "info") && argc == 1)
+		shell_info_machine();
+	else if (!strcmp(argv[0], "uptime") && argc == 1)
+		shell_uptime();
+	else if (!strcmp(argv[0], "dmesg") && argc == 1)
+		shell_dmesg();
+	else if (!strcmp(argv[0], "top") && argc == 1)
+		shell_top();
 	else if (!strcmp(argv[0], "vcpu-list") && argc == 1)
 		cmd_vcpu_list();
 	else if (!strcmp(argv[0], "help") && argc == 1)
@@ -411,6 +501,8 @@ static void run_line(char *s)
 		shell_nic_list();
 	else if (!strcmp(argv[0], "switch-list") && argc <= 2)
 		shell_switch_list(argv[1]);
+	else if (!strcmp(argv[0], "console-view"))
+		console_view_command(argc == 2 ? argv[1] : NULL);
 	else if (is_vm_command(argv[0]) && argc <= 2)
 		vm_command(argv[0], argv[1]);
 	else if (is_vm_command(argv[0]) || !strcmp(argv[0], "list") ||
@@ -418,24 +510,9 @@ static void run_line(char *s)
 		 !strcmp(argv[0], "vol-list") || !strcmp(argv[0], "block-list") ||
 		 !strcmp(argv[0], "network-list") || !strcmp(argv[0], "vol-create") ||
 		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list") ||
-		 !strcmp(argv[0], "switch-list") || !strcmp(argv[0], "mem-set"))
+		 !strcmp(argv[0], "switch-list") || !strcmp(argv[0], "uptime") ||
+		 !strcmp(argv[0], "dmesg") || !strcmp(argv[0], "top") || !strcmp(argv[0], "mem-set"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);
-}
-
-void shell_input(char c)
-{
-	if (c == '\r' || c == '\n') {
-		line[len] = '\0';
-		if (len)
-			say("> %s", line);
-		run_line(line);
-		len = 0;
-	} else if (c == 0x7f || c == '\b') {
-		if (len)
-			len--;
-	} else if ((u8)c >= 0x20 && len < LINE_MAX - 1) {
-		line[len++] = c;
-	}
 }

@@ -4,8 +4,14 @@
 
 #include "types.h"
 
-/* One byte of input while the shell has the console. */
+/* One byte of input while the shell has the console (core/shell_input.c). */
 void shell_input(char c);
+/* Runs one command line (core/shell.c); the line is cut into words in place. */
+void shell_run_line(char *line);
+/* The shell's commands, for help and Tab: NULL-terminated. */
+extern const char *const shell_commands[];
+/* Whether word 1 of command `cmd` names a VM (Tab offers VM names). */
+bool shell_takes_vm(const char *cmd);
 
 /* debug-fault KIND (core/shell_debug.c): crashes the hypervisor on purpose. */
 void shell_debug_fault(char **argv, u32 argc);
@@ -19,10 +25,9 @@ void shell_vol_create(const char *name, const char *size);
 /* SIZE as xl takes it: MiB, or a number with k, m or g; rounded up to whole
  * MiB. 0 when it is not a size. */
 u64 shell_parse_mib(const char *s);
-/* Memory (core/shell_mem.c): `mem-set VM SIZE`, `info` without a VM, and
- * the balloon's lines of `info VM`. */
+/* Memory (core/shell_mem.c): `mem-set VM SIZE` and the memory and balloon
+ * lines of `info VM`. */
 void shell_mem_set(const char *vm, const char *size);
-void shell_machine_info(void);
 struct vm;
 void shell_vm_memory(struct vm *vm);
 void shell_vol_delete(const char *name);
@@ -30,5 +35,14 @@ void shell_vol_delete(const char *name);
 void shell_nic_list(void);
 /* switch-list [NAME] (core/shell_switch.c): one switch, or all, NULL for all. */
 void shell_switch_list(const char *name);
+
+/* The machine's commands (core/shell_machine.c): info without a VM, uptime,
+ * dmesg, and top, which runs until shell_top_stop(). */
+void shell_info_machine(void);
+void shell_uptime(void);
+void shell_dmesg(void);
+void shell_top(void);
+bool shell_top_running(void);
+void shell_top_stop(void);
 
 #endif

@@ -1,11 +1,8 @@
 /*
- * The shell's memory commands: the balloon target (`mem-set`, as xl), what a
- * VM holds (`info VM`), and the machine as a whole (`info`, as `xl info`).
+ * The shell's memory commands: the balloon target (`mem-set`, as xl) and what
+ * a VM holds (`info VM`). The machine's memory is `info` (core/shell_machine.c).
  */
-#include "core/cpu.h"
 #include "core/log.h"
-#include "core/page_alloc.h"
-#include "core/platform.h"
 #include "core/shell.h"
 #include "core/vm.h"
 #include "core/vm_ram.h"
@@ -72,33 +69,4 @@ void shell_vm_memory(struct vm *vm)
 		if (st.stat_seen & (1u << i))
 			say("  balloon stat %s: %llu", stat_names[i], (unsigned long long)st.stat[i]);
 	}
-}
-
-/* As `xl info`: the machine's memory in MiB (free exact, in KiB too), its
- * CPUs and VMs. Hypervisor memory is what is in use and not a VM's RAM. */
-void shell_machine_info(void)
-{
-	u64 total = hv_pages.total_pages * PAGE_SIZE;
-	u64 free = __atomic_load_n(&hv_pages.free_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
-	u64 vm_ram = 0;
-	u32 nvms = 0, online = 0;
-
-	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
-		struct vm *vm = vm_get_by_id(id);
-
-		if (!vm)
-			continue;
-		vm_ram += vm_ram_current(vm);
-		nvms++;
-		vm_put(vm);
-	}
-	for (u32 i = 0; i < platform.ncpus; i++)
-		online += cpus[i].online;
-	say("total_memory   : %llu MiB", (unsigned long long)(total / MiB));
-	say("free_memory    : %llu MiB (%llu KiB)", (unsigned long long)(free / MiB),
-	    (unsigned long long)(free / KiB));
-	say("vm_memory      : %llu MiB", (unsigned long long)(vm_ram / MiB));
-	say("hypervisor_mem : %llu MiB", (unsigned long long)((total - free - vm_ram) / MiB));
-	say("nr_cpus        : %u (%u online)", platform.ncpus, online);
-	say("nr_vms         : %u", nvms);
 }

@@ -5,12 +5,14 @@
  */
 #include <stdarg.h>
 
+#include "core/boot_option.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
 #include "core/guest_layout.h"
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
+#include "core/platform.h"
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/vm_ram.h"
@@ -49,6 +51,66 @@ static bool alive(const struct vm *vm)
 	return vm->state == VM_RUNNING || vm->state == VM_STOPPED;
 }
 
+/*
+ * A destroyed VM's RAM goes back to the pool in the background, a bounded
+ * step at a time with a pause between steps, so that a big VM's teardown
+ * never holds a CPU from the VMs that share it: each page is scrubbed, then
+ * freed, so nothing reaches anyone else unscrubbed. The RAM leaves the VM's
+ * slot for a record of its own, and the slot is free at once.
+ */
+#define RAM_RELEASE_STEP (2 * MiB)
+/* Between steps: the CPU is the other VMs' for at least this long. */
+#define RAM_RELEASE_GAP_PER_SECOND 2000
+
+struct ram_release {
+	struct guest_ram ram;
+	u64 pos;
+	struct work work;
+	bool busy;
+};
+
+static struct ram_release ram_releases[MAX_VMS];
+static struct spinlock ram_release_lock;
+
+static void ram_release_run(struct work *w, u64 now)
+{
+	struct ram_release *rr = (struct ram_release *)((char *)w - __builtin_offsetof(struct ram_release, work));
+
+	(void)now;
+	if (!guest_ram_release_step(&rr->ram, &hv_pages, &rr->pos, RAM_RELEASE_STEP)) {
+		work_queue(w, arch_counter_read() + arch_counter_freq() / RAM_RELEASE_GAP_PER_SECOND);
+		return;
+	}
+	spin_lock(&ram_release_lock);
+	rr->busy = false;
+	spin_unlock(&ram_release_lock);
+}
+
+/* Hands the VM's RAM to a background release (at once when no record is
+ * free, which cannot be: there is one per VM slot). */
+static void release_ram_later(struct vm *vm)
+{
+	struct ram_release *rr = NULL;
+
+	spin_lock(&ram_release_lock);
+	for (u32 i = 0; i < MAX_VMS && !rr; i++) {
+		if (!ram_releases[i].busy) {
+			rr = &ram_releases[i];
+			rr->busy = true;
+		}
+	}
+	spin_unlock(&ram_release_lock);
+	if (!rr) {
+		guest_ram_release(&vm->ram, &hv_pages);
+		return;
+	}
+	rr->ram = vm->ram;
+	rr->pos = 0;
+	vm->ram = (struct guest_ram){ 0 };
+	work_init(&rr->work, ram_release_run, arch_cpu_index());
+	work_queue(&rr->work, 0);
+}
+
 /* Returns memory to the pool only after wiping it: the next owner must never
  * see this VM's data. The last reference is gone: nothing looks at it. */
 static void vm_free(struct vm *vm)
@@ -65,7 +127,7 @@ static void vm_free(struct vm *vm)
 	vm->board = NULL;
 	arch_stage2_destroy(&vm->s2);  /* no CPU's TLB reaches its pages from here */
 	firmware_release(vm);
-	guest_ram_release(&vm->ram, &hv_pages);
+	release_ram_later(vm);
 	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
 	spin_unlock(&vms_lock);
@@ -560,19 +622,38 @@ static int scrub_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
 	return 0;
 }
 
-static void restart(struct vm *vm)
+/* RAM scrubbed per step of a restart: a fraction of a slice under TCG. */
+#define RESTART_SCRUB_STEP (2 * MiB)
+
+/*
+ * The restart task of vCPU 0: scrubs the VM's RAM a step at a time, in the
+ * VM's own slices (a big VM looping on SYSTEM_RESET pays for its scrubs
+ * itself, and its neighbours keep their slices), then loads its kernel
+ * again and lets the guest run.
+ */
+static enum vcpu_next restart_step(struct vcpu *v)
 {
-	vm->restarts++;
-	guest_ram_for_each_run(&vm->ram, scrub_run, NULL);
-	vboard_reset(vm);
+	struct vm *vm = v->vm;
+
+	if (!guest_ram_step(&vm->ram, &v->task_pos, RESTART_SCRUB_STEP, scrub_run, NULL))
+		return VCPU_YIELD;
 	/* the kernel starts again with all of maxmem, as at creation: pages the
 	 * balloon took come back (fresh, zeroed), or come on touch if the pool
 	 * is short now */
 	vm_ram_refill(vm);
-	if (boot_vm(vm, false)) {
-		release(vm);
-		return;
-	}
+	if (boot_vm(vm, false))
+		return vcpu_exit(v, VCPU_EXIT_CRASH, "its kernel could not be loaded again on restart");
+	sched_start(&vm->vcpus[0]);
+	return VCPU_RESUME;
+}
+
+static void restart(struct vm *vm)
+{
+	vm->restarts++;
+	vboard_reset(vm);  /* its devices are quiet before its RAM is scrubbed */
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		sched_stop(&vm->vcpus[i]);
+	sched_set_task(&vm->vcpus[0], restart_step);
 	__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 	arch_send_event();  /* an administrator's action may wait for this */
 	sched_start(&vm->vcpus[0]);
@@ -617,13 +698,36 @@ static bool stop_all_vcpus(struct vm *vm)
 	return true;
 }
 
+/* The time no CPU idled, for `make bench`'s idle-machine row. */
+static void log_busy_time(void)
+{
+	u64 busy = 0;
+
+	for (u32 i = 0; i < platform.ncpus; i++)
+		busy += arch_cpu_busy_ticks(i);
+	hv_info("CPU time outside idle since each CPU first idled: %llu ticks",
+		  (unsigned long long)busy);
+}
+
 static void power_off_when_idle(void)
 {
 	if (vm_running_count() != 0)
 		return;
+	if (boot_on_idle() == ON_IDLE_STAY) {
+		hv_always("no VM is running (%u crashed); on_idle=stay: the machine stays up "
+			  "(`create NAME` starts one)", vm_crashes);
+		return;
+	}
+	log_busy_time();
 	hv_always("no VM is running (%u crashed): powering off", vm_crashes);
 	console_flush_for_power_off();
 	arch_system_off();
+}
+
+static bool too_many_crashes(struct vm *vm)
+{
+	return crash_note(&vm->crashes, arch_counter_read(),
+			  arch_counter_freq() * vm->cfg.crash_window_s, vm->cfg.crash_limit);
 }
 
 void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
@@ -656,9 +760,17 @@ void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit)
 		__atomic_store_n(&vm->stopping, false, __ATOMIC_RELEASE);
 		return;
 	}
+	fmt_snprintf(vm->last_stop, sizeof(vm->last_stop), "%s: %s", what, vcpu->exit_why);
+	vm->crashed = exit == VCPU_EXIT_CRASH;
 	if (exit == VCPU_EXIT_CRASH)
 		hv_err("vm %u '%s' crashed: %s; on_crash=%s", vm->id, vm->cfg.name, vcpu->exit_why,
 		       config_action_name(action));
+	if (exit == VCPU_EXIT_CRASH && action == ACTION_RESTART && too_many_crashes(vm)) {
+		hv_err("vm %u '%s': more than %u crashes within %u s (crash_limit, crash_window): "
+		       "preserved, not restarted; `reboot %s` restarts it", vm->id, vm->cfg.name,
+		       vm->cfg.crash_limit, vm->cfg.crash_window_s, vm->cfg.name);
+		action = ACTION_PRESERVE;
+	}
 	else
 		hv_info("vm %u '%s' %s (%s); %s=%s", vm->id, vm->cfg.name, what, vcpu->exit_why,
 			exit == VCPU_EXIT_POWEROFF ? "on_poweroff" : "on_reboot",
@@ -722,16 +834,43 @@ u32 vm_next_id(u32 id)
 const char *vm_state_name(const struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)
-		return "stopped";
+		return vm->crashed ? "crashed" : "shutdown";
 	if (vm->state == VM_DYING)
 		return "dying";
-	return vm->paused ? "paused" : "running";
+	if (vm->paused)
+		return "paused";
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) || v->state == VCPU_RUNNABLE)
+			return "running";
+	}
+	return "blocked";
+}
+
+bool vm_package_name(u32 index, char *name, u32 size, bool *exists)
+{
+	struct pkg_blob cfg;
+	struct vm_config c;
+
+	if (!boot_pkg || index >= package_vm_count(boot_pkg) ||
+	    !package_config(boot_pkg, index, &c, &cfg))
+		return false;
+	strlcpy(name, c.name, size);
+	spin_lock(&vms_lock);
+	*exists = name_in_use(c.name);
+	spin_unlock(&vms_lock);
+	return true;
 }
 
 int vm_pause(struct vm *vm, bool pause, const char **why)
 {
 	if (vm->state != VM_RUNNING) {
 		*why = "it is not running";
+		return -1;
+	}
+	if (vm->paused == pause) {
+		*why = pause ? "it is paused already" : "it is not paused";
 		return -1;
 	}
 	__atomic_store_n(&vm->paused, pause, __ATOMIC_RELEASE);
@@ -783,8 +922,25 @@ int vm_destroy(struct vm *vm, const char **why)
 	return 0;
 }
 
+/* A preserved VM (powered off or crashed, on_* = "preserve") starts again. */
+static void restart_stopped(struct vm *vm)
+{
+	hv_info("vm %u '%s' restarted by the administrator (it was %s)", vm->id, vm->cfg.name,
+		vm->last_stop[0] ? vm->last_stop : "stopped");
+	vm->paused = false;
+	vm->crashed = false;
+	spin_lock(&vms_lock);
+	vm->state = VM_RUNNING;
+	spin_unlock(&vms_lock);
+	restart(vm);
+}
+
 int vm_reboot(struct vm *vm, const char **why)
 {
+	if (vm->state == VM_STOPPED) {
+		restart_stopped(vm);
+		return 0;
+	}
 	if (vm->state != VM_RUNNING) {
 		*why = "it is not running";
 		return -1;

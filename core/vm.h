@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/crash_limit.h"
 #include "core/dev_arena.h"
 #include "core/guest_layout.h"
 #include "core/guest_ram.h"
@@ -62,6 +63,12 @@ struct vcpu {
 	u64 vtime;             /* weighted CPU time: the credit scheduler's order */
 	u64 run_start;         /* counter value when it was last put on its CPU */
 	bool yielding;         /* left the guest at a WFE: others go first */
+	bool woke;             /* woken from BLOCKED, not run since: may cut the slice of the one running */
+	/* Hypervisor work to finish before its guest runs again, done in its
+	 * own time slices (sched_set_task): one bounded step per call, VCPU_YIELD
+	 * while there is more, VCPU_RESUME when done, or an exit. */
+	enum vcpu_next (*task)(struct vcpu *vcpu);
+	u64 task_pos;          /* the task's progress (bytes of RAM walked) */
 	struct vcpu *rq_next;  /* run queue link */
 };
 
@@ -148,6 +155,9 @@ struct vm {
 	struct vm_balloon balloon;  /* set by its balloon device's create */
 	struct console_ring con;   /* its console output; the buffer is one page of its own */
 	u32 restarts;
+	bool crashed;              /* VM_STOPPED after a crash (xl's c), not a power off (s) */
+	char last_stop[128];       /* why it last stopped ("crashed: ..."), "" never */
+	struct crash_history crashes;  /* on_crash restart's rate limit */
 	struct spinlock cap_lock;  /* guards the cap accounting below */
 	u64 cap_period;          /* cap period (counter / period length) of cap_used */
 	u64 cap_used;            /* counter ticks all vCPUs ran in that period */
@@ -224,7 +234,11 @@ int vm_shutdown(struct vm *vm, const char **why);
 int vm_vcpu_pin(struct vm *vm, u32 vcpu, u64 mask, const char **why);
 /* The credit scheduler's weight and cap of a shared VM. */
 int vm_set_credit(struct vm *vm, u32 weight, u32 cap, const char **why);
+/* running, blocked (every vCPU waits or is off), paused, shutdown, crashed, dying. */
 const char *vm_state_name(const struct vm *vm);
+/* The name of VM `index` of the boot image (false past the last, or for a
+ * bad config), and whether a VM of that name exists now. */
+bool vm_package_name(u32 index, char *name, u32 size, bool *exists);
 
 /* Zeroed memory for the VM's vCPUs, board or a device's state, freed
  * (scrubbed) with the VM; NULL when out of memory. */

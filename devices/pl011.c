@@ -7,8 +7,15 @@
  * raised again when the sink reports room (pl011_emul_tx_ready). FR.BUSY is
  * never set: Linux's earlycon waits for it after every byte.
  *
- * Console input fills a 32-byte receive FIFO; the receive interrupt (and the
- * receive-timeout interrupt Linux waits for) is raised while it holds data.
+ * Console input fills a 32-byte receive FIFO, with the interrupts the PL011
+ * TRM gives it: the receive interrupt is raised when the FIFO reaches the
+ * trigger level of IFLS.RXIFLSEL and cleared by reads that take it below, or
+ * by ICR; the receive-timeout interrupt is raised while the FIFO holds data
+ * that no more data follows, cleared when the FIFO is empty or by ICR. (A
+ * real UART waits 32 bit periods for the timeout; console input comes in
+ * bursts, so here it is raised with the byte, and a byte that follows at
+ * once costs nothing.) A full FIFO refuses the byte: the console keeps it
+ * and offers it again when the guest has read (the sink's rx_room).
  */
 #include "core/console.h"
 #include "core/vdt.h"
@@ -133,6 +140,15 @@ static u32 read_register(struct pl011_emul *u, u64 reg)
 	return 0; /* RSR and reserved offsets read as zero */
 }
 
+/* The receive FIFO level at which RXRIS is raised: IFLS.RXIFLSEL, 1/8 to
+ * 7/8 of the FIFO (the reserved codes act as 7/8). */
+static u32 rx_trigger(const struct pl011_emul *u)
+{
+	static const u8 eighths[8] = { 1, 2, 4, 6, 7, 7, 7, 7 };
+
+	return PL011_RX_FIFO * eighths[(u->ifls >> 3) & 7] / 8;
+}
+
 /* Reading DR takes a byte from the receive FIFO. */
 static u32 read_data(struct pl011_emul *u)
 {
@@ -143,8 +159,10 @@ static u32 read_data(struct pl011_emul *u)
 	c = u->rx[u->rx_head];
 	u->rx_head = (u->rx_head + 1) % PL011_RX_FIFO;
 	__atomic_store_n(&u->rx_count, u->rx_count - 1, __ATOMIC_RELAXED);
+	if (u->rx_count < rx_trigger(u))
+		u->ris &= ~INT_RX;
 	if (!u->rx_count)
-		u->ris &= ~(INT_RX | INT_RT);
+		u->ris &= ~INT_RT;
 	return c;
 }
 
@@ -166,10 +184,17 @@ static bool pl011_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 		if (u->sink->flush)
 			u->sink->flush(u->ctx);
 	} else {
+		u32 before, left;
+
 		spin_lock(&u->lock);
+		before = u->rx_count;
 		v = reg == UARTDR ? read_data(u) : read_register(u, reg);
+		left = u->rx_count;
 		update_irq(u);
 		spin_unlock(&u->lock);
+		/* room for held console input: at half the FIFO and when empty */
+		if (left < before && (left == 0 || left == PL011_RX_FIFO / 2) && u->sink->rx_room)
+			u->sink->rx_room(u->ctx);
 	}
 	*value = v >> shift;
 	if (size < 4)
@@ -185,7 +210,9 @@ bool pl011_emul_receive(struct pl011_emul *u, u8 c)
 	if (u->rx_count < PL011_RX_FIFO) {
 		u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
 		__atomic_store_n(&u->rx_count, u->rx_count + 1, __ATOMIC_RELAXED);
-		u->ris |= INT_RX | INT_RT;
+		u->ris |= INT_RT;
+		if (u->rx_count >= rx_trigger(u))
+			u->ris |= INT_RX;
 		taken = true;
 	}
 	update_irq(u);
@@ -273,7 +300,13 @@ static void ring_flush(void *ctx)
 	console_guest_kick(ctx);
 }
 
-static const struct pl011_sink console_sink = { ring_put, ring_room, ring_flush };
+static void input_room(void *ctx)
+{
+	(void)ctx;
+	console_input_room();
+}
+
+static const struct pl011_sink console_sink = { ring_put, ring_room, ring_flush, input_room };
 
 static void tx_ready(void *ctx)
 {

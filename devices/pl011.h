@@ -31,6 +31,9 @@ struct pl011_sink {
 	/* After a write to DR or a read of FR, with the UART's lock dropped: the
 	 * sink may write its bytes out. May be NULL. */
 	void (*flush)(void *ctx);
+	/* After the guest read from the receive FIFO and left it half full or
+	 * empty, with the UART's lock dropped. May be NULL. */
+	void (*rx_room)(void *ctx);
 };
 
 struct pl011_emul {

@@ -42,8 +42,13 @@ static void pl011_write_icr(u32 v)
 
 void pl011_enable_rx_interrupt(void)
 {
+	pl011_set_rx_interrupt(true);
+}
+
+void pl011_set_rx_interrupt(bool on)
+{
 	if (uart)
-		pl011_write_imsc(INT_RX | INT_RT);
+		pl011_write_imsc(on ? INT_RX | INT_RT : 0);
 }
 
 /*

@@ -20,6 +20,13 @@ u32 arch_cpu_index(void);
 void arch_kick_cpu(u32 cpu);
 /* Sleeps until an interrupt, handles it, returns. Interrupts stay masked otherwise. */
 void arch_idle(void);
+/* Handles the interrupts pending on this CPU without sleeping (between steps
+ * of long hypervisor work, interrupts masked). True when the vCPU the CPU
+ * is working for must give the CPU up (kicked, preempted, work due). */
+bool arch_poll_irqs(void);
+/* Counter ticks CPU `cpu` spent outside arch_idle's wait since it first
+ * went idle: the hypervisor's and its guests' time (statistics). */
+u64 arch_cpu_busy_ticks(u32 cpu);
 /* Programs this CPU's scheduler timer for counter value `when` (0: off). */
 void arch_set_timer(u64 when);
 void arch_wait_event(void);   /* sleep until an event or interrupt (WFE) */

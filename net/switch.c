@@ -66,6 +66,7 @@ enum switch_add_error switch_port_add(struct vswitch *sw, struct switch_port *po
 	if (cfg->kind == SWITCH_PORT_UPLINK)
 		port->cfg.vlan = 0;
 	rate_limit_init(&port->rate, cfg->rate_bps, cfg->rate_interval_us);
+	rate_limit_init(&port->storm, cfg->kind == SWITCH_PORT_VIF ? SWITCH_STORM_BPS : 0, 0);
 
 	spin_lock(&sw->lock);
 	for (i = 0; i < SWITCH_MAX_PORTS && sw->ports[i]; i++)
@@ -183,32 +184,55 @@ static bool in_vlan(const struct switch_port *q, u16 vlan)
 	return q->cfg.kind == SWITCH_PORT_UPLINK || q->cfg.vlan == vlan;
 }
 
-/* The receivers, each with a reference taken, under the switch's lock. */
-static u32 pick(struct vswitch *sw, const struct switch_port *from, const struct frame_info *fi,
-		u64 now, struct switch_port **to)
+/* The port a known unicast destination was learned on, or NULL: flood. */
+static struct switch_port *unicast_port(struct vswitch *sw, const struct switch_port *from,
+					const struct frame_info *fi, u64 now, bool *back)
 {
-	u32 n = 0;
+	int p;
 
-	if (!(fi->dst >> 40 & 1)) {
-		int p = mac_table_lookup(&sw->macs, mac_key(fi->vlan, fi->dst), now);
-
-		if (p == from->index)
-			return 0;          /* never back where it came from */
-		if (p != MAC_PORT_NONE && sw->ports[p] && in_vlan(sw->ports[p], fi->vlan)) {
-			to[0] = sw->ports[p];
-			port_get(to[0]);
-			return 1;
-		}
+	*back = false;
+	if (fi->dst >> 40 & 1)
+		return NULL;
+	p = mac_table_lookup(&sw->macs, mac_key(fi->vlan, fi->dst), now);
+	if (p == from->index) {
+		*back = true;          /* never back where it came from */
+		return NULL;
 	}
-	for (u32 i = 0; i < SWITCH_MAX_PORTS; i++) {
-		struct switch_port *q = sw->ports[i];
+	if (p != MAC_PORT_NONE && sw->ports[p] && in_vlan(sw->ports[p], fi->vlan))
+		return sw->ports[p];
+	return NULL;
+}
 
+/*
+ * The receivers, each with a reference taken, under the switch's lock. A
+ * frame to be flooded first takes from the sender's storm bucket: false,
+ * with no receiver, when it is empty.
+ */
+static bool pick(struct vswitch *sw, struct switch_port *from, const struct net_frame *f,
+		 const struct frame_info *fi, u64 now, struct switch_port **to, u32 *n)
+{
+	bool back;
+	struct switch_port *q = unicast_port(sw, from, fi, now, &back);
+
+	*n = 0;
+	if (back)
+		return true;
+	if (q) {
+		to[0] = q;
+		port_get(q);
+		*n = 1;
+		return true;
+	}
+	if (!rate_limit_take(&from->storm, (u64)f->len * 8, now))
+		return false;
+	for (u32 i = 0; i < SWITCH_MAX_PORTS; i++) {
+		q = sw->ports[i];
 		if (q && q != from && in_vlan(q, fi->vlan)) {
 			port_get(q);
-			to[n++] = q;
+			to[(*n)++] = q;
 		}
 	}
-	return n;
+	return true;
 }
 
 /* --- delivering ------------------------------------------------------ */
@@ -287,8 +311,14 @@ enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame
 			*why = drop;
 		return SWITCH_TX_DROPPED;
 	}
+	if (!pick(sw, port, frame, &fi, now, to, &n)) {
+		spin_unlock(&sw->lock);
+		ctr_add(&port->ctr.drops[SW_DROP_STORM], 1);
+		if (why)
+			*why = SW_DROP_STORM;
+		return SWITCH_TX_DROPPED;
+	}
 	port_get(port);                /* release() waits for this call to end */
-	n = pick(sw, port, &fi, now, to);
 	mac_table_sweep(&sw->macs, now, SWITCH_SWEEP_BUCKETS);
 	spin_unlock(&sw->lock);
 
@@ -337,7 +367,7 @@ const char *switch_drop_str(enum switch_drop d)
 	static const char *const names[SW_DROP_REASONS] = {
 		[SW_DROP_NO_BUFFERS] = "no-buffers", [SW_DROP_SPOOFED] = "spoofed",
 		[SW_DROP_RUNT] = "runt", [SW_DROP_OVERSIZE] = "oversize",
-		[SW_DROP_VLAN] = "vlan", [SW_DROP_RATE] = "rate",
+		[SW_DROP_VLAN] = "vlan", [SW_DROP_RATE] = "rate", [SW_DROP_STORM] = "storm",
 	};
 
 	return (unsigned)d < SW_DROP_REASONS ? names[d] : "?";

@@ -20,7 +20,8 @@
  *   switch_tx() takes one frame from a port: checks it (size, tags, source,
  *   the port's rate), learns its source, picks the receivers (the learned
  *   port of a known unicast destination; every other port of its VLAN for
- *   broadcast, multicast and unknown unicast; never the sender), and calls
+ *   broadcast, multicast and unknown unicast, a vif's within its storm
+ *   budget, SWITCH_STORM_BPS; never the sender), and calls
  *   each receiver's deliver(), which copies the frame once, from the sender's
  *   buffers into the receiver's. A receiver with no buffers says so and the
  *   frame is dropped and counted on that port: the switch never waits, never
@@ -71,6 +72,16 @@
 #define SWITCH_MAX_PORTS MAC_STATIC_MAX
 #define SWITCH_MAX 8           /* switches on the machine */
 #define SWITCH_SWEEP_BUCKETS 2 /* MAC table buckets swept per frame */
+/*
+ * Storm control: the frames a vif sends that the switch floods (broadcast,
+ * multicast, unknown unicast) pass a bucket of their own at this rate (a 50
+ * ms burst); the rest are dropped and counted (`storm`). Each flooded frame
+ * costs a copy into every other port's buffers, so one VM flooding as fast
+ * as it can would otherwise fill every neighbour's RX ring and starve their
+ * own traffic. 20 Mb/s is far above what ARP, DHCP or mDNS need. The uplink
+ * is not limited: the wire is the administrator's, not a guest's.
+ */
+#define SWITCH_STORM_BPS 20000000ull
 
 struct switch_port;
 struct vswitch;
@@ -86,6 +97,7 @@ enum switch_drop {
 	SW_DROP_OVERSIZE,      /* over 1514 bytes plus 4 for a tag */
 	SW_DROP_VLAN,          /* tagged from a vif, stacked tags, VID 4095 */
 	SW_DROP_RATE,          /* over the port's rate */
+	SW_DROP_STORM,         /* a vif's flooded frame over SWITCH_STORM_BPS */
 	SW_DROP_REASONS
 };
 
@@ -124,6 +136,7 @@ struct switch_port {
 	u16 index;                     /* in sw->ports */
 	bool removed;                  /* under sw->lock */
 	struct rate_limit rate;        /* under sw->lock */
+	struct rate_limit storm;       /* a vif's flooded frames, under sw->lock */
 	struct switch_counters ctr;    /* atomic adds */
 };
 

@@ -24,7 +24,10 @@ extern char el2_vectors[];
 #define HCR_TIDCP (1ull << 20)
 #define HCR_TACR  (1ull << 21)
 #define HCR_TSW   (1ull << 22)
+#define HCR_TVM   (1ull << 26)
 #define HCR_RW    (1ull << 31)
+#define HCR_TLOR  (1ull << 35)
+#define HCR_TERR  (1ull << 36)
 #define HCR_API   (1ull << 41)
 
 /*
@@ -66,6 +69,38 @@ static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | H
 #define VTCR_PS_SHIFT 16
 #define VTCR_RES1     (1ull << 31)
 
+/*
+ * Registers a guest could write and another read if they were left alone:
+ * the LORegion registers (FEAT_LOR, hidden from guests) and the RAS error
+ * record registers (ERR*, FEAT_RAS) trap and are UNDEFINED to the guest.
+ * Each trap bit is RES0 on a CPU without its feature, so it is set only
+ * where the feature is.
+ */
+static u64 hcr_extra_traps(void)
+{
+	u64 traps = 0;
+
+	if ((read_id_aa64mmfr1_el1() >> 16) & 0xf)  /* LO */
+		traps |= HCR_TLOR;
+	if ((read_id_aa64pfr0_el1() >> 28) & 0xf)   /* RAS */
+		traps |= HCR_TERR;
+	return traps;
+}
+
+static u64 hcr_now[MAX_CPUS];
+
+void arm64_hcr_tvm(bool on)
+{
+	u32 cpu = this_percpu()->index;
+	u64 hcr = hcr_guest | hcr_extra_traps() | (on ? HCR_TVM : 0);
+
+	if (hcr_now[cpu] != hcr) {
+		write_hcr_el2(hcr);
+		isb();
+		hcr_now[cpu] = hcr;
+	}
+}
+
 u64 pa_range_field(void)
 {
 	u64 parange = read_id_aa64mmfr0_el1() & 0xf;
@@ -80,7 +115,8 @@ void arm64_cpu_init(u32 index)
 	p->index = index;
 	write_tpidr_el2((u64)(uintptr_t)p);
 	write_vbar_el2((u64)(uintptr_t)el2_vectors);
-	write_hcr_el2(hcr_guest);
+	write_hcr_el2(hcr_guest | hcr_extra_traps());
+	hcr_now[index] = hcr_guest | hcr_extra_traps();
 	write_vtcr_el2(VTCR_T0SZ_39 | VTCR_SL0_L1 | VTCR_IRGN_WB | VTCR_ORGN_WB | VTCR_SH_INNER |
 		       (pa_range_field() << VTCR_PS_SHIFT) | VTCR_RES1);
 	write_cptr_el2(CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM);

@@ -13,6 +13,7 @@
 #include "core/vm.h"
 #include "gicv3.h"
 #include "irq.h"
+#include "percpu.h"
 #include "platform_arm.h"
 #include "sysregs.h"
 #include "vgic_lr.h"
@@ -127,10 +128,36 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 	return leave ? VCPU_YIELD : VCPU_RESUME;
 }
 
+bool arch_poll_irqs(void)
+{
+	return arm64_handle_irqs(NULL) != VCPU_RESUME;
+}
+
+void arm64_idle_wfi(void)
+{
+	struct arm64_percpu *p = this_percpu();
+
+	if (p->awake_since)
+		__atomic_store_n(&p->busy_ticks, p->busy_ticks + arch_counter_read() - p->awake_since,
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&p->awake_since, 0, __ATOMIC_RELAXED);
+	wfi();
+	__atomic_store_n(&p->awake_since, arch_counter_read(), __ATOMIC_RELAXED);
+}
+
 void arch_idle(void)
 {
-	wfi();
+	arm64_idle_wfi();
 	arm64_handle_irqs(NULL);
+}
+
+u64 arch_cpu_busy_ticks(u32 cpu)
+{
+	u64 since = __atomic_load_n(&arm64_percpu[cpu].awake_since, __ATOMIC_RELAXED);
+	u64 busy = __atomic_load_n(&arm64_percpu[cpu].busy_ticks, __ATOMIC_RELAXED);
+
+	/* a CPU awake now: its time since it woke counts too */
+	return busy + (since ? arch_counter_read() - since : 0);
 }
 
 void arch_kick_cpu(u32 cpu)

@@ -6,12 +6,14 @@
  * the guest's own, switched lazily (vdebug.c); PMU registers go to vpmu.c
  * (or, on a machine without a PMU guests can have, read as zero and ignore
  * writes). Set/way cache maintenance
- * (HCR_EL2.TSW) becomes a clean and invalidate of the VM's memory by address.
+ * (HCR_EL2.TSW) is made lazy, as KVM does: see set_way().
  * ICC_SGI1R_EL1 sends virtual SGIs to the VM's own vCPUs only. Everything
  * else that traps is UNDEFINED to the guest.
  */
 #include "arch.h"
+#include "core/sched.h"
 #include "core/vm.h"
+#include "percpu.h"
 #include "esr.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
@@ -112,7 +114,8 @@ static u64 sanitized_mmfr0(void)
 
 static u64 sanitized_mmfr1(void)
 {
-	return clear_field(read_id_aa64mmfr1_el1(), 8);  /* VH */
+	/* VH; LO: its registers trap (HCR_EL2.TLOR) and are UNDEFINED */
+	return clear_field(clear_field(read_id_aa64mmfr1_el1(), 8), 16);
 }
 
 static u64 sanitized_mmfr2(void)
@@ -181,18 +184,87 @@ static int clean_run(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size)
 	return 0;
 }
 
-/*
- * A set/way loop walks every set and way of a cache level; flushing the VM's
- * memory by address once per level pass (on set 0, way 0) has the effect the
- * guest wants without a full flush per operation.
- */
-static void set_way(struct vcpu *vcpu, u64 value)
-{
-	struct vm *vm = vcpu->vm;
+/* Bytes cleaned per step of a flush: a fraction of a slice under TCG. */
+#define FLUSH_STEP (2 * MiB)
 
-	if ((value & ~0xeull) != 0)
+/* The flush task: the VM's RAM cleaned and invalidated by address, a step
+ * at a time in the vCPU's own slices (core/sched.h, sched_set_task). */
+static enum vcpu_next flush_step(struct vcpu *vcpu)
+{
+	if (!guest_ram_step(&vcpu->vm->ram, &vcpu->task_pos, FLUSH_STEP, clean_run, NULL))
+		return VCPU_YIELD;
+	return VCPU_RESUME;
+}
+
+/*
+ * Set/way operations only make sense to a guest around turning its caches
+ * or MMU on or off (by address nothing else can be done then), and by
+ * set/way they cannot be done right for a VM anyway: other CPUs' caches,
+ * and the hypervisor's own lines, are in the same sets. As KVM does, the
+ * first one flushes the VM by address and starts trapping the guest's
+ * SCTLR_EL1 writes (HCR_EL2.TVM); the rest do nothing more, and the flush
+ * is done again when the guest turns its caches or MMU on or off. A flush
+ * of a big VM is long (72 ms for 1 GiB under TCG): it is the vCPU's task,
+ * done in its own slices, never inside this trap.
+ */
+static void set_way(struct vcpu *vcpu)
+{
+	if (vcpu->arch.sw_tvm)
 		return;
-	guest_ram_for_each_run(&vm->ram, clean_run, NULL);
+	vcpu->arch.sw_tvm = true;
+	arm64_hcr_tvm(true);
+	sched_set_task(vcpu, flush_step);
+}
+
+#define SCTLR_M (1ull << 0)
+#define SCTLR_C (1ull << 2)
+
+/* A trapped SCTLR_EL1 write: a toggle of the caches or MMU flushes the VM;
+ * caches and MMU both on again, the trap is no longer needed. */
+static void sctlr_write(struct vcpu *vcpu, u64 value)
+{
+	u64 old = read_sctlr_el1();
+
+	write_sctlr_el1(value);
+	if ((old ^ value) & (SCTLR_M | SCTLR_C))
+		sched_set_task(vcpu, flush_step);
+	if ((value & (SCTLR_M | SCTLR_C)) == (SCTLR_M | SCTLR_C)) {
+		vcpu->arch.sw_tvm = false;
+		arm64_hcr_tvm(false);
+	}
+}
+
+/* Writes HCR_EL2.TVM traps while set/way is being watched: done for the
+ * guest, on the vCPU's own registers (loaded now). */
+static bool tvm_write(struct vcpu *vcpu, const struct sysreg_access *a, u64 v)
+{
+	if (a->read || a->op0 != 3 || a->op1 != 0)
+		return false;
+	if (is(a, 3, 0, 1, 0, 0))
+		sctlr_write(vcpu, v);
+	else if (is(a, 3, 0, 2, 0, 0))
+		write_ttbr0_el1(v);
+	else if (is(a, 3, 0, 2, 0, 1))
+		write_ttbr1_el1(v);
+	else if (is(a, 3, 0, 2, 0, 2))
+		write_tcr_el1(v);
+	else if (is(a, 3, 0, 5, 1, 0))
+		write_afsr0_el1(v);
+	else if (is(a, 3, 0, 5, 1, 1))
+		write_afsr1_el1(v);
+	else if (is(a, 3, 0, 5, 2, 0))
+		write_esr_el1(v);
+	else if (is(a, 3, 0, 6, 0, 0))
+		write_far_el1(v);
+	else if (is(a, 3, 0, 10, 2, 0))
+		write_mair_el1(v);
+	else if (is(a, 3, 0, 10, 3, 0))
+		write_amair_el1(v);
+	else if (is(a, 3, 0, 13, 0, 1))
+		write_contextidr_el1(v);
+	else
+		return false;
+	return true;
 }
 
 static void send_sgi(struct vcpu *vcpu, u64 value)
@@ -241,7 +313,9 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 		if (a.read)
 			set_rt(regs, a.rt, 0);
 	} else if (is_set_way(&a)) {
-		set_way(vcpu, get_rt(regs, a.rt));
+		set_way(vcpu);
+	} else if (vcpu->arch.sw_tvm && tvm_write(vcpu, &a, get_rt(regs, a.rt))) {
+		/* done */
 	} else if (is(&a, 3, 0, 12, 11, 5) && !a.read) {
 		send_sgi(vcpu, get_rt(regs, a.rt));        /* ICC_SGI1R_EL1 */
 	} else if ((is(&a, 3, 0, 12, 11, 6) || is(&a, 3, 0, 12, 11, 7)) && !a.read) {

@@ -6,6 +6,7 @@
  * __guest_enter to arch_vcpu_run().
  */
 #include "aarch32_cond.h"
+#include "dabt.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "core/vm_ram.h"
@@ -15,6 +16,7 @@
 #include "irq.h"
 #include "percpu.h"
 #include "smccc.h"
+#include "trap_fast.h"
 #include "sysreg_emul.h"
 #include "sysregs.h"
 #include "vdebug.h"
@@ -23,7 +25,6 @@
 #include "vtimer.h"
 #include "vsve.h"
 
-enum vcpu_next arm64_guest_sync(struct arch_regs *regs);
 enum vcpu_next arm64_guest_irq(struct arch_regs *regs);
 enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind);
 
@@ -39,88 +40,57 @@ static void skip_instruction(struct arch_regs *regs, u64 esr)
 	vdebug_step_done(regs);
 }
 
-static ipaddr_t fault_ipa(void)
+/* A load or store to an IPA stage 2 does not map: emulate it or abort. */
+static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
-	/* HPFAR_EL2.FIPA holds IPA[47:12] at bit 4; the page offset is in FAR. */
-	return ipa_init(((read_hpfar_el2() & 0x00000ffffffffff0ull) << 8) | (read_far_el2() & 0xfff));
-}
-
-static u64 sign_extend(u64 v, u32 bits)
-{
-	u64 m = 1ull << (bits - 1);
-
-	return (v ^ m) - m;
+	if (!dabt_emulable(esr) || !dabt_emulate(vcpu, regs, esr))
+		return arm64_dabt_refused(vcpu, regs, esr);
+	skip_instruction(regs, esr);
+	return VCPU_RESUME;
 }
 
 /*
  * A translation fault on the VM's RAM: a page it gave back (the balloon) or
- * one split out of a block an instant ago. It gets a fresh zeroed page, or
- * the page that is there now, and the access runs again; or, when the pool
- * has none, the external abort of memory that is not there. False: not RAM,
- * the caller goes on (MMIO).
+ * one split out of a block an instant ago. True: it has a page there now (a
+ * fresh zeroed one, or the one that arrived meanwhile) and the access runs
+ * again. False: not RAM, or the pool has no page (counted): the caller
+ * gives the external abort of memory that is not there.
  */
-static bool ram_fault(struct vcpu *vcpu, u64 esr, enum vcpu_next *next, struct arch_regs *regs,
-		      bool data)
+static bool ram_fault(struct vcpu *vcpu, u64 esr)
 {
 	struct vm *vm = vcpu->vm;
 
 	if ((esr & FSC_TRANS_MASK) != FSC_TRANS)
 		return false;
-	switch (vm_ram_fill(vm, ipa_addr(fault_ipa()))) {
-	case VM_RAM_NOT_RAM:
-		return false;
+	switch (vm_ram_fill(vm, ipa_addr(dabt_ipa()))) {
 	case VM_RAM_FILLED:
 		__atomic_fetch_add(&vm->ram_faults_filled, 1, __ATOMIC_RELAXED);
-		*next = VCPU_RESUME;
 		return true;
 	case VM_RAM_WAS_BACKED:
-		*next = VCPU_RESUME;
 		return true;
-	default:
+	case VM_RAM_NO_MEMORY:
 		__atomic_fetch_add(&vm->ram_faults_refused, 1, __ATOMIC_RELAXED);
-		vcpu->trap_count[TRAP_ABORT]++;
-		*next = inject_external_abort(vcpu, regs, data, data && (esr & DABT_WNR),
-					      va_init(read_far_el2()));
-		return true;
+		return false;
+	default:
+		return false;
 	}
 }
 
-/* A load or store to an IPA stage 2 does not map: RAM given back, emulate
- * it, or abort. */
-static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+/* Every data abort no device took ends here, from the fast path too: RAM
+ * given back is filled first. */
+enum vcpu_next arm64_dabt_refused(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
-	u32 size = 1u << ((esr >> DABT_SAS_SHIFT) & 3);
-	u32 srt = (esr >> DABT_SRT_SHIFT) & 0x1f;
 	bool write = esr & DABT_WNR;
-	u64 value = 0;
-	enum vcpu_next next;
 
-	if (ram_fault(vcpu, esr, &next, regs, true))
-		return next;
+	if (ram_fault(vcpu, esr))
+		return VCPU_RESUME;
 
-	/* No syndrome (e.g. a load pair) or a fault during a stage-1 walk:
-	 * nothing Bulkhead can emulate; the guest sees an external abort. */
-	if (!(esr & DABT_ISV) || (esr & DABT_S1PTW))
-		goto abort;
-	if (write && srt != 31)
-		value = regs->x[srt] & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
-	if (!mmio_access(&vcpu->vm->bus, fault_ipa(), size, write, &value))
-		goto abort;
-	vcpu->trap_count[TRAP_MMIO]++;
-	if (!write && srt != 31) {
-		if ((esr & DABT_SSE) && size < 8)
-			value = sign_extend(value, size * 8);
-		if (!(esr & DABT_SF))
-			value &= 0xffffffffull;
-		regs->x[srt] = value;
-	}
-	skip_instruction(regs, esr);
-	return VCPU_RESUME;
-abort:
+	/* No syndrome (e.g. a load pair), a fault during a stage-1 walk, or
+	 * no device there: the guest sees an external abort. */
 	vcpu->trap_count[TRAP_ABORT]++;
 	hv_debug("vm '%s': %s of %u bytes at IPA 0x%llx (PC 0x%llx): external abort",
-		 vcpu->vm->cfg.name, write ? "write" : "read", size, (unsigned long long)ipa_addr(fault_ipa()),
-		 (unsigned long long)regs->elr);
+		 vcpu->vm->cfg.name, write ? "write" : "read", 1u << ((esr >> DABT_SAS_SHIFT) & 3),
+		 (unsigned long long)ipa_addr(dabt_ipa()), (unsigned long long)regs->elr);
 	return inject_external_abort(vcpu, regs, true, write, va_init(read_far_el2()));
 }
 
@@ -176,7 +146,7 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 	bool woken = false;
 
 	for (u32 n = 0; n < WAIT_WAKES_MAX && !woken; n++) {
-		wfi();
+		arm64_idle_wfi();
 		next = arm64_handle_irqs(vcpu);
 		woken = vcpu->arch.gic.lr_used || wake_now(vcpu);
 		if (next != VCPU_RESUME || (!woken && !sched_wait_goes_on(vcpu)))
@@ -217,7 +187,7 @@ static enum vcpu_next handle_wfx(struct vcpu *vcpu, struct arch_regs *regs, u64 
 
 /* Staying in the guest: if its interrupt state changed while we were out of
  * it, the list registers are refreshed first. */
-static enum vcpu_next back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
+enum vcpu_next arm64_back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
 {
 	if (next != VCPU_RESUME)
 		return next;
@@ -242,12 +212,9 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 		return handle_smccc(vcpu, regs);
 	case EC_DABT_LOW:
 		return handle_data_abort(vcpu, regs, esr);
-	case EC_IABT_LOW: {
-		enum vcpu_next next;
-
-		if (ram_fault(vcpu, esr, &next, regs, false))
-			return next;
-	}
+	case EC_IABT_LOW:
+		if (ram_fault(vcpu, esr))
+			return VCPU_RESUME;
 		vcpu->trap_count[TRAP_ABORT]++;
 		return inject_external_abort(vcpu, regs, false, false, va_init(read_far_el2()));
 	case EC_SVE:
@@ -279,7 +246,7 @@ enum vcpu_next arm64_guest_sync(struct arch_regs *regs)
 	struct vcpu *vcpu = this_percpu()->vcpu;
 
 	vcpu->traps++;
-	return back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
+	return arm64_back_to_guest(vcpu, handle_sync(vcpu, regs, read_esr_el2()));
 }
 
 enum vcpu_next arm64_guest_irq(struct arch_regs *regs)
@@ -288,7 +255,7 @@ enum vcpu_next arm64_guest_irq(struct arch_regs *regs)
 
 	vcpu->traps++;
 	vcpu->trap_count[TRAP_IRQ]++;
-	return back_to_guest(vcpu, arm64_handle_irqs(vcpu));
+	return arm64_back_to_guest(vcpu, arm64_handle_irqs(vcpu));
 }
 
 enum vcpu_next arm64_guest_unexpected(struct arch_regs *regs, u64 kind)

@@ -50,6 +50,16 @@ static bool cpu_has_tpidr2(void)
 	return (read_id_aa64pfr1_el1() >> 24) & 0xf;  /* ID_AA64PFR1_EL1.SME */
 }
 
+/*
+ * With HCR_EL2.AMO set (SErrors come to EL2), the guest's DISR_EL1 is
+ * VDISR_EL2: a register the guest writes at will, that no EL1 switch
+ * covers. Switched per vCPU, it carries nothing from one VM to another.
+ */
+static bool cpu_has_ras(void)
+{
+	return (read_id_aa64pfr0_el1() >> 28) & 0xf;  /* ID_AA64PFR0_EL1.RAS */
+}
+
 static void load_sysregs(const struct arch_sysregs *s)
 {
 	write_sctlr_el1(s->sctlr_el1);
@@ -65,6 +75,8 @@ static void load_sysregs(const struct arch_sysregs *s)
 	write_tpidrro_el0(s->tpidrro_el0);
 	if (cpu_has_tpidr2())
 		write_tpidr2_el0(s->tpidr2_el0);
+	if (cpu_has_ras())
+		write_vdisr_el2(s->vdisr_el2);
 	write_sp_el0(s->sp_el0);
 	write_sp_el1(s->sp_el1);
 	write_elr_el1(s->elr_el1);
@@ -95,6 +107,8 @@ static void save_sysregs(struct arch_sysregs *s)
 	s->tpidrro_el0 = read_tpidrro_el0();
 	if (cpu_has_tpidr2())
 		s->tpidr2_el0 = read_tpidr2_el0();
+	if (cpu_has_ras())
+		s->vdisr_el2 = read_vdisr_el2();
 	s->sp_el0 = read_sp_el0();
 	s->sp_el1 = read_sp_el1();
 	s->elr_el1 = read_elr_el1();
@@ -157,6 +171,7 @@ enum vcpu_next arch_vcpu_run(struct vcpu *vcpu)
 	vgic_load(vcpu);
 	vpmu_load(vcpu);
 	vdebug_load(vcpu);
+	arm64_hcr_tvm(vcpu->arch.sw_tvm);
 	next = __guest_enter();
 	vdebug_put(vcpu);
 	vgic_put(vcpu);

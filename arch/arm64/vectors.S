@@ -26,9 +26,17 @@
 /* The frame's stack space: SP_EL2 must stay 16-byte aligned. */
 #define HV_FRAME_STACK ((HV_FRAME_SIZE + 15) & ~15)
 
-/* Save guest x0-x30, ELR and SPSR into the running vCPU; leaves x0 = regs. */
-.macro save_guest
+/*
+ * Save what C code may clobber into the running vCPU: x0-x18 and x30, and
+ * x19, which rides with x18. Leaves x19 = regs, which C preserves.
+ */
+.macro save_guest_scratch
 	stp	x0, x1, [sp, #-16]!
+	save_guest_scratch_pushed
+.endm
+
+/* The same, with x0 and x1 already pushed on the stack. */
+.macro save_guest_scratch_pushed
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #PERCPU_REGS]
 	stp	x2, x3, [x0, #16]
@@ -40,17 +48,29 @@
 	stp	x14, x15, [x0, #112]
 	stp	x16, x17, [x0, #128]
 	stp	x18, x19, [x0, #144]
-	stp	x20, x21, [x0, #160]
-	stp	x22, x23, [x0, #176]
-	stp	x24, x25, [x0, #192]
-	stp	x26, x27, [x0, #208]
-	stp	x28, x29, [x0, #224]
 	str	x30, [x0, #240]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0]
+	mov	x19, x0
+.endm
+
+/* The rest of the guest's state, x20-x29, ELR and SPSR (x19 = regs). */
+.macro save_guest_rest
+	stp	x20, x21, [x19, #160]
+	stp	x22, x23, [x19, #176]
+	stp	x24, x25, [x19, #192]
+	stp	x26, x27, [x19, #208]
+	stp	x28, x29, [x19, #224]
 	mrs	x1, elr_el2
 	mrs	x2, spsr_el2
-	stp	x1, x2, [x0, #ARCH_REGS_ELR]
+	stp	x1, x2, [x19, #ARCH_REGS_ELR]
+.endm
+
+/* Save guest x0-x30, ELR and SPSR into the running vCPU; leaves x0 = regs. */
+.macro save_guest
+	save_guest_scratch
+	save_guest_rest
+	mov	x0, x19
 .endm
 
 /* Hypervisor-mode exception: build a struct arm64_hv_frame on the stack. */
@@ -118,8 +138,49 @@ hv_irq:		hv_exception 5
 hv_fiq:		hv_exception 6
 hv_serror:	hv_exception 7
 
+/*
+ * A synchronous trap goes to C with only the scratch registers saved
+ * (trap_fast.h). When the fast half did it and the guest resumes, those
+ * come back and x20-x29, ELR and SPSR were never touched; otherwise the
+ * rest is saved and the slow half decides with the whole state in hand.
+ */
 guest_sync:
-	save_guest
+	stp	x0, x1, [sp, #-16]!
+	mrs	x1, esr_el2
+	ubfx	x1, x1, #26, #6
+	cmp	x1, #ESR_EC_HVC64
+	b.eq	hypercall_fixed
+	cmp	x1, #ESR_EC_DABT_LOW
+	b.ne	guest_sync_full		/* nothing else has a fast path */
+guest_sync_c:
+	save_guest_scratch_pushed
+	bl	arm64_guest_sync_fast
+	cbnz	w0, 1f
+	ldp	x2, x3, [x19, #16]
+	ldp	x4, x5, [x19, #32]
+	ldp	x6, x7, [x19, #48]
+	ldp	x8, x9, [x19, #64]
+	ldp	x10, x11, [x19, #80]
+	ldp	x12, x13, [x19, #96]
+	ldp	x14, x15, [x19, #112]
+	ldp	x16, x17, [x19, #128]
+	ldr	x30, [x19, #240]
+	ldp	x0, x1, [x19]
+	ldp	x18, x19, [x19, #144]	/* x19, the base, last */
+	eret
+	dsb	nsh			/* no speculation past eret */
+	isb
+1:	save_guest_rest
+	mov	w1, w0
+	mov	x0, x19
+	bl	arm64_guest_sync_slow
+	cbnz	w0, guest_exit
+	b	guest_resume
+
+guest_sync_full:
+	save_guest_scratch_pushed
+	save_guest_rest
+	mov	x0, x19
 	bl	arm64_guest_sync
 	cbnz	w0, guest_exit
 	b	guest_resume
@@ -143,6 +204,34 @@ guest_serror:
 	bl	arm64_guest_unexpected
 	cbnz	w0, guest_exit
 	b	guest_resume
+
+/*
+ * The hypercalls whose result never changes (core/hypercall_handle.h: NOP,
+ * VERSION), answered before anything else is saved: x0 gets the result,
+ * every other register keeps its value (SMCCC 1.1), and the trap is counted
+ * as C counts it. w0 is the function ID; x0 and x1 are on the stack.
+ */
+hypercall_fixed:
+	mov	w1, #(BH_HC_BASE_HI << 16)
+	sub	w1, w0, w1
+	cmp	w1, #HYPERCALL_FIXED_CALLS
+	b.hs	guest_sync_c
+	adrp	x0, hypercall_fixed_result
+	add	x0, x0, :lo12:hypercall_fixed_result
+	ldr	x0, [x0, x1, lsl #3]
+	str	x0, [sp]		/* the result goes back as the guest's x0 */
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PERCPU_VCPU]
+	ldr	x1, [x0, #VCPU_TRAPS]
+	add	x1, x1, #1
+	str	x1, [x0, #VCPU_TRAPS]
+	ldr	x1, [x0, #VCPU_TRAPS_HYPERCALL]
+	add	x1, x1, #1
+	str	x1, [x0, #VCPU_TRAPS_HYPERCALL]
+	ldp	x0, x1, [sp], #16
+	eret
+	dsb	nsh
+	isb
 
 /* Load the running vCPU's registers and return to it. */
 guest_resume:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # What the demo's Linux VM runs once set up (mkinitramfs.py --run): show
-# what the VM has, use its volume, then power off as a user would.
-# (Interactive consoles come with the console multiplexer.)
+# what the VM has, use its volume, then leave the operator at a shell with a
+# hint of what to try.
 echo "Debian Linux $(uname -r) under Bulkhead: $(grep -c ^processor /proc/cpuinfo) CPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
 echo "virtio modules loaded: $(lsmod | awk '/^virtio/ { printf "%s ", $1 }')"
 grep -E "arch_timer|Rescheduling|Function call" /proc/interrupts
@@ -20,5 +20,8 @@ if [ -b /dev/vda ] && mount -t ext4 /dev/vda /mnt; then
 else
 	echo "demo-data: no volume to mount on /dev/vda"
 fi
-echo "uptime: $(cut -d' ' -f1 /proc/uptime) s; powering off"
-poweroff
+echo "uptime: $(cut -d' ' -f1 /proc/uptime) s"
+echo "Try it: typing goes to Bulkhead's shell; Ctrl-A three times moves it to this VM's shell and back."
+echo "In Bulkhead's shell: list, info debian, top, dmesg, help (Tab completes, Up recalls)."
+echo "shutdown debian (there) or poweroff (here) stops this VM; the machine stays up, Ctrl-C leaves QEMU."
+exec /bin/cttyhack /bin/sh

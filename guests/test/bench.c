@@ -61,6 +61,12 @@ void run_bench(bool hvc_works)
 			(void)SMCCC_CALL("hvc #0", BH_HC_NOP, 0, 0, 0);
 		t1 = counter();
 		print_per_iteration("null-hypercall-ns", t1 - t0);
+		/* a call the hypervisor's C code answers */
+		t0 = counter();
+		for (int i = 0; i < ITERATIONS; i++)
+			(void)SMCCC_CALL("hvc #0", SMCCC_VERSION, 0, 0, 0);
+		t1 = counter();
+		print_per_iteration("smccc-version-ns", t1 - t0);
 	} else {
 		check_skip("BENCH null-hypercall-ns", "hvc-nop did not pass");
 	}

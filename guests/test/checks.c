@@ -166,6 +166,32 @@ static void check_pl011_id(void)
 	check_pass("pl011-id");
 }
 
+void trap_regs_run(u64 id0, u64 out[32]);
+
+/* Every register comes back from each trap path as the guest left it, but
+ * for the results (trap_regs.S). */
+static void check_trap_regs(void)
+{
+	u64 out[32];
+
+	if (!plat.uart_base) {
+		check_fail("trap-regs", "no UART");
+		return;
+	}
+	trap_regs_run(plat.uart_base + 0xfe0, out);
+	for (u32 n = 0; n < 32; n++) {
+		u64 want = n == 0 ? 0x10001 : n == 7 || n == 25 ? 0x11 : n == 31 ? 0 :
+			   n == 28 ? plat.uart_base + 0xfe0 : 0x1000 + n;
+
+		if (out[n] != want) {
+			check_fail("trap-regs", "%s%u is 0x%lx, expected 0x%lx",
+				   n == 31 ? "the NOP's x0, " : "x", n == 31 ? 0 : n, out[n], want);
+			return;
+		}
+	}
+	check_pass("trap-regs");
+}
+
 void run_checks(void)
 {
 	bool hvc_works;
@@ -178,6 +204,7 @@ void run_checks(void)
 	hvc_works = run_call_checks();
 	run_probes();
 	check_pl011_id();
+	check_trap_regs();
 	run_bench(hvc_works);
 	finish();
 }

@@ -119,6 +119,11 @@ extern char step_first[], step_end[];
 /* sme_checks.c */
 void check_sme_undef(void);
 void mode_tpidr2(void) __attribute__((noreturn));
+/* sched_modes.c: neighbours that make Bulkhead work long for them */
+void mode_setwayloop(void) __attribute__((noreturn));
+void mode_resetloop(void) __attribute__((noreturn));
+/* regs_private.c: the `regs` mode */
+void mode_regs(void) __attribute__((noreturn));
 /* exception.c: loads from addr with a handler that retries forever */
 void fault_loop(u64 addr);
 /* cross_vm.c: one VM fills its RAM, another sweeps for it */

@@ -121,6 +121,53 @@ static void mode_hello(void)
 	power_off();
 }
 
+/* Only the benchmarks, for a trace of the hypervisor's part in them. */
+static void mode_bench(void)
+{
+	run_bench(true);
+	power_off();
+}
+
+static volatile u32 idle_wakes;
+
+static void on_idle_timer(u32 cpu, u32 intid)
+{
+	write_sysreg(cntv_ctl_el0, 0);
+	idle_wakes++;
+}
+
+/* A sleep of `ms` in WFI, its virtual timer's interrupt the only one armed. */
+static void sleep_wfi(u64 ms)
+{
+	u32 before = idle_wakes;
+
+	write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0) + ms_to_ticks(ms));
+	write_sysreg(cntv_ctl_el0, 1);
+	isb();
+	while (idle_wakes == before)
+		wfi();
+}
+
+/*
+ * Sleeps 1 ms and then ms= milliseconds in WFI, and powers off. The
+ * hypervisor's count of busy time from each CPU's first idle, taken for two
+ * values of ms=, tells how much it does per second while a machine idles.
+ */
+static void mode_idle(void)
+{
+	if (gic_probe() || gic_dist_init() || gic_cpu_init()) {
+		printk("FAIL idle: no usable GICv3\n");
+		power_off();
+	}
+	irq_set_handler(INTID_VTIMER, on_idle_timer);
+	gic_enable_private(0, INTID_VTIMER, true);
+	irq_enable();
+	sleep_wfi(1);
+	sleep_wfi(plat.ms);
+	printk("IDLE slept %u ms\n", plat.ms);
+	power_off();
+}
+
 void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2);
 
 void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
@@ -168,6 +215,12 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_prompt();
 	else if (!strcmp(plat.mode, "tpidr2"))
 		mode_tpidr2();
+	else if (!strcmp(plat.mode, "setwayloop"))
+		mode_setwayloop();
+	else if (!strcmp(plat.mode, "resetloop"))
+		mode_resetloop();
+	else if (!strcmp(plat.mode, "regs"))
+		mode_regs();
 	else if (!strcmp(plat.mode, "setway"))
 		mode_setway();
 	else if (!strcmp(plat.mode, "fill"))
@@ -194,6 +247,10 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_dbgshare();
 	else if (!strcmp(plat.mode, "sve-keep"))
 		mode_sve_keep();
+	else if (!strcmp(plat.mode, "idle"))
+		mode_idle();
+	else if (!strcmp(plat.mode, "bench"))
+		mode_bench();
 	else if (!strcmp(plat.mode, "blkbench"))
 		mode_blkbench();
 	printk("FAIL unknown test mode '%s'\n", plat.mode);

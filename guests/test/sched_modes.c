@@ -4,11 +4,20 @@
  *    time, so that VMs sharing a CPU can compare the CPU time they got, and
  *    keeps spinning for `ms=` milliseconds in all (a noisy neighbour).
  *  - latency: sleeps in WFI with its virtual timer armed a little ahead,
- *    many times, and reports how late the timer interrupt's handler ran.
+ *    many times (for `ms=` milliseconds, when that is longer than 40
+ *    shots), and reports how late the timer interrupt's handler ran.
+ *  - setwayloop: for `ms=` milliseconds, a set/way clean then its caches
+ *    turned off and on again, over and over (what a guest does around a
+ *    cache toggle, as often as it can): Bulkhead's flushes of its RAM.
+ *  - resetloop: resets the VM at once (PSCI SYSTEM_RESET), every boot:
+ *    with on_reboot = "restart", a scrub of its RAM per boot. Guests read
+ *    the machine's counter, which a restart does not set back: once it
+ *    passes `ms=` milliseconds, it powers off instead.
  */
 #include "guests/test/guest.h"
 #include "guests/test/gic.h"
 #include "guests/test/sysreg.h"
+#include "hypercall.h"
 
 #define SPIN_WINDOW_START_MS 200
 #define SPIN_WINDOW_MS 1000
@@ -72,7 +81,9 @@ void mode_latency(void)
 	irq_set_handler(INTID_VTIMER, on_timer);
 	gic_enable_private(0, INTID_VTIMER, true);
 	irq_enable();
-	for (u32 i = 0; i < LATENCY_SHOTS; i++) {
+	u64 until = now_ticks() + ms_to_ticks(plat.ms);
+
+	for (u32 i = 0; i < LATENCY_SHOTS || (now_ticks() < until && i < 100000); i++) {
 		/* 1-2.5 ms ahead: never in step with a neighbour's time slices */
 		if (!shot(ms_to_ticks(1) + (i * 37 % 16) * ms_to_ticks(1) / 10)) {
 			printk("FAIL latency: shot %u: no timer interrupt within 1 s\n", i);
@@ -84,5 +95,36 @@ void mode_latency(void)
 	}
 	printk("BENCH wfi-timer-latency-ns avg %lu max %lu over %u shots\n",
 	       ticks_to_ns(total / shots), ticks_to_ns(worst), shots);
+	power_off();
+}
+
+void mode_setwayloop(void)
+{
+	u64 end = now_ticks() + ms_to_ticks(plat.ms ? plat.ms : 1000);
+	u64 sctlr = read_sysreg(sctlr_el1);
+	u32 rounds = 0;
+
+	printk("setwayloop: for %u ms\n", plat.ms ? plat.ms : 1000);
+	while (now_ticks() < end) {
+		asm volatile("dc cisw, %0" : : "r"(0ull) : "memory");
+		write_sysreg(sctlr_el1, sctlr & ~SCTLR_C);
+		isb();
+		write_sysreg(sctlr_el1, sctlr);
+		isb();
+		rounds++;
+	}
+	printk("setwayloop: %u rounds\n", rounds);
+	power_off();
+}
+
+void mode_resetloop(void)
+{
+	printk("resetloop: boot\n");
+	if (plat.ms && now_ticks() > ms_to_ticks(plat.ms)) {
+		printk("resetloop: done\n");
+		power_off();
+	}
+	psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+	printk("FAIL resetloop: SYSTEM_RESET returned\n");
 	power_off();
 }

@@ -36,7 +36,7 @@ class Run:
 
 def bulkhead(*args, timeout=120):
     proc = subprocess.run([BULKHEAD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL, text=True, timeout=timeout)
+                          stdin=subprocess.DEVNULL, text=True, errors="replace", timeout=timeout)
     return Run(proc)
 
 
@@ -100,14 +100,16 @@ def initramfs(tmp_path, linux_payload):
     """initramfs() builds the default one (busybox init, a shell on the
     console); initramfs(run=TEXT) has busybox init run script TEXT instead
     of the shell; initramfs(init=TEXT) makes script TEXT /init itself;
-    modules=("ext4",) carries and loads those modules too. Each call
+    modules=("ext4",) carries and loads those modules too; add={SRC: DEST}
+    carries file SRC at DEST. Each call
     writes its own files, so the VMs of one run can each have their own."""
     built = []
 
-    def build(run=None, init=None, modules=()):
+    def build(run=None, init=None, modules=(), add=None):
         n = len(built)
         built.append(n)
         args = [a for m in modules for a in ("--add-module", m)]
+        args += [a for src, dest in (add or {}).items() for a in ("--add", f"{src}:{dest}")]
         for option, text in (("--run", run), ("--init", init)):
             if text is not None:
                 script = tmp_path / f"{option[2:]}-{n}.sh"
@@ -125,6 +127,10 @@ def console_run(*args, timeout, log=None):
     """`bulkhead run ARGS` under pexpect, for tests that type at the console;
     `log` keeps what the console printed. QEMU is stopped on the way out, and
     p.exitstatus is then the run's exit code."""
+    if "--on-idle" not in args:
+        # a pty is a terminal, where the machine would stay up once its VMs
+        # stop: these tests end with the power-off unless they ask otherwise
+        args = ("--on-idle", "poweroff", *args)
     p = pexpect.spawn(BULKHEAD, ["run", *args], encoding="utf-8", timeout=timeout)
     logfile = open(log, "w") if log else None
     p.logfile_read = logfile

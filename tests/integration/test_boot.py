@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, run_vms
 
 GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
-                "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "id-sanitized",
+                "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "trap-regs", "id-sanitized",
                 "debug-os-lock", "debug-regs", "debug-breakpoint", "debug-watchpoint",
                 "debug-step", "debug-brk", "set-way", "sysreg-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
@@ -65,6 +65,17 @@ def test_tpidr2_is_private_to_each_vm(vmcfg):
     assert run.code == 0, run
     for name in ("tpa", "tpb"):
         assert "CHECK tpidr2-private: PASS" in run.vm_lines(name), run
+
+
+def test_system_registers_are_private_to_each_vm(vmcfg):
+    """Every EL1/EL0 system register a guest can write (docs/security.md's
+    list, DISR_EL1 among them): two VMs taking turns on one CPU write
+    opposite patterns into all of them and each reads back only its own."""
+    cfgs = [vmcfg(name, extra=f"test=regs name={name}") for name in ("rga", "rgb")]
+    run = run_vms(*cfgs, args=("--cpus", "1"))
+    assert run.code == 0, run
+    for name in ("rga", "rgb"):
+        assert "CHECK regs-private: PASS" in run.vm_lines(name), run
 
 
 def test_debug_state_is_private_to_each_vm(vmcfg):

@@ -34,6 +34,9 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "sched = 'pinned'\nweight = 512\n", 5, "weight", "shared VMs only"),
     (GOOD + "sve = 64\n", 4, "sve", "128 to 2048 in steps of 128"),
     (GOOD + "cap = 7000\n", 4, "cap", "between"),
+    (GOOD.replace('name = "vm"', 'name = "42"'), 1, "name", "must not be all digits"),
+    (GOOD + "crash_limit = 0\n", 4, "crash_limit", "between"),
+    (GOOD + "crash_window = 'a minute'\n", 4, "crash_window", "integer"),
     (GOOD + "maxmem = 16\n", 4, "maxmem", "16 MiB is below memory (32 MiB, line 2)"),
     (GOOD + "balloon_free_page_reporting = 'yes'\n", 4, "balloon_free_page_reporting", "must be 1 or 0"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"

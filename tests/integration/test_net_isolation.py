@@ -219,6 +219,9 @@ def test_switches_vlans_and_forged_macs_isolate(tmp_path, initramfs):
     log = tmp_path / "console.log"
     with console_run("--timeout", "900", "--mem", "512", *cfgs, timeout=300, log=log) as p:
         seen = Transcript(p)
+        # every VM's lines prefixed, whoever has the input: the test reads them all
+        p.send("console-view shared\r")
+        seen.wait(r"\(hv\) console: every VM's output by line")
         # the controls: a and b reach each other on br0, d and e on VLAN 5
         for line in ("a) PING-OK", "b) PING-OK", "c) ATTACKER-UP", "d) PING-OK", "e) PING-OK"):
             seen.wait(re.escape("(" + line))

@@ -4,7 +4,7 @@ import time
 
 import pexpect
 
-from conftest import KERNEL, TEST_GUEST, console_run
+from conftest import BULKHEAD, KERNEL, TEST_GUEST, console_run, run_vms
 
 CTRL_A_3 = "\x01\x01\x01"
 
@@ -44,8 +44,8 @@ def test_shell_session(tmp_path, initramfs):
         p.send("list\r")
         p.expect(r"\(hv\) > list")
         p.expect(r"\(hv\) ID +NAME +STATE +VCPUS +MEM\(MiB\) +CPU\(ms\)")
-        p.expect(r"\(hv\) 1 +deb +running +2 +256 +\d+")
-        p.expect(r"\(hv\) 2 +resetter +running +1 +16 +\d+")
+        p.expect(r"\(hv\) 1 +deb +(running|blocked) +2 +256 +\d+")
+        p.expect(r"\(hv\) 2 +resetter +(running|blocked) +1 +16 +\d+")
 
         p.send("pause resetter\r")
         p.expect(r"\(hv\) vm 2 'resetter' paused")
@@ -65,9 +65,9 @@ def test_shell_session(tmp_path, initramfs):
         p.send(CTRL_A_3)
         p.expect(r"\(hv\) console: input goes to deb")
         p.send("echo typed-into-$((6*7))\r")
-        p.expect(r"\(deb\) typed-into-42")
+        p.expect(r"\ntyped-into-42\r+\n")  # as deb prints it: it has the input
         # busybox's prompt has no newline: it shows because Linux then waits
-        p.expect(r"\(deb\) [/~] # ")
+        p.expect(r"[/~] # ")
         p.send(CTRL_A_3)
         p.expect(r"input goes to resetter")
         p.send(CTRL_A_3)
@@ -79,7 +79,7 @@ def test_shell_session(tmp_path, initramfs):
         p.send("destroy resetter\r")
         p.expect(r"\(hv\) vm 2 'resetter' destroyed")
         p.send("list\r")
-        p.expect(r"\(hv\) 1 +deb +running")
+        p.expect(r"\(hv\) 1 +deb +(running|blocked)")
 
         p.send("frobnicate\r")
         p.expect(r"\(hv\) unknown command 'frobnicate' \(see help\)")
@@ -196,3 +196,183 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
         p.expect(pexpect.EOF)
     assert p.exitstatus == 0
+
+
+UP = "\x1b[A"
+CTRL_U = "\x15"
+CTRL_W = "\x17"
+
+
+def spinner_cfg(tmp_path, cpus="1"):
+    """A CPU-bound VM with its vCPU on CPU `cpus` (its time must show there too)."""
+    cfg = tmp_path / "spinner.cfg"
+    cfg.write_text(f'name = "spinner"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   f'extra = "test=spin ms=600000"\ncpus = "{cpus}"\n')
+    return str(cfg)
+
+
+def test_line_editing_history_and_completion(tmp_path):
+    """What is typed shows as it is typed; Backspace, Ctrl-U, Ctrl-W, Up and
+    Tab edit the line as in a terminal; an over-long line is refused whole."""
+    with console_run("--timeout", "200", "--cpus", "2", spinner_cfg(tmp_path), timeout=60,
+                     log=tmp_path / "console.log") as p:
+        p.expect(r"\(spinner\) spin: counting")
+        p.send("lizt")
+        p.expect(r"\(hv\) > lizt")  # echoed before Enter
+        p.send("\x7f\x7fst\r")
+        p.expect(r"\(hv\) ID +NAME +STATE")
+        p.expect(r"\(hv\) 1 +spinner ")
+        p.send("destroy spinner" + CTRL_U + "vcpu-list\r")
+        p.expect(r"\(hv\) NAME +VCPU +CPU +STATE")
+        p.expect(r"\(hv\) spinner +0 +1 +running")
+        p.send(UP + UP + "\r")  # list again
+        p.expect(r"\(hv\) ID +NAME +STATE")
+        p.send("vcpu-l\t\r")  # completes to vcpu-list
+        p.expect(r"\(hv\) NAME +VCPU +CPU +STATE")
+        p.send("pause spinner" + CTRL_W + CTRL_W + "inf\tsp\t\r")  # info spinner
+        p.expect(r"\(hv\) vm 1 'spinner' \(spinner.cfg\)")
+        p.send("x" * 200 + "\r")
+        p.expect(r"\(hv\) line too long: at most 127 characters; nothing run")
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +spinner +r")  # not paused: Ctrl-W took the pause away
+        p.send("destroy spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' destroyed")
+
+
+def test_cpu_time_of_a_lone_vm_on_cpu_1_and_pause_twice(tmp_path):
+    """A CPU-bound VM alone on CPU 1 gets no scheduler tick: its time must
+    show all the same; a paused VM's vCPU says paused; pausing twice says so."""
+    with console_run("--timeout", "200", "--cpus", "2", spinner_cfg(tmp_path), timeout=60) as p:
+        p.expect(r"\(spinner\) spin: counting")
+        time.sleep(1)
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +spinner +\S+ +1 +16 +([0-9]+)")
+        assert int(p.match.group(1)) > 0, p.match.group(0)
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) spinner +0 +1 +running +([0-9]+)")
+        assert int(p.match.group(1)) > 0, p.match.group(0)
+        p.send("stats spinner\r")
+        p.expect(r"\(hv\) spinner( +\d+){8} +([0-9]+)")
+        assert int(p.match.group(2)) > 0, p.match.group(0)
+        p.send("pause spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' paused")
+        p.send("pause spinner\r")
+        p.expect(r"\(hv\) pause spinner: it is paused already")
+        p.send("vcpu-list\r")
+        p.expect(r"\(hv\) spinner +0 +1 +paused")
+        p.send("destroy spinner\r")
+        p.expect(r"\(hv\) vm 1 'spinner' destroyed")
+
+
+def test_on_idle_stay_keeps_the_machine_up(tmp_path):
+    """At a terminal `bulkhead run` passes on_idle=stay: once the last VM
+    powers off, the machine stays up and the shell still creates VMs."""
+    cfg = tmp_path / "brief.cfg"
+    cfg.write_text(f'name = "brief"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=brief"\n')
+    # not console_run: that one asks for on_idle=poweroff
+    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", "120", str(cfg)], encoding="utf-8",
+                      timeout=60)
+    try:
+        p.expect(r"\(brief\) tick 4")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\); on_idle=stay: the machine stays up")
+        p.send("create brief\r")
+        p.expect(r"\(brief\) hello from brief")
+        p.expect(r"\(brief\) tick 4")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\); on_idle=stay")
+        p.send("list\r")
+        p.expect(r"\(hv\) ID +NAME +STATE")
+    finally:
+        p.close(force=True)
+
+
+def test_on_idle_poweroff_without_a_terminal(tmp_path):
+    """Without a terminal (scripts, tests) the machine powers off with its last VM."""
+    cfg = tmp_path / "brief.cfg"
+    cfg.write_text(f'name = "brief"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=hello name=brief"\n')
+    run = run_vms(str(cfg))
+    assert run.code == 0, run
+    assert "no VM is running (0 crashed): powering off" in run.hv_lines(), run
+
+
+def parity_cfgs(tmp_path):
+    spinner = spinner_cfg(tmp_path, cpus="all")
+    crasher = tmp_path / "crasher.cfg"
+    crasher.write_text(f'name = "crasher"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                       'extra = "test=crash"\non_crash = "preserve"\n')
+    lazy = tmp_path / "lazy.cfg"
+    lazy.write_text(f'name = "lazy"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                    'extra = "test=hello name=lazy"\nautostart = 0\n')
+    return spinner, str(crasher), str(lazy)
+
+
+def test_xl_parity_list_info_uptime_dmesg_top_reboot(tmp_path):
+    """list shows every VM the machine knows with xl's states and why one
+    stopped; info is the machine; uptime; dmesg replays the boot; top
+    refreshes until a key; info VM has the stop's reason; reboot restarts a
+    preserved crashed VM."""
+    with console_run("--timeout", "200", "--cpus", "2", *parity_cfgs(tmp_path), timeout=60,
+                     log=tmp_path / "console.log") as p:
+        p.expect(r"\(hv\) vm \d 'crasher' crashed: ")
+        p.send("list\r")
+        p.expect(r"\(hv\) ID +NAME +STATE +VCPUS +MEM\(MiB\) +CPU\(ms\) +TARGET +MAXMEM +XL +STOPPED BECAUSE")
+        p.expect(r"\(hv\) \d +spinner +running +1 +16 +\d+ +16 +16 +r-----")
+        p.expect(r"\(hv\) \d +crasher +crashed +1 +16 +\d+ +----c- +crashed: \S")
+        p.expect(r"\(hv\) - +lazy +defined .* ------ +\(create NAME starts it\)")
+
+        p.send("info\r")
+        p.expect(r"\(hv\) bulkhead_version  : 0\.1\.0")
+        p.expect(r"\(hv\) nr_cpus           : 2")
+        p.expect(r"\(hv\) total_memory      : \d+ MiB")
+        p.expect(r"\(hv\) free_memory       : \d+ MiB")
+        p.expect(r"\(hv\) hypervisor_memory : [1-9]\d* KiB")
+        p.expect(r"\(hv\) uptime            : \d+:\d\d:\d\d")
+        p.expect(r"\(hv\) boot_options      : .*on_idle=poweroff")
+
+        p.send("uptime\r")
+        p.expect(r"\(hv\) up \d+:\d\d:\d\d \(\d+ s\)")
+        p.send("dmesg\r")
+        p.expect(r"\(hv\) > dmesg")
+        p.expect(r"\(hv\) Bulkhead 0\.1\.0 starting at EL2 on 2 CPUs")
+        p.expect(r"\(hv\) vm \d 'crasher' crashed: ")
+
+        p.send("info crasher\r")
+        p.expect(r"\(hv\)   firmware '-', ramdisk '-'")
+        p.expect(r"\(hv\)   vCPU 0: cpu \d, affinity all")
+        p.expect(r"\(hv\)   last stop: crashed: \S")
+
+        p.send("top\r")
+        p.expect(r"\(hv\) ID +NAME +STATE +CPU\(%\) +MEM\(MiB\) +TRAPS/s")
+        p.expect(r"\(hv\) \d +spinner +running +\d+ +16 +\d+")
+        p.expect(r"\(hv\) ID +NAME +STATE +CPU\(%\)")  # again, a second later
+        p.send("q")
+        p.expect(r"\(hv\) top: stopped")
+
+        p.send("reboot crasher\r")
+        p.expect(r"\(hv\) vm \d 'crasher' restarted by the administrator \(it was crashed: ")
+        p.expect(r"\(crasher\) crash test: faulting")
+        p.expect(r"\(hv\) vm \d 'crasher' crashed: ")
+        p.send("destroy spinner\r")
+        p.expect(r"\(hv\) vm \d 'spinner' destroyed")
+        p.send("destroy crasher\r")
+        p.expect(r"\(hv\) no VM is running \(2 crashed\): powering off")
+
+
+def test_crash_restart_is_rate_limited(tmp_path):
+    """on_crash = "restart" with crash_limit = 2 in crash_window = 600 s:
+    the third crash preserves the VM, and the console says why."""
+    cfg = tmp_path / "crashy.cfg"
+    cfg.write_text(f'name = "crashy"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
+                   'extra = "test=crash"\non_crash = "restart"\ncrash_limit = 2\n'
+                   'crash_window = 600\n')
+    with console_run("--timeout", "120", "--on-idle", "stay", str(cfg), timeout=60) as p:
+        for _ in range(3):
+            p.expect(r"\(crashy\) crash test: faulting")
+            p.expect(r"\(hv\) vm 1 'crashy' crashed: .*; on_crash=restart")
+        p.expect(r"\(hv\) vm 1 'crashy': more than 2 crashes within 600 s \(crash_limit, "
+                 r"crash_window\): preserved, not restarted; `reboot crashy` restarts it")
+        p.send("list\r")
+        p.expect(r"\(hv\) 1 +crashy +crashed .* ----c- +crashed: ")
+        p.send("info crashy\r")
+        p.expect(r"restarts 2")

@@ -18,8 +18,9 @@ def button_cfg(tmp_path, name, on_poweroff):
 
 
 def spawn(tmp_path, *cfgs, timeout=60):
-    p = pexpect.spawn(BULKHEAD, ["run", "--timeout", str(timeout * 2), *cfgs],
-                      encoding="utf-8", timeout=timeout)
+    # a pty is a terminal: on_idle would be stay, and these runs end with the power-off
+    p = pexpect.spawn(BULKHEAD, ["run", "--on-idle", "poweroff", "--timeout", str(timeout * 2),
+                                 *cfgs], encoding="utf-8", timeout=timeout)
     p.logfile_read = open(tmp_path / "console.log", "w")
     return p
 
@@ -56,8 +57,8 @@ def test_shutdown_applies_on_poweroff(tmp_path):
         p.expect(rf"\(kept\) {SAW}")
         p.expect(r"\(hv\) vm 3 'kept' powered off \(PSCI SYSTEM_OFF\); on_poweroff=preserve")
         p.send("list\r")
-        p.expect(r"\(hv\) 2 +again +running")
-        p.expect(r"\(hv\) 3 +kept +stopped")
+        p.expect(r"\(hv\) 2 +again +(running|blocked)")
+        p.expect(r"\(hv\) 3 +kept +shutdown .* ---s-- +powered off: ")
         p.send("shutdown kept\r")
         p.expect(r"\(hv\) shutdown kept: it is not running")
 
@@ -98,7 +99,7 @@ def test_shutdown_linux(tmp_path, initramfs):
         p.expect(r"\(deb\) .*reboot: Power down")
         p.expect(r"\(hv\) vm 1 'deb' powered off \(PSCI SYSTEM_OFF\); on_poweroff=destroy")
         p.send("list\r")
-        p.expect(r"\(hv\) 2 +btn +running")
+        p.expect(r"\(hv\) 2 +btn +(running|blocked)")
         p.send("shutdown btn\r")
         p.expect(rf"\(btn\) {SAW}")
         p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")

@@ -5,9 +5,10 @@ import gzip
 import re
 import subprocess
 
+import pexpect
 import pytest
 
-from conftest import MKINITRAMFS, ROOT, TEST_GUEST, bulkhead, run_vms
+from conftest import MKINITRAMFS, ROOT, TEST_GUEST, bulkhead, console_run, run_vms
 
 
 def test_debug_stops_at_the_first_instruction_with_symbols():
@@ -27,6 +28,25 @@ def test_check_accepts_the_demo_configs():
     assert run.out.count(": ok") == 4
 
 
+def demo_session(demo_pool, cfgs, boot):
+    """`make run`'s demo at a terminal: the Debian VM shows its volume and
+    boot count, then waits at a shell under a three-line hint; the hint's
+    `shutdown debian` stops it. Returns what the Debian VM printed."""
+    log = demo_pool.parent / f"demo-{boot}.log"
+    with console_run("--timeout", "280", "--disk", str(demo_pool), *cfgs, timeout=240,
+                     log=log) as p:
+        p.expect(r"\(debian\) Try it: typing goes to Bulkhead's shell; Ctrl-A three times")
+        p.expect(r"\(debian\) In Bulkhead's shell: list, info debian, top, dmesg, help")
+        p.expect(r"\(debian\) shutdown debian \(there\) or poweroff \(here\) stops this VM")
+        p.expect(r"\(debian\) [/~] # ")  # left at a shell
+        p.send("shutdown debian\r")
+        p.expect(r"\(hv\) no VM is running \(0 crashed\): powering off")
+        p.expect(pexpect.EOF)
+    assert p.exitstatus == 0, open(log).read()[-3000:]
+    text = open(log).read().replace("\r", "")
+    return [l[len("(debian) "):] for l in text.splitlines() if l.startswith("(debian) ")], text
+
+
 def test_the_demo_runs(tmp_path):
     """What `make run` boots: Debian Linux beside three test guests, all ending
     cleanly; the Debian VM mounts its volume (an ext4 file system that
@@ -39,20 +59,16 @@ def test_the_demo_runs(tmp_path):
         pytest.skip("mke2fs (Debian's e2fsprogs, `make deps`) makes the demo's volume")
     assert made.returncode == 0, made.stdout
     demo = [f"{ROOT}/examples/demo/{n}.cfg" for n in ("alpha", "beta", "gamma", "linux")]
-    run = bulkhead("run", "--timeout", "240", "--disk", str(demo_pool), *demo, timeout=300)
-    assert run.code == 0, run
-    debian = run.vm_lines("debian")
-    assert any(l.startswith("Debian Linux 6.") and "2 CPUs" in l for l in debian), run
+    debian, text = demo_session(demo_pool, demo, 1)
+    assert any(l.startswith("Debian Linux 6.") and "2 CPUs" in l for l in debian), text
     for name in ("alpha", "beta", "gamma"):
-        assert "tick 4" in run.vm_lines(name), run
-    assert "Hello from demo-data, an ext4 file system on a Bulkhead volume." in debian, run
-    assert "demo-data: this is boot 1 of the demo VM (counted in /mnt/boots.log)" in debian, run
-    assert "demo-data: unmounted" in debian, run
+        assert f"({name}) tick 4" in text, text
+    assert "Hello from demo-data, an ext4 file system on a Bulkhead volume." in debian, text
+    assert "demo-data: this is boot 1 of the demo VM (counted in /mnt/boots.log)" in debian, text
+    assert "demo-data: unmounted" in debian, text
 
-    again = bulkhead("run", "--timeout", "240", "--disk", str(demo_pool), demo[-1], timeout=300)
-    assert again.code == 0, again
-    assert "demo-data: this is boot 2 of the demo VM (counted in /mnt/boots.log)" in \
-        again.vm_lines("debian"), again
+    debian, text = demo_session(demo_pool, demo[-1:], 2)
+    assert "demo-data: this is boot 2 of the demo VM (counted in /mnt/boots.log)" in debian, text
 
 
 def hello_run(tmp_path, *opts):

@@ -55,6 +55,9 @@ def test_uboot_beside_linux(tmp_path, uboot_payload, initramfs):
         p.expect(r"\(hv\) vm 1 'uboot': firmware '.*u-boot.bin' read-only at IPA 0x0-0x[0-9a-f]+"
                  r" -> PA 0x[0-9a-f]+, entry 0x0")
         p.expect(r"\(hv\) vm 1 'uboot': device tree at IPA 0x40000000 ")
+        # every VM's lines prefixed, whoever has the input: the test reads them so
+        p.send("console-view shared\r")
+        p.expect(r"\(hv\) console: every VM's output by line")
         p.send(CTRL_A_3)
         p.expect(r"\(hv\) console: input goes to uboot")
         reach_prompt(p)

@@ -55,7 +55,7 @@ $(eval $(call unit_test,test_vgic,arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3
 $(eval $(call unit_test,test_sched_credit,core/sched_credit.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_sched,core/sched.c core/sched_credit.c core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_console_ring,core/console_ring.c $(FAKE_ARCH)))
-$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_console_out,core/console_out.c core/console_ring.c core/workqueue.c lib/fmt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_mmio,core/mmio.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_workqueue,core/workqueue.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_guest_mem,core/guest_mem.c $(FAKE_ARCH)))
@@ -112,7 +112,7 @@ $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 # stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
 # a fresh NIC per test, so the registry is made bigger than the machine's.
 UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
-	core/boot_uplink.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
+	core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
 	$(FAKE_ARCH) $(HV_POOL) $(LOG_LAST),-DNET_MAX_NICS=64))
 
@@ -124,7 +124,11 @@ GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))
 
 # The shell's switch-list on the registry's switches, and the uplink= boot option.
-$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c $(CONFIG_SRCS) \
+$(eval $(call unit_test,test_boot_option,core/boot_option.c core/boot_idle.c))
+$(eval $(call unit_test,test_crash_limit,core/crash_limit.c))
+$(eval $(call unit_test,test_log_ring,core/log_ring.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_shell_line,core/shell_line.c lib/strlcpy.c))
+$(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 
 # virtio-balloon with the guest's RAM from the pool: pages given back reach it.

@@ -52,6 +52,16 @@ void arch_kick_cpu(u32 cpu)
 	fake.last_kick = cpu;
 }
 
+bool arch_poll_irqs(void)
+{
+	return false;  /* no interrupts on the host */
+}
+
+u64 arch_cpu_busy_ticks(u32 cpu)
+{
+	return 0;
+}
+
 void arch_idle(void)
 {
 	fake.idles++;

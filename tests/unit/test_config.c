@@ -372,6 +372,26 @@ static void test_bad_names(void **state)
 	parse_err("name = \"abcdefghijklmnopqrstuvwxyz012345\"\n", 1, "name", "1 to 31");
 	parse_err("name = \"has space\"\n", 1, "name", "may only contain");
 	parse_err("name = \"a/b\"\n", 1, "name", "may only contain");
+	/* digits alone would shadow VM ids in the shell */
+	parse_err("name = \"42\"\n", 1, "name", "must not be all digits");
+	parse_err("memory = 16\nname = \"0\"\n", 2, "name", "must not be all digits");
+}
+
+static void test_crash_limit(void **state)
+{
+	struct vm_config c;
+	struct config_error e;
+	const char *text = BASE "on_crash = \"restart\"\ncrash_limit = 2\ncrash_window = 30\n";
+
+	assert_int_equal(config_parse(BASE, strlen(BASE), &c, &e), 0);
+	assert_int_equal(c.crash_limit, CONFIG_DEFAULT_CRASH_LIMIT);
+	assert_int_equal(c.crash_window_s, CONFIG_DEFAULT_CRASH_WINDOW);
+	assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+	assert_int_equal(c.crash_limit, 2);
+	assert_int_equal(c.crash_window_s, 30);
+	parse_err(BASE "crash_limit = 0\n", 4, "crash_limit", "between");
+	parse_err(BASE "crash_window = 0\n", 4, "crash_window", "between");
+	parse_err(BASE "crash_window = \"60\"\n", 4, "crash_window", "integer");
 }
 
 static void test_bad_strings(void **state)
@@ -662,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_malformed_integer),
 		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_crash_limit),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_actions),

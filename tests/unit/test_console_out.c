@@ -66,6 +66,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	console_focus(NULL);
 	console_ring_close(&loud);
 	console_ring_close(&quiet);
 	console_ring_unregister(&loud);
@@ -118,7 +119,7 @@ static void test_prefixes(void **state)
 	console_hv_line("hello from Bulkhead", 19);
 	guest_write(&quiet, "guest says hi\r\n");
 	assert_string_equal(screen, "(hv) hello from Bulkhead\r\n(quiet) guest says hi\r\n");
-	assert_int_equal(quiet.bytes_in, 14);
+	assert_int_equal(quiet.bytes_in, 15);
 }
 
 /* One ring holding 1000 lines never keeps another ring's line waiting for
@@ -273,6 +274,26 @@ static void test_other_owner_ends_open_line(void **state)
 				    "(quiet) echo\r\n");
 }
 
+/* The shell's line as it is typed: continued in place while it is the
+ * screen's last line, drawn again whole after another owner's line. */
+static void test_shell_edit_line(void **state)
+{
+	console_edit_show("l", 1, "l", 1);
+	console_edit_show("li", 2, "i", 1);
+	assert_string_equal(screen, "(hv) > li");
+	guest_write(&loud, "boot\n");
+	console_edit_show("lis", 3, "s", 1);
+	console_edit_show("li", 2, "\b \b", 3);
+	assert_string_equal(screen, "(hv) > li\r\n(loud) boot\r\n(hv) > lis\b \b");
+	assert_true(console_edit_end());
+	assert_false(console_edit_end());  /* ended: nothing open any more */
+	console_hv_line("answer", 6);
+	assert_string_equal(screen, "(hv) > li\r\n(loud) boot\r\n(hv) > lis\b \b\r\n(hv) answer\r\n");
+	console_edit_show("x", 1, "x", 1);
+	guest_write(&loud, "more\n");
+	assert_false(console_edit_end());  /* the caller says the line again */
+}
+
 /* A partial line of one VM never holds up complete lines of another. */
 static void test_partial_does_not_block(void **state)
 {
@@ -399,10 +420,94 @@ static void test_power_off_flushes_everything(void **state)
 	assert_non_null(strstr(screen, "(quiet) half\r\n"));
 }
 
+
+/* Lets console_poll() write what drain budgets left (bounded). */
+static void settle(void)
+{
+	for (int i = 0; i < 1000 && console_flush_deadline(); i++) {
+		fake.counter += fake.counter_freq / 1000 * CONSOLE_IDLE_MS;
+		console_poll(fake.counter);
+	}
+}
+
+/* The focused ring goes out byte for byte and at once: escape sequences,
+ * '\r', a line of 500 bytes, a prompt; the other VM waits, and Bulkhead's
+ * lines go out on lines of their own. */
+static void test_focus_is_transparent(void **state)
+{
+	static const char seq[] = "\033[6n\033[2J\033[1;1H\033[7mtop\033[m\r\n";
+	char lng[501];
+
+	console_focus(&loud);
+	guest_write(&quiet, "quiet line\n");
+	guest_write(&loud, seq);
+	assert_string_equal(screen, seq);
+	memset(lng, 'L', 500);
+	lng[500] = '\0';
+	clear_screen();
+	guest_write(&loud, lng);
+	assert_string_equal(screen, lng);
+	console_hv_line("note", 4);
+	assert_string_equal(screen + 500, "\r\n(hv) note\r\n");
+	clear_screen();
+	guest_write(&loud, "/ # ");
+	assert_string_equal(screen, "/ # ");  /* no idle time for a prompt */
+	/* quiet's line waited all along; back in the shared view it comes out */
+	clear_screen();
+	console_focus(NULL);
+	fake.counter += 1000;
+	console_poll(fake.counter);
+	assert_string_equal(screen, "\r\n(quiet) quiet line\r\n");
+}
+
+/* A background VM that prints more than its ring holds never waits: its
+ * UART always has room; the oldest lines go, and the console says how much
+ * when it shows the rest. */
+static void test_background_never_blocks(void **state)
+{
+	char line[64];
+
+	console_focus(&loud);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line), "background %04d\n", i);
+		guest_write(&quiet, line);
+		assert_true(console_ring_room(&quiet) > 0);
+	}
+	assert_int_equal(quiet.dropped, 0);
+	assert_true(quiet.overwritten > 0);
+	assert_int_equal(nscreen, 0);
+	console_focus(NULL);
+	settle();
+	assert_non_null(strstr(screen, "(quiet) ["));
+	assert_non_null(strstr(screen, " bytes of output not shown: another VM had the console]\r\n"));
+	assert_non_null(strstr(screen, "(quiet) background 0999\r\n"));
+	assert_null(strstr(screen, "(quiet) background 0000\r\n"));
+}
+
+/* A focused ring that fills makes its writer wait (TXFF) and wakes it as the
+ * console takes the bytes, as in the shared view. */
+static void test_focus_flow_control(void **state)
+{
+	u32 n = 0;
+
+	console_focus(&quiet);
+	/* as if the UART were busy elsewhere: fill without a drain */
+	while (console_guest_put(&quiet, (char)('a' + n % 26)))
+		n++;
+	assert_int_equal(n, sizeof(quiet_buf));
+	console_guest_kick(&quiet);
+	settle();
+	assert_int_equal(nscreen, sizeof(quiet_buf));
+	assert_true(wakes >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_focus_is_transparent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_background_never_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_focus_flow_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_power_off_flushes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_robin_fairness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_leaves_rest_to_poll, setup, teardown),
@@ -410,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_deadline_kicks_cpu0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shell_edit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_and_wake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_flushes_and_stops_wakes, setup, teardown),

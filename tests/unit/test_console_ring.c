@@ -59,10 +59,10 @@ static void test_lines(void **state)
 	expect_nothing(true);
 	assert_int_equal(console_ring_put(&ring, 'h', 1), RING_TAKEN);
 	assert_int_equal(console_ring_put(&ring, 'i', 1), RING_TAKEN);
-	assert_int_equal(console_ring_put(&ring, '\r', 1), RING_TAKEN);  /* ignored */
+	assert_int_equal(console_ring_put(&ring, '\r', 1), RING_TAKEN);  /* kept; left out by line */
 	assert_int_equal(console_ring_put(&ring, '\n', 1), RING_LINE);
 	put_str("two\r\n", 2);
-	assert_int_equal(ring.bytes_in, 7);
+	assert_int_equal(ring.bytes_in, 9);
 	expect_line("hi", false, true);
 	expect_line("two", false, true);
 	expect_nothing(true);
@@ -235,6 +235,95 @@ static void test_reset(void **state)
 	expect_line("new", false, true);
 }
 
+/* Taken raw, the bytes come out as they were put: escape sequences, '\r',
+ * lines longer than CONSOLE_LINE_MAX; the line bookkeeping follows. */
+static void test_raw(void **state)
+{
+	const char *seq = "\033[6n\033[2J\033[H\r\n\x01\x7f";
+	char out[SIZE];
+	u32 n;
+
+	put_str(seq, 1);
+	n = console_ring_take_raw(&ring, out, sizeof(out));
+	assert_int_equal(n, strlen(seq));
+	assert_memory_equal(out, seq, n);
+	assert_int_equal(console_ring_held(&ring), 0);
+	expect_nothing(true);
+	/* a 300-byte line comes out whole, in pieces of the caller's size */
+	for (int i = 0; i < 300; i++)
+		console_ring_put(&ring, (char)('a' + i % 26), 2);
+	put_str("\nopen", 2);
+	assert_int_equal(console_ring_take_raw(&ring, out, 250), 250);
+	assert_int_equal(console_ring_take_raw(&ring, out + 250, sizeof(out)), 55);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(out[i], 'a' + i % 26);
+	assert_memory_equal(out + 300, "\nopen", 5);
+	/* mixed: raw takes part of a line, line takes see the rest */
+	put_str("abc\ndef\ngh", 3);
+	assert_int_equal(console_ring_take_raw(&ring, out, 2), 2);
+	expect_line("c", false, true);
+	expect_line("def", false, true);
+	expect_nothing(false);
+	expect_line("gh", true, false);
+	assert_int_equal(console_ring_room(&ring), SIZE);
+}
+
+/* In the background the ring never refuses a byte: it forgets its oldest
+ * lines, counts them, and its writer always sees room. */
+static void test_background(void **state)
+{
+	char line[32];
+
+	console_ring_set_background(&ring, true);
+	for (int i = 0; i < 100; i++) {
+		snprintf(line, sizeof(line), "line %02d 0123456789\n", i);  /* 19 bytes */
+		put_str(line, 1);
+		assert_int_equal(console_ring_room(&ring), SIZE);
+	}
+	assert_int_equal(ring.dropped, 0);
+	assert_int_equal(ring.overwritten, ring.unshown);
+	assert_true(ring.overwritten >= 100 * 19 - SIZE);
+	assert_int_equal(console_ring_take_unshown(&ring), ring.overwritten);
+	assert_int_equal(console_ring_take_unshown(&ring), 0);
+	console_ring_set_background(&ring, false);
+	/* what is left is the newest lines, whole, in order, ending with 99 */
+	{
+		char out[CONSOLE_LINE_MAX], want[32];
+		bool ended;
+		u32 len;
+		int last = -1;
+
+		while ((len = console_ring_take(&ring, out, false, &ended))) {
+			int n;
+
+			assert_true(ended);
+			out[len] = '\0';
+			assert_int_equal(sscanf(out, "line %d", &n), 1);
+			snprintf(want, sizeof(want), "line %02d 0123456789", n);
+			assert_string_equal(out, want);
+			assert_true(last < 0 || n == last + 1);
+			last = n;
+		}
+		assert_int_equal(last, 99);
+	}
+}
+
+/* Out of the background with little room, the writer waits for the drainer
+ * and hears when room is back; into it, a waiting writer hears at once. */
+static void test_background_wake(void **state)
+{
+	console_ring_set_background(&ring, true);
+	while (ring.tail - ring.head < SIZE)
+		console_ring_put(&ring, ring.open_len == 50 ? '\n' : 'y', 1);
+	assert_false(console_ring_take_wake(&ring));
+	console_ring_set_background(&ring, false);
+	assert_int_equal(console_ring_room(&ring), 0);
+	assert_int_equal(console_ring_put(&ring, 'z', 1), RING_FULL);
+	console_ring_set_background(&ring, true);
+	assert_true(console_ring_take_wake(&ring));  /* it may write again */
+	assert_int_equal(console_ring_put(&ring, 'z', 1), RING_TAKEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +337,9 @@ int main(void)
 		cmocka_unit_test_setup(test_partial, setup),
 		cmocka_unit_test_setup(test_put_line, setup),
 		cmocka_unit_test_setup(test_reset, setup),
+		cmocka_unit_test_setup(test_raw, setup),
+		cmocka_unit_test_setup(test_background, setup),
+		cmocka_unit_test_setup(test_background_wake, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

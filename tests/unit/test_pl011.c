@@ -77,7 +77,16 @@ static void sink_flush(void *ctx)
 	flushes++;
 }
 
-static const struct pl011_sink sink = { sink_put, sink_room, sink_flush };
+static u32 rx_rooms;
+
+static void sink_rx_room(void *ctx)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	rx_rooms++;
+}
+
+static const struct pl011_sink sink = { sink_put, sink_room, sink_flush, sink_rx_room };
+
 
 /* A fresh UART on an empty bus, its interrupt line watched by `irq` (or not connected). */
 static void attach(void (*irq)(struct vm *vm, u32 line, bool level))
@@ -97,7 +106,7 @@ static int setup(void **state)
 	memset(sent, 0, sizeof(sent));
 	nsent = 0;
 	room = 4096;
-	flushes = refused = 0;
+	flushes = refused = rx_rooms = 0;
 	attach(NULL);
 	return 0;
 }
@@ -278,6 +287,8 @@ static void test_back_pressure(void **state)
 	assert_int_equal(rd(FR, 4), FR_RXFE | FR_TXFE);
 }
 
+#define INT_RT (1u << 6)
+
 /* Console input: a 32-byte FIFO behind DR, with the receive interrupts. */
 static void test_receive(void **state)
 {
@@ -287,20 +298,54 @@ static void test_receive(void **state)
 	assert_true(pl011_emul_receive(&uart, 'h'));
 	assert_true(pl011_emul_receive(&uart, 'i'));
 	assert_int_equal(rd(FR, 4) & FR_RXFE, 0);
-	assert_int_equal(rd(RIS, 4) & (INT_RX | (1u << 6)), INT_RX | (1u << 6));
+	/* below the trigger level (half, at reset): only the timeout interrupt */
+	assert_int_equal(rd(RIS, 4) & (INT_RX | INT_RT), INT_RT);
 	assert_int_equal(rd(DR, 4), 'h');
+	assert_int_equal(rx_rooms, 0);
 	assert_int_equal(rd(DR, 4), 'i');
+	assert_int_equal(rx_rooms, 1);  /* emptied: held input may come */
 	/* empty again: RXFE set, receive interrupts dropped, DR reads 0 */
 	assert_int_equal(rd(FR, 4) & FR_RXFE, FR_RXFE);
-	assert_int_equal(rd(RIS, 4) & INT_RX, 0);
+	assert_int_equal(rd(RIS, 4) & (INT_RX | INT_RT), 0);
 	assert_int_equal(rd(DR, 4), 0);
 	/* the FIFO holds 32 bytes; more are refused, FR says full */
 	while (pl011_emul_receive(&uart, (u8)('a' + taken % 26)))
 		taken++;
 	assert_int_equal(taken, PL011_RX_FIFO);
 	assert_int_equal(rd(FR, 4) & (1u << 6), 1u << 6);
+	assert_int_equal(rd(RIS, 4) & (INT_RX | INT_RT), INT_RX | INT_RT);
 	for (u32 i = 0; i < taken; i++)
 		assert_int_equal(rd(DR, 4), 'a' + i % 26);
+	assert_int_equal(rx_rooms, 3);  /* at half, and empty */
+}
+
+/* RXRIS follows the FIFO level against IFLS.RXIFLSEL (PL011 TRM): raised when
+ * the level is reached, cleared by reads that take it below, or by ICR;
+ * RTRIS cleared by ICR stays clear until the next byte. */
+static void test_receive_trigger_level(void **state)
+{
+	static const struct { u32 code, level; } levels[] = {
+		{ 0, 4 }, { 1, 8 }, { 2, 16 }, { 3, 24 }, { 4, 28 },
+	};
+
+	for (size_t l = 0; l < ARRAY_SIZE(levels); l++) {
+		wr(IFLS, 2, levels[l].code << 3);
+		for (u32 i = 0; i < levels[l].level - 1; i++)
+			assert_true(pl011_emul_receive(&uart, 'x'));
+		assert_int_equal(rd(RIS, 4) & INT_RX, 0);
+		assert_true(pl011_emul_receive(&uart, 'x'));
+		assert_int_equal(rd(RIS, 4) & INT_RX, INT_RX);
+		rd(DR, 4);  /* one below the level */
+		assert_int_equal(rd(RIS, 4) & INT_RX, 0);
+		assert_true(pl011_emul_receive(&uart, 'x'));
+		wr(ICR, 2, INT_RX | INT_RT);
+		assert_int_equal(rd(RIS, 4) & (INT_RX | INT_RT), 0);
+		while (!(rd(FR, 4) & FR_RXFE))
+			rd(DR, 4);
+	}
+	/* the timeout interrupt comes back with the next byte */
+	assert_true(pl011_emul_receive(&uart, 'y'));
+	assert_int_equal(rd(RIS, 4) & INT_RT, INT_RT);
 }
 
 static void test_plain_registers(void **state)
@@ -421,6 +466,7 @@ int main(void)
 		cmocka_unit_test_setup(test_interrupt_line, setup),
 		cmocka_unit_test_setup(test_back_pressure, setup),
 		cmocka_unit_test_setup(test_receive, setup),
+		cmocka_unit_test_setup(test_receive_trigger_level, setup),
 		cmocka_unit_test_setup(test_plain_registers, setup),
 		cmocka_unit_test_setup(test_narrow_reads, setup),
 		cmocka_unit_test_setup(test_id_registers, setup),

@@ -242,6 +242,29 @@ static void test_time_run_is_charged(void **state)
 	assert_int_equal(v[0].vtime + v[1].vtime, 4 * ms(5));
 }
 
+/* A vCPU alone on its CPU gets no tick: what it has run so far must still
+ * show while it runs (list, vcpu-list and stats read this). */
+static u64 time_seen_while_running, charged_while_running;
+
+static void look_at_time(struct vcpu *running)
+{
+	fake.counter += ms(7);
+	charged_while_running = running->cpu_time;
+	time_seen_while_running = sched_cpu_time(running);
+}
+
+static void test_time_of_a_lone_running_vcpu(void **state)
+{
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.during = look_at_time;
+	run_loop();
+	assert_int_equal(charged_while_running, 0);  /* no tick charged it yet */
+	assert_true(time_seen_while_running >= ms(7));
+	assert_int_equal(sched_cpu_time(&v[0]), v[0].cpu_time);  /* off the CPU: what was charged */
+	assert_true(v[0].cpu_time >= ms(7));
+}
+
 /* While v[0] runs, blocked v[1] gets an interrupt. */
 static bool preempted;
 static u32 kicks_of_here;
@@ -295,6 +318,45 @@ static void test_wake_does_not_preempt_a_peer(void **state)
 	run_loop();
 	assert_false(preempted);
 	assert_int_equal(kicks_of_here, 0);  /* the timer is re-armed instead */
+}
+
+/*
+ * An I/O-bound vCPU beside a CPU hog on one CPU: it wakes not yet owed the
+ * granularity (it ran about as much as the hog), so it does not preempt at
+ * once; the hog's slice is cut for it the moment it is owed, and it runs
+ * within the granularity of waking, not after the hog's whole 10 ms slice.
+ */
+static u64 woken_at, cut_at;
+static bool left_at_cut;
+
+static void io_vcpu_wakes(struct vcpu *running)
+{
+	if (running != &v[0])
+		return;
+	fake.counter += ms(2);             /* the hog is 2 ms into its slice */
+	woken_at = fake.counter;
+	assert_true(sched_wake(&v[1]));
+	assert_false(cpus[HERE].preempt);   /* not owed yet */
+	cut_at = fake.timer;
+	fake.counter = cut_at - 1;
+	assert_false(sched_timer_expired()); /* a tick early: the hog stays */
+	fake.counter = cut_at;
+	left_at_cut = sched_timer_expired();
+}
+
+static void test_woken_vcpu_cuts_a_hogs_slice(void **state)
+{
+	platform.ncpus = 2;
+	cpus[0].online = false;  /* no idle CPU to hand the woken vCPU to */
+	/* the I/O vCPU has run 2.5 ms more than the hog when the hog goes on */
+	start_with_v1_blocked(ms(30), ms(30) + ms(5) / 2);
+	cpus[HERE].min_vtime = ms(30);
+	guest.during = io_vcpu_wakes;
+	run_loop();
+	/* owed more than the 1 ms granularity once the hog is 3.5 ms further */
+	assert_true(cut_at > woken_at && cut_at <= woken_at + ms(2));
+	assert_true(left_at_cut);
+	assert_ptr_equal(guest.order[1], &v[1]);
 }
 
 static bool yielded_alone, yielded_with_others;
@@ -708,8 +770,10 @@ int main(void)
 		cmocka_unit_test_setup(test_pick_least_vtime_first, setup),
 		cmocka_unit_test_setup(test_equals_take_turns, setup),
 		cmocka_unit_test_setup(test_time_run_is_charged, setup),
+		cmocka_unit_test_setup(test_time_of_a_lone_running_vcpu, setup),
 		cmocka_unit_test_setup(test_wake_preempts_when_owed, setup),
 		cmocka_unit_test_setup(test_wake_does_not_preempt_a_peer, setup),
+		cmocka_unit_test_setup(test_woken_vcpu_cuts_a_hogs_slice, setup),
 		cmocka_unit_test_setup(test_yield, setup),
 		cmocka_unit_test_setup(test_move_keeps_standing, setup),
 		cmocka_unit_test_setup(test_move_refuses_a_running_vcpu, setup),

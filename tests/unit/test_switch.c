@@ -441,6 +441,36 @@ static void test_rate_limit_over_a_simulated_second(void **state)
 	assert_int_equal(switch_tx_wait_ns(&a.port, 1514, now), 0);
 }
 
+static void test_a_vif_flooding_is_held_to_its_storm_budget(void **state)
+{
+	u64 now = 7 * S, flood_bits = 0;
+	u32 unicast = 0;
+
+	/* a floods broadcasts every 10 us (1.2 Gb/s offered) for a second, and
+	 * sends b a unicast frame every 100 us */
+	for (u32 i = 0; i < 100000; i++, now += 10000) {
+		if (send(&a, frame(BCAST, MAC_A, -1, 1514), now) == SWITCH_TX_SENT)
+			flood_bits += 1514 * 8;
+		if (i % 10 == 0 && send(&a, frame(MAC_B, MAC_A, -1, 1514), now) == SWITCH_TX_SENT)
+			unicast++;
+	}
+	/* the budget for one second, plus the 50 ms burst it started with */
+	assert_true(flood_bits >= SWITCH_STORM_BPS * 95 / 100 &&
+		    flood_bits <= SWITCH_STORM_BPS * 106 / 100);
+	assert_int_equal(drops(&a, SW_DROP_STORM), 100000 - flood_bits / (1514 * 8));
+	/* frames to a known port are not flooded and not held back */
+	assert_int_equal(unicast, 10000);
+	assert_int_equal(c.nrx, flood_bits / (1514 * 8));
+	/* unknown unicast floods too, and counts against the same budget */
+	assert_int_equal(send(&a, frame(MAC_X, MAC_A, -1, 1514), now), SWITCH_TX_DROPPED);
+	/* other vifs keep their own budget; the uplink has none */
+	assert_int_equal(send(&b, frame(BCAST, MAC_B, -1, 1514), now), SWITCH_TX_SENT);
+	for (u32 i = 0; i < 1000; i++)
+		assert_int_equal(send(&up, frame(BCAST, MAC_X, -1, 1514), now), SWITCH_TX_SENT);
+	assert_int_equal(drops(&up, SW_DROP_STORM), 0);
+	assert_string_equal(switch_drop_str(SW_DROP_STORM), "storm");
+}
+
 static void test_a_full_table_still_forwards_by_flooding(void **state)
 {
 	u8 mac[6] = { 0x52, 0x54, 0, 0, 0, 0 };
@@ -602,7 +632,8 @@ static void test_ports_churn_while_frames_flow(void **state)
 
 		memcpy(mine.bytes, BCAST, 6);
 		memcpy(mine.bytes + 6, MAC_A, 6);
-		assert_int_equal(switch_tx(&a.port, &f, 0, NULL), SWITCH_TX_SENT);
+		/* one 60-byte broadcast every 100 us: within a's storm budget */
+		assert_int_equal(switch_tx(&a.port, &f, (u64)sent * 100000, NULL), SWITCH_TX_SENT);
 		sent++;
 	}
 	pthread_join(t, NULL);
@@ -672,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup(test_checksum_offsets_move_with_the_tag, setup),
 		cmocka_unit_test_setup(test_receivers_get_the_checked_header, setup),
 		cmocka_unit_test_setup(test_rate_limit_over_a_simulated_second, setup),
+		cmocka_unit_test_setup(test_a_vif_flooding_is_held_to_its_storm_budget, setup),
 		cmocka_unit_test_setup(test_a_full_table_still_forwards_by_flooding, setup),
 		cmocka_unit_test_setup(test_port_removed_while_a_frame_flows, setup),
 		cmocka_unit_test_setup(test_port_add_refusals, setup),

@@ -6,19 +6,36 @@
  * copies of their layout.
  */
 #include "arch_types.h"
+#include "core/hypercall_handle.h"
+#include "core/vm.h"
+#include "esr.h"
+#include "hypercall.h"
 #include "hv_frame.h"
 #include "percpu.h"
 
 #define OFFSET(name, type, field) \
 	__asm__ volatile("\n->" #name " %0" : : "i"(__builtin_offsetof(type, field)))
+#define CONST(name, value) \
+	__asm__ volatile("\n->" #name " %0" : : "i"(value))
 #define SIZE(name, type) \
 	__asm__ volatile("\n->" #name " %0" : : "i"(sizeof(type)))
+
+/* vectors.S makes the base of Bulkhead's calls with one mov (a 16-bit immediate, shifted) */
+_Static_assert((BH_HC_BASE & 0xffffu) == 0, "BH_HC_BASE: only its upper 16 bits may be set");
 
 void asm_offsets(void);
 
 void asm_offsets(void)
 {
 	OFFSET(PERCPU_REGS, struct arm64_percpu, regs);
+	OFFSET(PERCPU_VCPU, struct arm64_percpu, vcpu);
+
+	OFFSET(VCPU_TRAPS, struct vcpu, traps);
+	OFFSET(VCPU_TRAPS_HYPERCALL, struct vcpu, trap_count[TRAP_HYPERCALL]);
+	CONST(HYPERCALL_FIXED_CALLS, HYPERCALL_FIXED);
+	CONST(BH_HC_BASE_HI, BH_HC_BASE >> 16);
+	CONST(ESR_EC_HVC64, EC_HVC64);
+	CONST(ESR_EC_DABT_LOW, EC_DABT_LOW);
 
 	OFFSET(ARCH_REGS_X, struct arch_regs, x);
 	OFFSET(ARCH_REGS_ELR, struct arch_regs, elr);

@@ -27,6 +27,7 @@ struct arch_sysregs {
 	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1, cntkctl_el1;
 	u64 vmpidr_el2;
+	u64 vdisr_el2;  /* the guest's DISR_EL1 (HCR_EL2.AMO), on a CPU with RAS */
 };
 
 /* FP/SIMD registers, saved and loaded like the EL1 system registers. */
@@ -85,6 +86,10 @@ struct arch_vcpu {
 	struct arch_vgic_cpu gic;
 	struct arch_fault_streak faults;
 	struct arch_debug dbg;
+	/* Set/way maintenance seen: its writes to SCTLR_EL1 and the other
+	 * HCR_EL2.TVM registers trap, so that a cache or MMU toggle flushes
+	 * the VM (sysreg_emul.c). */
+	bool sw_tvm;
 	/* 1 + the CPU whose registers were last loaded from this state (sys,
 	 * fp, VTTBR, the timers' compare values); 0: none. Zeroed by
 	 * arch_vcpu_reset, so a reset vCPU is always loaded in full. */

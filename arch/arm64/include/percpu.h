@@ -15,6 +15,10 @@ struct arm64_percpu {
 	 * running one, or the last to run), NULL: none. Only compared, never
 	 * followed: it may name a vCPU that was since freed. */
 	const struct vcpu *loaded;
+	/* Counter ticks outside the idle WFI (arch_idle) from the first one on,
+	 * and when the CPU last woke from it (0: idle now, or never yet) */
+	u64 busy_ticks;
+	u64 awake_since;
 	u32 index;
 	u32 ppi_masked;  /* PPIs (bit = INTID) vtimer.c disabled at this CPU's redistributor */
 };
@@ -38,5 +42,8 @@ void arm64_mmu_enable(void);
 int psci_fw_cpu_on(u64 mpidr, u64 entry, u64 context);
 void psci_fw_system_off(void);
 u32 psci_fw_version(void);
+
+/* HCR_EL2.TVM on or off on this CPU (for the vCPU about to run, or running). */
+void arm64_hcr_tvm(bool on);
 
 #endif

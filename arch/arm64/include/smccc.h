@@ -22,6 +22,13 @@ struct smccc_regs {
  * and Bulkhead's PANIC call end the VM, everything else resumes the guest. */
 enum vcpu_next smccc_handle(struct vcpu *vcpu, struct smccc_regs *r);
 
+/* Calls that neither stop, start nor reset a vCPU (all but PSCI's): they
+ * may be made from the trap's fast path, before x20-x29 are saved. */
+static inline bool smccc_leaves_vcpus_alone(u32 fid)
+{
+	return ((fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK) != SMCCC_OWNER_STANDARD;
+}
+
 /* Argument `n` of call `fid`: SMC32 calls pass 32-bit arguments, the upper
  * halves are not the caller's. */
 static inline u64 smccc_arg(const struct smccc_regs *r, u32 fid, u32 n)

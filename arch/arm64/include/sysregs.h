@@ -106,6 +106,7 @@ SYSREG_RW_ENC(ich_elrsr_el2, "S3_4_C12_C11_5")
 SYSREG_RW_ENC(ich_vmcr_el2, "S3_4_C12_C11_7")
 /* SME's thread register: guest state on a CPU with SME, see vcpu.c. */
 SYSREG_RW_ENC(tpidr2_el0, "S3_3_C13_C0_5")
+SYSREG_RW_ENC(vdisr_el2, "S3_4_C12_C1_1")
 
 /* Timers: the EL1 virtual and physical timers the guest owns, the EL2 physical timer Bulkhead keeps. */
 SYSREG_RW(cntv_ctl_el0)
