@@ -44,6 +44,8 @@ enum key_id {
 	KEY_DISK,
 	KEY_VIF,
 	KEY_SVE,
+	KEY_BALLOON_DEFLATE_ON_OOM,
+	KEY_BALLOON_FREE_PAGE_REPORTING,
 	KEY_CRASH_LIMIT,
 	KEY_CRASH_WINDOW,
 	KEY_COUNT,
@@ -560,17 +562,32 @@ static int set_action(struct parser *p, enum key_id id, const struct value *v)
 }
 
 /* A boolean as xl.cfg writes them: 0 or 1 (or "true" / "false"). */
-static int set_autostart(struct parser *p, enum key_id id, const struct value *v)
+static int set_bool(struct parser *p, const struct value *v, bool *out)
 {
 	if (v->kind == VAL_INTEGER && v->num <= 1) {
-		p->out->autostart = v->num == 1;
+		*out = v->num == 1;
 		return 0;
 	}
 	if (v->kind == VAL_STRING && (body_is(v, "true") || body_is(v, "false"))) {
-		p->out->autostart = body_is(v, "true");
+		*out = body_is(v, "true");
 		return 0;
 	}
 	return fail(p, v->line, "must be 1 or 0 (or \"true\" or \"false\")");
+}
+
+static int set_autostart(struct parser *p, enum key_id id, const struct value *v)
+{
+	return set_bool(p, v, &p->out->autostart);
+}
+
+static int set_balloon_oom(struct parser *p, enum key_id id, const struct value *v)
+{
+	return set_bool(p, v, &p->out->balloon_deflate_on_oom);
+}
+
+static int set_balloon_reporting(struct parser *p, enum key_id id, const struct value *v)
+{
+	return set_bool(p, v, &p->out->balloon_free_page_reporting);
 }
 
 /* A CPU number in a `cpus` list: decimal, below 64. Advances *s. */
@@ -844,6 +861,8 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_ON_REBOOT] = { "on_reboot", set_action },
 	[KEY_ON_CRASH] = { "on_crash", set_action },
 	[KEY_AUTOSTART] = { "autostart", set_autostart },
+	[KEY_BALLOON_DEFLATE_ON_OOM] = { "balloon_deflate_on_oom", set_balloon_oom },
+	[KEY_BALLOON_FREE_PAGE_REPORTING] = { "balloon_free_page_reporting", set_balloon_reporting },
 	[KEY_CPUS] = { "cpus", set_cpus },
 	[KEY_SCHED] = { "sched", set_sched },
 	[KEY_WEIGHT] = { "weight", set_weight },
@@ -958,6 +977,7 @@ static void set_defaults(struct vm_config *c)
 	c->on_reboot = ACTION_RESTART;
 	c->on_crash = ACTION_DESTROY;
 	c->autostart = true;
+	c->balloon_free_page_reporting = true;
 	c->weight = CONFIG_DEFAULT_WEIGHT;
 	c->sve_vl = CONFIG_SVE_HW;
 	c->crash_limit = CONFIG_DEFAULT_CRASH_LIMIT;
@@ -1020,9 +1040,8 @@ static int check_boot_source(struct parser *p)
 
 /*
  * `maxmem` is the guest's RAM (what its device tree says), `memory` what it
- * may use at first: the balloon holds the rest. As in xl, maxmem defaults to
- * memory and may not be below it. Until the balloon device exists a VM has
- * no way to give memory back, so maxmem above memory is refused too.
+ * may use at first: the balloon (present when maxmem is above memory) holds
+ * the rest. As in xl, maxmem defaults to memory and may not be below it.
  */
 static int check_maxmem(struct parser *p)
 {
@@ -1033,21 +1052,16 @@ static int check_maxmem(struct parser *p)
 		c->maxmem_mib = c->memory_mib;
 		return 0;
 	}
-	if (c->maxmem_mib == c->memory_mib)
+	if (c->maxmem_mib >= c->memory_mib)
 		return 0;
 	blame_key(p, KEY_MAXMEM);
 	fail(p, line, "");
 	msg_num(p->err, c->maxmem_mib, 10);
-	if (c->maxmem_mib < c->memory_mib) {
-		msg_add(p->err, " MiB is below memory (");
-		msg_num(p->err, c->memory_mib, 10);
-		msg_add(p->err, " MiB, line ");
-		msg_num(p->err, p->set_line[KEY_MEMORY], 10);
-		msg_add(p->err, "): the guest's RAM must hold its initial memory");
-		return -1;
-	}
-	msg_add(p->err, " MiB above memory needs the virtio-balloon device, which this build "
-		"does not have yet; give maxmem = memory");
+	msg_add(p->err, " MiB is below memory (");
+	msg_num(p->err, c->memory_mib, 10);
+	msg_add(p->err, " MiB, line ");
+	msg_num(p->err, p->set_line[KEY_MEMORY], 10);
+	msg_add(p->err, "): the guest's RAM must hold its initial memory");
 	return -1;
 }
 

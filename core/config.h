@@ -76,6 +76,9 @@ struct vm_config {
 	enum vm_action on_reboot;       /* default restart */
 	enum vm_action on_crash;        /* default destroy */
 	bool autostart;                 /* start at boot (default), or wait for `create` */
+	/* the balloon's offers to the guest (it has one when maxmem > memory) */
+	bool balloon_deflate_on_oom;    /* may deflate when it runs out (default no) */
+	bool balloon_free_page_reporting; /* reports free pages to give back (default yes) */
 	u64 cpu_mask;                   /* `cpus`: physical CPUs the vCPUs may use; 0 = any */
 	struct config_disk disks[CONFIG_MAX_DISKS];  /* in vdev order */
 	u32 ndisks;

@@ -57,10 +57,8 @@ enum dir { FROM_GUEST, TO_GUEST, ZERO };
 
 /* Moves the bytes piece by piece, after checking all of them are there, so
  * a failure moves nothing. */
-static bool move(const struct vm *vm, u64 ipa, u8 *buf, u64 len, enum dir d)
+static bool move_pieces(const struct vm *vm, u64 ipa, u8 *buf, u64 len, enum dir d)
 {
-	if (!vm_ram_contains(vm, ipa_init(ipa), len) || !vm->ram.chunks)
-		return false;
 	if (!all_backed(vm, ipa, len))
 		return false;
 	while (len) {
@@ -84,6 +82,21 @@ static bool move(const struct vm *vm, u64 ipa, u8 *buf, u64 len, enum dir d)
 	return true;
 }
 
+/* Counted as a reader of the RAM throughout, so that a page the balloon
+ * takes meanwhile goes to the pool only once this copy is done with it. */
+static bool move(const struct vm *vm, u64 ipa, u8 *buf, u64 len, enum dir d)
+{
+	u32 ticket;
+	bool ok;
+
+	if (!vm_ram_contains(vm, ipa_init(ipa), len) || !vm->ram.chunks)
+		return false;
+	ticket = guest_ram_read_begin(&vm->ram);
+	ok = move_pieces(vm, ipa, buf, len, d);
+	guest_ram_read_end(&vm->ram, ticket);
+	return ok;
+}
+
 bool guest_mem_read(const struct vm *vm, ipaddr_t ipa, void *dst, u64 len)
 {
 	return move(vm, ipa_addr(ipa), dst, len, FROM_GUEST);
@@ -102,23 +115,35 @@ bool guest_mem_zero(struct vm *vm, ipaddr_t ipa, u64 len)
 /* An aligned 16-bit field never crosses a page: one piece. */
 bool guest_mem_load16(const struct vm *vm, ipaddr_t ipa, u16 *value)
 {
+	u32 ticket = guest_ram_read_begin(&vm->ram);
 	const u16 *p = is_aligned(ipa_addr(ipa), 2) ? (const u16 *)contiguous(vm, ipa_addr(ipa), 2)
 						    : NULL;
 
-	if (!p)
-		return false;
-	*value = __atomic_load_n(p, __ATOMIC_RELAXED);
-	return true;
+	if (p)
+		*value = __atomic_load_n(p, __ATOMIC_RELAXED);
+	guest_ram_read_end(&vm->ram, ticket);
+	return p != NULL;
 }
 
 bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value)
 {
+	u32 ticket = guest_ram_read_begin(&vm->ram);
 	u16 *p = is_aligned(ipa_addr(ipa), 2) ? (u16 *)contiguous(vm, ipa_addr(ipa), 2) : NULL;
 
-	if (!p)
-		return false;
-	__atomic_store_n(p, value, __ATOMIC_RELAXED);
-	return true;
+	if (p)
+		__atomic_store_n(p, value, __ATOMIC_RELAXED);
+	guest_ram_read_end(&vm->ram, ticket);
+	return p != NULL;
+}
+
+u32 guest_mem_hold(const struct vm *vm)
+{
+	return guest_ram_read_begin(&vm->ram);
+}
+
+void guest_mem_unhold(const struct vm *vm, u32 hold)
+{
+	guest_ram_read_end(&vm->ram, hold);
 }
 
 const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len)

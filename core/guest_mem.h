@@ -36,8 +36,9 @@ bool guest_mem_store16(struct vm *vm, ipaddr_t ipa, u16 value);
  * guest_mem_run). The one exception to "copies only": a device that hands a
  * guest's buffer on without gathering it (the vif's TX frames, read by the
  * switch in place). The pointer is good only while the caller holds a
- * reference on the VM, and the guest may change the bytes under it: read
- * each byte once, and decide nothing from bytes read twice.
+ * reference on the VM and has it held (guest_mem_hold), and the guest may
+ * change the bytes under it: read each byte once, and decide nothing from
+ * bytes read twice.
  */
 const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len);
 /*
@@ -47,5 +48,13 @@ const void *guest_mem_ptr(const struct vm *vm, ipaddr_t ipa, u64 len);
  * gets every piece, or NULL at the first hole. Same terms as guest_mem_ptr.
  */
 const void *guest_mem_run(const struct vm *vm, ipaddr_t ipa, u64 len, u64 *run);
+/*
+ * Pointers from guest_mem_ptr/_run are good until the matching unhold: a
+ * page the balloon takes meanwhile is not given to anyone before. Hold for
+ * a bounded time (one frame's delivery) and never wait for the VM's balloon
+ * while holding. Returns the ticket unhold takes back.
+ */
+u32 guest_mem_hold(const struct vm *vm);
+void guest_mem_unhold(const struct vm *vm, u32 hold);
 
 #endif

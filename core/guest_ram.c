@@ -274,3 +274,96 @@ u64 guest_ram_runs(const struct guest_ram *r, paddr_t *first)
 	*first = s.first;
 	return s.n;
 }
+
+/* Shape changes are bracketed so that lock-free lookups retry over them. */
+static void shape_begin(struct guest_ram *r)
+{
+	__atomic_store_n(&r->seq, r->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void shape_end(struct guest_ram *r)
+{
+	__atomic_store_n(&r->seq, r->seq + 1, __ATOMIC_RELEASE);
+}
+
+static struct gram_chunk *chunk_of(struct guest_ram *r, u64 ipa, u64 *page)
+{
+	u64 off = ipa - r->base;
+
+	if (ipa < r->base || off >= r->size || !r->chunks)
+		return NULL;
+	*page = (off & (GRAM_CHUNK_SIZE - 1)) >> PAGE_SHIFT;
+	return &r->chunks[off >> GRAM_CHUNK_SHIFT];
+}
+
+int guest_ram_split(struct guest_ram *r, struct page_pool *pool, u64 ipa)
+{
+	u64 page;
+	struct gram_chunk *c = chunk_of(r, ipa, &page);
+	struct gram_chunk was;
+	paddr_t *table;
+	u64 npages;
+
+	if (!c)
+		return -1;
+	if (c->kind == GRAM_PAGES)
+		return 0;
+	was = *c;
+	npages = gram_chunk_len(r, ipa - r->base) / PAGE_SIZE;
+	{
+		paddr_t pa = page_alloc(pool, 1, PAGE_SIZE);
+
+		if (!pa_addr(pa))
+			return -1;
+		table = pa_to_ptr(pa);
+	}
+	memset(table, 0, PAGE_SIZE);
+	for (u64 p = 0; was.kind == GRAM_BLOCK && p < npages; p++)
+		table[p] = pa_add(was.block, p * PAGE_SIZE);
+	shape_begin(r);
+	c->pages = table;
+	__atomic_store_n(&c->kind, GRAM_PAGES, __ATOMIC_RELAXED);
+	shape_end(r);
+	r->table_pages++;
+	return 0;
+}
+
+paddr_t guest_ram_take(struct guest_ram *r, u64 ipa)
+{
+	u64 page;
+	struct gram_chunk *c = chunk_of(r, ipa, &page);
+	paddr_t pa;
+
+	if (!c || c->kind != GRAM_PAGES || !pa_addr(c->pages[page]))
+		return pa_init(0);
+	pa = c->pages[page];
+	__atomic_store_n(&c->pages[page].pa, 0, __ATOMIC_RELEASE);
+	r->pages--;
+	return pa;
+}
+
+paddr_t guest_ram_fill(struct guest_ram *r, struct page_pool *pool, u64 ipa)
+{
+	u64 page;
+	struct gram_chunk *c = chunk_of(r, ipa, &page);
+	paddr_t pa;
+
+	if (!c || c->kind == GRAM_BLOCK || (c->kind == GRAM_PAGES && pa_addr(c->pages[page])))
+		return pa_init(0);
+	if (guest_ram_split(r, pool, ipa) || !take_run(pool, 1, &pa))
+		return pa_init(0);
+	/* scrubbed (take_run) before the entry publishes it */
+	__atomic_store_n(&c->pages[page].pa, pa_addr(pa), __ATOMIC_RELEASE);
+	r->pages++;
+	return pa;
+}
+
+void guest_ram_readers_drain(struct guest_ram *r)
+{
+	u32 old = __atomic_load_n(&r->readers.epoch, __ATOMIC_SEQ_CST) & 1;
+
+	__atomic_fetch_add(&r->readers.epoch, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&r->readers.count[old], __ATOMIC_SEQ_CST))
+		arch_wait_event();
+}

@@ -15,7 +15,12 @@
  * does.
  *
  * Who changes it: VM creation, restart and destruction (no device runs
- * then); the balloon will, under rules in docs/memory.md.
+ * then), and while the VM runs the balloon and the stage-2 fault path (one
+ * at a time, under the VM's RAM lock: core/vm_ram.c). Lookups take no lock:
+ * a chunk changing shape (a block split into pages) bumps `seq` around the
+ * change and a lookup that saw it move tries again; one page's entry is one
+ * aligned word. A page taken out may still be in a device's copy that looked
+ * it up before: `readers` tells when all of those are done (below).
  */
 #ifndef BULKHEAD_CORE_GUEST_RAM_H
 #define BULKHEAD_CORE_GUEST_RAM_H
@@ -45,6 +50,19 @@ struct gram_chunk {
 
 struct page_pool;
 
+/*
+ * Who may be copying to or from the RAM's pages right now: devices count
+ * themselves in (guest_ram_read_begin) around each lookup-and-copy, in the
+ * counter of the current epoch. A page taken out of the table is given to
+ * the pool only after guest_ram_readers_drain(): it starts a new epoch and
+ * waits until the old one's count is 0, which new copies cannot delay
+ * (they count in the new epoch) and which takes one copy's time at most.
+ */
+struct gram_readers {
+	u32 epoch;
+	u32 count[2];
+};
+
 struct guest_ram {
 	u64 base;                   /* guest-physical address of the first byte */
 	u64 size;                   /* bytes of guest-physical RAM (maxmem): a page multiple */
@@ -52,6 +70,8 @@ struct guest_ram {
 	u64 pages;                  /* guest pages backed by host pages now */
 	u64 table_pages;            /* pages of the chunk array and of split chunks' tables */
 	bool owns_chunks;           /* the chunk array came from the pool (guest_ram_create) */
+	u32 seq;                    /* odd while a chunk changes shape */
+	struct gram_readers readers;
 };
 
 /* Bytes of the chunk in which RAM offset `off` lies (the last one may be short). */
@@ -68,22 +88,18 @@ static inline u64 gram_chunk_len(const struct guest_ram *r, u64 off)
  * block, at least 1), or 0 when `ipa` is not backed RAM. One or two loads:
  * this is every device access's path.
  */
-static inline u64 guest_ram_lookup(const struct guest_ram *r, u64 ipa, paddr_t *pa)
+static inline u64 gram_lookup_once(const struct guest_ram *r, u64 off, paddr_t *pa)
 {
-	u64 off = ipa - r->base, in;
-	const struct gram_chunk *c;
+	const struct gram_chunk *c = &r->chunks[off >> GRAM_CHUNK_SHIFT];
+	u64 in = off & (GRAM_CHUNK_SIZE - 1);
 	paddr_t page;
 
-	if (ipa < r->base || off >= r->size || !r->chunks)
-		return 0;
-	c = &r->chunks[off >> GRAM_CHUNK_SHIFT];
-	in = off & (GRAM_CHUNK_SIZE - 1);
-	switch (c->kind) {
+	switch (__atomic_load_n(&c->kind, __ATOMIC_RELAXED)) {
 	case GRAM_BLOCK:
 		*pa = pa_add(c->block, in);
 		return gram_chunk_len(r, off) - in;
 	case GRAM_PAGES:
-		page = c->pages[in >> PAGE_SHIFT];
+		page = pa_init(__atomic_load_n(&c->pages[in >> PAGE_SHIFT].pa, __ATOMIC_RELAXED));
 		if (!pa_addr(page))
 			return 0;
 		*pa = pa_add(page, in & (PAGE_SIZE - 1));
@@ -91,6 +107,49 @@ static inline u64 guest_ram_lookup(const struct guest_ram *r, u64 ipa, paddr_t *
 	default:
 		return 0;
 	}
+}
+
+static inline u64 guest_ram_lookup(const struct guest_ram *r, u64 ipa, paddr_t *pa)
+{
+	u64 off = ipa - r->base;
+
+	if (ipa < r->base || off >= r->size || !r->chunks)
+		return 0;
+	for (;;) {
+		u32 seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+		u64 n;
+
+		if (seq & 1)
+			continue;   /* a split is a few stores long */
+		n = gram_lookup_once(r, off, pa);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) == seq)
+			return n;
+	}
+}
+
+/* A device is about to look up and copy: returns the ticket for _end. */
+static inline u32 guest_ram_read_begin(const struct guest_ram *r)
+{
+	struct gram_readers *g = (struct gram_readers *)&r->readers;  /* counting is not a change of the RAM */
+
+	for (;;) {
+		u32 e = __atomic_load_n(&g->epoch, __ATOMIC_SEQ_CST) & 1;
+
+		__atomic_fetch_add(&g->count[e], 1, __ATOMIC_SEQ_CST);
+		/* a drain that moved on meanwhile may have seen this count at 0 */
+		if ((__atomic_load_n(&g->epoch, __ATOMIC_SEQ_CST) & 1) == e)
+			return e;
+		__atomic_fetch_sub(&g->count[e], 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static inline void guest_ram_read_end(const struct guest_ram *r, u32 ticket)
+{
+	struct gram_readers *g = (struct gram_readers *)&r->readers;
+
+	__atomic_fetch_sub(&g->count[ticket], 1, __ATOMIC_RELEASE);
+	arch_send_event();   /* a drain may be waiting for this */
 }
 
 /*
@@ -132,6 +191,23 @@ void guest_ram_release(struct guest_ram *r, struct page_pool *pool);
  */
 typedef int (*gram_run_fn)(void *ctx, ipaddr_t ipa, paddr_t pa, u64 size);
 int guest_ram_for_each_run(const struct guest_ram *r, gram_run_fn fn, void *ctx);
+/*
+ * One page at a time while the VM runs (the balloon, the stage-2 fault path;
+ * the caller holds the VM's RAM lock and keeps stage 2 in step):
+ * guest_ram_split makes the chunk holding `ipa` a table of pages backed as
+ * before (an absent chunk: an empty table), -1 when the pool has no page for
+ * the table; guest_ram_take takes the page at `ipa` out of the table (its
+ * chunk split first) and returns its host page, pa 0 when it had none: the
+ * caller drains the readers, then scrubs and frees it; guest_ram_fill backs
+ * the absent page at `ipa` with a scrubbed pool page and returns it, pa 0
+ * when it was backed already or the pool has no page.
+ */
+int guest_ram_split(struct guest_ram *r, struct page_pool *pool, u64 ipa);
+paddr_t guest_ram_take(struct guest_ram *r, u64 ipa);
+paddr_t guest_ram_fill(struct guest_ram *r, struct page_pool *pool, u64 ipa);
+/* Waits until no copy that began before the call is still going (see
+ * struct gram_readers). Never from inside a read_begin/_end. */
+void guest_ram_readers_drain(struct guest_ram *r);
 /*
  * The same walk in bounded steps, for work that must not hold a CPU for the
  * whole RAM (a restart's scrub, a set/way flush): calls fn for the backed

@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "core/shell.h"
 #include "core/vm.h"
+#include "core/vm_ram.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -47,10 +48,17 @@ static void list_vm(struct vm *vm)
 	const char *state = vm_state_name(vm);
 	char flags[8];
 
+	struct vm_balloon_status st = { .target = vm->ram.size };
+
+	if (vm->balloon.dev)
+		vm->balloon.status(vm->balloon.dev, &st);
 	xl_flags(state, flags);
-	say("%-4u %-16s %-8s %5u %8llu %12llu %-6s %s", vm->id, vm->cfg.name, state, vm->nvcpus,
-	    (unsigned long long)vm->cfg.memory_mib, (unsigned long long)ms_of(vm_cpu_time(vm)),
-	    flags, vm->state == VM_STOPPED ? vm->last_stop : "");
+	/* MEM is what it holds now: below its target when it gave pages back */
+	say("%-4u %-16s %-8s %5u %8llu %12llu %8llu %8llu %-6s %s", vm->id, vm->cfg.name, state,
+	    vm->nvcpus, (unsigned long long)(vm_ram_current(vm) / MiB),
+	    (unsigned long long)ms_of(vm_cpu_time(vm)), (unsigned long long)(st.target / MiB),
+	    (unsigned long long)vm->cfg.maxmem_mib, flags,
+	    vm->state == VM_STOPPED ? vm->last_stop : "");
 }
 
 /* Every VM the machine knows: those that exist, then the boot image's others. */
@@ -59,8 +67,8 @@ static void cmd_list(void)
 	char name[CONFIG_NAME_MAX];
 	bool exists;
 
-	say("%-4s %-16s %-8s %5s %8s %12s %-6s %s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)",
-	    "CPU(ms)", "XL", "STOPPED BECAUSE");
+	say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s %s", "ID", "NAME", "STATE", "VCPUS",
+	    "MEM(MiB)", "CPU(ms)", "TARGET", "MAXMEM", "XL", "STOPPED BECAUSE");
 	for (u32 id = vm_next_id(0); id; id = vm_next_id(id)) {
 		struct vm *vm = vm_get_by_id(id);
 
@@ -71,8 +79,8 @@ static void cmd_list(void)
 	}
 	for (u32 i = 0; vm_package_name(i, name, sizeof(name), &exists); i++) {
 		if (!exists)
-			say("%-4s %-16s %-8s %5s %8s %12s %-6s %s", "-", name, "defined", "-", "-", "-",
-			    "------", "(create NAME starts it)");
+			say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s %s", "-", name, "defined", "-",
+			    "-", "-", "-", "-", "------", "(create NAME starts it)");
 	}
 }
 
@@ -141,6 +149,7 @@ static void cmd_info(struct vm *vm)
 	say("  memory %llu MiB: IPA 0x%llx-0x%llx -> PA 0x%llx%s", (unsigned long long)vm->cfg.memory_mib,
 	    (unsigned long long)vm->ram.base, (unsigned long long)(vm->ram.base + vm->ram.size),
 	    (unsigned long long)pa_addr(first), runs > 1 ? " (first of several runs)" : "");
+	shell_vm_memory(vm);
 	say("  kernel '%s', cmdline '%s'", vm->cfg.kernel, vm->cfg.extra);
 	say("  firmware '%s', ramdisk '%s'", vm->cfg.firmware[0] ? vm->cfg.firmware : "-",
 	    vm->cfg.ramdisk[0] ? vm->cfg.ramdisk : "-");
@@ -201,8 +210,10 @@ static void cmd_stats(const char *which)
 static void cmd_help(void)
 {
 	say("commands:");
-	say("  list                 every VM: id, name, state (xl's r b p s c d), vCPUs, memory, CPU time, why it stopped");
+	say("  list                 every VM: id, name, state (xl's r b p s c d), vCPUs, memory now, CPU time,");
+	say("                       balloon target, maxmem, why it stopped");
 	say("  info [VM]            the machine (as xl info), or one VM in detail (VM: a name or an id)");
+	say("  mem-set VM SIZE      the VM's balloon target (MiB, or with k/m/g; at most maxmem)");
 	say("  uptime               how long the machine has been up");
 	say("  dmesg                Bulkhead's own log again, from its ring");
 	say("  top                  CPU %%, memory and traps/s per VM every second, until a key is pressed");
@@ -230,7 +241,7 @@ static void cmd_help(void)
 
 const char *const shell_commands[] = {
 	"block-list", "console", "create", "debug-fault", "destroy", "dmesg", "help", "info",
-	"list", "network-list", "nic-list", "pause", "reboot", "sched-credit", "shutdown", "stats",
+	"list", "mem-set", "network-list", "nic-list", "pause", "reboot", "sched-credit", "shutdown", "stats",
 	"switch-list", "top", "unpause", "uptime", "vcpu-list", "vcpu-pin", "vol-create",
 	"vol-delete", "vol-list",
 	NULL,
@@ -240,7 +251,7 @@ bool shell_takes_vm(const char *cmd)
 {
 	static const char *const names[] = { "info", "pause", "unpause", "destroy", "reboot",
 					     "shutdown", "console", "stats", "block-list",
-					     "network-list", "vcpu-pin", "sched-credit" };
+					     "network-list", "vcpu-pin", "sched-credit", "mem-set" };
 
 	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(cmd, names[i]))
@@ -460,6 +471,8 @@ void shell_run_line(char *s)
 		shell_debug_fault(argv, argc);
 	else if (!strcmp(argv[0], "stats") && argc <= 2)
 		cmd_stats(argv[1]);
+	else if (!strcmp(argv[0], "mem-set") && argc <= 3)
+		shell_mem_set(argv[1], argv[2]);
 	else if (!strcmp(argv[0], "list") && argc == 1)
 		cmd_list();
 	else if (!strcmp(argv[0], "info") && argc == 1)
@@ -498,7 +511,7 @@ void shell_run_line(char *s)
 		 !strcmp(argv[0], "network-list") || !strcmp(argv[0], "vol-create") ||
 		 !strcmp(argv[0], "vol-delete") || !strcmp(argv[0], "nic-list") ||
 		 !strcmp(argv[0], "switch-list") || !strcmp(argv[0], "uptime") ||
-		 !strcmp(argv[0], "dmesg") || !strcmp(argv[0], "top"))
+		 !strcmp(argv[0], "dmesg") || !strcmp(argv[0], "top") || !strcmp(argv[0], "mem-set"))
 		say("%s: too many arguments (see help)", argv[0]);
 	else
 		say("unknown command '%s' (see help)", argv[0]);

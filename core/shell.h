@@ -22,6 +22,14 @@ void shell_block_list(const char *vm);
 void shell_network_list(const char *vm);
 /* vol-create NAME SIZE and vol-delete NAME (core/shell_storage.c). */
 void shell_vol_create(const char *name, const char *size);
+/* SIZE as xl takes it: MiB, or a number with k, m or g; rounded up to whole
+ * MiB. 0 when it is not a size. */
+u64 shell_parse_mib(const char *s);
+/* Memory (core/shell_mem.c): `mem-set VM SIZE` and the memory and balloon
+ * lines of `info VM`. */
+void shell_mem_set(const char *vm, const char *size);
+struct vm;
+void shell_vm_memory(struct vm *vm);
 void shell_vol_delete(const char *name);
 /* nic-list (core/shell_nic.c): the machine's NICs and their uplink ports. */
 void shell_nic_list(void);

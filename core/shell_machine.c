@@ -62,7 +62,10 @@ void shell_info_machine(void)
 	say("bulkhead_version  : " BULKHEAD_VERSION);
 	say("nr_cpus           : %u", platform.ncpus);
 	say("total_memory      : %llu MiB", (unsigned long long)(total / MiB));
-	say("free_memory       : %llu MiB", (unsigned long long)(free / MiB));
+	/* in KiB too: exact, so that a VM's pages can be seen to come back */
+	say("free_memory       : %llu MiB (%llu KiB)", (unsigned long long)(free / MiB),
+	    (unsigned long long)(free / KiB));
+	say("vm_memory         : %llu MiB", (unsigned long long)(vms / MiB));
 	say("hypervisor_memory : %llu KiB", (unsigned long long)((used > vms ? used - vms : 0) / KiB));
 	say("vms               : %u running", vm_running_count());
 	say_uptime("uptime            : ");

@@ -62,7 +62,7 @@ void shell_block_list(const char *arg)
 
 /* SIZE as xl takes it: MiB, or a number with k, m or g; rounded up to whole
  * MiB. 0 when it is not a size. */
-static u64 parse_mib(const char *s)
+u64 shell_parse_mib(const char *s)
 {
 	u64 n = 0, unit = MiB;
 	const char *p = s;
@@ -97,7 +97,7 @@ void shell_vol_create(const char *name, const char *size)
 		say("vol-create: usage: vol-create NAME SIZE (SIZE in MiB, or with k, m or g)");
 		return;
 	}
-	mib = parse_mib(size);
+	mib = shell_parse_mib(size);
 	if (!mib) {
 		say("vol-create %s: bad size '%s' (MiB, or a number with k, m or g; not 0)", name,
 		    size);

@@ -15,6 +15,7 @@
 #include "core/platform.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/vm_ram.h"
 #include "core/vm_volumes.h"
 #include "core/workqueue.h"
 #include "lib/fmt.h"
@@ -280,6 +281,8 @@ static int alloc_memory(struct vm *vm)
 	/* the VMID is the slot's, not the ever-growing id: unique among live
 	 * VMs (a slot is reused only after its stage 2 and TLB entries are
 	 * gone) and within the 8 bits every CPU has */
+	vm->ram_faults_filled = 0;
+	vm->ram_faults_refused = 0;
 	if (arch_stage2_init(&vm->s2, (u16)(vm - vms + 1)) ||
 	    guest_ram_for_each_run(&vm->ram, map_run, &vm->s2)) {
 		hv_err("vm '%s': no memory for its stage-2 tables; VM not created", vm->cfg.name);
@@ -634,6 +637,10 @@ static enum vcpu_next restart_step(struct vcpu *v)
 
 	if (!guest_ram_step(&vm->ram, &v->task_pos, RESTART_SCRUB_STEP, scrub_run, NULL))
 		return VCPU_YIELD;
+	/* the kernel starts again with all of maxmem, as at creation: pages the
+	 * balloon took come back (fresh, zeroed), or come on touch if the pool
+	 * is short now */
+	vm_ram_refill(vm);
 	if (boot_vm(vm, false))
 		return vcpu_exit(v, VCPU_EXIT_CRASH, "its kernel could not be loaded again on restart");
 	sched_start(&vm->vcpus[0]);

@@ -90,6 +90,25 @@ struct vif_status {
 	u64 rx_errors;           /* frames lost in the device's RX path (bad buffers) */
 };
 
+/* What the shell shows of a VM's balloon, asked of its device. */
+#define VM_BALLOON_STATS 16
+struct vm_balloon_status {
+	u64 target;              /* bytes the guest is asked to keep (maxmem - balloon) */
+	u64 guest_held;          /* bytes the guest says its balloon holds (`actual`) */
+	u64 inflated, deflated;  /* pages taken back / given again by request */
+	u64 reported;            /* pages taken back by free page reporting */
+	u64 refused;             /* PFNs refused: outside its RAM, twice, no memory */
+	u64 stats_updates;       /* stats buffers the guest sent */
+	u64 stat[VM_BALLOON_STATS];  /* by virtio tag; valid where stat_seen's bit is */
+	u32 stat_seen;
+};
+
+struct vm_balloon {
+	void *dev;               /* NULL: the VM has no balloon */
+	int (*set_target)(void *dev, u64 bytes, const char **why);
+	void (*status)(void *dev, struct vm_balloon_status *out);
+};
+
 struct vm_vif {
 	struct switch_port *port;   /* NULL: no device for cfg.vifs[i] */
 	void (*status)(struct switch_port *port, struct vif_status *out);
@@ -106,6 +125,9 @@ struct vm {
 	char cfg_file[PKG_NAME_MAX];
 	struct arch_stage2 s2;
 	struct guest_ram ram;     /* its RAM's host pages (core/guest_ram.h) */
+	struct spinlock ram_lock; /* changes to ram and its stage 2 while it runs (core/vm_ram.h) */
+	u64 ram_faults_filled;    /* touches of pages it had given back, given fresh ones */
+	u64 ram_faults_refused;   /* ... that got an abort: the pool had none */
 	paddr_t fw_pa;           /* firmware pages (read-only at IPA 0), pa 0 when none */
 	u64 fw_size;
 	paddr_t fw_blank_pa;     /* 2 MiB of zeros: the rest of the flash window */
@@ -130,6 +152,7 @@ struct vm {
 	bool (*console_input)(struct vdev *d, u8 c);
 	struct vdev *power_dev;
 	void (*power_press)(struct vdev *d);
+	struct vm_balloon balloon;  /* set by its balloon device's create */
 	struct console_ring con;   /* its console output; the buffer is one page of its own */
 	u32 restarts;
 	bool crashed;              /* VM_STOPPED after a crash (xl's c), not a power off (s) */

@@ -105,6 +105,11 @@ void arch_scrub(void *p, u64 size);
 enum s2_mem { S2_RAM, S2_ROM };
 int arch_stage2_init(struct arch_stage2 *s2, u16 vmid);
 int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, enum s2_mem mem);
+/* Takes [ipa, ipa + size) out of a VM's stage 2 while its vCPUs may run: a
+ * block over part of it is split first, and when this returns no CPU's TLB
+ * holds a translation of it. -1 (nothing unmapped) when a table for the
+ * split could not be had. Callers serialize changes to one VM's stage 2. */
+int arch_stage2_unmap(struct arch_stage2 *s2, ipaddr_t ipa, u64 size);
 void arch_stage2_destroy(struct arch_stage2 *s2);
 
 /*

@@ -36,8 +36,22 @@ static u64 leaf(u64 pa, u64 attrs, int level)
 	return (pa & PTE_ADDR_MASK) | (attrs & ATTR_MASK) | type;
 }
 
-/* Replaces a block entry with a table holding the same mappings. */
-static u64 *split_block(struct pgtable *pt, u64 *entry, int level)
+/* Clears a valid entry mapping `va` at `level` and, for live tables, has its
+ * TLB entries invalidated before the caller writes anything in its place. */
+static void break_entry(struct pgtable *pt, u64 *entry, u64 va, int level)
+{
+	u64 span = 1ull << level_shift(level);
+	bool table = is_table(*entry, level);
+
+	__atomic_store_n(entry, 0, __ATOMIC_RELEASE);
+	if (pt->break_entry)
+		pt->break_entry(pt->ctx, va & ~(span - 1), span, table);
+}
+
+/* Replaces a block entry (mapping `va`) with a table holding the same
+ * mappings: built first, then swapped in break-before-make, since a CPU may
+ * not see a block and a table for the same address at once. */
+static u64 *split_block(struct pgtable *pt, u64 *entry, u64 va, int level)
 {
 	u64 *table = pt->alloc_table(pt->ctx);
 	u64 step = 1ull << level_shift(level + 1);
@@ -48,19 +62,20 @@ static u64 *split_block(struct pgtable *pt, u64 *entry, int level)
 		return NULL;
 	for (int i = 0; i < ENTRIES; i++)
 		table[i] = leaf(pa + (u64)i * step, attrs, level + 1);
-	*entry = (u64)(uintptr_t)table | PTE_VALID | PTE_TABLE;
+	break_entry(pt, entry, va, level);
+	__atomic_store_n(entry, (u64)(uintptr_t)table | PTE_VALID | PTE_TABLE, __ATOMIC_RELEASE);
 	return table;
 }
 
 /* The next-level table under `entry`, created or split as needed. */
-static u64 *descend(struct pgtable *pt, u64 *entry, int level)
+static u64 *descend(struct pgtable *pt, u64 *entry, u64 va, int level)
 {
 	u64 *table;
 
 	if (is_table(*entry, level))
 		return table_of(*entry);
 	if (is_block(*entry, level))
-		return split_block(pt, entry, level);
+		return split_block(pt, entry, va, level);
 	table = pt->alloc_table(pt->ctx);
 	if (table)
 		*entry = (u64)(uintptr_t)table | PTE_VALID | PTE_TABLE;
@@ -93,11 +108,15 @@ static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, 
 		if (chunk > size)
 			chunk = size;
 		if (block_allowed(level) && chunk == span && is_aligned(pa, span)) {
-			if (is_table(*entry, level))
-				free_subtree(pt, table_of(*entry), level + 1);
-			*entry = leaf(pa, attrs, level);
+			u64 was = *entry;
+
+			if (was & PTE_VALID)
+				break_entry(pt, entry, va, level);
+			if (is_table(was, level))
+				free_subtree(pt, table_of(was), level + 1);
+			__atomic_store_n(entry, leaf(pa, attrs, level), __ATOMIC_RELEASE);
 		} else {
-			u64 *next = descend(pt, entry, level);
+			u64 *next = descend(pt, entry, va, level);
 
 			if (!next || map_level(pt, next, level + 1, va, pa, chunk, attrs))
 				return -1;
@@ -131,18 +150,21 @@ static int unmap_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 si
 		if (!(*entry & PTE_VALID)) {
 			/* nothing mapped here */
 		} else if (chunk == span || level == 3) {
-			if (is_table(*entry, level))
-				free_subtree(pt, table_of(*entry), level + 1);
-			*entry = 0;
+			u64 old = *entry;
+
+			break_entry(pt, entry, va, level);
+			if (is_table(old, level))
+				free_subtree(pt, table_of(old), level + 1);
 		} else {
 			u64 *next = is_table(*entry, level) ? table_of(*entry)
-							    : split_block(pt, entry, level);
+							    : split_block(pt, entry, va, level);
 
 			if (!next || unmap_level(pt, next, level + 1, va, chunk))
 				return -1;
 			if (table_empty(next)) {
+				/* walks may still hold the table: invalidate, then free */
+				break_entry(pt, entry, va, level);
 				pt->free_table(pt->ctx, next);
-				*entry = 0;
 			}
 		}
 		va += chunk;

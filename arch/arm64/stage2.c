@@ -22,6 +22,9 @@ static void s2_free_table(void *ctx, u64 *table)
 	page_free(&hv_pages, ptr_to_pa(table), 1);
 }
 
+static void flush_vmid(const struct arch_stage2 *s2);
+static void s2_break_entry(void *ctx, u64 ipa, u64 span, bool table);
+
 static struct pgtable s2_pgtable(struct arch_stage2 *s2)
 {
 	struct pgtable pt = {
@@ -29,6 +32,8 @@ static struct pgtable s2_pgtable(struct arch_stage2 *s2)
 		.start_level = S2_START_LEVEL,
 		.alloc_table = s2_alloc_table,
 		.free_table = s2_free_table,
+		.break_entry = s2_break_entry,
+		.ctx = s2,
 	};
 
 	return pt;
@@ -63,6 +68,39 @@ static void flush_vmid(const struct arch_stage2 *s2)
 	tlbi_vmalls12e1is();
 	write_vttbr_el2(saved);
 	isb();
+}
+
+/*
+ * An entry of the VM's live stage 2 was cleared: its TLB entries go on every
+ * CPU before anything takes its place. TLBI by IPA acts on the VMID in
+ * VTTBR_EL2, so that is the VM's for the moment (interrupts are masked in
+ * the hypervisor; the running vCPU's is put back). A cleared table may have
+ * had any of its leaves cached: the whole VMID goes then, unless it held at
+ * most one 2 MiB block's worth, which one IPA-based invalidation covers only
+ * for a block (a table's leaves were each invalidated when they went).
+ */
+static void s2_break_entry(void *ctx, u64 ipa, u64 span, bool table)
+{
+	const struct arch_stage2 *s2 = ctx;
+	u64 saved;
+
+	if (table && span > PAGE_SIZE * 512) {
+		flush_vmid(s2);
+		return;
+	}
+	saved = read_vttbr_el2();
+	write_vttbr_el2(arm64_vttbr(s2));
+	isb();
+	tlbi_ipas2e1is(ipa);
+	write_vttbr_el2(saved);
+	isb();
+}
+
+int arch_stage2_unmap(struct arch_stage2 *s2, ipaddr_t ipa, u64 size)
+{
+	struct pgtable pt = s2_pgtable(s2);
+
+	return pt_unmap(&pt, ipa_addr(ipa), size);
 }
 
 void arch_stage2_destroy(struct arch_stage2 *s2)

@@ -9,6 +9,7 @@
 #include "dabt.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "core/vm_ram.h"
 #include "esr.h"
 #include "core/sched.h"
 #include "inject.h"
@@ -48,9 +49,41 @@ static enum vcpu_next handle_data_abort(struct vcpu *vcpu, struct arch_regs *reg
 	return VCPU_RESUME;
 }
 
+/*
+ * A translation fault on the VM's RAM: a page it gave back (the balloon) or
+ * one split out of a block an instant ago. True: it has a page there now (a
+ * fresh zeroed one, or the one that arrived meanwhile) and the access runs
+ * again. False: not RAM, or the pool has no page (counted): the caller
+ * gives the external abort of memory that is not there.
+ */
+static bool ram_fault(struct vcpu *vcpu, u64 esr)
+{
+	struct vm *vm = vcpu->vm;
+
+	if ((esr & FSC_TRANS_MASK) != FSC_TRANS)
+		return false;
+	switch (vm_ram_fill(vm, ipa_addr(dabt_ipa()))) {
+	case VM_RAM_FILLED:
+		__atomic_fetch_add(&vm->ram_faults_filled, 1, __ATOMIC_RELAXED);
+		return true;
+	case VM_RAM_WAS_BACKED:
+		return true;
+	case VM_RAM_NO_MEMORY:
+		__atomic_fetch_add(&vm->ram_faults_refused, 1, __ATOMIC_RELAXED);
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Every data abort no device took ends here, from the fast path too: RAM
+ * given back is filled first. */
 enum vcpu_next arm64_dabt_refused(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 {
 	bool write = esr & DABT_WNR;
+
+	if (ram_fault(vcpu, esr))
+		return VCPU_RESUME;
 
 	/* No syndrome (e.g. a load pair), a fault during a stage-1 walk, or
 	 * no device there: the guest sees an external abort. */
@@ -180,6 +213,8 @@ static enum vcpu_next handle_sync(struct vcpu *vcpu, struct arch_regs *regs, u64
 	case EC_DABT_LOW:
 		return handle_data_abort(vcpu, regs, esr);
 	case EC_IABT_LOW:
+		if (ram_fault(vcpu, esr))
+			return VCPU_RESUME;
 		vcpu->trap_count[TRAP_ABORT]++;
 		return inject_external_abort(vcpu, regs, false, false, va_init(read_far_el2()));
 	case EC_SVE:

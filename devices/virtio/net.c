@@ -147,6 +147,7 @@ static void tx_one(struct vnet *v, const struct virtq_chain *c)
 	struct vnet_hdr h;
 	struct net_frame f;
 	u64 got = 0;
+	u32 hold;
 
 	for (u32 i = 0; i < c->nread && got < VNET_HDR_LEN; i++) {
 		u64 take = v->tx_seg[i].len < VNET_HDR_LEN - got ? v->tx_seg[i].len : VNET_HDR_LEN - got;
@@ -164,13 +165,17 @@ static void tx_one(struct vnet *v, const struct virtq_chain *c)
 		count(&v->tx_gso);
 		return;
 	}
+	/* the frame's pointers stay good until the switch has copied it */
+	hold = guest_mem_hold(v->vm);
 	if (!tx_frame(v, c, &f) || !vnet_hdr_tx_ok(&h, f.len)) {
+		guest_mem_unhold(v->vm, hold);
 		count(&v->tx_bad_header);
 		return;
 	}
 	f.offload = vnet_hdr_offload(&h);
 	/* runts, oversize, spoofing, the rate: the switch counts them */
 	switch_tx(&v->port, &f, now_ns(), NULL);
+	guest_mem_unhold(v->vm, hold);
 }
 
 static bool tx_allowed(struct vnet *v)

@@ -135,6 +135,8 @@ bool parse_hex(const char *s, const char **end, u64 *out);
 void mode_virtio_hostile(void) __attribute__((noreturn));
 /* vnet_hostile.c: malformed virtio-net chains and frames, each answered as the spec allows */
 void mode_vnet_hostile(void) __attribute__((noreturn));
+/* balloon_hostile.c: a virtio-balloon driver that lies, then never answers */
+void mode_balloon_hostile(void) __attribute__((noreturn));
 /* blkbench.c: instructions per 4 KiB read from the first virtio-blk disk */
 void mode_blkbench(void) __attribute__((noreturn));
 /* vector_checks.c: faults inside and past the vector table, probe loops;

@@ -235,6 +235,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_virtio_hostile();
 	else if (!strcmp(plat.mode, "vnet-hostile"))
 		mode_vnet_hostile();
+	else if (!strcmp(plat.mode, "balloon-hostile"))
+		mode_balloon_hostile();
 	else if (!strcmp(plat.mode, "simd-keep"))
 		mode_simd_keep();
 	else if (!strcmp(plat.mode, "pmu"))

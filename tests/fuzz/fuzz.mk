@@ -52,6 +52,9 @@ fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c net/net_cs
 	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c net/vif_mac.c net/switch.c \
 	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/rate_limit.c \
 	lib/strlcpy.c $(DEVICE_DEPS)
+# the balloon with the VM's RAM from the pool: pages it takes and gives really move
+fuzz_virtio_balloon_SRCS := devices/virtio/balloon.c devices/virtio/mmio.c devices/virtio/virtqueue.c \
+	core/guest_mem.c core/guest_ram.c core/vm_ram.c core/vdev.c $(DEVICE_DEPS)
 fuzz_gpt_SRCS     := storage/gpt.c storage/gpt_edit.c lib/crc32.c lib/fmt.c
 # the boot scan and the vol-create / vol-delete job over an asynchronous fake disk
 fuzz_pool_SRCS    := storage/pool_scan.c storage/pool_edit.c storage/gpt.c storage/gpt_edit.c \

@@ -38,7 +38,7 @@ def image(tmp_path, *cfgs, opts=()):
     (GOOD + "crash_limit = 0\n", 4, "crash_limit", "between"),
     (GOOD + "crash_window = 'a minute'\n", 4, "crash_window", "integer"),
     (GOOD + "maxmem = 16\n", 4, "maxmem", "16 MiB is below memory (32 MiB, line 2)"),
-    (GOOD + "maxmem = 64\n", 4, "maxmem", "needs the virtio-balloon device"),
+    (GOOD + "balloon_free_page_reporting = 'yes'\n", 4, "balloon_free_page_reporting", "must be 1 or 0"),
     (GOOD + "disk = [ 'vdev=xvda, access=rw, target=data',\n"
      "         'vdev=xvdb, access=rx, target=logs' ]\n", 5, "disk", "bad access 'rx'"),
     # vif: each spec's own line, one line of words

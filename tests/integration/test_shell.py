@@ -316,9 +316,9 @@ def test_xl_parity_list_info_uptime_dmesg_top_reboot(tmp_path):
                      log=tmp_path / "console.log") as p:
         p.expect(r"\(hv\) vm \d 'crasher' crashed: ")
         p.send("list\r")
-        p.expect(r"\(hv\) ID +NAME +STATE +VCPUS +MEM\(MiB\) +CPU\(ms\) +XL +STOPPED BECAUSE")
-        p.expect(r"\(hv\) \d +spinner +running +1 +16 +\d+ +r-----")
-        p.expect(r"\(hv\) \d +crasher +crashed +1 +16 +\d+ +----c- +crashed: \S")
+        p.expect(r"\(hv\) ID +NAME +STATE +VCPUS +MEM\(MiB\) +CPU\(ms\) +TARGET +MAXMEM +XL +STOPPED BECAUSE")
+        p.expect(r"\(hv\) \d +spinner +running +1 +16 +\d+ +16 +16 +r-----")
+        p.expect(r"\(hv\) \d +crasher +crashed +1 +16 +\d+ +16 +16 +----c- +crashed: \S")
         p.expect(r"\(hv\) - +lazy +defined .* ------ +\(create NAME starts it\)")
 
         p.send("info\r")

@@ -130,3 +130,8 @@ $(eval $(call unit_test,test_log_ring,core/log_ring.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_shell_line,core/shell_line.c lib/strlcpy.c))
 $(eval $(call unit_test,test_shell_switch,core/shell_switch.c core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) \
 	$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+
+# virtio-balloon with the guest's RAM from the pool: pages given back reach it.
+$(eval $(call unit_test,test_virtio_balloon,tests/unit/virtio_guest.c devices/virtio/balloon.c \
+	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/guest_ram.c core/vm_ram.c \
+	core/vdev.c $(DEVICE_DEPS) $(HV_POOL)))

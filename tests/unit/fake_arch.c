@@ -225,6 +225,19 @@ int arch_stage2_map(struct arch_stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, 
 	return 0;
 }
 
+int arch_stage2_unmap(struct arch_stage2 *s2, ipaddr_t ipa, u64 size)
+{
+	if (!pa_addr(s2->root) || !is_aligned(ipa_addr(ipa) | size, PAGE_SIZE) || fake.fail_stage2_unmap)
+		return -1;
+	if (fake.s2_unmaps < FAKE_LOG_MAX)
+		fake.s2_unmap[fake.s2_unmaps] = (struct fake_s2_map){
+			s2, s2->vmid, ipa_addr(ipa), 0, size, S2_RAM,
+		};
+	fake.s2_unmaps++;
+	s2->mapped -= size;
+	return 0;
+}
+
 void arch_stage2_destroy(struct arch_stage2 *s2)
 {
 	if (!pa_addr(s2->root))

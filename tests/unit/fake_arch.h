@@ -35,6 +35,7 @@ struct fake_arch {
 	jmp_buf *system_off_jmp; /* arch_system_off longjmps here (value 1); abort() when NULL */
 	bool fail_stage2_init;
 	int fail_stage2_map_after; /* maps that succeed before the next fails; -1: never fail */
+	bool fail_stage2_unmap;
 	enum vcpu_next (*vcpu_run_hook)(struct vcpu *vcpu); /* arch_vcpu_run returns its result (none: VCPU_YIELD) */
 	void (*idle_hook)(void); /* called by arch_idle: a test leaves a run loop from here */
 	struct image_layout image; /* what arch_image_layout reports */
@@ -58,6 +59,8 @@ struct fake_arch {
 	u32 s2_inits, s2_destroys;
 	u32 s2_maps;            /* successful arch_stage2_map calls; first FAKE_LOG_MAX kept */
 	struct fake_s2_map s2_map[FAKE_LOG_MAX];
+	u32 s2_unmaps;          /* successful arch_stage2_unmap calls; first FAKE_LOG_MAX kept */
+	struct fake_s2_map s2_unmap[FAKE_LOG_MAX];
 	u32 vcpu_runs;
 	struct vcpu *last_run;
 	u32 idles, interrupts_inits, debug_faults;

@@ -30,7 +30,8 @@ static void test_defaults(void **state)
 }
 
 /* maxmem, as xl: the guest's RAM, never below memory (the error names maxmem's
- * line and memory's); above memory waits for the balloon device. */
+ * line and memory's); above memory, the balloon holds the difference; the
+ * balloon's offers are booleans (reporting on by default). */
 static void test_maxmem(void **state)
 {
 	parse_ok(BASE "maxmem = 128\n");
@@ -40,7 +41,14 @@ static void test_maxmem(void **state)
 	assert_int_equal(cfg.maxmem_mib, 64);
 	parse_err(BASE "maxmem = 127\n", 4, "maxmem", "127 MiB is below memory (128 MiB, line 2)");
 	parse_err("maxmem = 1\n" BASE, 1, "maxmem", "below memory (128 MiB, line 3)");
-	parse_err(BASE "maxmem = 256\n", 4, "maxmem", "needs the virtio-balloon device");
+	parse_ok(BASE "maxmem = 256\n");
+	assert_int_equal(cfg.maxmem_mib, 256);
+	assert_false(cfg.balloon_deflate_on_oom);
+	assert_true(cfg.balloon_free_page_reporting);
+	parse_ok(BASE "maxmem = 256\nballoon_deflate_on_oom = 1\nballoon_free_page_reporting = \"false\"\n");
+	assert_true(cfg.balloon_deflate_on_oom);
+	assert_false(cfg.balloon_free_page_reporting);
+	parse_err(BASE "balloon_deflate_on_oom = 2\n", 4, "balloon_deflate_on_oom", "must be 1 or 0");
 	parse_err(BASE "maxmem = 0\n", 4, "maxmem", "must be between 1 and 1048576");
 	parse_err(BASE "maxmem = \"256\"\n", 4, "maxmem", "expected an integer");
 	parse_err(BASE "maxmem = 128\nmaxmem = 128\n", 5, "maxmem", "duplicate key");

@@ -583,6 +583,66 @@ static void test_remap_same_range(void **state)
 	expect_range(0x40000000, 0x90000000, 16 * PAGE_SIZE, ATTR_B, PAGE_SIZE);
 }
 
+/* Break-before-make: each valid entry that changes is cleared and reported
+ * (so its TLB entries go) while nothing maps its address, before its
+ * replacement is written or its table freed. */
+static struct {
+	u64 va[8], span[8];
+	bool table[8], mapped_during[8];
+	u32 n;
+} breaks;
+
+static void record_break(void *ctx, u64 va, u64 span, bool table)
+{
+	u64 pa, attrs;
+
+	assert_ptr_equal(ctx, &tables);
+	assert_true(breaks.n < 8);
+	breaks.va[breaks.n] = va;
+	breaks.span[breaks.n] = span;
+	breaks.table[breaks.n] = table;
+	breaks.mapped_during[breaks.n] = pt_lookup(&pt, va, &pa, &attrs);
+	breaks.n++;
+}
+
+static void test_unmap_page_breaks_before_make(void **state)
+{
+	u64 ipa = 0x40000000, pa, attrs;
+
+	assert_int_equal(pt_map(&pt, ipa, 0x80000000, L2_SPAN, ATTR_A), 0);
+	memset(&breaks, 0, sizeof(breaks));
+	pt.break_entry = record_break;
+	assert_int_equal(pt_unmap(&pt, ipa + 5 * PAGE_SIZE, PAGE_SIZE), 0);
+	/* the block went (invalidated as one block), then the page of the table */
+	assert_int_equal(breaks.n, 2);
+	assert_int_equal(breaks.va[0], ipa);
+	assert_int_equal(breaks.span[0], L2_SPAN);
+	assert_false(breaks.table[0]);
+	assert_int_equal(breaks.va[1], ipa + 5 * PAGE_SIZE);
+	assert_int_equal(breaks.span[1], PAGE_SIZE);
+	for (u32 i = 0; i < breaks.n; i++)
+		assert_false(breaks.mapped_during[i]);
+	assert_false(pt_lookup(&pt, ipa + 5 * PAGE_SIZE, &pa, &attrs));
+	assert_true(pt_lookup(&pt, ipa + 6 * PAGE_SIZE, &pa, &attrs));
+	assert_int_equal(pa, 0x80000000 + 6 * PAGE_SIZE);
+	/* a page mapped into the hole: an invalid entry needs no break */
+	breaks.n = 0;
+	assert_int_equal(pt_map(&pt, ipa + 5 * PAGE_SIZE, 0x90000000, PAGE_SIZE, ATTR_A), 0);
+	assert_int_equal(breaks.n, 0);
+	/* the last pages of a table: the table entry breaks before it is freed */
+	pt.break_entry = NULL;
+	assert_int_equal(pt_unmap(&pt, ipa, L2_SPAN - PAGE_SIZE), 0);
+	pt.break_entry = record_break;
+	breaks.n = 0;
+	assert_int_equal(pt_unmap(&pt, ipa + L2_SPAN - PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(breaks.n, 3);  /* the page, its level-3 table, the level-2 one */
+	assert_int_equal(breaks.span[1], L2_SPAN);
+	assert_true(breaks.table[1]);
+	assert_int_equal(breaks.span[2], L1_SPAN);
+	assert_true(breaks.table[2]);
+	pt.break_entry = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +662,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_level_0, setup_s1, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failure, setup_s2, teardown),
 		cmocka_unit_test_setup_teardown(test_remap_same_range, setup_s2, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_page_breaks_before_make, setup_s2, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

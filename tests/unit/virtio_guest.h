@@ -15,7 +15,7 @@
 #define VG_RAM_BASE 0x40000000ull
 #define VG_RAM_SIZE (512 * KiB)
 #define VG_QSIZE 32
-#define VG_MAX_QUEUES 2
+#define VG_MAX_QUEUES 4
 #define VG_RINGS(q) (0x1000 + 0x4000 * (u64)(q))   /* desc, avail +0x1000, used +0x2000 */
 #define VG_BUFS 0x20000                            /* buffers from here on */
 

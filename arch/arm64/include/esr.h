@@ -42,6 +42,8 @@
 #define DABT_WNR       (1ull << 6)
 #define FSC_MASK       0x3full
 #define FSC_SEA        0x10ull  /* synchronous external abort */
+#define FSC_TRANS_MASK 0x3cull
+#define FSC_TRANS      0x04ull  /* translation fault, levels 0-3 */
 
 static inline u32 esr_ec(u64 esr)
 {

@@ -37,6 +37,14 @@ struct pgtable {
 	/* Returns a zeroed, page-aligned table page, or NULL. */
 	u64 *(*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, u64 *table);
+	/*
+	 * Tables in use by a running CPU (a live VM's stage 2): called after a
+	 * valid entry for the `span` bytes at `va` was cleared (`table`: it
+	 * pointed to a table, whose leaves may be cached too) and before
+	 * anything replaces it or its table is freed, to invalidate the TLBs
+	 * (the Arm ARM's break-before-make). NULL: tables not in use yet.
+	 */
+	void (*break_entry)(void *ctx, u64 va, u64 span, bool table);
 	void *ctx;
 };
 

@@ -167,6 +167,18 @@ static inline void tlbi_vmalls12e1is(void)
 	__asm__ volatile("dsb ishst; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
 }
 
+/*
+ * A stage-2 entry for `ipa` of the VMID in VTTBR_EL2 was changed, on all
+ * CPUs: the stage-2 entries by IPA, then every combined stage-1+2 entry of
+ * the VMID (those are tagged by VA, which the IPA does not name), as the
+ * Arm ARM's sequence for a stage-2 change has it.
+ */
+static inline void tlbi_ipas2e1is(u64 ipa)
+{
+	__asm__ volatile("dsb ishst; tlbi ipas2e1is, %0; dsb ish; tlbi vmalle1is; dsb ish; isb"
+			 :: "r"(ipa >> 12) : "memory");
+}
+
 /* Every EL1&0 TLB entry of every VMID: stale entries from before boot. */
 static inline void tlbi_alle1(void)
 {

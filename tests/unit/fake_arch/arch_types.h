@@ -45,7 +45,7 @@ struct arch_stage2 {
 	paddr_t root;   /* a host page standing in for the root table */
 	u16 vmid;
 	u32 maps;       /* arch_stage2_map calls that succeeded */
-	u64 mapped;     /* bytes they mapped */
+	u64 mapped;     /* bytes they mapped, less those arch_stage2_unmap took out */
 };
 
 #endif
