@@ -147,14 +147,22 @@ void arch_vcpu_set_counter_offset(struct arch_vcpu *v, u64 offset);
 enum vcpu_next arch_vcpu_run(struct vcpu *vcpu);
 
 /* Deliberate hypervisor faults (the shell's debug-fault): each kind makes one
- * access that the EL2 mapping must refuse, so the panic path runs. Returns
- * only if the access did not fault. */
+ * access that the EL2 mapping must refuse, or one attack a control-flow
+ * protection must stop, so the panic path runs. Returns only if nothing
+ * caught it. */
 enum arch_fault_kind {
 	ARCH_FAULT_UNMAPPED,    /* load from a VA nothing maps: translation fault */
 	ARCH_FAULT_WRITE_TEXT,  /* store to Bulkhead's text: permission fault (W^X) */
 	ARCH_FAULT_EXEC_DATA,   /* branch into a data page: permission fault (XN) */
+	ARCH_FAULT_STACK_OVERFLOW, /* recurse into the stack's guard page */
+	ARCH_FAULT_RETURN_ADDR, /* overwrite a saved return address: its signature fails */
+	ARCH_FAULT_NO_PAD,      /* indirect call past a landing pad: BTI */
+	ARCH_FAULT_CANARY,      /* overrun a local array into the canary */
 };
+/* The address the kind aims at (the guard page, the overwriting target...). */
 u64 arch_debug_fault_addr(enum arch_fault_kind kind);
+/* NULL, or why this CPU cannot show the kind (the feature it lacks). */
+const char *arch_debug_fault_unsupported(enum arch_fault_kind kind);
 void arch_debug_fault(enum arch_fault_kind kind);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "gicv3.h"
+#include "hv_stack.h"
 #include "irq.h"
 #include "platform_arm.h"
 #include "percpu.h"
@@ -109,14 +110,9 @@ static bool wait_online(u32 index)
 void arch_smp_start(void)
 {
 	for (u32 i = 1; i < platform.ncpus; i++) {
-		paddr_t stack = page_alloc(&hv_pages, 4, PAGE_SIZE);
 		int rc;
 
-		if (!pa_addr(stack)) {
-			hv_err("cpu %u: no memory for its stack; left offline", i);
-			continue;
-		}
-		secondary_stack_tops[i] = pa_addr(stack) + 4 * PAGE_SIZE;
+		secondary_stack_tops[i] = hv_stack_top(i);
 		/* the new CPU reads these with its MMU and caches off */
 		arch_clean_dcache_range(&secondary_stack_tops[i], sizeof(u64));
 		arch_clean_dcache_range(_start_image, (u64)(_end - _start_image));

@@ -31,6 +31,7 @@
  * Below BULK_MIN bytes the save and restore would cost more than they win:
  * those copies are memcpy's.
  */
+#include "asm_macros.h"
 	.arch_extension fp
 	.arch_extension simd
 	.arch_extension sve
@@ -42,6 +43,7 @@
 	.globl arch_copy_bulk
 	.type arch_copy_bulk, %function
 arch_copy_bulk:			/* x0 = dst, x1 = src, x2 = len */
+	bti_c
 	cmp	x2, #BULK_MIN
 	b.lo	memcpy
 	mrs	x5, cptr_el2

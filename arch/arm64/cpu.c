@@ -1,5 +1,6 @@
 /* Per-CPU EL2 configuration and the arch CPU services of include/arch.h. */
 #include "arch.h"
+#include "hv_stack.h"
 #include "percpu.h"
 #include "sysregs.h"
 #include "vpmu.h"
@@ -7,6 +8,7 @@
 
 struct arm64_percpu arm64_percpu[MAX_CPUS];
 u64 secondary_stack_tops[MAX_CPUS];
+struct hv_stack_slot hv_stacks[MAX_CPUS] __attribute__((aligned(HV_STACK_SLOT)));
 
 extern char el2_vectors[];
 
@@ -28,20 +30,21 @@ extern char el2_vectors[];
 #define HCR_RW    (1ull << 31)
 #define HCR_TLOR  (1ull << 35)
 #define HCR_TERR  (1ull << 36)
-#define HCR_API   (1ull << 41)
 
 /*
  * Guests run AArch64 at EL1 under stage 2; physical interrupts and SErrors
  * come to EL2; SMC, WFI/WFE, ID registers, set/way maintenance and
  * implementation-defined registers trap; TLB and cache maintenance is
  * broadcast inner-shareable so a vCPU that moves stays coherent. Pointer
- * authentication is hidden from guests (ID registers): its instructions do
- * not trap (API) and stay no-ops, while its key registers trap (APK clear)
- * and are UNDEFINED, so keys never need switching and never leak.
+ * authentication is hidden from guests (ID registers) and its keys are
+ * Bulkhead's own (cfi_boot.c): the key registers trap (APK clear), and so
+ * does any PAC instruction a guest enables in SCTLR_EL1 (API clear), so no
+ * guest can sign or check a pointer with the hypervisor's key. Disabled,
+ * the HINT-space ones (PACIASP, AUTIASP) stay no-ops and do not trap.
  */
 static const u64 hcr_guest = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB |
 			     HCR_BSU_IS | HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP |
-			     HCR_TACR | HCR_TSW | HCR_RW | HCR_API;
+			     HCR_TACR | HCR_TSW | HCR_RW;
 
 /* MDCR_EL2: debug, OS lock, debug ROM and PMU accesses trap (the PMU's
  * controls come from vpmu.c). */
@@ -113,6 +116,7 @@ void arm64_cpu_init(u32 index)
 	struct arm64_percpu *p = &arm64_percpu[index];
 
 	p->index = index;
+	p->emergency_sp = hv_emergency_top(index);
 	write_tpidr_el2((u64)(uintptr_t)p);
 	write_vbar_el2((u64)(uintptr_t)el2_vectors);
 	write_hcr_el2(hcr_guest | hcr_extra_traps());

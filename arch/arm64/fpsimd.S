@@ -5,6 +5,7 @@
  * something else (arch_vcpu_run). The layout of struct arch_fpsimd comes from
  * asm_offsets.h.
  */
+#include "asm_macros.h"
 #include "asm_offsets.h"
 
 .if FPSIMD_Q != 0
@@ -16,6 +17,7 @@
 	.text
 	.globl fpsimd_save
 fpsimd_save:			/* x0 = struct arch_fpsimd * */
+	bti_c
 	stp	q0, q1, [x0, #0x000]
 	stp	q2, q3, [x0, #0x020]
 	stp	q4, q5, [x0, #0x040]
@@ -40,6 +42,7 @@ fpsimd_save:			/* x0 = struct arch_fpsimd * */
 
 	.globl fpsimd_restore
 fpsimd_restore:			/* x0 = struct arch_fpsimd * */
+	bti_c
 	ldp	q0, q1, [x0, #0x000]
 	ldp	q2, q3, [x0, #0x020]
 	ldp	q4, q5, [x0, #0x040]

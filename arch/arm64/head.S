@@ -5,6 +5,7 @@
  * efi_entry instead (efi_entry.S), which ends by branching to primary_entry.
  */
 #include "asm_macros.h"
+#include "hv_stack.h"
 
 	.section .text.head, "ax"
 	.globl _start
@@ -36,10 +37,13 @@ primary_entry:
 	b.hs	2f
 	stp	xzr, xzr, [x1], #16
 	b	1b
-2:	adr_l	x1, boot_stack_top
+2:	adr_l	x1, hv_stacks	/* CPU 0's slot: its stack is the upper half */
+	add	x1, x1, #HV_STACK_SLOT
 	mov	sp, x1
 	mov	x29, xzr
 	mov	x30, xzr
+	mov	x0, x19
+	bl	arm64_cfi_boot		/* key and canary, before any function that uses them */
 	mov	x0, x19
 	mov	x1, x20
 	bl	boot_main
@@ -76,13 +80,10 @@ secondary_entry:
 	mov	sp, x2
 	mov	x29, xzr
 	mov	x30, xzr
+	mov	x19, x0
+	bl	arm64_cfi_cpu_init	/* this CPU's key, before any signed return */
+	mov	x0, x19
 	bl	secondary_main
 1:	wfe
 	b	1b
 
-	.section .bss
-	.balign 16
-boot_stack:
-	.space	16384
-	.globl boot_stack_top
-boot_stack_top:

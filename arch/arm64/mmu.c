@@ -2,12 +2,16 @@
  * The hypervisor's own EL2 stage-1 mapping: the identity over RAM and the few
  * devices Bulkhead drives. W^X: text is read-only and executable, rodata is
  * read-only, everything else (data, stacks, RAM) is writable and never
- * executable; SCTLR_EL2.WXN enforces it in hardware as well.
+ * executable; SCTLR_EL2.WXN enforces it in hardware as well. Where the CPU
+ * has BTI the text is guarded: an indirect branch must land on a landing
+ * pad. The guard page below each CPU's stack is left out (hv_stack.h).
  */
 #include "arch.h"
+#include "cfi.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform.h"
+#include "hv_stack.h"
 #include "percpu.h"
 #include "pgtable.h"
 #include "sysregs.h"
@@ -36,6 +40,8 @@ void arch_image_layout(struct image_layout *layout)
 #define SCTLR_I   (1ull << 12)
 #define SCTLR_WXN (1ull << 19)
 #define SCTLR_EL2_RES1 0x30c50830ull
+
+#define S1_GP (1ull << 50)  /* guarded page (FEAT_BTI; RES0 without it) */
 
 static const u64 attr_normal = S1_ATTR_IDX(MAIR_IDX_NORMAL) | PTE_SH_INNER | PTE_AF | S1_AP_RES1;
 static const u64 attr_device = S1_ATTR_IDX(MAIR_IDX_DEVICE) | PTE_AF | S1_AP_RES1 | S1_XN;
@@ -75,6 +81,27 @@ static void map_ram_piece(u64 base, u64 size, bool mapped, void *ctx)
 			(unsigned long long)(base + size));
 }
 
+/* Before the MMU is on, so no live mapping is split under a running CPU. */
+static void unmap_stack_guards(void)
+{
+	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (pt_unmap(&hv_pt, hv_guard_page(cpu), HV_GUARD_SIZE))
+			panic("cannot unmap the stack guard page of cpu %u", cpu);
+}
+
+static void log_cfi(void)
+{
+	u32 seed = arm64_cfi_seed_sources();
+
+	hv_info("control flow: return addresses %s, BTI %s, stack canary and stack guard pages; "
+		"key and canary seeded from %s%s%s%s",
+		arm64_cpu_has_pauth() ? "signed (PAuth)" : "unsigned (no PAuth)",
+		arm64_cpu_has_bti() ? "on" : "off (no BTI)",
+		seed & CFI_SEED_RNDR ? "RNDR " : "", seed & CFI_SEED_RNG_SEED ? "rng-seed " : "",
+		seed & CFI_SEED_KASLR_SEED ? "kaslr-seed " : "",
+		seed ? "and the counter" : "the counter only (no RNDR, no seed in /chosen)");
+}
+
 void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 {
 	u64 text = (u64)(uintptr_t)_start_image;
@@ -89,7 +116,8 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 	if (!hv_pt.root)
 		panic("no memory for the EL2 page tables");
 	platform_walk_ram(&platform, map_ram_piece, NULL);
-	map_or_panic(text, text_end - text, attr_normal | S1_AP_RO, "hypervisor text");
+	map_or_panic(text, text_end - text,
+		     attr_normal | S1_AP_RO | (arm64_cpu_has_bti() ? S1_GP : 0), "hypervisor text");
 	map_or_panic(text_end, ro_end - text_end, attr_normal | S1_AP_RO | S1_XN, "hypervisor rodata");
 	if (image_mem_size > end - text)
 		map_or_panic(end, pa_addr(image_base) + image_mem_size - end, attr_normal | S1_AP_RO | S1_XN,
@@ -106,18 +134,27 @@ void arch_mmu_init(paddr_t image_base, u64 image_mem_size)
 	for (u32 i = 0; i < platform.virtio_mmio_count; i++)
 		map_or_panic(platform.virtio_mmio[i].reg.base, platform.virtio_mmio[i].reg.size,
 			     attr_device, "virtio-mmio transport");
+	unmap_stack_guards();
+	log_cfi();
 	arm64_mmu_enable();
+}
+
+/* 48-bit VA (T0SZ 16), no top-byte ignore: a signature takes bits 48-63. */
+u64 arm64_tcr_el2(void)
+{
+	return 16 | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER |
+	       (pa_range_field() << TCR_PS_SHIFT) | TCR_EL2_RES1;
 }
 
 void arm64_mmu_enable(void)
 {
 	write_mair_el2(MAIR_VALUE);
-	write_tcr_el2(16 | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER |
-		      (pa_range_field() << TCR_PS_SHIFT) | TCR_EL2_RES1);
+	write_tcr_el2(arm64_tcr_el2());
 	write_ttbr0_el2((u64)(uintptr_t)hv_pt.root);
 	dsb_sy();
 	tlbi_alle2();
-	write_sctlr_el2(SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN);
+	write_sctlr_el2(SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
+			arm64_sctlr_el2_cfi());
 	isb();
 	ic_iallu();
 }

@@ -12,6 +12,7 @@
  * FPSR and FPCR stay in struct arch_fpsimd (fpsimd.S), whose V registers are
  * the low 128 bits of these Z registers.
  */
+#include "asm_macros.h"
 	.arch_extension sve
 	.text
 
@@ -23,6 +24,7 @@
 
 	.globl sve_save
 sve_save:			/* x0 = save area */
+	bti_c
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	str	z\n, [x0, #\n, mul vl]
 	.endr
@@ -37,6 +39,7 @@ sve_save:			/* x0 = save area */
 
 	.globl sve_load
 sve_load:			/* x0 = save area */
+	bti_c
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	ldr	z\n, [x0, #\n, mul vl]
 	.endr
@@ -50,5 +53,6 @@ sve_load:			/* x0 = save area */
 
 	.globl sve_vl_bytes
 sve_vl_bytes:			/* the vector length at EL2 now, in bytes */
+	bti_c
 	rdvl	x0, #1
 	ret

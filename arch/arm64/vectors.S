@@ -15,6 +15,7 @@
  */
 #include "asm_macros.h"
 #include "asm_offsets.h"
+#include "hv_stack.h"
 
 .if ARCH_REGS_X != 0 || ARCH_REGS_SPSR != ARCH_REGS_ELR + 8
 .error "struct arch_regs: x[] must come first and spsr right after elr (stp/ldp pairs)"
@@ -73,9 +74,9 @@
 	mov	x0, x19
 .endm
 
-/* Hypervisor-mode exception: build a struct arm64_hv_frame on the stack. */
-.macro hv_exception kind
-	sub	sp, sp, #HV_FRAME_STACK
+/* The frame of a hypervisor-mode exception: x0-x29 at sp, then lr, elr and
+ * spsr; the frame's sp is left for the caller (x1, x2 are free after). */
+.macro hv_frame_save
 	stp	x0, x1, [sp, #0]
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
@@ -91,11 +92,28 @@
 	stp	x24, x25, [sp, #192]
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
-	add	x1, sp, #HV_FRAME_STACK
-	stp	x30, x1, [sp, #HV_FRAME_LR]
+	str	x30, [sp, #HV_FRAME_LR]
 	mrs	x1, elr_el2
 	mrs	x2, spsr_el2
 	stp	x1, x2, [sp, #HV_FRAME_ELR]
+.endm
+
+/*
+ * Hypervisor-mode exception: build a struct arm64_hv_frame on the stack.
+ * First, without a free register and without touching memory, SP's bit
+ * HV_STACK_SHIFT says whether the stack ran into its guard page
+ * (hv_stack.h): SP and x0 trade places by addition, as Linux does.
+ */
+.macro hv_exception kind
+	sub	sp, sp, #HV_FRAME_STACK
+	add	sp, sp, x0		/* sp = sp + x0 */
+	sub	x0, sp, x0		/* x0 = the old sp */
+	tbz	x0, #HV_STACK_SHIFT, hv_stack_overflow
+	sub	x0, sp, x0		/* x0 = the old x0 */
+	sub	sp, sp, x0		/* sp = the old sp */
+	hv_frame_save
+	add	x1, sp, #HV_FRAME_STACK
+	str	x1, [sp, #HV_FRAME_SP]
 	mov	x0, sp
 	mov	x1, #\kind
 	bl	arm64_hv_exception
@@ -137,6 +155,36 @@ hv_sync:	hv_exception 4
 hv_irq:		hv_exception 5
 hv_fiq:		hv_exception 6
 hv_serror:	hv_exception 7
+
+/*
+ * The stack overflowed into its guard page: x0 = the SP that did (less the
+ * frame), sp = that plus x0's old value. The dump runs on this CPU's
+ * emergency stack, taken once (a fault in the dump itself stops the CPU).
+ * The guest's TPIDR_EL0 and TPIDRRO_EL0 hold x0 and SP meanwhile: nothing
+ * runs a guest again after a hypervisor panic.
+ */
+hv_stack_overflow:
+	msr	tpidrro_el0, x0
+	sub	x0, sp, x0
+	msr	tpidr_el0, x0
+	mrs	x0, tpidr_el2
+	add	x0, x0, #PERCPU_EMERGENCY_SP
+	mov	sp, x0
+	ldr	x0, [sp]
+	str	xzr, [sp]
+	cbz	x0, 1f
+	mov	sp, x0
+	mrs	x0, tpidr_el0
+	sub	sp, sp, #HV_FRAME_STACK
+	hv_frame_save
+	mrs	x1, tpidrro_el0
+	add	x1, x1, #HV_FRAME_STACK
+	str	x1, [sp, #HV_FRAME_SP]
+	mov	x0, sp
+	mov	x1, #HV_KIND_STACK_OVERFLOW
+	bl	arm64_hv_exception
+1:	wfe
+	b	1b
 
 /*
  * A synchronous trap goes to C with only the scratch registers saved
@@ -274,6 +322,7 @@ guest_exit:
 	.text
 	.globl __guest_enter
 __guest_enter:
+	bti_c
 	stp	x29, x30, [sp, #-96]!
 	stp	x19, x20, [sp, #16]
 	stp	x21, x22, [sp, #32]

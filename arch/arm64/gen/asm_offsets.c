@@ -29,6 +29,7 @@ void asm_offsets(void)
 {
 	OFFSET(PERCPU_REGS, struct arm64_percpu, regs);
 	OFFSET(PERCPU_VCPU, struct arm64_percpu, vcpu);
+	OFFSET(PERCPU_EMERGENCY_SP, struct arm64_percpu, emergency_sp);
 
 	OFFSET(VCPU_TRAPS, struct vcpu, traps);
 	OFFSET(VCPU_TRAPS_HYPERCALL, struct vcpu, trap_count[TRAP_HYPERCALL]);
@@ -51,4 +52,5 @@ void asm_offsets(void)
 	OFFSET(HV_FRAME_ELR, struct arm64_hv_frame, elr);
 	OFFSET(HV_FRAME_SPSR, struct arm64_hv_frame, spsr);
 	SIZE(HV_FRAME_SIZE, struct arm64_hv_frame);
+	CONST(HV_KIND_STACK_OVERFLOW, HV_KIND_STACK_OVERFLOW);
 }

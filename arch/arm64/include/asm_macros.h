@@ -8,4 +8,10 @@
 	add	\reg, \reg, :lo12:\sym
 .endm
 
+/* BTI c: a landing pad for an indirect call (FEAT_BTI guards Bulkhead's text,
+ * mmu.c); in the HINT space, so a no-op on CPUs without BTI. */
+.macro bti_c
+	hint	#34
+.endm
+
 #endif

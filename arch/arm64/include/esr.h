@@ -16,6 +16,7 @@
 #define EC_CP14_LS     0x06  /* AArch32 LDC/STC, cp14 */
 #define EC_FP          0x07
 #define EC_PAUTH       0x09
+#define EC_BTI         0x0d  /* branch target exception (FEAT_BTI) */
 #define EC_CP14_64     0x0c
 #define EC_SYSREG128   0x14  /* MSRR/MRRS */
 #define EC_SVC64       0x15
@@ -23,6 +24,7 @@
 #define EC_SMC64       0x17
 #define EC_SYSREG      0x18
 #define EC_SVE         0x19
+#define EC_FPAC        0x1c  /* failed authentication (FEAT_FPAC) */
 #define EC_SME         0x1d
 #define EC_IABT_LOW    0x20
 #define EC_IABT_CUR    0x21

@@ -13,6 +13,10 @@ struct arm64_hv_frame {
 	u64 spsr;  /* stored with elr by one stp: keep them adjacent */
 };
 
+/* arm64_hv_exception's kind beyond the vector's eight: vectors.S found the
+ * stack run into its guard page. */
+#define HV_KIND_STACK_OVERFLOW 8
+
 void arm64_hv_exception(struct arm64_hv_frame *f, u64 kind);
 
 #endif

@@ -20,7 +20,10 @@ struct arm64_percpu {
 	u64 busy_ticks;
 	u64 awake_since;
 	u32 index;
-	u32 ppi_masked;  /* PPIs (bit = INTID) vtimer.c disabled at this CPU's redistributor */
+	u32 ppi_masked;
+	/* The top of this CPU's emergency stack, until a stack overflow takes
+	 * it (vectors.S, hv_stack.h); 16-aligned: vectors.S reaches it through SP */
+	u64 emergency_sp __attribute__((aligned(16)));  /* PPIs (bit = INTID) vtimer.c disabled at this CPU's redistributor */
 };
 
 extern struct arm64_percpu arm64_percpu[MAX_CPUS];
