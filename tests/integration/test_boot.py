@@ -10,7 +10,7 @@ from conftest import ROOT, run_vms
 GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
                 "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "trap-regs", "id-sanitized",
                 "debug-os-lock", "debug-regs", "debug-breakpoint", "debug-watchpoint",
-                "debug-step", "debug-brk", "set-way", "sysreg-undef", "sme-undef"]
+                "debug-step", "debug-brk", "set-way", "sysreg-undef", "pac-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",
           "probe-high", "probe-store-after-ram"]
 
