@@ -140,6 +140,10 @@ void arm64_cfi_boot(u64 dtb_pa)
 	__stack_chk_guard = mix(state + 1) & ~0xffull;
 	pac_key_lo = mix(state + 2);
 	pac_key_hi = mix(state + 3);
+	/* entered at EL1, the EL2 registers are UNDEFINED: boot_main says why
+	 * Bulkhead cannot run, unsigned */
+	if (((read_currentel() >> 2) & 3) != 2)
+		return;
 	pauth_on = arm64_cpu_has_pauth();
 	arm64_cfi_cpu_init();
 }
