@@ -16,6 +16,7 @@
 #include "drivers/net.h"
 #include "drivers/pl011.h"
 #include "net/uplink.h"
+#include "storage/pool_vms.h"
 #include "storage/volume.h"
 #include "lib/string.h"
 
@@ -221,6 +222,8 @@ static void start_vms(paddr_t image, u64 image_size)
 	count = package_vm_count(&boot_package);
 	hv_info("VM package: %u VM%s", count, count == 1 ? "" : "s");
 	defined = vm_boot_all(&boot_package);
+	pool_vms_drop_clashes(vm_in_boot_image);
+	defined += pool_vm_at(0) != NULL;
 	if (vm_running_count() == 0 && defined == 0 && boot_on_idle() == ON_IDLE_POWEROFF) {
 		hv_err("no VM could be started: powering off");
 		arch_system_off();

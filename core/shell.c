@@ -13,6 +13,7 @@
 #include "core/vm_ram.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "storage/pool_vms.h"
 
 #define MAX_ARGS 5
 
@@ -81,6 +82,17 @@ static void cmd_list(void)
 		if (!exists)
 			say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s %s", "-", name, "defined", "-",
 			    "-", "-", "-", "-", "------", "(create NAME starts it)");
+	}
+	for (u32 i = 0; pool_vm_at(i); i++) {
+		const struct pool_vm *p = pool_vm_at(i);
+		struct vm *vm = vm_get_by_name_or_id(p->name);
+
+		if (vm) {
+			vm_put(vm);
+			continue;
+		}
+		say("%-4s %-16s %-8s %5s %8s %12s %8s %8s %-6s (pool disk %s; create NAME starts it)",
+		    "-", p->name, "defined", "-", "-", "-", "-", "-", "------", p->disk->name);
 	}
 }
 
@@ -227,7 +239,7 @@ static void cmd_help(void)
 	say("  destroy VM           stop it and give its memory back, scrubbed");
 	say("  console VM           send console input to the VM (Ctrl-] returns, Ctrl-A x3: next VM)");
 	say("  console-view shared|focus  every VM's output by line, or the input's VM alone (default)");
-	say("  create NAME          start a VM of the boot image that is not running");
+	say("  create NAME          start a VM of the boot image or the pool that is not running");
 	say("  vol-list             the storage pool's volumes: size, disk, start, who uses them");
 	say("  block-list VM        the VM's disks: vdev, volume, state, access");
 	say("  network-list VM      the VM's vifs: MAC, switch, state, packets and drops");

@@ -20,6 +20,7 @@
 #include "core/workqueue.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "storage/pool_vms.h"
 
 struct vm vms[MAX_VMS];
 static struct spinlock vms_lock;
@@ -128,6 +129,10 @@ static void vm_free(struct vm *vm)
 	arch_stage2_destroy(&vm->s2);  /* no CPU's TLB reaches its pages from here */
 	firmware_release(vm);
 	release_ram_later(vm);
+	if (vm->pkg_put)
+		vm->pkg_put(vm->pkg);  /* its RAM holds its copy of the kernel: no one needs this */
+	vm->pkg_put = NULL;
+	vm->pkg = NULL;
 	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
 	spin_unlock(&vms_lock);
@@ -484,18 +489,26 @@ static bool name_in_use(const char *name)
 	return false;
 }
 
+bool vm_in_boot_image(const char *name)
+{
+	return package_index_of(name) >= 0;
+}
+
 int vm_create_by_name(const char *name, const char **why)
 {
+	static char buf[160];  /* the shell's, one command at a time */
 	int index = package_index_of(name);
+	bool in_use;
 
-	if (index < 0) {
-		*why = "no VM of that name in the boot image";
-		return -1;
-	}
-	if (name_in_use(name)) {
+	spin_lock(&vms_lock);
+	in_use = name_in_use(name);
+	spin_unlock(&vms_lock);
+	if (in_use) {
 		*why = "a VM of that name exists already";
 		return -1;
 	}
+	if (index < 0)
+		return pool_vm_start(name, buf, sizeof(buf), why);
 	if (vm_create_from_package(boot_pkg, (u32)index) != 0) {
 		*why = "it could not be created (see above)";
 		return -1;
@@ -544,21 +557,11 @@ u32 vm_boot_all(const struct package *pkg)
 	return defined;
 }
 
-int vm_create_from_package(const struct package *pkg, u32 index)
+/* Builds the VM in a claimed slot from VM `index` of its package; on failure
+ * everything it took goes with release(). */
+static int build_vm(struct vm *vm, const struct pkg_blob *cfg)
 {
-	struct pkg_blob cfg;
-	struct vm *vm;
-
-	if (!package_find(pkg, index, PKG_CONFIG, &cfg))
-		return -1;
-	vm = claim_slot();
-	if (!vm) {
-		hv_err("%s: no free VM slot (at most %d VMs); VM not created", cfg.name, MAX_VMS);
-		return -1;
-	}
-	vm->pkg = pkg;
-	vm->pkg_index = index;
-	if (parse_config(vm, &cfg))
+	if (parse_config(vm, cfg))
 		goto fail;
 	if (vm->cfg.vcpus > ARCH_VM_MAX_VCPUS) {
 		hv_err("vm '%s': at most %d vCPUs; VM not created", vm->cfg.name, ARCH_VM_MAX_VCPUS);
@@ -587,6 +590,44 @@ int vm_create_from_package(const struct package *pkg, u32 index)
 fail:
 	release(vm);
 	return -1;
+}
+
+int vm_create_from_package(const struct package *pkg, u32 index)
+{
+	struct pkg_blob cfg;
+	struct vm *vm;
+
+	if (!package_find(pkg, index, PKG_CONFIG, &cfg))
+		return -1;
+	vm = claim_slot();
+	if (!vm) {
+		hv_err("%s: no free VM slot (at most %d VMs); VM not created", cfg.name, MAX_VMS);
+		return -1;
+	}
+	vm->pkg = pkg;
+	vm->pkg_index = index;
+	return build_vm(vm, &cfg);
+}
+
+int vm_create_from_pool(const struct package *pkg, void (*put)(const struct package *pkg))
+{
+	struct pkg_blob cfg;
+	struct vm *vm;
+
+	if (!package_find(pkg, 0, PKG_CONFIG, &cfg)) {
+		put(pkg);
+		return -1;
+	}
+	vm = claim_slot();
+	if (!vm) {
+		hv_err("%s: no free VM slot (at most %d VMs); VM not created", cfg.name, MAX_VMS);
+		put(pkg);
+		return -1;
+	}
+	vm->pkg = pkg;
+	vm->pkg_index = 0;
+	vm->pkg_put = put;
+	return build_vm(vm, &cfg);
 }
 
 enum vcpu_next vcpu_exit(struct vcpu *vcpu, enum vcpu_next exit, const char *fmt, ...)

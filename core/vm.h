@@ -122,6 +122,9 @@ struct vm {
 	struct vm_config cfg;
 	const struct package *pkg;
 	u32 pkg_index;           /* this VM's index in the package */
+	/* A package of the VM's own (one read from the pool): handed back when
+	 * the VM is freed; NULL for the boot image's, which stays. */
+	void (*pkg_put)(const struct package *pkg);
 	char cfg_file[PKG_NAME_MAX];
 	struct arch_stage2 s2;
 	struct guest_ram ram;     /* its RAM's host pages (core/guest_ram.h) */
@@ -170,8 +173,15 @@ int vm_create_from_package(const struct package *pkg, u32 index);
 /* Creates every VM of the boot package whose config says autostart; returns
  * how many are defined but left for `create`. */
 u32 vm_boot_all(const struct package *pkg);
-/* The shell's `create NAME`: a VM of the boot image that is not running. */
+/* The shell's `create NAME`: a VM of the boot image that is not running,
+ * else one defined on the pool (read from the disk first, so created later:
+ * 0 then means the read started). */
 int vm_create_by_name(const char *name, const char **why);
+/* Creates the only VM of `pkg`, a package the VM then owns: `put` gets it
+ * back when the VM is freed, or at once when it cannot be created. */
+int vm_create_from_pool(const struct package *pkg, void (*put)(const struct package *pkg));
+/* True when the boot image has a VM config of that name. */
+bool vm_in_boot_image(const char *name);
 /* Called on the vCPU's CPU when arch_vcpu_run() returned an exit (power off,
  * reboot, crash): stops the VM and applies its on_* action. */
 void vm_handle_exit(struct vcpu *vcpu, enum vcpu_next exit);

@@ -16,6 +16,7 @@
 
 static const u8 signature[8] = { 'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T' };
 static const u8 volume_type[16] = GPT_BULKHEAD_VOLUME_TYPE;
+static const u8 vm_def_type[16] = GPT_BULKHEAD_VM_DEF_TYPE;
 static const u8 unused_type[16];
 
 u32 gpt_header_crc(const u8 *hdr, u32 size)
@@ -208,6 +209,7 @@ static int refuse(struct gpt_info *info, const char *why, const char *name)
 {
 	info->refused = true;
 	info->nvolumes = 0;
+	info->nvm_defs = 0;
 	if (name)
 		fmt_snprintf(info->why, sizeof(info->why), "volume '%s': %s", name, why);
 	else
@@ -233,15 +235,27 @@ static bool decode_name(const u8 *utf16, char *out)
 	return i > 0;
 }
 
-/* Adds entry `index` (in info->sector at `e`) when it is a Bulkhead volume. */
+static bool name_listed(const struct gpt_volume *list, u32 n, const char *name)
+{
+	for (u32 i = 0; i < n; i++) {
+		if (strcmp(list[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Adds entry `index` (in info->sector at `e`) when it is a Bulkhead volume
+ * or VM definition: both kinds pass the same checks and share one name space. */
 static int take_volume(const struct gpt_disk *disk, struct gpt_info *info, const struct gpt_copy *c,
 		       const u8 *e, u32 index)
 {
-	struct gpt_volume *v = &info->volumes[info->nvolumes];
+	bool is_def = memcmp(e + ENT_TYPE, vm_def_type, sizeof(vm_def_type)) == 0;
+	struct gpt_volume scratch;
+	struct gpt_volume *v = is_def ? &scratch : &info->volumes[info->nvolumes];
 	u64 align = GPT_VOLUME_ALIGN / disk->sector_size;
 	u64 first, last;
 
-	if (memcmp(e + ENT_TYPE, volume_type, sizeof(volume_type)) != 0)
+	if (!is_def && memcmp(e + ENT_TYPE, volume_type, sizeof(volume_type)) != 0)
 		return 0;
 	if (!decode_name(e + ENT_NAME, v->name))
 		return refuse(info, "a volume's name is empty or not printable ASCII", NULL);
@@ -255,11 +269,15 @@ static int take_volume(const struct gpt_disk *disk, struct gpt_info *info, const
 	v->sectors = last - first + 1;
 	if (!is_aligned(v->first_lba, align) || !is_aligned(v->sectors, align))
 		return refuse(info, "not aligned to 1 MiB", v->name);
-	for (u32 i = 0; i < info->nvolumes; i++) {
-		if (strcmp(info->volumes[i].name, v->name) == 0)
-			return refuse(info, "name used twice", v->name);
-	}
-	info->nvolumes++;
+	if (name_listed(info->volumes, info->nvolumes, v->name) ||
+	    name_listed(info->vm_defs, info->nvm_defs, v->name))
+		return refuse(info, "name used twice", v->name);
+	if (!is_def)
+		info->nvolumes++;
+	else if (info->nvm_defs < GPT_MAX_VM_DEFS)
+		info->vm_defs[info->nvm_defs++] = scratch;
+	else
+		info->vm_defs_skipped++;
 	return 0;
 }
 
@@ -303,6 +321,8 @@ int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info)
 	info->protective_mbr = false;
 	info->why[0] = '\0';
 	info->nvolumes = 0;
+	info->nvm_defs = 0;
+	info->vm_defs_skipped = 0;
 	memset(&info->primary, 0, sizeof(info->primary));
 	memset(&info->backup, 0, sizeof(info->backup));
 	if (disk->sector_size != 512 && disk->sector_size != 4096)

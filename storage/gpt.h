@@ -26,6 +26,18 @@
 	0x85, 0xff, 0xf1, 0x34, 0x73, 0xd4, 0xec, 0x45, \
 	0x98, 0x12, 0x69, 0x81, 0xef, 0xcf, 0x85, 0xa8 }
 
+/*
+ * The partition type of a VM definition (`bulkhead pool add-vm`): one VM's
+ * config, kernel, ramdisk and firmware as a one-VM package (core/package.h),
+ * the partition named by the VM: 3d947d5d-d1f3-4758-8061-dc030d51a8e9,
+ * another random GUID of Bulkhead's own. storage/pool_vms.c reads them.
+ */
+#define GPT_BULKHEAD_VM_DEF_TYPE { \
+	0x5d, 0x7d, 0x94, 0x3d, 0xf3, 0xd1, 0x58, 0x47, \
+	0x80, 0x61, 0xdc, 0x03, 0x0d, 0x51, 0xa8, 0xe9 }
+/* VM definitions listed per disk; more are skipped by the scan's reader. */
+#define GPT_MAX_VM_DEFS 16
+
 #define GPT_MAX_SECTOR	4096
 /* More entries than sgdisk's default of 128 only make a hostile table slower. */
 #define GPT_MAX_ENTRIES	128
@@ -79,6 +91,12 @@ struct gpt_info {
 	char why[96];		/* why the disk was refused */
 	u32 nvolumes;
 	struct gpt_volume volumes[GPT_MAX_ENTRIES];
+	/* VM definitions, checked as volumes are (range, 1 MiB alignment, a
+	 * name unique among volumes and definitions); past GPT_MAX_VM_DEFS
+	 * they are counted in vm_defs_skipped */
+	u32 nvm_defs;
+	u32 vm_defs_skipped;
+	struct gpt_volume vm_defs[GPT_MAX_VM_DEFS];
 	/* scratch: one sector, and the used entries' ranges of the copy being checked */
 	u8 sector[GPT_MAX_SECTOR];
 	u64 range_first[GPT_MAX_ENTRIES];
@@ -88,8 +106,9 @@ struct gpt_info {
 /*
  * Checks both copies and, from the primary (the backup when the primary is
  * bad), lists the Bulkhead volumes. Returns 0, or -1 with info->refused set
- * and info->why saying why: both copies bad, or a volume that is misaligned,
- * badly named or named twice. Other partition types are ignored.
+ * and info->why saying why: both copies bad, or a volume (or VM definition)
+ * that is misaligned, badly named or named twice. Other partition types are
+ * ignored.
  */
 int gpt_parse(const struct gpt_disk *disk, struct gpt_info *info);
 

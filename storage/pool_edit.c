@@ -325,6 +325,13 @@ static void create_decide(int parsed, const char *why)
 	struct gpt_disk gd = job_gpt_disk();
 	u64 largest = 0;
 
+	/* one name twice in a table makes the disk refused at the next boot */
+	for (u32 i = 0; parsed == 0 && i < info.nvm_defs && i < GPT_MAX_VM_DEFS; i++) {
+		if (!strcmp(info.vm_defs[i].name, job.name)) {
+			fail("a VM defined on the pool has that name");
+			return;
+		}
+	}
 	if (parsed == 0 &&
 	    gpt_edit_find_space(&gd, &info, &edit, job.sectors, &job.first, &largest) == 0) {
 		start_zero();

@@ -22,6 +22,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "storage/gpt.h"
+#include "storage/pool_vms.h"
 #include "storage/volume.h"
 #include "storage/volume_table.h"
 
@@ -216,6 +217,8 @@ static void scan_disk(struct blk_disk *d, struct pool_io *io)
 			repair(d, &gd);
 		if (!io->stuck)
 			add_volumes(d);
+		if (!io->stuck)
+			pool_vms_scan_disk(d, &gd, &info);
 	}
 	if (!io->stuck) {
 		memset(pa_to_ptr(io->bounce), 0, PAGE_SIZE);

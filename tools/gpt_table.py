@@ -20,6 +20,8 @@ ARRAY_SECTORS = ENTRIES * ENTRY_SIZE // SECTOR
 NAME_MAX = 36
 # 34f1ff85-d473-45ec-9812-6981efcf85a8, as in storage/gpt.h
 VOLUME_TYPE = uuid.UUID("34f1ff85-d473-45ec-9812-6981efcf85a8")
+# 3d947d5d-d1f3-4758-8061-dc030d51a8e9: a VM definition (`pool add-vm`), as in storage/gpt.h
+VM_DEF_TYPE = uuid.UUID("3d947d5d-d1f3-4758-8061-dc030d51a8e9")
 UNUSED = bytes(16)
 
 # UEFI 2.x table 5-5 (through PartitionEntryArrayCRC32) and 5-6
@@ -48,6 +50,10 @@ class Part:
     @property
     def ours(self):
         return self.type == VOLUME_TYPE
+
+    @property
+    def vm_def(self):
+        return self.type == VM_DEF_TYPE
 
     @property
     def sectors(self):

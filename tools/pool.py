@@ -17,8 +17,8 @@ import re
 import sys
 import uuid
 
-from gpt_table import (ALIGN, ARRAY_SECTORS, ENTRY, MIB, NAME_MAX, SECTOR, VOLUME_TYPE,
-                       NewTable, Part, Pool, PoolError, damage, protective_mbr)
+from gpt_table import (ALIGN, ARRAY_SECTORS, ENTRY, MIB, NAME_MAX, SECTOR, VM_DEF_TYPE,
+                       VOLUME_TYPE, NewTable, Part, Pool, PoolError, damage, protective_mbr)
 
 
 def parse_size(text):
@@ -89,34 +89,83 @@ def add(path, name, size_text, image=None):
     pool = Pool(path)
     try:
         t = pool.table()
-        if any(p.ours and p.name == name for p in pool.parts):
-            raise PoolError(f"{path}: a volume named '{name}' exists")
-        used = {p.index for p in pool.parts}
-        free = [i for i in range(t.count) if i not in used]
-        if not free:
-            raise PoolError(f"{path}: no free partition entry")
-        start = first_fit(t, pool.parts, sectors)
-        if start is None:
-            raise PoolError(f"{path}: no free space of {sectors * SECTOR // MIB} MiB")
-        # the data first: until the table names it, the space is free
-        pool.zero(start, sectors)
-        if src is not None:
-            offset = start * SECTOR
-            while True:
-                chunk = src.read(MIB)
-                if not chunk:
-                    break
-                pool.write_at(offset, chunk)
-                offset += len(chunk)
-        pool.flush()
-        raw = ENTRY.pack(VOLUME_TYPE.bytes_le, uuid.uuid4().bytes_le, start, start + sectors - 1,
-                         0, name.encode("utf-16-le"))
-        pool.update(t, pool.parts + [Part(free[0], raw)])
+        start = add_partition(pool, t, name, sectors, VOLUME_TYPE, iter(lambda: src.read(MIB), b"")
+                              if src is not None else ())
     finally:
         pool.close()
         if src is not None:
             src.close()
     print(f"{name}: {sectors * SECTOR // MIB} MiB at {start * SECTOR // MIB} MiB")
+
+
+def name_clash(pool, name):
+    """Why `name` cannot be a new partition's: volumes and VM definitions
+    share one name space (the hypervisor refuses a disk naming one twice)."""
+    for p in pool.parts:
+        if p.ours and p.name == name:
+            return f"{pool.path}: a volume named '{name}' exists"
+        if p.vm_def and p.name == name:
+            return f"{pool.path}: a VM named '{name}' is defined in the pool"
+    return None
+
+
+def add_partition(pool, t, name, sectors, ptype, chunks):
+    """A new partition of `ptype` filled from `chunks` (zero elsewhere): the
+    data first, flushed (until the table names it, the space is free), then
+    the table. Returns its first sector."""
+    clash = name_clash(pool, name)
+    if clash:
+        raise PoolError(clash)
+    used = {p.index for p in pool.parts}
+    free = [i for i in range(t.count) if i not in used]
+    if not free:
+        raise PoolError(f"{pool.path}: no free partition entry")
+    start = first_fit(t, pool.parts, sectors)
+    if start is None:
+        raise PoolError(f"{pool.path}: no free space of {sectors * SECTOR // MIB} MiB")
+    pool.zero(start, sectors)
+    offset = start * SECTOR
+    for chunk in chunks:
+        pool.write_at(offset, chunk)
+        offset += len(chunk)
+    pool.flush()
+    raw = ENTRY.pack(ptype.bytes_le, uuid.uuid4().bytes_le, start, start + sectors - 1,
+                     0, name.encode("utf-16-le"))
+    pool.update(t, pool.parts + [Part(free[0], raw)])
+    return start
+
+
+def add_vm(path, name, package):
+    """Stores a one-VM package (bulkhead's build_package) as a VM definition
+    partition named `name`, sized to the whole MiB that hold it."""
+    check_name(name)
+    sectors = (len(package) + MIB - 1) // MIB * ALIGN
+    pool = Pool(path)
+    try:
+        t = pool.table()
+        start = add_partition(pool, t, name, sectors, VM_DEF_TYPE,
+                              (package[i:i + MIB] for i in range(0, len(package), MIB)))
+    finally:
+        pool.close()
+    print(f"{name}: VM defined ({len(package)} bytes in {sectors * SECTOR // MIB} MiB at "
+          f"{start * SECTOR // MIB} MiB)")
+
+
+def rm_vm(path, name):
+    pool = Pool(path)
+    try:
+        t = pool.table()
+        found = [p for p in pool.parts if p.vm_def and p.name == name]
+        if not found:
+            raise PoolError(f"{path}: no VM '{name}' defined")
+        p = found[0]
+        # zeroed before the entry goes, as a volume is
+        pool.zero(p.first, p.sectors)
+        pool.flush()
+        pool.update(t, [q for q in pool.parts if q is not p])
+    finally:
+        pool.close()
+    print(f"{name}: VM definition removed")
 
 
 def list_volumes(path):
@@ -128,10 +177,11 @@ def list_volumes(path):
             raise PoolError(f"{path}: {damage(primary, backup)}")
         if primary.why or backup.why:
             print(f"bulkhead pool: warning: {path}: {damage(primary, backup)}", file=sys.stderr)
-        print(f"{'NAME':<36} {'START':>12} {'SIZE':>12}")
+        print(f"{'NAME':<36} {'START':>12} {'SIZE':>12}  KIND")
         for p in sorted(good.parts, key=lambda p: p.first):
-            if p.ours:
-                print(f"{p.name:<36} {p.first * SECTOR:>12} {p.sectors * SECTOR:>12}")
+            if p.ours or p.vm_def:
+                kind = "vm" if p.vm_def else "volume"
+                print(f"{p.name:<36} {p.first * SECTOR:>12} {p.sectors * SECTOR:>12}  {kind}")
     finally:
         pool.close()
 
@@ -212,8 +262,10 @@ def resize(path, name, size_text):
     print(f"{name}: {sectors * SECTOR // MIB} MiB")
 
 
-def add_parser(sub):
-    """Adds `pool` and its subcommands to the `bulkhead` command's parser."""
+def add_parser(sub, add_vm_command=None, machine_options=None):
+    """Adds `pool` and its subcommands to the `bulkhead` command's parser;
+    `add-vm` runs `add_vm_command(args)` (bulkhead's, which checks the
+    config as `bulkhead check` does and builds the package)."""
     pool = sub.add_parser("pool", help="make and change storage pools (disk images with volumes)")
     cmds = pool.add_subparsers(dest="pool_command", required=True, metavar="SUBCOMMAND")
     c = cmds.add_parser("create", help="a new sparse pool file with an empty GPT")
@@ -226,7 +278,7 @@ def add_parser(sub):
     c.add_argument("size")
     c.add_argument("--from", dest="image", metavar="IMAGE", help="fill it from IMAGE")
     c.set_defaults(pool_func=lambda a: add(a.pool, a.name, a.size, a.image))
-    c = cmds.add_parser("list", help="the volumes: name, start, size (bytes)")
+    c = cmds.add_parser("list", help="the volumes and VM definitions: name, start, size (bytes), kind")
     c.add_argument("pool")
     c.set_defaults(pool_func=lambda a: list_volumes(a.pool))
     c = cmds.add_parser("check", help="whether both GPT copies are good (exit 1 if not)")
@@ -246,6 +298,21 @@ def add_parser(sub):
     c.add_argument("name")
     c.add_argument("size")
     c.set_defaults(pool_func=lambda a: resize(a.pool, a.name, a.size))
+    if add_vm_command:
+        c = cmds.add_parser("add-vm", help="define a VM in the pool: its config, kernel, "
+                            "ramdisk and firmware, checked as `bulkhead check` does")
+        if machine_options:
+            machine_options(c, " the VM is checked against")
+        c.add_argument("--disk", action="append", default=[], metavar="POOL",
+                       help="another pool file the machine will have, for the config's "
+                       "disks (the pool itself is always looked in)")
+        c.add_argument("pool")
+        c.add_argument("config", metavar="VM.cfg")
+        c.set_defaults(pool_func=add_vm_command)
+    c = cmds.add_parser("rm-vm", help="zero a VM definition and remove it")
+    c.add_argument("pool")
+    c.add_argument("name")
+    c.set_defaults(pool_func=lambda a: rm_vm(a.pool, a.name))
     pool.set_defaults(func=run)
 
 

@@ -40,6 +40,8 @@ fuzz_smccc_SRCS   := arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_
 	$(FAKE_ARCH)
 fuzz_smccc_CFLAGS := -Iarch/arm64/include
 fuzz_package_SRCS := core/package.c
+# a VM definition read from a pool disk: its package head, entries and config
+fuzz_vm_def_SRCS  := storage/vm_def.c core/package.c lib/fmt.c $(fuzz_config_SRCS)
 fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH)
 fuzz_vgic_CFLAGS  := -Iarch/arm64/include
@@ -57,7 +59,7 @@ fuzz_virtio_balloon_SRCS := devices/virtio/balloon.c devices/virtio/mmio.c devic
 	core/guest_mem.c core/guest_ram.c core/vm_ram.c core/vdev.c $(DEVICE_DEPS)
 fuzz_gpt_SRCS     := storage/gpt.c storage/gpt_edit.c lib/crc32.c lib/fmt.c
 # the boot scan and the vol-create / vol-delete job over an asynchronous fake disk
-fuzz_pool_SRCS    := storage/pool_scan.c storage/pool_edit.c storage/gpt.c storage/gpt_edit.c \
+fuzz_pool_SRCS    := storage/pool_scan.c storage/pool_vms.c storage/vm_def.c lib/strlcpy.c $(fuzz_config_SRCS) storage/pool_edit.c storage/gpt.c storage/gpt_edit.c \
 	storage/volume.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c \
 	$(FAKE_ARCH)
 fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \

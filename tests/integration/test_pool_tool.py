@@ -27,7 +27,7 @@ def volumes(path):
     run = pool("list", path)
     assert run.code == 0, run
     rows = [line.split() for line in run.out.splitlines()[1:]]
-    return {name: (int(start), int(size)) for name, start, size in rows}
+    return {name: (int(start), int(size)) for name, start, size, kind in rows if kind == "volume"}
 
 
 def sgdisk(*args):

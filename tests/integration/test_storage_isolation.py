@@ -61,7 +61,7 @@ def partitions(pool_file):
     run = pool("list", pool_file)
     assert run.code == 0, run
     rows = [line.split() for line in run.lines[1:] if line.strip()]
-    return {name: (int(start), int(size)) for name, start, size in rows}
+    return {name: (int(start), int(size)) for name, start, size, kind in rows if kind == "volume"}
 
 
 def usable_range(data):

@@ -34,7 +34,7 @@ $(eval $(call unit_test,test_fmt,lib/fmt.c))
 $(eval $(call unit_test,test_crc32,lib/crc32.c))
 $(eval $(call unit_test,test_gpt,storage/gpt.c lib/crc32.c lib/fmt.c))
 $(eval $(call unit_test,test_gpt_edit,storage/gpt_edit.c storage/gpt.c lib/crc32.c lib/fmt.c))
-$(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH) $(HV_POOL) $(LOG_LINES)))
+$(eval $(call unit_test,test_volume,storage/volume.c storage/pool_scan.c storage/pool_vms.c storage/vm_def.c lib/strlcpy.c $(CONFIG_SRCS) storage/gpt.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH) $(HV_POOL) $(LOG_LINES)))
 # The vol-create / vol-delete job over a fake disk (the test delivers its completions).
 $(eval $(call unit_test,test_pool_edit,storage/pool_edit.c storage/gpt_edit.c storage/gpt.c storage/volume.c \
 	drivers/blk.c core/workqueue.c lib/crc32.c lib/fmt.c $(FAKE_ARCH) $(LOG_LINES)))
@@ -45,6 +45,7 @@ $(eval $(call unit_test,test_pl011,devices/pl011.c $(DEVICE_DEPS)))
 $(eval $(call unit_test,test_pl061,devices/pl061.c $(DEVICE_DEPS)))
 $(eval $(call unit_test,test_smccc,arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c $(FAKE_ARCH),-Iarch/arm64/include))
 $(eval $(call unit_test,test_package,core/package.c))
+$(eval $(call unit_test,test_vm_def,storage/vm_def.c lib/fmt.c $(CONFIG_SRCS)))
 $(eval $(call unit_test,test_platform,core/platform.c lib/fdt.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_platform_arm,arch/arm64/platform_arm.c lib/fdt.c,-Iarch/arm64/include))
 # The VM's board: its table, the registered kinds and what they link.

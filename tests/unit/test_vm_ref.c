@@ -519,7 +519,7 @@ static void test_recreate_while_held(void **state)
 	assert_int_equal(vm_create_by_name("a", &why), -1);
 	assert_string_equal(why, "a VM of that name exists already");
 	assert_int_equal(vm_create_by_name("nope", &why), -1);
-	assert_string_equal(why, "no VM of that name in the boot image");
+	assert_string_equal(why, "no VM of that name in the boot image or the pool");
 	held = vm_get_by_name_or_id("a");
 	assert_non_null(held);
 	a = held;
