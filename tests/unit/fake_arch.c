@@ -156,6 +156,13 @@ u64 arch_debug_fault_addr(enum arch_fault_kind kind)
 	return 0x1000u * ((u64)kind + 1);
 }
 
+/* The fake CPU has every protection a fault kind needs. */
+const char *arch_debug_fault_unsupported(enum arch_fault_kind kind)
+{
+	(void)kind;
+	return NULL;
+}
+
 void arch_debug_fault(enum arch_fault_kind kind)
 {
 	fake.debug_faults++;
