@@ -65,6 +65,11 @@ void shell_vm_memory(struct vm *vm)
 	    (unsigned long long)st.inflated, (unsigned long long)st.deflated,
 	    (unsigned long long)st.reported, (unsigned long long)st.refused,
 	    (unsigned long long)st.stats_updates);
+	if (st.set_seen && st.set_reached)
+		say("  balloon: last mem-set reached: %llu KiB moved in %llu us of machine time",
+		    (unsigned long long)(st.set_moved / KiB), (unsigned long long)(st.set_ns / 1000));
+	else if (st.set_seen)
+		say("  balloon: last mem-set not reached yet");
 	for (u32 i = 0; i < VM_BALLOON_STATS; i++) {
 		if (st.stat_seen & (1u << i))
 			say("  balloon stat %s: %llu", stat_names[i], (unsigned long long)st.stat[i]);

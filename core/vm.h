@@ -101,6 +101,11 @@ struct vm_balloon_status {
 	u64 stats_updates;       /* stats buffers the guest sent */
 	u64 stat[VM_BALLOON_STATS];  /* by virtio tag; valid where stat_seen's bit is */
 	u32 stat_seen;
+	/* the last target set: from mem-set until the VM held it (make bench's rows) */
+	bool set_seen;           /* a target was set since the VM was created */
+	bool set_reached;        /* and the VM holds it now, set_ns after it was set */
+	u64 set_ns;              /* machine time (instructions under -icount shift=0) */
+	u64 set_moved;           /* bytes the VM's RAM moved by to get there */
 };
 
 struct vm_balloon {

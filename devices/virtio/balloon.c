@@ -14,6 +14,7 @@
  * the work), in batches of VM_RAM_RECLAIM_MAX pages, a bounded number of
  * chains per run.
  */
+#include "arch.h"
 #include "core/log.h"
 #include "core/guest_mem.h"
 #include "core/page_alloc.h"
@@ -48,6 +49,8 @@ struct vballoon {
 	bool stats_held;         /* the driver's stats buffer, kept to ask for more */
 	struct virtq_chain stats_chain;
 	struct vm_balloon_status st;
+	u64 set_at;              /* counter when the target was last set */
+	u64 set_from;            /* bytes the VM held then */
 	/* the work's own (CPU 0 only) */
 	struct virtq_seg seg[VIRTQ_MAX_SEGS];
 	u64 ipa[VM_RAM_RECLAIM_MAX];
@@ -80,6 +83,32 @@ static void count_reclaim(struct vballoon *b, const struct vm_ram_reclaim *r, bo
 		b->st.inflated += r->taken;
 	b->st.refused += r->outside + r->not_backed + r->no_memory;
 	spin_unlock(&b->lock);
+}
+
+static u64 ticks_to_ns(u64 ticks)
+{
+	u64 hz = arch_counter_freq();
+
+	return hz ? ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz : 0;
+}
+
+static u64 distance(u64 a, u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Under the lock: the VM holds the target now, for the first time since it
+ * was set? Then that is how long the move took: from then on the pages
+ * given back are in the pool (scrubbed) for any VM. */
+static void note_target_reached(struct vballoon *b, u64 now)
+{
+	u64 cur = vm_ram_current(b->vm);
+
+	if (!b->st.set_seen || b->st.set_reached || cur != b->vm->ram.size - page_bytes(b->num_pages))
+		return;
+	b->st.set_reached = true;
+	b->st.set_ns = ticks_to_ns(now - b->set_at);
+	b->st.set_moved = distance(cur, b->set_from);
 }
 
 /* An inflate or deflate chain: its readable bytes are le32 PFNs. */
@@ -118,6 +147,7 @@ static void pfn_chain(struct vballoon *b, const struct virtq_chain *c, bool infl
 	spin_lock(&b->lock);
 	b->st.deflated += deflated;
 	b->st.refused += refused;
+	note_target_reached(b, arch_counter_read());
 	spin_unlock(&b->lock);
 }
 
@@ -284,6 +314,11 @@ static int vballoon_set_target(void *dev, u64 bytes, const char **why)
 	}
 	spin_lock(&b->lock);
 	b->num_pages = (u32)((b->vm->ram.size - align_up(bytes, PAGE_SIZE)) >> VBAL_PFN_SHIFT);
+	b->set_at = arch_counter_read();
+	b->set_from = vm_ram_current(b->vm);
+	b->st.set_seen = true;
+	b->st.set_reached = false;
+	note_target_reached(b, b->set_at);   /* it may hold that already */
 	spin_unlock(&b->lock);
 	virtio_mmio_config_changed(b->t);
 	return 0;

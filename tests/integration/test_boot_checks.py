@@ -174,6 +174,39 @@ def test_check_takes_mem(tmp_path):
     assert bulkhead("check", cfg).code == 0      # the default machine: 2G, as run's
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_vms_that_start_at_boot_must_fit_together(tmp_path, command):
+    """Overcommit of definitions is for VMs that wait for `create` only."""
+    a = cfg_with(tmp_path, "a", memory=300)
+    b = cfg_with(tmp_path, "b", memory=300, autostart=0)
+    c = cfg_with(tmp_path, "c", memory=300)
+    assert (f"{c}:2: memory: the VMs that start at boot need 600 MiB in all but a 512 MiB "
+            "machine leaves 496 MiB for VMs") in \
+        refused(tmp_path, command, a, b, c, opts=("--mem", "512M"))
+
+
+def test_vms_defined_beyond_the_machine_are_noted_not_refused(tmp_path):
+    """autostart = 0 VMs beyond what the boot VMs leave: one note each, the
+    image is built; one that could never fit alone is still an error."""
+    a = cfg_with(tmp_path, "a", memory=300)
+    b = cfg_with(tmp_path, "b", memory=150, autostart=0)
+    c = cfg_with(tmp_path, "c", memory=100, maxmem=200, autostart=0)
+    out = tmp_path / "out.img"
+    for args in (["check"], ["image", "-o", str(out)]):
+        run = bulkhead(*args, "--mem", "512M", a, b, c)
+        assert run.code == 0, run
+        notes = run.err.strip().splitlines()
+        # b fits in the 196 MiB a leaves; c's 200 MiB (maxmem) is beyond the 46 left
+        assert notes == [f"bulkhead: {c}:4: maxmem: note: 200 MiB is beyond the 46 MiB the "
+                         "other VMs leave; accepted (autostart = 0): `create c` needs that "
+                         "much free then"], run
+    assert out.exists()
+    out.unlink()
+    big = cfg_with(tmp_path, "big", memory=600, autostart=0)
+    assert f"{big}:2: memory: 600 MiB does not fit in a 512 MiB machine" in \
+        refused(tmp_path, "check", a, big, opts=("--mem", "512M"))
+
+
 def test_run_says_which_vm_of_its_command_line_was_not_created(tmp_path):
     """A refusal only the hypervisor makes (a volume the machine lacks, let
     through by --no-disk-check): the run fails, naming the VM."""

@@ -140,7 +140,8 @@ def test_vms_together_do_not_fit(tmp_path):
         paths.append(str(cfg))
     run, out = image(tmp_path, *paths)
     assert run.code == 2, run
-    assert "memory: the VMs need 2400 MiB in all" in run.err, run
+    assert f"{paths[2]}:2: memory: the VMs that start at boot need 2400 MiB in all" in \
+        run.err, run
     assert not out.exists()
 
 

@@ -223,6 +223,40 @@ static void test_target(void **state)
 	assert_int_equal(g.vm.balloon.set_target(g.vm.balloon.dev, VG_RAM_SIZE + PAGE_SIZE, &why), -1);
 }
 
+/* The last target's time to reach: from set_target until the VM holds it
+ * (what `make bench` reads), counted on the machine's counter. */
+static void test_time_to_target(void **state)
+{
+	const char *why;
+	u32 id, len;
+
+	fake.counter_freq = 1000000000;   /* a tick is a nanosecond */
+	fake.counter_step = 0;
+	assert_false(status().set_seen);
+	assert_int_equal(g.vm.balloon.set_target(g.vm.balloon.dev, VG_RAM_SIZE - 2 * PAGE_SIZE, &why), 0);
+	assert_true(status().set_seen);
+	assert_false(status().set_reached);
+	fake.counter += 5000;
+	put32(PFN_AT, (u32)((VG_RAM_BASE + PAGE_A) >> 12));
+	vg_offer(&g, Q_INFLATE, &(struct vg_seg){ PFN_AT, 4, false }, 1, true);
+	work_run(0);
+	assert_true(vg_take_used(&g, Q_INFLATE, &id, &len));
+	assert_false(status().set_reached);   /* one page of two */
+	fake.counter += 7000;
+	put32(PFN_AT, (u32)((VG_RAM_BASE + PAGE_B) >> 12));
+	vg_offer(&g, Q_INFLATE, &(struct vg_seg){ PFN_AT, 4, false }, 1, true);
+	work_run(0);
+	assert_true(vg_take_used(&g, Q_INFLATE, &id, &len));
+	assert_true(status().set_reached);
+	assert_int_equal(status().set_ns, 12000);
+	assert_int_equal(status().set_moved, 2 * PAGE_SIZE);
+	/* a target the VM holds already is reached at once */
+	assert_int_equal(g.vm.balloon.set_target(g.vm.balloon.dev, VG_RAM_SIZE - 2 * PAGE_SIZE, &why), 0);
+	assert_true(status().set_reached);
+	assert_int_equal(status().set_ns, 0);
+	assert_int_equal(status().set_moved, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_page_reporting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_held_and_refreshed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_to_target, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
