@@ -40,12 +40,21 @@ ifeq ($(V),0)
 Q := @
 endif
 
-$(B)/hv/%.c.o: %.c
+# The objects are rebuilt when the flags change, not only the sources: an
+# object left from before a flag (say -mbranch-protection) would link in
+# without it, and a BTI-guarded image then faults on its first indirect call
+# into such a function.
+HV_FLAGS_STAMP := $(B)/hv/flags
+$(HV_FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(HV_CFLAGS)' | cmp -s - $@ || echo '$(HV_CFLAGS)' > $@
+
+$(B)/hv/%.c.o: %.c $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
 
-$(B)/hv/%.S.o: %.S $(ASM_OFFSETS)
+$(B)/hv/%.S.o: %.S $(ASM_OFFSETS) $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(filter-out -include include/visibility.h,$(HV_CFLAGS)) -I$(dir $(ASM_OFFSETS)) \
@@ -53,7 +62,7 @@ $(B)/hv/%.S.o: %.S $(ASM_OFFSETS)
 
 # Offsets of C structures for the assembly, from the compiler: the generator is
 # compiled to assembly and its "->NAME value" lines become #defines.
-$(ASM_OFFSETS): arch/arm64/gen/asm_offsets.c
+$(ASM_OFFSETS): arch/arm64/gen/asm_offsets.c $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$(CC) $(HV_CFLAGS) -MT $@ -MF $@.d -S $< -o $@.s
@@ -195,4 +204,5 @@ help:
 	@echo "make fuzz-guest SEEDS=1-10 OPS=20000  the fuzz guest, seeded, on 1 and 4 vCPUs"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke fuzz-guest deps run bench debug clean help
+.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke fuzz-guest deps run bench debug clean help FORCE
+FORCE:
