@@ -32,6 +32,15 @@ void asm_offsets(void)
 
 	OFFSET(VCPU_TRAPS, struct vcpu, traps);
 	OFFSET(VCPU_TRAPS_HYPERCALL, struct vcpu, trap_count[TRAP_HYPERCALL]);
+	OFFSET(VCPU_TRAPS_MMIO, struct vcpu, trap_count[TRAP_MMIO]);
+	OFFSET(VCPU_VM, struct vcpu, vm);
+	OFFSET(VCPU_IRQ_DIRTY, struct vcpu, irq_dirty);
+	OFFSET(VM_BUS_NFIXED, struct vm, bus.nfixed);
+	OFFSET(VM_BUS_FIXED, struct vm, bus.fixed);
+	OFFSET(VM_BUS_FIXED_FRAME, struct vm, bus.fixed_frame);
+	CONST(MMIO_FIXED_FRAME_SHIFT, MMIO_FIXED_FRAME_SHIFT);
+	OFFSET(MMIO_FIXED_VALUE, struct mmio_fixed, value);
+	SIZE(MMIO_FIXED_SIZE, struct mmio_fixed);
 	CONST(HYPERCALL_FIXED_CALLS, HYPERCALL_FIXED);
 	CONST(BH_HC_BASE_HI, BH_HC_BASE >> 16);
 	CONST(ESR_EC_HVC64, EC_HVC64);
