@@ -139,7 +139,7 @@ hv_fiq:		hv_exception 6
 hv_serror:	hv_exception 7
 
 /*
- * A synchronous trap goes to C with only the scratch registers saved
+ * A synchronous trap (HVC, a data abort, a write of ICC_SGI1R_EL1) goes to C with only the scratch registers saved
  * (trap_fast.h). When the fast half did it and the guest resumes, those
  * come back and x20-x29, ELR and SPSR were never touched; otherwise the
  * rest is saved and the slow half decides with the whole state in hand.
@@ -152,7 +152,14 @@ guest_sync:
 	b.eq	hypercall_fixed
 	cmp	x1, #ESR_EC_DABT_LOW
 	b.eq	mmio_fixed_read
-	b	guest_sync_full		/* nothing else has a fast path */
+	cmp	x1, #ESR_EC_SYSREG
+	b.ne	guest_sync_full		/* nothing else has a fast path */
+	mrs	x1, esr_el2		/* of system registers, only ICC_SGI1R_EL1's: */
+	and	x1, x1, #0x3ffc00	/* Op0, Op2, Op1, CRn (C checks the rest) */
+	movz	w0, #ESR_ISS_SGI1R_HI, lsl #16
+	movk	w0, #ESR_ISS_SGI1R_LO
+	cmp	x1, x0
+	b.ne	guest_sync_full
 guest_sync_c:
 	save_guest_scratch_pushed
 	bl	arm64_guest_sync_fast

@@ -12,6 +12,7 @@
 #include "hypercall.h"
 #include "hv_frame.h"
 #include "percpu.h"
+#include "sysreg_emul.h"
 
 #define OFFSET(name, type, field) \
 	__asm__ volatile("\n->" #name " %0" : : "i"(__builtin_offsetof(type, field)))
@@ -45,6 +46,9 @@ void asm_offsets(void)
 	CONST(BH_HC_BASE_HI, BH_HC_BASE >> 16);
 	CONST(ESR_EC_HVC64, EC_HVC64);
 	CONST(ESR_EC_DABT_LOW, EC_DABT_LOW);
+	CONST(ESR_EC_SYSREG, EC_SYSREG);
+	CONST(ESR_ISS_SGI1R_HI, ISS_SGI1R_WRITE >> 16);
+	CONST(ESR_ISS_SGI1R_LO, ISS_SGI1R_WRITE & 0xfc00);
 
 	OFFSET(ARCH_REGS_X, struct arch_regs, x);
 	OFFSET(ARCH_REGS_ELR, struct arch_regs, elr);
