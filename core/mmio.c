@@ -9,6 +9,29 @@ static bool overlaps(const struct vdev *a, const struct vdev *b)
 	return a0 < b0 + b->size && b0 < a0 + a->size;
 }
 
+/* The device's constant registers, read once through its own read function
+ * so that the table cannot disagree with it; those beyond the table's room,
+ * outside the first one's 64 KiB frame, or refused stay on the ordinary path. */
+static void add_fixed(struct mmio_bus *bus, struct vdev *d)
+{
+	if (!d->ops)
+		return;
+	for (u32 i = 0; i < d->ops->nfixed_regs && bus->nfixed < MMIO_FIXED_MAX; i++) {
+		u64 off = d->ops->fixed_regs[i], value = 0;
+		u64 ipa = ipa_addr(d->base) + off;
+
+		if ((off & 3) || off + 4 > d->size || !d->ops->read(d, off, 4, &value))
+			continue;
+		if (bus->nfixed && ipa >> MMIO_FIXED_FRAME_SHIFT != bus->fixed_frame)
+			continue;
+		bus->fixed_frame = ipa >> MMIO_FIXED_FRAME_SHIFT;
+		bus->fixed[bus->nfixed++] = (struct mmio_fixed){
+			.ipa = ipa_addr(d->base) + off,
+			.value = (u32)value,
+		};
+	}
+}
+
 int mmio_register(struct mmio_bus *bus, struct vdev *d)
 {
 	u32 at = 0;
@@ -25,6 +48,7 @@ int mmio_register(struct mmio_bus *bus, struct vdev *d)
 		bus->dev[i] = bus->dev[i - 1];
 	bus->dev[at] = d;
 	bus->count++;
+	add_fixed(bus, d);
 	return 0;
 }
 

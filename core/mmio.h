@@ -14,9 +14,30 @@ struct vdev;
 /* Every virtio-mmio slot of QEMU's virt (32) and the board's own devices. */
 #define MMIO_MAX_DEVICES 48
 
+/*
+ * A 32-bit register whose read always gives the same value and changes
+ * nothing (an ID register, a TYPER): the trap vector answers a load from
+ * it without entering C (vectors.S, mmio_fixed_read). The value comes from
+ * the device's own read function when the device goes on the bus, before
+ * any vCPU runs, and the table never changes after that.
+ */
+#define MMIO_FIXED_MAX 8
+/* All of them lie in one 64 KiB frame, which a trap elsewhere (a UART's
+ * flags) checks first: it pays a few instructions, not a walk. */
+#define MMIO_FIXED_FRAME_SHIFT 16
+
+struct mmio_fixed {
+	u64 ipa;            /* 4-aligned */
+	u32 value;
+	u32 unused;
+};
+
 struct mmio_bus {
 	struct vdev *dev[MMIO_MAX_DEVICES];   /* by base address */
 	u32 count;
+	u32 nfixed;
+	u64 fixed_frame;    /* their IPA >> MMIO_FIXED_FRAME_SHIFT (while nfixed > 0) */
+	struct mmio_fixed fixed[MMIO_FIXED_MAX];
 	/* The device the last access found: a guest polling one register (a
 	 * UART's flags) finds it at once. Any CPU may replace it at any time. */
 	struct vdev *last;

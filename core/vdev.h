@@ -37,6 +37,11 @@ struct vdev_ops {
 	void (*destroy)(struct vdev *d);
 	/* Its node(s) in the guest's device tree (NULL: none). */
 	void (*dt_node)(struct vdev *d, struct vdt *dt);
+	/* Offsets of 32-bit registers whose read always returns the same value
+	 * and has no effect (IDs, TYPER): answered from a table without a call
+	 * (core/mmio.h, struct mmio_fixed). Only true constants belong here. */
+	const u16 *fixed_regs;
+	u32 nfixed_regs;
 };
 
 struct vdev {

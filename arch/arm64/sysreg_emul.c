@@ -267,7 +267,7 @@ static bool tvm_write(struct vcpu *vcpu, const struct sysreg_access *a, u64 v)
 	return true;
 }
 
-static void send_sgi(struct vcpu *vcpu, u64 value)
+void sysreg_send_sgi(struct vcpu *vcpu, u64 value)
 {
 	struct vm *vm = vcpu->vm;
 	u64 kick = 0;
@@ -317,7 +317,7 @@ bool sysreg_emulate(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	} else if (vcpu->arch.sw_tvm && tvm_write(vcpu, &a, get_rt(regs, a.rt))) {
 		/* done */
 	} else if (is(&a, 3, 0, 12, 11, 5) && !a.read) {
-		send_sgi(vcpu, get_rt(regs, a.rt));        /* ICC_SGI1R_EL1 */
+		sysreg_send_sgi(vcpu, get_rt(regs, a.rt));  /* ICC_SGI1R_EL1 */
 	} else if ((is(&a, 3, 0, 12, 11, 6) || is(&a, 3, 0, 12, 11, 7)) && !a.read) {
 		/* ICC_ASGI1R_EL1, ICC_SGI0R_EL1: other security state or group 0: no target */
 	} else {

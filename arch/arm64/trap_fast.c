@@ -3,7 +3,8 @@
  * that need none of x20-x29 and leave the vCPU on its CPU, done with the
  * guest's PC still in ELR_EL2. Those are most of a guest's traps by count:
  * hypercalls other than PSCI (which may stop, start or reset vCPUs) and
- * emulated device accesses whose register is x0-x19, x30 or xzr. Everything
+ * emulated device accesses and SGI sends (ICC_SGI1R_EL1) whose register is
+ * x0-x19, x30 or xzr. Everything
  * else - WFI, system registers, faults to inject, SMC, a data abort with no
  * syndrome - goes to the full path in traps.c untouched.
  */
@@ -12,6 +13,7 @@
 #include "esr.h"
 #include "percpu.h"
 #include "smccc.h"
+#include "sysreg_emul.h"
 #include "sysregs.h"
 #include "trap_fast.h"
 #include "vgic_lr.h"
@@ -44,6 +46,21 @@ static u32 data_abort(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
 	return VCPU_RESUME;
 }
 
+/* MSR ICC_SGI1R_EL1 from a saved register: the IPI's send, as
+ * sysreg_emulate() does it, without the rest of the state. */
+static u32 send_sgi(struct vcpu *vcpu, struct arch_regs *regs, u64 esr)
+{
+	u32 rt = (esr & ISS_SYSREG_RT_MASK) >> 5;
+
+	if ((esr & ESR_ISS_MASK & ~(u64)ISS_SYSREG_RT_MASK) != ISS_SGI1R_WRITE || !reg_saved(rt))
+		return TRAP_FAST_SLOW;
+	vcpu->traps++;
+	vcpu->trap_count[TRAP_SYSREG]++;
+	sysreg_send_sgi(vcpu, rt == 31 ? 0 : regs->x[rt]);
+	skip_instruction(esr);
+	return VCPU_RESUME;
+}
+
 u32 arm64_guest_sync_fast(struct arch_regs *regs)
 {
 	struct vcpu *vcpu = this_percpu()->vcpu;
@@ -60,6 +77,9 @@ u32 arm64_guest_sync_fast(struct arch_regs *regs)
 		break;
 	case EC_DABT_LOW:
 		next = data_abort(vcpu, regs, esr);
+		break;
+	case EC_SYSREG:
+		next = send_sgi(vcpu, regs, esr);
 		break;
 	default:
 		return TRAP_FAST_SLOW;

@@ -157,8 +157,11 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 		return VCPU_YIELD;
 	/* Raised straight into a list register with nothing else waiting (no
 	 * other CPU marked it dirty): the registers are as vgic_fill would
-	 * leave them. */
-	if (!vcpu->arch.gic.lr_used || __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+	 * leave them. Marked dirty (an SGI from another vCPU, say): refreshed
+	 * here once, which arm64_back_to_guest would otherwise redo after a fill. */
+	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_refresh(vcpu);
+	else if (!vcpu->arch.gic.lr_used)
 		vgic_fill(vcpu);
 	return next;
 }

@@ -187,7 +187,7 @@ hv_stack_overflow:
 	b	1b
 
 /*
- * A synchronous trap goes to C with only the scratch registers saved
+ * A synchronous trap (HVC, a data abort, a write of ICC_SGI1R_EL1) goes to C with only the scratch registers saved
  * (trap_fast.h). When the fast half did it and the guest resumes, those
  * come back and x20-x29, ELR and SPSR were never touched; otherwise the
  * rest is saved and the slow half decides with the whole state in hand.
@@ -199,7 +199,15 @@ guest_sync:
 	cmp	x1, #ESR_EC_HVC64
 	b.eq	hypercall_fixed
 	cmp	x1, #ESR_EC_DABT_LOW
+	b.eq	mmio_fixed_read
+	cmp	x1, #ESR_EC_SYSREG
 	b.ne	guest_sync_full		/* nothing else has a fast path */
+	mrs	x1, esr_el2		/* of system registers, only ICC_SGI1R_EL1's: */
+	and	x1, x1, #0x3ffc00	/* Op0, Op2, Op1, CRn (C checks the rest) */
+	movz	w0, #ESR_ISS_SGI1R_HI, lsl #16
+	movk	w0, #ESR_ISS_SGI1R_LO
+	cmp	x1, x0
+	b.ne	guest_sync_full
 guest_sync_c:
 	save_guest_scratch_pushed
 	bl	arm64_guest_sync_fast
@@ -276,6 +284,105 @@ hypercall_fixed:
 	ldr	x1, [x0, #VCPU_TRAPS_HYPERCALL]
 	add	x1, x1, #1
 	str	x1, [x0, #VCPU_TRAPS_HYPERCALL]
+	ldp	x0, x1, [sp], #16
+	eret
+	dsb	nsh
+	isb
+
+/*
+ * A 32-bit load from a register in the VM's table of constants (core/mmio.h,
+ * struct mmio_fixed): answered here as the C fast path would answer it, with
+ * x0-x5 borrowed on the stack, and counted as C counts it. Anything else -
+ * a store, another size, sign extension, a fault on a table walk, an invalid
+ * FAR, an address not in the table, interrupt state to refresh - goes on to
+ * guest_sync_c with nothing changed (x0 and x1 still on the stack).
+ */
+.if MMIO_FIXED_SIZE != 16
+.error "struct mmio_fixed: 16 bytes, the table walk's step"
+.endif
+mmio_fixed_read:
+	mrs	x0, hpfar_el2		/* first the frame: most MMIO is elsewhere */
+	ubfx	x0, x0, #(MMIO_FIXED_FRAME_SHIFT - 8), #(44 - MMIO_FIXED_FRAME_SHIFT + 8)
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #PERCPU_VCPU]
+	ldr	x1, [x1, #VCPU_VM]
+	ldr	x1, [x1, #VM_BUS_FIXED_FRAME]
+	cmp	x0, x1
+	b.ne	guest_sync_c
+	mrs	x0, esr_el2
+	ubfx	x1, x0, #21, #4
+	cmp	x1, #0xc		/* ISV 1, SAS 2 (32 bits), SSE 0 */
+	b.ne	guest_sync_c
+	tst	x0, #0x7c0		/* WnR, S1PTW, CM, EA, FnV all 0 */
+	b.ne	guest_sync_c
+	tbnz	x0, #13, guest_sync_c	/* VNCR */
+	stp	x2, x3, [sp, #-16]!
+	stp	x4, x5, [sp, #-16]!
+	mrs	x2, tpidr_el2
+	ldr	x2, [x2, #PERCPU_VCPU]
+	ldr	x3, [x2, #VCPU_VM]
+	ldr	w0, [x3, #VM_BUS_NFIXED]
+	cbz	w0, 9f
+	ldrb	w4, [x2, #VCPU_IRQ_DIRTY]
+	cbnz	w4, 9f			/* C refreshes the vGIC on the way back */
+	mrs	x1, hpfar_el2		/* the IPA: FIPA (HPFAR[43:4]) and FAR's page offset */
+	ubfx	x1, x1, #4, #40
+	lsl	x1, x1, #12
+	mrs	x4, far_el2
+	bfxil	x1, x4, #0, #12
+	add	x3, x3, #(VM_BUS_FIXED & 0xfff)
+.if VM_BUS_FIXED >> 12
+	add	x3, x3, #(VM_BUS_FIXED & 0xfff000)
+.endif
+1:	ldr	x4, [x3], #16
+	cmp	x4, x1
+	b.eq	2f
+	subs	w0, w0, #1
+	b.ne	1b
+9:	ldp	x4, x5, [sp], #16
+	ldp	x2, x3, [sp], #16
+	b	guest_sync_c
+2:	ldr	w1, [x3, #(MMIO_FIXED_VALUE - 16)]
+	ldr	x4, [x2, #VCPU_TRAPS]
+	add	x4, x4, #1
+	str	x4, [x2, #VCPU_TRAPS]
+	ldr	x4, [x2, #VCPU_TRAPS_MMIO]
+	add	x4, x4, #1
+	str	x4, [x2, #VCPU_TRAPS_MMIO]
+	mrs	x0, esr_el2
+	mrs	x4, elr_el2		/* past the load: 4 bytes, or 2 (ESR.IL 0: T32) */
+	add	x4, x4, #2
+	tbz	x0, #25, 3f
+	add	x4, x4, #2
+3:	msr	elr_el2, x4
+	mrs	x4, spsr_el2		/* a step in progress is taken (as trap_fast.c) */
+	tbz	x4, #21, 4f
+	bic	x4, x4, #(1 << 21)
+	msr	spsr_el2, x4
+4:	ubfx	x0, x0, #16, #5		/* SRT: the result into that register */
+	adr	x4, 5f
+	add	x4, x4, x0, lsl #3
+	br	x4
+5:	str	x1, [sp, #32]		/* x0, x1: pushed first */
+	b	6f
+	str	x1, [sp, #40]
+	b	6f
+	str	x1, [sp, #16]		/* x2, x3 */
+	b	6f
+	str	x1, [sp, #24]
+	b	6f
+	str	x1, [sp, #0]		/* x4, x5 */
+	b	6f
+	str	x1, [sp, #8]
+	b	6f
+	.irp	n, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
+	mov	x\n, x1
+	b	6f
+	.endr
+	nop				/* 31: xzr, the value is dropped */
+	b	6f
+6:	ldp	x4, x5, [sp], #16
+	ldp	x2, x3, [sp], #16
 	ldp	x0, x1, [sp], #16
 	eret
 	dsb	nsh

@@ -175,6 +175,7 @@ bool smp_command(enum secondary_cmd cmd, u64 arg, u64 timeout_ms);
 
 /* checks_gic.c */
 void mode_gic(void) __attribute__((noreturn));
+void mode_gic_bench(void) __attribute__((noreturn));
 /* checks_gic_delivery.c */
 void check_wfi_blocks(void);
 void check_lr_overflow(void);

@@ -197,6 +197,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_hello();
 	else if (!strcmp(plat.mode, "gic"))
 		mode_gic();
+	else if (!strcmp(plat.mode, "gicbench"))
+		mode_gic_bench();
 	else if (!strcmp(plat.mode, "faultloop"))
 		mode_faultloop();
 	else if (!strcmp(plat.mode, "panic"))

@@ -8,7 +8,8 @@ import pytest
 from conftest import ROOT, run_vms
 
 GUEST_CHECKS = ["dtb", "entry-regs", "ram-zeroed", "mmu", "hvc-nop", "hvc-version", "psci-version",
-                "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "trap-regs", "id-sanitized",
+                "psci-smc", "unknown-hvc", "unknown-smc", "pl011-id", "trap-regs", "trap-regs-mmio-table",
+                "id-sanitized",
                 "debug-os-lock", "debug-regs", "debug-breakpoint", "debug-watchpoint",
                 "debug-step", "debug-brk", "set-way", "sysreg-undef", "pac-undef", "sme-undef"]
 PROBES = ["probe-after-ram", "probe-before-ram", "probe-rtc", "probe-virtio", "probe-flash",

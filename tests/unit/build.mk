@@ -80,7 +80,7 @@ $(eval $(call unit_test,test_blk_flush,$(GUEST_BLK_DEPS) storage/volume.c driver
 # in struct arch_vm): no fake arch, the test brings its own doubles.
 GICV3_KIND_SRCS := arch/arm64/vgic/gicv3_kind.c arch/arm64/vgic/gicv3_dt.c \
 	arch/arm64/vgic/vgic_vm.c arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c \
-	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c core/vm_devices.c core/dev_arena.c \
+	arch/arm64/vcpu_mpidr.c arch/arm64/guest_dt_arm.c core/vm_devices.c core/dev_arena.c core/mmio.c \
 	lib/fdt.c lib/fmt.c
 UNIT_TESTS += $(B)/unit/test_gicv3_kind
 $(B)/unit/test_gicv3_kind: tests/unit/test_gicv3_kind.c $(GICV3_KIND_SRCS)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/page_alloc.h"
+#include "core/mmio.h"
 #include "core/vdev.h"
 #include "core/vdt.h"
 #include "core/vm.h"
@@ -168,6 +169,46 @@ static void test_redist_access_samples_its_vcpu_timers(void **state)
 	assert_int_equal(sampled[0], 0);
 }
 
+/*
+ * The registers the trap vector answers from the bus's table (fixed_regs)
+ * must read the same whatever the guest did: the table holds what they read
+ * at creation. Writes to them, the distributor's enables, SPI state and a
+ * reset change none of them; and the table is what the device reads.
+ */
+static void test_fixed_registers_never_change(void **state)
+{
+	static const u64 writes[][2] = {
+		{ GICD_CTLR, 0x13 }, { 0x0004, ~0u }, { 0x0008, ~0u }, { 0x000c, ~0u },
+		{ 0xffe8, ~0u }, { 0x0104, ~0u }, { 0x0204, ~0u }, { 0x0084, ~0u },
+		{ 0x0420, ~0u }, { 0x0c08, ~0u },
+	};
+	struct mmio_bus bus;
+	u64 before[8], v;
+	u32 n = dev.ops->nfixed_regs;
+
+	assert_true(n > 0 && n <= 8);
+	for (u32 i = 0; i < n; i++)
+		assert_true(dev.ops->read(&dev, dev.ops->fixed_regs[i], 4, &before[i]));
+	for (u32 w = 0; w < sizeof(writes) / sizeof(writes[0]); w++) {
+		dev.ops->write(&dev, writes[w][0], 4, writes[w][1]);
+		for (u32 i = 0; i < n; i++) {
+			assert_true(dev.ops->read(&dev, dev.ops->fixed_regs[i], 4, &v));
+			assert_int_equal(v, before[i]);
+		}
+	}
+	dev.ops->reset(&dev);
+	memset(&bus, 0, sizeof(bus));
+	assert_int_equal(mmio_register(&bus, &dev), 0);
+	assert_int_equal(bus.nfixed, n);
+	for (u32 i = 0; i < n; i++) {
+		assert_int_equal(bus.fixed[i].ipa, GUEST_GICD_BASE + dev.ops->fixed_regs[i]);
+		assert_int_equal(bus.fixed[i].value, before[i]);
+	}
+	/* IIDR and TYPER, the ones guests poll, are among them */
+	assert_int_equal(bus.fixed[0].ipa, GUEST_GICD_BASE + 0x8);
+	assert_int_equal(bus.fixed[1].ipa, GUEST_GICD_BASE + 0x4);
+}
+
 /* An SPI routed to vCPU 1 and enabled: raising its line kicks vCPU 1 only. */
 static void test_line_reaches_routed_vcpu(void **state)
 {
@@ -283,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kind_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_registers_never_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redist_access_samples_its_vcpu_timers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_line_reaches_routed_vcpu, setup, teardown),

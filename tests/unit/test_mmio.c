@@ -55,6 +55,11 @@ static bool t_write(struct vdev *d, u64 offset, u32 size, u64 value)
 
 static const struct vdev_ops t_ops = { .read = t_read, .write = t_write };
 
+/* Offsets 8 and 4 are good; 6 is unaligned; 0xffe is past a 4 KiB window. */
+static const u16 t_fixed[] = { 0x8, 0x4, 0x6, 0xffe };
+static const struct vdev_ops t_fixed_ops = { .read = t_read, .write = t_write,
+					     .fixed_regs = t_fixed, .nfixed_regs = 4 };
+
 static int setup(void **state)
 {
 	fake_arch_reset();
@@ -353,6 +358,55 @@ static void test_last_hint_never_misroutes(void **state)
 	read_hits(0x1020, 4, 0, 0x20);
 }
 
+/* A device's constant registers go into the bus's table with what its own
+ * read returned (the low 32 bits), at their guest-physical address; bad
+ * offsets and refused reads stay out. */
+static void test_fixed_registers_read_once_from_the_device(void **state)
+{
+	struct vdev *d = dev(0, 0x9000000, 0x1000);
+
+	d->ops = &t_fixed_ops;
+	tdevs[0].tag = 0x1234500000000ull;
+	assert_int_equal(mmio_register(&bus, d), 0);
+	assert_int_equal(bus.nfixed, 2);
+	assert_int_equal(bus.fixed[0].ipa, 0x9000008);
+	assert_int_equal(bus.fixed[0].value, 0x8);
+	assert_int_equal(bus.fixed[1].ipa, 0x9000004);
+	assert_int_equal(bus.fixed[1].value, 0x4);
+	assert_int_equal(bus.fixed_frame, 0x9000000 >> MMIO_FIXED_FRAME_SHIFT);
+	assert_int_equal(tdevs[0].reads, 2);
+
+	/* a device that refuses the reads adds nothing */
+	d = dev(1, 0x9001000, 0x1000);
+	d->ops = &t_fixed_ops;
+	tdevs[1].refuse = true;
+	assert_int_equal(mmio_register(&bus, d), 0);
+	assert_int_equal(bus.nfixed, 2);
+}
+
+/* The table holds one 64 KiB frame (the vector checks the frame first) and
+ * at most MMIO_FIXED_MAX entries; the devices themselves are all on the bus. */
+static void test_fixed_registers_one_frame_and_bounded(void **state)
+{
+	struct vdev *d = dev(0, 0x8000000, 0x1000);
+
+	d->ops = &t_fixed_ops;
+	assert_int_equal(mmio_register(&bus, d), 0);
+	d = dev(1, 0x8010000, 0x1000);          /* the next frame: left out */
+	d->ops = &t_fixed_ops;
+	assert_int_equal(mmio_register(&bus, d), 0);
+	assert_int_equal(bus.nfixed, 2);
+	for (u32 i = 2; i < 8; i++) {
+		d = dev(i, 0x8000000 + i * 0x1000, 0x1000);
+		d->ops = &t_fixed_ops;
+		assert_int_equal(mmio_register(&bus, d), 0);
+	}
+	assert_int_equal(bus.nfixed, MMIO_FIXED_MAX);
+	for (u32 i = 0; i < bus.nfixed; i++)
+		assert_int_equal(bus.fixed[i].ipa >> MMIO_FIXED_FRAME_SHIFT, 0x800);
+	assert_int_equal(bus.count, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup(test_access_dispatches, setup),
 		cmocka_unit_test_setup(test_access_refused, setup),
 		cmocka_unit_test_setup(test_last_hint_never_misroutes, setup),
+		cmocka_unit_test_setup(test_fixed_registers_read_once_from_the_device, setup),
+		cmocka_unit_test_setup(test_fixed_registers_one_frame_and_bounded, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

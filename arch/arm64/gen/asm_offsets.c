@@ -12,6 +12,7 @@
 #include "hypercall.h"
 #include "hv_frame.h"
 #include "percpu.h"
+#include "sysreg_emul.h"
 
 #define OFFSET(name, type, field) \
 	__asm__ volatile("\n->" #name " %0" : : "i"(__builtin_offsetof(type, field)))
@@ -33,10 +34,22 @@ void asm_offsets(void)
 
 	OFFSET(VCPU_TRAPS, struct vcpu, traps);
 	OFFSET(VCPU_TRAPS_HYPERCALL, struct vcpu, trap_count[TRAP_HYPERCALL]);
+	OFFSET(VCPU_TRAPS_MMIO, struct vcpu, trap_count[TRAP_MMIO]);
+	OFFSET(VCPU_VM, struct vcpu, vm);
+	OFFSET(VCPU_IRQ_DIRTY, struct vcpu, irq_dirty);
+	OFFSET(VM_BUS_NFIXED, struct vm, bus.nfixed);
+	OFFSET(VM_BUS_FIXED, struct vm, bus.fixed);
+	OFFSET(VM_BUS_FIXED_FRAME, struct vm, bus.fixed_frame);
+	CONST(MMIO_FIXED_FRAME_SHIFT, MMIO_FIXED_FRAME_SHIFT);
+	OFFSET(MMIO_FIXED_VALUE, struct mmio_fixed, value);
+	SIZE(MMIO_FIXED_SIZE, struct mmio_fixed);
 	CONST(HYPERCALL_FIXED_CALLS, HYPERCALL_FIXED);
 	CONST(BH_HC_BASE_HI, BH_HC_BASE >> 16);
 	CONST(ESR_EC_HVC64, EC_HVC64);
 	CONST(ESR_EC_DABT_LOW, EC_DABT_LOW);
+	CONST(ESR_EC_SYSREG, EC_SYSREG);
+	CONST(ESR_ISS_SGI1R_HI, ISS_SGI1R_WRITE >> 16);
+	CONST(ESR_ISS_SGI1R_LO, ISS_SGI1R_WRITE & 0xfc00);
 
 	OFFSET(ARCH_REGS_X, struct arch_regs, x);
 	OFFSET(ARCH_REGS_ELR, struct arch_regs, elr);

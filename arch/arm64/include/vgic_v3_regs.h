@@ -15,6 +15,9 @@ struct vgic;
 
 /* MMIO handlers; `offset` is from the frame base. Accesses the GIC
  * architecture does not allow (bad size or alignment) return false. */
+/* Distributor offsets whose 32-bit read is a constant (struct vdev_ops.fixed_regs). */
+#define VGIC_DIST_FIXED_REGS 4
+extern const u16 vgic_dist_fixed_regs[VGIC_DIST_FIXED_REGS];
 bool vgic_dist_read(struct vgic *g, u64 offset, u32 size, u64 *value);
 bool vgic_dist_write(struct vgic *g, u64 offset, u32 size, u64 value);
 /* `offset` is from the start of the redistributor region (vCPU = offset / stride). */

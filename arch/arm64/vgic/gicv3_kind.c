@@ -79,6 +79,8 @@ static const struct vdev_ops gicv3_ops = {
 	.reset = gicv3_reset,
 	.destroy = gicv3_destroy,
 	.dt_node = gicv3_dt,
+	.fixed_regs = vgic_dist_fixed_regs,   /* the distributor sits at offset 0 */
+	.nfixed_regs = VGIC_DIST_FIXED_REGS,
 };
 
 static int gicv3_create(struct vdev *d, const char **why)

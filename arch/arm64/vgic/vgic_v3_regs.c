@@ -219,6 +219,12 @@ static u32 id_read(u64 off)
 
 /* --- distributor ----------------------------------------------------------- */
 
+/* Distributor words that never change (dist_read32 returns constants for
+ * them): guests poll IIDR and TYPER, so the trap vector answers them. */
+const u16 vgic_dist_fixed_regs[VGIC_DIST_FIXED_REGS] = {
+	GICD_IIDR, GICD_TYPER, GICD_TYPER2, GIC_ID_START + 0x18 /* PIDR2 */,
+};
+
 /* The SPIs from `intid` on, when [intid, intid + n) are all SPIs; otherwise NULL. */
 static struct vgic_irq *spis_from(struct vgic *g, u64 intid, u32 n)
 {
