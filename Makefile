@@ -157,8 +157,14 @@ uboot-payload: $(B)/uboot/u-boot.bin
 $(B)/uboot/u-boot.bin:
 	guests/uboot/fetch-uboot.sh
 
+# Two QEMU test files at a time, each file's tests on one worker (pytest-xdist,
+# Debian's python3-pytest-xdist, which deps installs): the tests wait for what
+# guests print, not for wall-clock deadlines, and the -icount ones use one host
+# thread each. Without xdist, or with INTEGRATION_JOBS=, one at a time.
+INTEGRATION_JOBS ?= $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && printf '%s' '-n 2 --dist loadfile')
+
 integration: all linux-payload uboot-payload
-	$(PYTHON) -m pytest -q tests/integration
+	$(PYTHON) -m pytest -q $(INTEGRATION_JOBS) tests/integration
 
 # A short fuzz run in every test pass keeps the targets building and honest;
 # `make fuzz` runs them longer.
