@@ -39,6 +39,9 @@ fuzz_pl061_SRCS   := devices/pl061.c $(DEVICE_DEPS)
 fuzz_smccc_SRCS   := arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c \
 	$(FAKE_ARCH)
 fuzz_smccc_CFLAGS := -Iarch/arm64/include
+# the data-abort syndrome decode (dabt.h) on the real MMIO bus
+fuzz_dabt_SRCS    := core/mmio.c $(FAKE_ARCH)
+fuzz_dabt_CFLAGS  := -Iarch/arm64/include
 fuzz_package_SRCS := core/package.c
 fuzz_elf_SRCS     := core/elf.c
 fuzz_vgic_SRCS    := arch/arm64/vgic/vgic.c arch/arm64/vgic/vgic_v3_regs.c $(FAKE_ARCH)
