@@ -142,6 +142,9 @@ def check_works(p, name, tmo):
                 if p.expect([r"=> ", pexpect.TIMEOUT], timeout=3) == 0:
                     break
             p.send("version\r")
+            # the echo (after the prompt, or on a line of its own when another
+            # VM's line came between): its boot banner must not count
+            p.expect(r"(=> |\(uboot\) )version\r*\n", timeout=tmo)
             p.expect(r"U-Boot 20\d\d", timeout=tmo)
     finally:
         p.send("\x1d")   # Ctrl-]: input back to the shell
