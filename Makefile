@@ -185,6 +185,12 @@ MINUTES ?= 0
 fuzz-guest: all
 	$(PYTHON) tools/fuzz_guest.py --ops $(OPS) --minutes $(MINUTES) --log-dir $(B)/fuzz-guest $(SEEDS)
 
+# Soak under churn (tools/soak.py): MINUTES of random shell commands at four
+# VMs on 2 CPUs, then checks; SOAK_SEED repeats a run's commands.
+SOAK_MINUTES = $(if $(filter command line,$(origin MINUTES)),$(MINUTES),60)
+soak: all linux-payload uboot-payload
+	$(PYTHON) tools/soak.py --minutes $(SOAK_MINUTES) $(if $(SOAK_SEED),--seed $(SOAK_SEED)) --log $(B)/soak.log
+
 # --- running --------------------------------------------------------------
 
 deps:
@@ -208,7 +214,8 @@ help:
 	@echo "make bench  benchmarks under -icount (ratios and instruction counts)"
 	@echo "make fuzz   libFuzzer targets for every parser of guest input"
 	@echo "make fuzz-guest SEEDS=1-10 OPS=20000  the fuzz guest, seeded, on 1 and 4 vCPUs"
+	@echo "make soak MINUTES=60  four VMs under random shell commands, then checks"
 	@echo "make debug  QEMU halted with its gdbstub, gdb-multiarch attached"
 
-.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke fuzz-guest deps run bench debug clean help FORCE
+.PHONY: all guests host-tools linux-payload demo-pool uboot-payload unit integration test fuzz fuzz-smoke fuzz-guest soak deps run bench debug clean help FORCE
 FORCE:

@@ -20,7 +20,10 @@
  * The overflow interrupt is the level (PMCR.E && PMOVSSET & PMINTENSET),
  * the guest's PPI 23. When the physical PPI fires, the guest's is raised
  * and the physical one masked until a trapped write brings the level down
- * (the hardware line stays high until then). On exit the level is taken
+ * (the hardware line stays high until then). A physical interrupt with
+ * the level low leaves the PPI masked until the next trapped write or
+ * switch: a PMU whose output disagrees with its registers (QEMU 7.2 after
+ * PMCR.E is cleared) cannot hold a CPU in an interrupt storm. On exit the level is taken
  * from the saved state, so an overflow that came just before the exit
  * reaches the vGIC even while the vCPU is off its CPU.
  */
@@ -229,11 +232,26 @@ static void set_line(struct vcpu *vcpu, bool level)
 	vgic_vm_set_line(vcpu->vm, vcpu->id, GUEST_PPI_PMU, level);
 }
 
+/*
+ * Makes the PMU drive its interrupt output from its registers again. A
+ * write of zero to PMOVSCLR changes no state; QEMU 7.2 recomputes its
+ * output only on such writes and on an overflow, not when PMCR.E changes,
+ * so after PMCR.E 1 -> 0 with an overflow flagged its line stays high
+ * while the level the registers give is low. Unmasked then, the PPI would
+ * fire for ever with nothing to clear it (fuzz guest seed 100).
+ */
+static void line_resync(void)
+{
+	write_pmovsclr_el0(0);
+	isb();
+}
+
 /* After a trapped write: the hardware says where the line is. */
 static void sample_live(struct vcpu *vcpu)
 {
 	bool level = live_level();
 
+	line_resync();
 	set_line(vcpu, level);
 	if (!level)
 		ppi_mask(false);
@@ -243,8 +261,13 @@ void vpmu_overflow(struct vcpu *vcpu)
 {
 	ppi_mask(true);
 	if (!vcpu || !vcpu->arch.pmu.used || !live_level()) {
-		/* nothing of a guest's is high: a line that dropped already */
-		ppi_mask(false);
+		/*
+		 * Nothing of a guest's is high: a line that dropped already, or
+		 * one the PMU holds high against its registers. The PPI stays
+		 * masked until the next trapped PMU write or vCPU switch, so a
+		 * line stuck high costs one interrupt, never a storm.
+		 */
+		line_resync();
 		return;
 	}
 	if (vcpu->arch.pmu.line == LINE_HIGH)
@@ -326,6 +349,8 @@ static void first_use(struct vcpu *vcpu)
 		return;
 	*s = (struct arch_pmu){ .used = true, .line = LINE_LOW };
 	load_state(s);
+	line_resync();
+	ppi_mask(false);   /* all clear: the line is low */
 }
 
 /* --- the registers --------------------------------------------------------- */

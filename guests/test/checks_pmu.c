@@ -248,6 +248,34 @@ static void check_overflow(void)
 	report("pmu-overflow", &w);
 }
 
+/*
+ * An overflow flagged with its interrupt on, then PMCR.E cleared: the level
+ * drops without an overflow or PMOVS write, which QEMU's PMU does not see
+ * (its output stays high). The vCPU must go on, and PPI 23 not be pending.
+ */
+static void check_disable_flagged(void)
+{
+	struct why w = { 0 };
+
+	gic_enable_private(0, INTID_PMU, false);
+	write_sysreg(pmcntenclr_el0, ~0ull);
+	write_sysreg(pmintenset_el1, CCNT);
+	write_sysreg(pmcr_el0, PMCR_E);
+	write_sysreg(pmovsset_el0, CCNT);
+	isb();
+	if (!pmu_pending())
+		why_add(&w, "PMOVSSET with PMCR.E: PPI 23 not pending");
+	write_sysreg(pmcr_el0, 0);
+	isb();
+	delay_ms(20);
+	if (pmu_pending())
+		why_add(&w, "PPI 23 still pending after PMCR.E = 0");
+	write_sysreg(pmovsclr_el0, ~0ull);
+	write_sysreg(pmintenclr_el1, ~0ull);
+	isb();
+	report("pmu-disable-flagged", &w);
+}
+
 void mode_pmu(void)
 {
 	const char *err = NULL;
@@ -269,6 +297,7 @@ void mode_pmu(void)
 	check_cycles();
 	check_instructions();
 	check_overflow();
+	check_disable_flagged();
 	finish();
 }
 

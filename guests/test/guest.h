@@ -152,6 +152,13 @@ void check_timer_levels(void);
 void mode_simd_keep(void) __attribute__((noreturn));
 /* sve_keep.c: SVE shown (or not) as the config says, registers kept */
 void mode_sve_keep(void) __attribute__((noreturn));
+/* main.c: the ways a guest ends that chaos.c picks from */
+void mode_crash(void);
+void mode_faultloop(void);
+void mode_panic(void);
+void mode_reset(void);
+/* chaos.c: runs a while, then ends itself one of those ways (for the soak) */
+void mode_chaos(void) __attribute__((noreturn));
 /* sched_modes.c */
 void mode_spin(void) __attribute__((noreturn));
 void mode_latency(void) __attribute__((noreturn));

@@ -45,7 +45,7 @@ static void setup_mmu(void)
  * fetch of the vector aborts, which is taken at the same vector, for ever:
  * the hypervisor must call it a crash.
  */
-static void mode_crash(void)
+void mode_crash(void)
 {
 	u64 ram_end = plat.ram_base + plat.ram_size;
 	u64 vbar = align_up(ram_end + 64 * KiB, 2 * KiB);
@@ -77,7 +77,7 @@ static void dirty_ram(void)
 }
 
 /* A guest stuck re-taking the same abort: the hypervisor must call it a crash. */
-static void mode_faultloop(void)
+void mode_faultloop(void)
 {
 	u64 ram_end = plat.ram_base + plat.ram_size;
 
@@ -88,7 +88,7 @@ static void mode_faultloop(void)
 }
 
 /* An explicit panic notification through the Bulkhead hypercall. */
-static void mode_panic(void)
+void mode_panic(void)
 {
 	u64 ret;
 
@@ -98,7 +98,7 @@ static void mode_panic(void)
 	power_off();
 }
 
-static void mode_reset(void)
+void mode_reset(void)
 {
 	u64 ret;
 
@@ -251,6 +251,8 @@ void guest_main(u64 dtb, u64 entry_ticks, u64 started_el2)
 		mode_sve_keep();
 	else if (!strcmp(plat.mode, "idle"))
 		mode_idle();
+	else if (!strcmp(plat.mode, "chaos"))
+		mode_chaos();
 	else if (!strcmp(plat.mode, "bench"))
 		mode_bench();
 	else if (!strcmp(plat.mode, "blkbench"))

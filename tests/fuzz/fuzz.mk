@@ -39,6 +39,15 @@ fuzz_pl061_SRCS   := devices/pl061.c $(DEVICE_DEPS)
 fuzz_smccc_SRCS   := arch/arm64/smccc.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c core/hypercall.c \
 	$(FAKE_ARCH)
 fuzz_smccc_CFLAGS := -Iarch/arm64/include
+# the data-abort syndrome decode (dabt.h) on the real MMIO bus
+fuzz_dabt_SRCS    := core/mmio.c $(FAKE_ARCH)
+fuzz_dabt_CFLAGS  := -Iarch/arm64/include
+# the trapped system-register emulation: the real arm64 types (pre-included,
+# the fake's guard defined so it is skipped) and, found first by -iquote, a
+# table for the registers themselves (tests/fuzz/fake_sysregs/sysregs.h)
+fuzz_sysreg_SRCS   := arch/arm64/sysreg_emul.c
+fuzz_sysreg_CFLAGS := -iquote tests/fuzz/fake_sysregs -iquote arch/arm64/include \
+	-DBULKHEAD_FAKE_ARCH_TYPES_H -include arch/arm64/include/arch_types.h
 fuzz_package_SRCS := core/package.c
 # a VM definition read from a pool disk: its package head, entries and config
 fuzz_vm_def_SRCS  := storage/vm_def.c core/package.c lib/fmt.c $(fuzz_config_SRCS)
@@ -75,7 +84,7 @@ fuzz_uplink_rx_SRCS := drivers/virtio_net.c drivers/virtio_mmio_host.c net/uplin
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.
 FUZZ_HDRS := $(wildcard include/*.h core/*.h lib/*.h devices/*.h devices/virtio/*.h storage/*.h net/*.h tests/unit/*.h \
-	tests/unit/fake_arch/*.h arch/arm64/include/*.h)
+	tests/unit/fake_arch/*.h arch/arm64/include/*.h tests/fuzz/fake_sysregs/*.h)
 
 run: $(addprefix run-,$(FUZZ_TARGETS))
 build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))

@@ -17,7 +17,8 @@ dmesg | grep 'hw perfevents'
 poweroff
 """
 
-PMU_CHECKS = ["pmu-shown", "pmu-regs", "pmu-cycles", "pmu-instructions", "pmu-overflow"]
+PMU_CHECKS = ["pmu-shown", "pmu-regs", "pmu-cycles", "pmu-instructions", "pmu-overflow",
+              "pmu-disable-flagged"]
 
 
 @pytest.fixture(scope="module")
