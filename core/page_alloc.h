@@ -1,6 +1,9 @@
 /*
  * Physical page allocator: one bitmap per RAM bank, a bit per 4 KiB page
  * (set = in use). Runs are allocated first-fit with a power-of-two alignment.
+ * Single pages are a hot path (a balloon's deflation, a fault on a page given
+ * back): the search starts at the bank's lowest free page and passes over
+ * whole words of used pages at once.
  * Callers that give memory back from a VM scrub it first (vm.c).
  */
 #ifndef BULKHEAD_CORE_PAGE_ALLOC_H
@@ -15,6 +18,7 @@ struct page_bank {
 	u64 base;     /* physical address of the first page */
 	u64 npages;
 	u64 *bitmap;  /* npages bits */
+	u64 low_free; /* no page below this index is free (it may be used) */
 };
 
 struct page_pool {

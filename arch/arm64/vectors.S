@@ -300,6 +300,15 @@ hypercall_fixed:
 .if MMIO_FIXED_SIZE != 16
 .error "struct mmio_fixed: 16 bytes, the table walk's step"
 .endif
+/* One entry of the SRT jump table below: its landing pad (BTI j, a HINT:
+ * a no-op without FEAT_BTI), the move, the way out; 16 bytes. */
+.macro srt_entry insn:vararg
+	hint	#36
+	\insn
+	b	6f
+	.balign	16
+.endm
+
 mmio_fixed_read:
 	mrs	x0, hpfar_el2		/* first the frame: most MMIO is elsewhere */
 	ubfx	x0, x0, #(MMIO_FIXED_FRAME_SHIFT - 8), #(44 - MMIO_FIXED_FRAME_SHIFT + 8)
@@ -361,26 +370,20 @@ mmio_fixed_read:
 	msr	spsr_el2, x4
 4:	ubfx	x0, x0, #16, #5		/* SRT: the result into that register */
 	adr	x4, 5f
-	add	x4, x4, x0, lsl #3
+	add	x4, x4, x0, lsl #4	/* 16-byte entries: a BTI j pad each (the
+					 * text is guarded: br lands only on one) */
 	br	x4
-5:	str	x1, [sp, #32]		/* x0, x1: pushed first */
-	b	6f
-	str	x1, [sp, #40]
-	b	6f
-	str	x1, [sp, #16]		/* x2, x3 */
-	b	6f
-	str	x1, [sp, #24]
-	b	6f
-	str	x1, [sp, #0]		/* x4, x5 */
-	b	6f
-	str	x1, [sp, #8]
-	b	6f
+	.balign	16
+5:	srt_entry	str	x1, [sp, #32]	/* x0, x1: pushed first */
+	srt_entry	str	x1, [sp, #40]
+	srt_entry	str	x1, [sp, #16]	/* x2, x3 */
+	srt_entry	str	x1, [sp, #24]
+	srt_entry	str	x1, [sp, #0]	/* x4, x5 */
+	srt_entry	str	x1, [sp, #8]
 	.irp	n, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
-	mov	x\n, x1
-	b	6f
+	srt_entry	mov	x\n, x1
 	.endr
-	nop				/* 31: xzr, the value is dropped */
-	b	6f
+	srt_entry	nop		/* 31: xzr, the value is dropped */
 6:	ldp	x4, x5, [sp], #16
 	ldp	x2, x3, [sp], #16
 	ldp	x0, x1, [sp], #16

@@ -439,6 +439,93 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/*
+ * The single-page path a balloon's deflation takes: a bank whose size is no
+ * multiple of 64 pages and whose base is not 2 MiB aligned, pages taken one
+ * at a time, freed below and above where the search last stopped, ranges
+ * reserved, runs asked for now and then: every answer is the model's first
+ * fit, and no page past the bank's end is ever handed out.
+ */
+static void test_single_pages_against_model(void **state)
+{
+	enum { N = 1000 };
+	static u8 owner[N];
+	u64 base = 0x40001000;
+	u32 seed = 777;
+
+	memset(owner, 0, sizeof(owner));
+	add_bank(0, base, N);
+	for (int step = 0; step < 6000; step++) {
+		u32 op;
+
+		seed = seed * 1103515245 + 12345;
+		op = (seed >> 16) % 10;
+		if (op < 6) {
+			u64 n = op == 0 ? 1 + (seed >> 4) % 70 : 1;
+			u64 align = op == 0 ? PAGE_SIZE << ((seed >> 8) % 4) : PAGE_SIZE;
+			u64 pa = alloc(n, align), want = 0;
+
+			for (u64 i = 0; i + n <= N && !want; i++) {
+				u64 j = 0;
+
+				if (!is_aligned(base + i * PAGE_SIZE, align))
+					continue;
+				while (j < n && !owner[i + j])
+					j++;
+				if (j == n)
+					want = base + i * PAGE_SIZE;
+			}
+			assert_int_equal(pa, want);
+			for (u64 j = 0; want && j < n; j++)
+				owner[(pa - base) / PAGE_SIZE + j] = 1;
+		} else if (op < 9) {
+			u64 first = (seed >> 4) % N, n = 1 + (seed >> 12) % 8;
+
+			if (first + n > N)
+				n = N - first;
+			/* the model frees only what it owns: a double free is
+			 * page_free's caller's bug, not this test's subject */
+			for (u64 j = 0; j < n; j++) {
+				if (owner[first + j]) {
+					page_free(&pool, pa_init(base + (first + j) * PAGE_SIZE), 1);
+					owner[first + j] = 0;
+				}
+			}
+		} else {
+			u64 first = (seed >> 4) % N, n = 1 + (seed >> 12) % 100;
+
+			if (first + n > N)
+				n = N - first;
+			page_pool_reserve(&pool, pa_init(base + first * PAGE_SIZE), n * PAGE_SIZE);
+			memset(owner + first, 1, n);
+		}
+		for (u64 i = 0; i < N; i++)
+			assert_int_equal(is_free(base + i * PAGE_SIZE), !owner[i]);
+	}
+	check_accounting();
+}
+
+/* A bank full but for its last page, then for its first: each is found,
+ * across whole words of used pages, and nothing past the end. */
+static void test_single_page_ends(void **state)
+{
+	u64 base = 0x50000000;
+
+	add_bank(0, base, 130);
+	for (u64 i = 0; i < 130; i++)
+		assert_int_equal(alloc(1, PAGE_SIZE), base + i * PAGE_SIZE);
+	assert_int_equal(alloc(1, PAGE_SIZE), 0);
+	page_free(&pool, pa_init(base + 129 * PAGE_SIZE), 1);
+	assert_int_equal(alloc(1, PAGE_SIZE), base + 129 * PAGE_SIZE);
+	assert_int_equal(alloc(1, PAGE_SIZE), 0);
+	page_free(&pool, pa_init(base), 1);
+	page_free(&pool, pa_init(base + 64 * PAGE_SIZE), 1);
+	assert_int_equal(alloc(1, PAGE_SIZE), base);
+	assert_int_equal(alloc(1, PAGE_SIZE), base + 64 * PAGE_SIZE);
+	assert_int_equal(alloc(1, PAGE_SIZE), 0);
+	check_accounting();
+}
+
 static void test_alloc_zeroed(void **state)
 {
 	const u64 npages = 8;
@@ -487,6 +574,8 @@ int main(void)
 		cmocka_unit_test_setup(test_free_accounting, setup),
 		cmocka_unit_test_setup(test_exhaustion, setup),
 		cmocka_unit_test_setup(test_random_against_model, setup),
+		cmocka_unit_test_setup(test_single_pages_against_model, setup),
+		cmocka_unit_test_setup(test_single_page_ends, setup),
 		cmocka_unit_test_setup(test_alloc_zeroed, setup),
 	};
 
