@@ -105,10 +105,13 @@ static struct net_nic *start(u64 features)
 	return nic;
 }
 
-/* The probe's pages back to the pool: every run starts from the same memory. */
+/* The probe's pages back to the pool: every run starts from the same memory,
+ * in a pool set up afresh (its search hint, its free count) rather than a
+ * bitmap cleared behind its back. */
 static void stop(void)
 {
-	memset(hv_bitmap, 0, sizeof(hv_bitmap));
+	memset(&hv_pages, 0, sizeof(hv_pages));
+	CHECK(page_pool_add_bank(&hv_pages, ptr_to_pa(hv_mem), HV_PAGES * PAGE_SIZE, hv_bitmap) == 0);
 }
 
 static void receive(struct input *in)
