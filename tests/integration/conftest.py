@@ -140,3 +140,17 @@ def console_run(*args, timeout, log=None):
         p.close(force=True)
         if logfile:
             logfile.close()
+
+
+def shared_view(p):
+    """At the shell of a console_run: every VM's output by line with its
+    prefix, whoever has the input (the tests' patterns read the prefixes)."""
+    p.send("console-view shared\r")
+    p.expect(r"\(hv\) > console-view shared")
+
+
+def machine_free_kib(p):
+    """The machine's free memory in KiB, as the shell's `info` says it."""
+    p.send("info\r")
+    p.expect(r"\(hv\) free_memory +: \d+ MiB \((\d+) KiB\)")
+    return int(p.match.group(1))

@@ -14,7 +14,7 @@ up after the Debian VM is destroyed, so `info` can be read then."""
 import re
 import time
 
-from conftest import KERNEL, TEST_GUEST, console_run
+from conftest import KERNEL, TEST_GUEST, console_run, machine_free_kib, shared_view
 
 KIB = 1024
 CTRL_RBRACKET = "\x1d"
@@ -35,19 +35,6 @@ def write_cfgs(tmp_path, initrd, reporting):
     keeper.write_text(f'name = "keeper"\nmemory = 16\nkernel = "{TEST_GUEST}"\n'
                       'extra = "test=button"\n')
     return str(deb), str(keeper)
-
-
-def shared_view(p):
-    """Every VM's output by line with its prefix, whoever has the input (the
-    regular expressions here read the prefixes)."""
-    p.send("console-view shared\r")
-    p.expect(r"\(hv\) > console-view shared")
-
-
-def machine_free_kib(p):
-    p.send("info\r")
-    p.expect(r"\(hv\) free_memory +: \d+ MiB \((\d+) KiB\)")
-    return int(p.match.group(1))
 
 
 def free_comes_back_to(p, kib):

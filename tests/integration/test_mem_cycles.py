@@ -11,7 +11,7 @@ UART and every loop is bounded."""
 import re
 import time
 
-from conftest import KERNEL, TEST_GUEST, console_run
+from conftest import KERNEL, TEST_GUEST, console_run, machine_free_kib, shared_view
 
 KIB = 1024
 MIB_KIB = 1024
@@ -21,17 +21,6 @@ BATCH = 25
 POLL_ROUNDS = 600
 # the balloon moves between these targets (MiB); maxmem is 160
 LOW, HIGH = 120, 128
-
-
-def shared_view(p):
-    p.send("console-view shared\r")
-    p.expect(r"\(hv\) > console-view shared")
-
-
-def machine_free_kib(p):
-    p.send("info\r")
-    p.expect(r"\(hv\) free_memory +: \d+ MiB \((\d+) KiB\)")
-    return int(p.match.group(1))
 
 
 def deb_memory(p):

@@ -11,22 +11,11 @@ intact."""
 import re
 import time
 
-from conftest import KERNEL, TEST_GUEST, console_run
+from conftest import KERNEL, TEST_GUEST, console_run, machine_free_kib, shared_view
 
 KIB = 1024
 CTRL_RBRACKET = "\x1d"
 POLL_ROUNDS = 90
-
-
-def shared_view(p):
-    p.send("console-view shared\r")
-    p.expect(r"\(hv\) > console-view shared")
-
-
-def machine_free_kib(p):
-    p.send("info\r")
-    p.expect(r"\(hv\) free_memory +: \d+ MiB \((\d+) KiB\)")
-    return int(p.match.group(1))
 
 
 def deb_current_kib(p):
