@@ -92,12 +92,18 @@ def free_kib(p):
 
 
 def states(p):
-    """name -> state from `list` (a VM destroyed shows `defined`)."""
+    """name -> state from `list` (a VM destroyed shows `defined`). A VM
+    being destroyed is listed as `dying` beside its `defined` row (its name
+    is free at once): the live row counts, else `defined`."""
     hv(p, "list", r"ID\s+NAME")
+    rows = {}
+    while p.expect([r"\(hv\) +(\d+|-) +(linux|fuzz|chaos|uboot) +(\S+)", pexpect.TIMEOUT],
+                   timeout=ANSWER_S if not rows else 3) == 0:
+        rows.setdefault(p.match.group(2), []).append(p.match.group(3))
     seen = {}
-    for _ in range(len(VMS)):
-        p.expect(r"\(hv\) +(\d+|-) +(linux|fuzz|chaos|uboot) +(\S+)", timeout=ANSWER_S)
-        seen[p.match.group(2)] = p.match.group(3)
+    for name, found in rows.items():
+        live = [s for s in found if s not in ("dying", "defined")]
+        seen[name] = live[0] if live else ("defined" if "defined" in found else found[0])
     return seen
 
 
@@ -114,8 +120,15 @@ def churn_command(rng, name):
 
 def make_running(p, name, state):
     """Brings VM `name` back to running from whatever the churn left."""
+    for _ in range(60):   # a destroyed VM is gone once its memory is scrubbed
+        if state != "dying":
+            break
+        time.sleep(2)
+        state = states(p).get(name, "defined")
     if state == "defined":
-        hv(p, f"create {name}", r"vm \d+ '" + name + r"': started|" + name + ".*")
+        answer = hv(p, f"create {name}", r"vm \d+ '" + name + r"': started|create " + name + r": [^\r\n]*")
+        if "started" not in answer:
+            raise SoakError(answer)
     elif state == "paused":
         hv(p, f"unpause {name}", r".*")
     elif state in ("shutdown", "crashed"):
@@ -142,9 +155,11 @@ def check_works(p, name, tmo):
                 if p.expect([r"=> ", pexpect.TIMEOUT], timeout=3) == 0:
                     break
             p.send("version\r")
-            # the echo (after the prompt, or on a line of its own when another
-            # VM's line came between): its boot banner must not count
-            p.expect(r"(=> |\(uboot\) )version\r*\n", timeout=tmo)
+            # the echo, then what it prints: the boot banner before the
+            # prompt must not count. The prompt just matched may be the start
+            # of the echo's line (a partial line goes out as it is), so the
+            # echo is looked for alone.
+            p.expect(r"version\r*\n", timeout=tmo)
             p.expect(r"U-Boot 20\d\d", timeout=tmo)
     finally:
         p.send("\x1d")   # Ctrl-]: input back to the shell
@@ -194,13 +209,18 @@ def soak(args, log_path):
             # every VM running again, then each must work
             hv(p, "console-view shared", r"console: every VM's output by line")
             now = states(p)
+            print("soak: after the churn: " + ", ".join(f"{n} {now.get(n, '?')}" for n in VMS), flush=True)
             for name in VMS:
-                make_running(p, name, now.get(name, "defined"))
+                try:
+                    make_running(p, name, now.get(name, "defined"))
+                except SoakError as e:
+                    findings.append(f"vm '{name}' could not be started again: {e}")
             for name in VMS:
                 try:
                     check_works(p, name, 240)
                 except (pexpect.TIMEOUT, SoakError) as e:
-                    findings.append(f"vm '{name}' does not work after the churn ({type(e).__name__})")
+                    why = str(e) if isinstance(e, SoakError) else "no expected answer in time"
+                    findings.append(f"vm '{name}' does not work after the churn ({why})")
             for name in VMS:
                 hv(p, f"destroy {name}", r".*")
             for _ in range(60):   # a destroyed VM's memory comes back by background work

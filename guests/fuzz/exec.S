@@ -12,6 +12,7 @@
 #define R_FPCR	272
 #define R_FPSR	280
 #define R_V	288
+#define R_BACK	800
 
 	.text
 	.globl	fuzz_exec
@@ -70,8 +71,7 @@ fuzz_exec:
 	ldp	x0, x1, [x0]
 	eret
 
-	.globl	fuzz_back
-fuzz_back:
+.macro	save_back way
 	msr	tpidr_el1, x0
 	mrs	x0, tpidrro_el0
 	str	x1, [x0, #8]
@@ -119,6 +119,23 @@ fuzz_back:
 	stp	q26, q27, [x1], #32
 	stp	q28, q29, [x1], #32
 	stp	q30, q31, [x1], #32
+	mov	x1, #\way
+	str	x1, [x0, #R_BACK]
+.endm
+
+/*
+ * Two ways back from an op, taken by alternate ops (run.c): each says which
+ * in `back`, so an op that came back the other way ran a stale copy of the
+ * previous op's slot, not what its slot holds now.
+ */
+	.globl	fuzz_back
+	.globl	fuzz_back_odd
+fuzz_back:
+	save_back 0
+	b	1f
+fuzz_back_odd:
+	save_back 1
+1:
 	msr	spsel, #1
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]

@@ -17,9 +17,11 @@ struct regs {
 	u64 fpcr;
 	u64 fpsr;
 	u64 v[32][2];
+	u64 back;                /* out only: which way back the op took (exec.S) */
 } __attribute__((aligned(16)));
 
 _Static_assert(__builtin_offsetof(struct regs, v) == 288, "exec.S knows this layout");
+_Static_assert(__builtin_offsetof(struct regs, back) == 800, "exec.S knows this layout");
 
 /* Which registers an op asks to change. */
 #define OUT_X(n) (1ull << (n))
@@ -73,7 +75,7 @@ extern u8 vring_scratch[];
 
 /* exec.S: runs cpu->slot with `in` loaded, stores what it left in `out`. */
 void fuzz_exec(const struct regs *in, struct regs *out, u64 code);
-extern char fuzz_back[];
+extern char fuzz_back[], fuzz_back_odd[];
 /* smp.S (shared with the test guest) */
 void secondary_entry(u64 context);
 

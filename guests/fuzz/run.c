@@ -58,7 +58,7 @@ void exception_entry(struct frame *f, u64 kind)
 	if (kind == 0 && f->elr > slot + 4 && f->elr < slot + sizeof(c->slot)) {
 		c->overran = true;
 		c->esr = f->elr - slot;
-		f->elr = (u64)fuzz_back;
+		f->elr = (c->ops & 1) ? (u64)fuzz_back_odd : (u64)fuzz_back;
 		return;
 	}
 	fuzz_lock();
@@ -103,6 +103,17 @@ static void check(struct fuzz_cpu *c, const struct op *op)
 
 	if (c->overran && report_begin(c, op)) {
 		printk("resumed %lu bytes past the op", c->esr);
+		report_end();
+	}
+	/* What ran must be what the slot holds: its memory, and a fresh copy
+	 * of it (the branch back alternates, so a stale one comes back the
+	 * other way). */
+	if (__atomic_load_n(&c->slot[0], __ATOMIC_RELAXED) != op->insn && report_begin(c, op)) {
+		printk("the slot holds 0x%08x, not the op", c->slot[0]);
+		report_end();
+	}
+	if (!c->overran && out->back != (c->ops & 1) && report_begin(c, op)) {
+		printk("a stale copy of the previous op's slot ran (back the other way)");
 		report_end();
 	}
 	for (int n = 0; n < 31; n++)
@@ -162,11 +173,15 @@ static void randomize(struct fuzz_cpu *c)
 	c->in.fpsr = rng_next(&c->rng) & FPSR_BITS;
 }
 
-/* The op, then a branch back to fuzz_back; BRKs after it catch an overrun. */
+/*
+ * The op, then a branch back (to fuzz_back, or fuzz_back_odd for odd ops);
+ * BRKs after it catch an overrun.
+ */
 static void load_slot(struct fuzz_cpu *c, u32 insn)
 {
 	u64 slot = (u64)c->slot;
-	s64 back = ((s64)(u64)fuzz_back - (s64)(slot + 4)) / 4;
+	u64 way = (c->ops & 1) ? (u64)fuzz_back_odd : (u64)fuzz_back;
+	s64 back = ((s64)way - (s64)(slot + 4)) / 4;
 
 	c->slot[0] = insn;
 	c->slot[1] = 0x14000000u | ((u32)back & 0x03ffffffu);
