@@ -97,7 +97,7 @@ def states(p):
     is free at once): the live row counts, else `defined`."""
     hv(p, "list", r"ID\s+NAME")
     rows = {}
-    while p.expect([r"\(hv\) +(\d+|-) +(linux|fuzz|chaos|uboot) +(\S+)", pexpect.TIMEOUT],
+    while p.expect([r"\(hv\) +(\d+|-) +(linux|fuzz|chaos|uboot) +(\S+)\s", pexpect.TIMEOUT],
                    timeout=ANSWER_S if not rows else 3) == 0:
         rows.setdefault(p.match.group(2), []).append(p.match.group(3))
     seen = {}
@@ -200,7 +200,7 @@ def soak(args, log_path):
                 name = rng.choice(VMS)
                 cmd = f"create {name}" if name in gone and rng.random() < 0.7 else churn_command(rng, name)
                 counts[cmd.split()[0]] = counts.get(cmd.split()[0], 0) + 1
-                answer = hv(p, cmd, r"[^\r\n]+")
+                answer = hv(p, cmd, r"[^\r\n]+(?=[\r\n])")
                 if cmd.startswith("destroy ") and "destroyed" in answer:
                     gone.add(name)
                 elif cmd.startswith("create "):
