@@ -45,8 +45,10 @@ struct target {
 	char name[24];
 };
 
+#define FUZZ_SLOT_WORDS 16
+
 struct fuzz_cpu {
-	u32 slot[16] __attribute__((aligned(64)));   /* the op, then a branch to fuzz_back */
+	u32 *slot;               /* the op, then a branch back: on a page of its own (run.c) */
 	struct regs in, out;
 	u64 rng;
 	volatile bool faulted, overran;

@@ -48,9 +48,19 @@ static void map_or_die(u64 addr, u64 size, enum map_kind kind)
 	}
 }
 
+/*
+ * Each vCPU's code slot has a page to itself, which nothing but the slot's
+ * own writes touches. Beside data written on every op (the register
+ * images), QEMU 7.2's detection of modified code missed some slot writes
+ * under the soak's load: a stale translation of the previous op ran (the
+ * slot's memory held the new op; the branch back proved the old one ran).
+ */
+static u32 slot_pages[FUZZ_MAX_CPUS][PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
+
 static void cpu_init(struct fuzz_cpu *c, u64 seed)
 {
 	c->index = (u32)(read_sysreg(mpidr_el1) & 0xff);
+	c->slot = slot_pages[c->index & (FUZZ_MAX_CPUS - 1)];
 	c->rng = seed;
 	write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_FPEN);
 	isb();

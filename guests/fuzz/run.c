@@ -55,7 +55,7 @@ void exception_entry(struct frame *f, u64 kind)
 		return;
 	}
 	/* Past the branch back: the op's trap returned too far. */
-	if (kind == 0 && f->elr > slot + 4 && f->elr < slot + sizeof(c->slot)) {
+	if (kind == 0 && f->elr > slot + 4 && f->elr < slot + FUZZ_SLOT_WORDS * 4) {
 		c->overran = true;
 		c->esr = f->elr - slot;
 		f->elr = (c->ops & 1) ? (u64)fuzz_back_odd : (u64)fuzz_back;
@@ -185,7 +185,7 @@ static void load_slot(struct fuzz_cpu *c, u32 insn)
 
 	c->slot[0] = insn;
 	c->slot[1] = 0x14000000u | ((u32)back & 0x03ffffffu);
-	for (u32 i = 2; i < 16; i++)
+	for (u32 i = 2; i < FUZZ_SLOT_WORDS; i++)
 		c->slot[i] = 0xd4200000u | i << 5;   /* BRK #i */
 	asm volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb" : : "r"(slot) : "memory");
 }
