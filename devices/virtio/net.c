@@ -238,6 +238,7 @@ static void tx_work(struct work *w, u64 now)
 	struct vnet *v = (struct vnet *)w;
 	struct vm *vm = v->vm;
 	struct virtq_chain *c = &v->tx_chain;
+	u64 start = arch_counter_read();
 	u32 n;
 
 	(void)now;
@@ -255,8 +256,14 @@ static void tx_work(struct work *w, u64 now)
 		}
 		virtio_mmio_push(v->t, VNET_TXQ, c, 0);
 	}
-	if (n == VNET_TX_BATCH)
-		work_queue(&v->tx_work, 0);   /* more may wait: after the CPU's other work */
+	if (n == VNET_TX_BATCH) {
+		/* More may wait. It runs again after as long as this batch took,
+		 * so a vif with a backlog (a flood) gets at most half its CPU's
+		 * time: what shares that CPU (a vCPU, other vifs) keeps the rest. */
+		u64 end = arch_counter_read();
+
+		work_queue(&v->tx_work, end + (end - start));
+	}
 	vm_put(vm);                           /* last: the VM may go with it */
 }
 

@@ -169,9 +169,6 @@ poweroff
 """
 
 
-@pytest.mark.skip(reason="under the flood the pair stalls in most runs (2 to 26 Mb/s of about 100; "
-                  "TCP loses nothing: it waits): chaotic since the hardening merge, being traced; "
-                  "see docs/network.md")
 def test_flooding_vm_leaves_two_talking_vms_half_their_throughput(tmp_path, initramfs, netflood):
     a = cfg(tmp_path, "a", initramfs(run=RECEIVER.format(ip="10.0.0.1", peer="10.0.0.2",
                                                          count=2, port=PORT)),

@@ -258,6 +258,35 @@ static void test_tx_batches(void **state)
 	assert_int_equal(vg_used_pending(&g, TXQ), VG_QSIZE);
 }
 
+/*
+ * A vif with a backlog runs again only after as long as its batch took:
+ * a flood gets at most half of its CPU's time, whatever shares the CPU
+ * keeps the rest.
+ */
+static void test_tx_backlog_waits_as_long_as_its_batch_took(void **state)
+{
+	u8 f[64];
+	struct vnet_hdr h = { 0 };
+	struct vg_seg s = { TXBUF, VNET_HDR_LEN + sizeof(f), false };
+	u64 start;
+
+	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 2);
+	vnet_hdr_build(&h, g.ram + TXBUF);
+	memcpy(g.ram + TXBUF + VNET_HDR_LEN, f, sizeof(f));
+	for (u32 i = 0; i < VG_QSIZE; i++)
+		vg_offer(&g, TXQ, &s, 1, i == VG_QSIZE - 1);
+	fake.counter_step = 1;             /* every reading of the clock costs a tick */
+	start = fake.counter;
+	work_run(0);
+	fake.counter_step = 0;
+	assert_int_equal(vif_counters().rx_packets, VG_QSIZE / 2);
+	work_run(0);                       /* no sooner than the batch took */
+	assert_int_equal(vif_counters().rx_packets, VG_QSIZE / 2);
+	fake.counter += fake.counter - start;
+	work_run(0);
+	assert_int_equal(vif_counters().rx_packets, VG_QSIZE);
+}
+
 static void test_tx_bad_header(void **state)
 {
 	u8 f[100];
@@ -758,6 +787,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tx_to_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_backlog_waits_as_long_as_its_batch_took, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_bad_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_runt_spoofed, setup, teardown),
