@@ -185,6 +185,14 @@ def test_destroy_then_create_finds_memory_zeroed(tmp_path):
         p.expect(r"\(hv\) vm 1 'z' rebooted \(PSCI SYSTEM_RESET\); on_reboot=preserve")
         p.send("destroy z\r")
         p.expect(r"\(hv\) vm 1 'z' destroyed")
+        # its RAM comes back by background work (scrubbed, then freed): a
+        # busy host can take a while, and until then `create` takes other pages
+        for _ in range(100):
+            p.send("list\r")
+            p.expect(r"\(hv\) ID +NAME")
+            if p.expect([r"\(hv\) +1 +z +dying\s", r"\(hv\) +- +z +defined\s"]) == 1:
+                break
+            time.sleep(0.2)
         p.send("create z\r")
         p.expect(r"\(hv\) vm 3 'z' \(z.cfg\): 1 vCPU, RAM IPA \S+ -> PA (0x[0-9a-f]+) \(")
         assert p.match.group(1) == first_pa
