@@ -108,6 +108,7 @@ $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAK
 NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/net_gso.c net/net_csum.c \
 	net/rate_limit.c lib/fmt.c lib/strlcpy.c
 $(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_net_gso,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 # The uplink: the virtio-net driver against a fake device (fake_virtio_net.c
 # stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
