@@ -284,15 +284,20 @@ static void make_delivery(struct net_delivery *d, const struct net_frame *f,
 		d->offload.hdr_len = (u16)(d->hdr_len + fi->g.l3_len + fi->g.l4_len);
 }
 
-static bool deliver(struct switch_port *q, const struct net_delivery *d)
+/* Counts what the receiver made of it; SEGMENT_IT (a GSO frame only) is
+ * not a drop yet: its segments follow. */
+static enum switch_deliver deliver(struct switch_port *q, const struct net_delivery *d)
 {
-	if (q->ops->deliver(q, d) == SWITCH_DELIVERED) {
+	enum switch_deliver r = q->ops->deliver(q, d);
+
+	if (r == SWITCH_DELIVERED) {
 		ctr_add(&q->ctr.tx_packets, 1);
 		ctr_add(&q->ctr.tx_bytes, d->len);
-		return true;
+	} else if (r == SWITCH_NO_BUFFERS || d->offload.gso_type == NET_GSO_NONE) {
+		ctr_add(&q->ctr.drops[SW_DROP_NO_BUFFERS], 1);
+		r = SWITCH_NO_BUFFERS;
 	}
-	ctr_add(&q->ctr.drops[SW_DROP_NO_BUFFERS], 1);
-	return false;
+	return r;
 }
 
 /*
@@ -315,7 +320,7 @@ static void deliver_segments(struct switch_port *q, const struct net_delivery *w
 		plen = net_gso_segment(g, k, s.hdr + whole->hdr_len);
 		s.body_off = net_gso_payload_off(g, k);
 		s.len = s.hdr_len + plen;
-		if (!deliver(q, &s)) {
+		if (deliver(q, &s) != SWITCH_DELIVERED) {
 			ctr_add(&q->ctr.drops[SW_DROP_NO_BUFFERS], g->nsegs - k - 1);
 			return;
 		}
@@ -323,14 +328,15 @@ static void deliver_segments(struct switch_port *q, const struct net_delivery *w
 }
 
 /* A frame to one receiver: whole, unless it is GSO and the receiver cannot
- * take that kind whole. */
+ * take that kind whole, or not now. */
 static void deliver_to(struct switch_port *q, const struct net_delivery *d,
 		       const struct frame_info *fi)
 {
-	if (fi->gso && !(q->ops->takes_gso && q->ops->takes_gso(q, fi->g.type)))
-		deliver_segments(q, d, &fi->g);
-	else
-		deliver(q, d);
+	bool whole = !fi->gso || (q->ops->takes_gso && q->ops->takes_gso(q, fi->g.type));
+
+	if (whole && deliver(q, d) != SWITCH_SEGMENT_IT)
+		return;
+	deliver_segments(q, d, &fi->g);
 }
 
 enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame, u64 now,

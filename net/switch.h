@@ -108,7 +108,11 @@ struct switch_counters {
 	u64 drops[SW_DROP_REASONS];
 };
 
-enum switch_deliver { SWITCH_DELIVERED, SWITCH_NO_BUFFERS };
+/* SWITCH_SEGMENT_IT: a GSO frame the receiver takes whole in general but
+ * has too few buffers for now; nothing was used, the switch cuts it into
+ * segments, which each need one (so a short ring loses some segments, not
+ * 64 KiB at once). */
+enum switch_deliver { SWITCH_DELIVERED, SWITCH_NO_BUFFERS, SWITCH_SEGMENT_IT };
 
 struct switch_port_ops {
 	/* Copies d's frame into the receiver's buffers (net_delivery_piece or

@@ -446,6 +446,21 @@ static void rx_return_empty(struct vnet *v, u32 n)
 		virtio_mmio_push_many(v->t, VNET_RXQ, v->rx_chain, v->rx_written, n);
 }
 
+/*
+ * A GSO frame over mergeable buffers takes dozens at once: when the ring
+ * holds fewer than it would take at the smallest size Linux posts, the
+ * switch is asked for segments instead, each of which needs one, before any
+ * is used (a short ring then loses some segments, not 64 KiB at once, which
+ * TCP would pay for with its whole window).
+ */
+#define VNET_RX_MIN_BUF 1518
+static bool rx_room_for_whole(struct vnet *v, const struct net_delivery *d, bool mrg)
+{
+	u32 need = mrg ? (VNET_HDR_LEN + d->len + VNET_RX_MIN_BUF - 1) / VNET_RX_MIN_BUF : 1;
+
+	return virtio_mmio_avail(v->t, VNET_RXQ) >= need;
+}
+
 static enum switch_deliver rx_locked(struct vnet *v, const struct net_delivery *d)
 {
 	bool mrg = virtio_mmio_features(v->t) & (1ull << VIRTIO_NET_F_MRG_RXBUF);
@@ -457,6 +472,8 @@ static enum switch_deliver rx_locked(struct vnet *v, const struct net_delivery *
 
 	if (!rx_header(v, d, &h, &r))
 		return SWITCH_NO_BUFFERS;
+	if (h.gso_type != VNET_GSO_NONE && !rx_room_for_whole(v, d, mrg))
+		return SWITCH_SEGMENT_IT;
 	while (r.off < r.total && res == FILL_OK) {
 		if (n == max) {
 			res = FILL_BAD;       /* buffers too small for the frame */

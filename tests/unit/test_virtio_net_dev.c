@@ -772,7 +772,7 @@ static void test_rx_gso_whole(void **state)
 
 	assert_int_equal(vg_driver_init(&g, F_ALL | F_GUEST_TSO4, 2), 15);
 	len = tcp_frame(f, 8000, VIF_MAC, PEER_MAC);
-	offer_rx(4, 4096);
+	offer_rx(6, 4096);             /* what 8 KiB would take at 1518 bytes a buffer */
 	assert_int_equal(peer_send(f, len, off), SWITCH_TX_SENT);
 	assert_int_equal(gather_rx(out, &n), VNET_HDR_LEN + len);
 	assert_int_equal(n, 2);
@@ -784,6 +784,30 @@ static void test_rx_gso_whole(void **state)
 	assert_int_equal(h.csum_start, TCP_OFF);
 	assert_int_equal(h.num_buffers, 2);
 	assert_memory_equal(out + VNET_HDR_LEN, f, len);
+}
+
+/* GUEST_TSO4 but too few buffers posted for the whole frame: its segments
+ * instead, as many as there are buffers, the rest dropped and counted. */
+static void test_rx_gso_short_ring_gets_segments(void **state)
+{
+	static u8 f[9000], out[16384];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+				   .gso_size = GSO_MSS, .hdr_len = TCP_OFF + TCP_HDR,
+				   .csum_start = TCP_OFF, .csum_offset = 16 };
+	struct vnet_hdr h;
+	u32 len, n;
+
+	assert_int_equal(vg_driver_init(&g, F_ALL | F_GUEST_TSO4, 2), 15);
+	len = tcp_frame(f, 8000, VIF_MAC, PEER_MAC);
+	offer_rx(3, 4096);
+	assert_int_equal(peer_send(f, len, off), SWITCH_TX_SENT);
+	assert_int_equal(gather_rx(out, &n), 3 * (VNET_HDR_LEN + TCP_OFF + TCP_HDR + GSO_MSS));
+	assert_int_equal(n, 3);
+	vnet_hdr_parse(out, &h);
+	assert_int_equal(h.gso_type, VNET_GSO_NONE);
+	assert_int_equal(h.flags, VNET_HDR_F_NEEDS_CSUM);   /* GUEST_CSUM: left partial */
+	assert_int_equal(vif_counters().tx_packets, 3);
+	assert_int_equal(vif_counters().drops[SW_DROP_NO_BUFFERS], 3);   /* 6 segments */
 }
 
 /* Neither GUEST_TSO nor GUEST_CSUM: MTU-size segments, each TCP checksum
@@ -949,6 +973,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_gso_segmented_for_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_bad_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_gso_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_gso_short_ring_gets_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_gso_segmented_csum_computed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_runt_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_malformed_chain, setup, teardown),
