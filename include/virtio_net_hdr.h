@@ -15,6 +15,10 @@
 #define VNET_HDR_F_DATA_VALID 2
 #define VNET_HDR_F_RSC_INFO 4
 #define VNET_GSO_NONE 0
+#define VNET_GSO_TCPV4 1
+#define VNET_GSO_UDP 3
+#define VNET_GSO_TCPV6 4
+#define VNET_GSO_ECN 0x80      /* with a TCP type: the segments carry ECN's CWR rule */
 
 struct vnet_hdr {
 	u8 flags;

@@ -69,7 +69,8 @@ u32 net_delivery_piece(const struct net_delivery *d, u32 off, const u8 **data)
 	if (!s)
 		return 0;
 	*data = (const u8 *)s->data + seg_off;
-	return s->len - seg_off;
+	/* a segment of a GSO frame ends inside the sender's buffer */
+	return s->len - seg_off < d->len - off ? s->len - seg_off : d->len - off;
 }
 
 u32 net_delivery_copy(const struct net_delivery *d, u32 off, void *dst, u32 n)

@@ -24,8 +24,15 @@
 #define ETH_P_8021AD 0x88a8    /* a service (outer) tag: QinQ */
 #define ETH_P_QINQ_OLD 0x9100  /* the pre-standard outer tag some switches send */
 #define VLAN_VID_MAX 4094      /* 4095 is reserved; 0 means "priority tag only" */
-/* A receiver's header: destination, source, one tag, EtherType. */
-#define NET_HDR_MAX (ETH_HLEN + VLAN_HLEN)
+/* The IP and TCP headers a segment of a GSO frame repeats: IPv4's longest
+ * (60) and TCP's (60); IPv6's fixed 40 fits too. */
+#define NET_GSO_L34_MAX 120
+/* A receiver's header: destination, source, one tag, EtherType, and for a
+ * segment cut from a GSO frame its own IP and TCP headers. */
+#define NET_HDR_MAX (ETH_HLEN + VLAN_HLEN + NET_GSO_L34_MAX)
+/* A GSO frame (virtio-net's TSO): at most 64 KiB of IP packet (IPv4's total
+ * length, IPv6's payload length) after its MAC header, a tag and IPv6's 40. */
+#define NET_GSO_FRAME_MAX (ETH_HLEN + VLAN_HLEN + 40 + 65535)
 /* A sender's chain may be long (a virtqueue allows 128 descriptors), and
  * each buffer of a frame's size may straddle two host pages of guest RAM. */
 #define NET_FRAME_MAX_SEGS 256
@@ -44,13 +51,16 @@ struct net_seg {
  */
 struct net_offload {
 	u8 flags;              /* virtio's NEEDS_CSUM (1), DATA_VALID (2) */
-	u8 gso_type;
-	u16 hdr_len;
-	u16 gso_size;
+	u8 gso_type;           /* virtio's: NET_GSO_NONE, _TCPV4, _TCPV6 */
+	u16 hdr_len;           /* a GSO frame's MAC, IP and TCP headers */
+	u16 gso_size;          /* a GSO frame's TCP payload per segment */
 	u16 csum_start;
 	u16 csum_offset;
 };
 #define NET_OFFLOAD_NEEDS_CSUM 1
+#define NET_GSO_NONE 0
+#define NET_GSO_TCPV4 1
+#define NET_GSO_TCPV6 4
 
 struct net_frame {
 	const struct net_seg *segs;
@@ -61,8 +71,9 @@ struct net_frame {
 
 /*
  * What a receiving port's deliver() copies: `hdr` (hdr_len bytes, from the
- * switch's snapshot), then the sender's frame from byte `body_off` on. `len`
- * is the total the receiver sees; `offload` is adjusted for the tag change.
+ * switch's snapshot), then the sender's frame from byte `body_off` on, `len`
+ * bytes in all (a segment of a GSO frame stops before the frame's end).
+ * `offload` is adjusted for the tag change.
  */
 struct net_delivery {
 	const struct net_frame *frame;

@@ -4,6 +4,7 @@
  */
 #include "net/switch.h"
 #include "core/spinlock.h"
+#include "net/net_gso.h"
 #include "lib/string.h"
 
 /* What the switch decided about one frame, from its header snapshot. */
@@ -14,6 +15,9 @@ struct frame_info {
 	u16 pcp_dei;           /* the sender's tag's top 4 bits, kept on the way out */
 	u16 type;              /* the EtherType after any tag */
 	u64 dst, src;
+	bool gso;              /* a GSO frame: `g` holds its headers */
+	u64 wire_len;          /* the bytes it takes on the wire (a GSO frame's segments) */
+	struct net_gso g;
 };
 
 static void ctr_add(u64 *c, u64 v) { __atomic_fetch_add(c, v, __ATOMIC_RELAXED); }
@@ -134,7 +138,8 @@ static bool parse(const struct switch_port *port, const struct net_frame *f, str
 		ntags = is_tpid(get_be16(fi->hdr + 16)) ? 2 : 1;
 	}
 	*why = SW_DROP_OVERSIZE;
-	if (len > ETH_FRAME_MAX + VLAN_HLEN * ntags)
+	fi->gso = f->offload.gso_type != NET_GSO_NONE;
+	if (len > (fi->gso ? NET_GSO_FRAME_MAX : ETH_FRAME_MAX) + VLAN_HLEN * ntags)
 		return false;
 	*why = SW_DROP_VLAN;
 	if (ntags > 1 || (ntags && (port->cfg.kind == SWITCH_PORT_VIF || type != ETH_P_8021Q)))
@@ -155,12 +160,18 @@ static bool parse(const struct switch_port *port, const struct net_frame *f, str
 		fi->type = get_be16(fi->hdr + 16);
 		fi->hdr_in = ETH_HLEN + VLAN_HLEN;
 	}
+	fi->wire_len = len;
+	if (!fi->gso)
+		return true;
+	*why = SW_DROP_GSO;
+	if (!net_gso_parse(f, &f->offload, fi->hdr_in, fi->type, &fi->g))
+		return false;
+	fi->wire_len = net_gso_wire_len(&fi->g);
 	return true;
 }
 
 /* Source, rate and learning, under the switch's lock. */
-static bool admit(struct vswitch *sw, struct switch_port *port, const struct net_frame *f,
-		  const struct frame_info *fi, u64 now, enum switch_drop *why)
+static bool admit(struct vswitch *sw, struct switch_port *port, const struct frame_info *fi, u64 now, enum switch_drop *why)
 {
 	*why = SW_DROP_SPOOFED;
 	if (port->cfg.kind == SWITCH_PORT_VIF) {
@@ -170,7 +181,7 @@ static bool admit(struct vswitch *sw, struct switch_port *port, const struct net
 		return false;
 	}
 	*why = SW_DROP_RATE;
-	if (!rate_limit_take(&port->rate, (u64)f->len * 8, now))
+	if (!rate_limit_take(&port->rate, fi->wire_len * 8, now))
 		return false;
 	*why = SW_DROP_SPOOFED;
 	if (port->cfg.kind == SWITCH_PORT_UPLINK &&
@@ -208,8 +219,7 @@ static struct switch_port *unicast_port(struct vswitch *sw, const struct switch_
  * frame to be flooded first takes from the sender's storm bucket: false,
  * with no receiver, when it is empty.
  */
-static bool pick(struct vswitch *sw, struct switch_port *from, const struct net_frame *f,
-		 const struct frame_info *fi, u64 now, struct switch_port **to, u32 *n)
+static bool pick(struct vswitch *sw, struct switch_port *from, const struct frame_info *fi, u64 now, struct switch_port **to, u32 *n)
 {
 	bool back;
 	struct switch_port *q = unicast_port(sw, from, fi, now, &back);
@@ -223,7 +233,7 @@ static bool pick(struct vswitch *sw, struct switch_port *from, const struct net_
 		*n = 1;
 		return true;
 	}
-	if (!rate_limit_take(&from->storm, (u64)f->len * 8, now))
+	if (!rate_limit_take(&from->storm, fi->wire_len * 8, now))
 		return false;
 	for (u32 i = 0; i < SWITCH_MAX_PORTS; i++) {
 		q = sw->ports[i];
@@ -270,16 +280,63 @@ static void make_delivery(struct net_delivery *d, const struct net_frame *f,
 	d->offload = f->offload;
 	d->offload.csum_start = shift(f->offload.csum_start, delta);
 	d->offload.hdr_len = shift(f->offload.hdr_len, delta);
+	if (fi->gso)           /* the guest's is a hint (virtio 1.2 5.1.6.2): the exact one */
+		d->offload.hdr_len = (u16)(d->hdr_len + fi->g.l3_len + fi->g.l4_len);
 }
 
-static void deliver(struct switch_port *q, const struct net_delivery *d)
+/* Counts what the receiver made of it; SEGMENT_IT (a GSO frame only) is
+ * not a drop yet: its segments follow. */
+static enum switch_deliver deliver(struct switch_port *q, const struct net_delivery *d)
 {
-	if (q->ops->deliver(q, d) == SWITCH_DELIVERED) {
+	enum switch_deliver r = q->ops->deliver(q, d);
+
+	if (r == SWITCH_DELIVERED) {
 		ctr_add(&q->ctr.tx_packets, 1);
 		ctr_add(&q->ctr.tx_bytes, d->len);
-	} else {
+	} else if (r == SWITCH_NO_BUFFERS || d->offload.gso_type == NET_GSO_NONE) {
 		ctr_add(&q->ctr.drops[SW_DROP_NO_BUFFERS], 1);
+		r = SWITCH_NO_BUFFERS;
 	}
+	return r;
+}
+
+/*
+ * A GSO frame to a port that cannot take it whole: its segments, one
+ * delivery each, their headers built after the receiver's MAC header (with
+ * or without the tag) and their payloads straight from the sender's buffers.
+ * Once the receiver has no buffer the rest are counted dropped untried.
+ */
+static void deliver_segments(struct switch_port *q, const struct net_delivery *whole,
+			     const struct net_gso *g)
+{
+	struct net_delivery s = *whole;
+	u32 plen;
+
+	s.hdr_len = whole->hdr_len + g->l3_len + g->l4_len;
+	s.offload = (struct net_offload){ .flags = NET_OFFLOAD_NEEDS_CSUM,
+					  .csum_start = (u16)(whole->hdr_len + g->l3_len),
+					  .csum_offset = TCP_CSUM_OFFSET };
+	for (u32 k = 0; k < g->nsegs; k++) {
+		plen = net_gso_segment(g, k, s.hdr + whole->hdr_len);
+		s.body_off = net_gso_payload_off(g, k);
+		s.len = s.hdr_len + plen;
+		if (deliver(q, &s) != SWITCH_DELIVERED) {
+			ctr_add(&q->ctr.drops[SW_DROP_NO_BUFFERS], g->nsegs - k - 1);
+			return;
+		}
+	}
+}
+
+/* A frame to one receiver: whole, unless it is GSO and the receiver cannot
+ * take that kind whole, or not now. */
+static void deliver_to(struct switch_port *q, const struct net_delivery *d,
+		       const struct frame_info *fi)
+{
+	bool whole = !fi->gso || (q->ops->takes_gso && q->ops->takes_gso(q, fi->g.type));
+
+	if (whole && deliver(q, d) != SWITCH_SEGMENT_IT)
+		return;
+	deliver_segments(q, d, &fi->g);
 }
 
 enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame, u64 now,
@@ -303,7 +360,7 @@ enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame
 		return SWITCH_TX_PORT_GONE;
 	}
 	if (ok)
-		ok = admit(sw, port, frame, &fi, now, &drop);
+		ok = admit(sw, port, &fi, now, &drop);
 	if (!ok) {
 		spin_unlock(&sw->lock);
 		ctr_add(&port->ctr.drops[drop], 1);
@@ -311,7 +368,7 @@ enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame
 			*why = drop;
 		return SWITCH_TX_DROPPED;
 	}
-	if (!pick(sw, port, frame, &fi, now, to, &n)) {
+	if (!pick(sw, port, &fi, now, to, &n)) {
 		spin_unlock(&sw->lock);
 		ctr_add(&port->ctr.drops[SW_DROP_STORM], 1);
 		if (why)
@@ -322,15 +379,15 @@ enum switch_tx switch_tx(struct switch_port *port, const struct net_frame *frame
 	mac_table_sweep(&sw->macs, now, SWITCH_SWEEP_BUCKETS);
 	spin_unlock(&sw->lock);
 
-	ctr_add(&port->ctr.rx_packets, 1);
-	ctr_add(&port->ctr.rx_bytes, frame->len);
+	ctr_add(&port->ctr.rx_packets, fi.gso ? fi.g.nsegs : 1);
+	ctr_add(&port->ctr.rx_bytes, fi.wire_len);
 	make_delivery(&plain, frame, &fi, false);
 	if (fi.vlan)
 		make_delivery(&tagged, frame, &fi, true);
 	for (u32 i = 0; i < n; i++) {
 		bool tag = fi.vlan && to[i]->cfg.kind == SWITCH_PORT_UPLINK;
 
-		deliver(to[i], tag ? &tagged : &plain);
+		deliver_to(to[i], tag ? &tagged : &plain, &fi);
 		port_put(to[i]);
 	}
 	port_put(port);
@@ -368,6 +425,7 @@ const char *switch_drop_str(enum switch_drop d)
 		[SW_DROP_NO_BUFFERS] = "no-buffers", [SW_DROP_SPOOFED] = "spoofed",
 		[SW_DROP_RUNT] = "runt", [SW_DROP_OVERSIZE] = "oversize",
 		[SW_DROP_VLAN] = "vlan", [SW_DROP_RATE] = "rate", [SW_DROP_STORM] = "storm",
+		[SW_DROP_GSO] = "gso",
 	};
 
 	return (unsigned)d < SW_DROP_REASONS ? names[d] : "?";

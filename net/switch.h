@@ -98,6 +98,7 @@ enum switch_drop {
 	SW_DROP_VLAN,          /* tagged from a vif, stacked tags, VID 4095 */
 	SW_DROP_RATE,          /* over the port's rate */
 	SW_DROP_STORM,         /* a vif's flooded frame over SWITCH_STORM_BPS */
+	SW_DROP_GSO,           /* a GSO frame that is not one TCP packet as its offload says */
 	SW_DROP_REASONS
 };
 
@@ -107,12 +108,19 @@ struct switch_counters {
 	u64 drops[SW_DROP_REASONS];
 };
 
-enum switch_deliver { SWITCH_DELIVERED, SWITCH_NO_BUFFERS };
+/* SWITCH_SEGMENT_IT: a GSO frame the receiver takes whole in general but
+ * has too few buffers for now; nothing was used, the switch cuts it into
+ * segments, which each need one (so a short ring loses some segments, not
+ * 64 KiB at once). */
+enum switch_deliver { SWITCH_DELIVERED, SWITCH_NO_BUFFERS, SWITCH_SEGMENT_IT };
 
 struct switch_port_ops {
 	/* Copies d's frame into the receiver's buffers (net_delivery_piece or
 	 * net_delivery_copy) and tells the receiver. No switch lock held. */
 	enum switch_deliver (*deliver)(struct switch_port *port, const struct net_delivery *d);
+	/* Whether deliver() takes a GSO frame of `gso_type` (NET_GSO_TCPV4,
+	 * _TCPV6) whole; NULL or false: the switch cuts it into segments. */
+	bool (*takes_gso)(struct switch_port *port, u8 gso_type);
 	/* The port is off its switch and no call uses it any more; may be NULL. */
 	void (*release)(struct switch_port *port);
 };

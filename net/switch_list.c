@@ -76,11 +76,11 @@ static void print_port(const struct port_copy *p, switch_line_fn line, void *ctx
 	emit(line, ctx, "    rx %llu packets %llu bytes, tx %llu packets %llu bytes",
 	     (unsigned long long)c->rx_packets, (unsigned long long)c->rx_bytes,
 	     (unsigned long long)c->tx_packets, (unsigned long long)c->tx_bytes);
-	emit(line, ctx, "    drops: no-buffers %llu spoofed %llu runt %llu oversize %llu vlan %llu rate %llu storm %llu",
+	emit(line, ctx, "    drops: no-buffers %llu spoofed %llu runt %llu oversize %llu vlan %llu rate %llu storm %llu gso %llu",
 	     (unsigned long long)c->drops[SW_DROP_NO_BUFFERS], (unsigned long long)c->drops[SW_DROP_SPOOFED],
 	     (unsigned long long)c->drops[SW_DROP_RUNT], (unsigned long long)c->drops[SW_DROP_OVERSIZE],
 	     (unsigned long long)c->drops[SW_DROP_VLAN], (unsigned long long)c->drops[SW_DROP_RATE],
-	     (unsigned long long)c->drops[SW_DROP_STORM]);
+	     (unsigned long long)c->drops[SW_DROP_STORM], (unsigned long long)c->drops[SW_DROP_GSO]);
 }
 
 /* One chunk of the table, with each entry's port label resolved. */

@@ -358,6 +358,19 @@ struct virtio_mmio *virtio_mmio_create(struct vdev *d, const struct virtio_devic
 
 /* --- the back end's side -------------------------------------------------- */
 
+u32 virtio_mmio_avail(struct virtio_mmio *t, u32 queue)
+{
+	u32 n = 0;
+
+	if (queue >= t->ops->num_queues)
+		return 0;
+	spin_lock(&t->lock);
+	if (t->status & VIRTIO_STATUS_DRIVER_OK)
+		n = virtq_avail_count(&t->queue[queue]);
+	spin_unlock(&t->lock);
+	return n;
+}
+
 enum virtq_pop_result virtio_mmio_pop(struct virtio_mmio *t, u32 queue, struct virtq_seg *seg,
 				      u32 max, struct virtq_chain *chain)
 {

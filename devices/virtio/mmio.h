@@ -112,6 +112,8 @@ enum virtq_pop_result virtio_mmio_pop(struct virtio_mmio *t, u32 queue, struct v
 				      u32 max, struct virtq_chain *chain);
 /* Completes a chain with `written` bytes written and raises the interrupt if
  * the driver wants one. A chain from before a reset is dropped. */
+/* virtq_avail_count of `queue` (0 before DRIVER_OK). */
+u32 virtio_mmio_avail(struct virtio_mmio *t, u32 queue);
 void virtio_mmio_push(struct virtio_mmio *t, u32 queue, const struct virtq_chain *chain, u64 written);
 /* Completes n chains of `queue` at once (virtq_push_many) and raises the
  * interrupt if the driver wants one. False when they were not handed over

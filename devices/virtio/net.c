@@ -40,6 +40,10 @@
 #define VIRTIO_NET_F_CSUM       0
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 
@@ -56,8 +60,9 @@
 /* Chains a TX run takes before it lets other work on its CPU run. */
 #define VNET_TX_BATCH 16
 /* The most RX chains one frame may take: a driver posting buffers smaller
- * than 1530 / 16 bytes gets its frames dropped (Linux posts 1.5 KiB or more). */
-#define VNET_RX_MAX_CHAINS 16
+ * than a whole GSO frame (64 KiB and headers) / 48 gets such frames dropped
+ * (Linux posts 1.5 KiB or more). */
+#define VNET_RX_MAX_CHAINS 48
 #define NS_PER_SEC 1000000000ull
 /* The longest a held frame waits before its bucket is asked again (a rate so
  * low that one frame takes longer is still kept, a second at a time). */
@@ -85,7 +90,7 @@ struct vnet {
 	u64 rx_written[VNET_RX_MAX_CHAINS];
 	/* the device's own counters (atomic adds) */
 	u64 tx_bad_header;            /* short header, unknown flags or bad offsets */
-	u64 tx_gso;                   /* GSO frames: not offered, refused */
+	u64 tx_gso;                   /* GSO headers refused: type not negotiated, bad fields */
 	u64 rx_bad_buffers;           /* RX chains too small or not RAM */
 };
 
@@ -140,6 +145,18 @@ static bool tx_frame(struct vnet *v, const struct virtq_chain *c, struct net_fra
 	return true;
 }
 
+static bool negotiated(struct vnet *v, u32 bit)
+{
+	return virtio_mmio_features(v->t) & (1ull << bit);
+}
+
+/* A GSO header's fields, and its type one the driver negotiated. */
+static bool tx_gso_ok(struct vnet *v, const struct vnet_hdr *h, u32 len)
+{
+	return vnet_hdr_gso_ok(h, len, negotiated(v, VIRTIO_NET_F_HOST_TSO4),
+			       negotiated(v, VIRTIO_NET_F_HOST_TSO6));
+}
+
 /* One chain: checked, then sent or dropped and counted. */
 static void tx_one(struct vnet *v, const struct virtq_chain *c)
 {
@@ -161,15 +178,16 @@ static void tx_one(struct vnet *v, const struct virtq_chain *c)
 		return;
 	}
 	vnet_hdr_parse(raw, &h);
-	if (h.gso_type != VNET_GSO_NONE) {
-		count(&v->tx_gso);
-		return;
-	}
 	/* the frame's pointers stay good until the switch has copied it */
 	hold = guest_mem_hold(v->vm);
 	if (!tx_frame(v, c, &f) || !vnet_hdr_tx_ok(&h, f.len)) {
 		guest_mem_unhold(v->vm, hold);
 		count(&v->tx_bad_header);
+		return;
+	}
+	if (h.gso_type != VNET_GSO_NONE && !tx_gso_ok(v, &h, f.len)) {
+		guest_mem_unhold(v->vm, hold);
+		count(&v->tx_gso);
 		return;
 	}
 	f.offload = vnet_hdr_offload(&h);
@@ -374,8 +392,20 @@ static bool write_patches(struct vnet *v, struct rx_fill *r, const struct vnet_h
 	return true;
 }
 
-/* The header the receiver sees, and whether its copy needs a checksum. */
-static void rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_hdr *h,
+/* Whether the driver takes a GSO frame of this type whole: its TSO
+ * feature, and GUEST_CSUM (which it depends on) for the partial checksum. */
+static bool rx_takes_gso(struct vnet *v, u8 gso_type)
+{
+	u32 bit = gso_type == VNET_GSO_TCPV4 ? VIRTIO_NET_F_GUEST_TSO4 :
+		  gso_type == VNET_GSO_TCPV6 ? VIRTIO_NET_F_GUEST_TSO6 : 0;
+
+	return bit && negotiated(v, bit) && negotiated(v, VIRTIO_NET_F_GUEST_CSUM);
+}
+
+/* The header the receiver sees, and whether its copy needs a checksum;
+ * false for a GSO frame the driver does not take (a reset since the switch
+ * asked). */
+static bool rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_hdr *h,
 		      struct rx_fill *r)
 {
 	u64 f = virtio_mmio_features(v->t);
@@ -384,6 +414,14 @@ static void rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_
 	bool partial = (o->flags & NET_OFFLOAD_NEEDS_CSUM) && net_csum_offsets_ok(o, d->len);
 
 	*h = (struct vnet_hdr){ .gso_type = VNET_GSO_NONE };
+	if (o->gso_type != NET_GSO_NONE) {
+		if (!partial || !rx_takes_gso(v, o->gso_type))
+			return false;
+		*h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = o->gso_type,
+					.gso_size = o->gso_size, .hdr_len = o->hdr_len,
+					.csum_start = o->csum_start, .csum_offset = o->csum_offset };
+		return true;
+	}
 	if (partial && (f & (1ull << VIRTIO_NET_F_GUEST_CSUM))) {
 		h->flags = VNET_HDR_F_NEEDS_CSUM;
 		h->csum_start = o->csum_start;
@@ -395,6 +433,7 @@ static void rx_header(struct vnet *v, const struct net_delivery *d, struct vnet_
 	} else if ((o->flags & VNET_HDR_F_DATA_VALID) && (f & (1ull << VIRTIO_NET_F_GUEST_CSUM))) {
 		h->flags = VNET_HDR_F_DATA_VALID;
 	}
+	return true;
 }
 
 /* Gives back chains popped for a frame that did not fit, with nothing in
@@ -407,6 +446,21 @@ static void rx_return_empty(struct vnet *v, u32 n)
 		virtio_mmio_push_many(v->t, VNET_RXQ, v->rx_chain, v->rx_written, n);
 }
 
+/*
+ * A GSO frame over mergeable buffers takes dozens at once: when the ring
+ * holds fewer than it would take at the smallest size Linux posts, the
+ * switch is asked for segments instead, each of which needs one, before any
+ * is used (a short ring then loses some segments, not 64 KiB at once, which
+ * TCP would pay for with its whole window).
+ */
+#define VNET_RX_MIN_BUF 1518
+static bool rx_room_for_whole(struct vnet *v, const struct net_delivery *d, bool mrg)
+{
+	u32 need = mrg ? (VNET_HDR_LEN + d->len + VNET_RX_MIN_BUF - 1) / VNET_RX_MIN_BUF : 1;
+
+	return virtio_mmio_avail(v->t, VNET_RXQ) >= need;
+}
+
 static enum switch_deliver rx_locked(struct vnet *v, const struct net_delivery *d)
 {
 	bool mrg = virtio_mmio_features(v->t) & (1ull << VIRTIO_NET_F_MRG_RXBUF);
@@ -416,7 +470,10 @@ static enum switch_deliver rx_locked(struct vnet *v, const struct net_delivery *
 	struct vnet_hdr h;
 	u32 n = 0;
 
-	rx_header(v, d, &h, &r);
+	if (!rx_header(v, d, &h, &r))
+		return SWITCH_NO_BUFFERS;
+	if (h.gso_type != VNET_GSO_NONE && !rx_room_for_whole(v, d, mrg))
+		return SWITCH_SEGMENT_IT;
 	while (r.off < r.total && res == FILL_OK) {
 		if (n == max) {
 			res = FILL_BAD;       /* buffers too small for the frame */
@@ -461,8 +518,14 @@ static void vnet_release(struct switch_port *port)
 	vm_put(v->vm);
 }
 
+static bool vnet_takes_gso(struct switch_port *port, u8 gso_type)
+{
+	return rx_takes_gso(port->ctx, gso_type);
+}
+
 static const struct switch_port_ops vnet_port_ops = {
 	.deliver = vnet_deliver,
+	.takes_gso = vnet_takes_gso,
 	.release = vnet_release,
 };
 
@@ -521,11 +584,30 @@ static void vnet_destroy(void *dev)
 	work_cancel(&v->tx_work);
 }
 
+#define VNET_FEATURES ((1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) | \
+		       (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_MRG_RXBUF) | \
+		       (1ull << VIRTIO_NET_F_STATUS) | (1ull << VIRTIO_NET_F_GUEST_TSO4) | \
+		       (1ull << VIRTIO_NET_F_GUEST_TSO6))
+#define VNET_HOST_TSO ((1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6))
 static const struct virtio_device_ops vnet_ops = {
+	.features = VNET_FEATURES | VNET_HOST_TSO,
 	.device_id = VIRTIO_ID_NET,
-	.features = (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |
-		    (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
-		    (1ull << VIRTIO_NET_F_STATUS),
+	.num_queues = 2,
+	.queue_max = VNET_QUEUE_MAX,
+	.config_size = VNET_CFG_SIZE,
+	.config_read = vnet_config_read,
+	.notify = vnet_notify,
+	.reset = vnet_reset,
+	.unplug = vnet_unplug,
+	.destroy = vnet_destroy,
+};
+
+/* A vif with a rate does not offer HOST_TSO: its bucket's burst (the rate
+ * over 50 ms by default) may be smaller than one 64 KiB frame, which would
+ * then never pass. */
+static const struct virtio_device_ops vnet_ops_rated = {
+	.features = VNET_FEATURES,
+	.device_id = VIRTIO_ID_NET,
 	.num_queues = 2,
 	.queue_max = VNET_QUEUE_MAX,
 	.config_size = VNET_CFG_SIZE,
@@ -626,7 +708,7 @@ static int vnet_create(struct vdev *d, const char **why)
 	else
 		vif_derive_mac(d->vm->cfg.name, d->instance, mac);
 	fill_config(v, mac);
-	v->t = virtio_mmio_create(d, &vnet_ops, v);
+	v->t = virtio_mmio_create(d, c->rate_bps ? &vnet_ops_rated : &vnet_ops, v);
 	if (!v->t) {
 		*why = "no memory for its virtio-net transport";
 		return -1;

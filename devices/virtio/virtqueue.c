@@ -209,6 +209,15 @@ static bool pending(struct virtq *q, u16 *count)
 	return true;
 }
 
+u32 virtq_avail_count(struct virtq *q)
+{
+	u16 count;
+
+	if (!q->ready || !pending(q, &count) || count > q->size)
+		return 0;               /* a fault or a runaway index: the next pop finds it */
+	return count;
+}
+
 enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
 				struct virtq_chain *chain)
 {

@@ -97,6 +97,10 @@ enum virtq_pop_result virtq_pop(struct virtq *q, struct virtq_seg *seg, u32 max,
  * stale (the queue was reset or set up again since it was popped) or the
  * used ring is no longer RAM (the queue then stops): nothing is written.
  */
+/* Chains the driver has made available and the device not taken yet, as
+ * its index says now (0 on a fault): a hint for a device that needs many
+ * at once, never trusted for more. */
+u32 virtq_avail_count(struct virtq *q);
 bool virtq_push(struct virtq *q, const struct virtq_chain *chain, u64 written);
 /* Returns n chains (n <= the queue's size) with one update of the used
  * index, so the driver sees all of them or none (a frame spread over

@@ -61,7 +61,7 @@ fuzz_virtio_blk_SRCS := devices/virtio/blk.c devices/virtio/mmio.c devices/virti
 	core/guest_mem.c core/vdev.c $(DEVICE_DEPS)
 fuzz_virtio_net_SRCS := devices/virtio/net.c devices/virtio/net_hdr.c net/net_csum.c devices/virtio/mmio.c \
 	devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c net/vif_mac.c net/switch.c \
-	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/rate_limit.c \
+	net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/net_gso.c net/rate_limit.c \
 	lib/strlcpy.c $(DEVICE_DEPS)
 # the balloon with the VM's RAM from the pool: pages it takes and gives really move
 fuzz_virtio_balloon_SRCS := devices/virtio/balloon.c devices/virtio/mmio.c devices/virtio/virtqueue.c \
@@ -71,7 +71,7 @@ fuzz_gpt_SRCS     := storage/gpt.c storage/gpt_edit.c lib/crc32.c lib/fmt.c
 fuzz_pool_SRCS    := storage/pool_scan.c storage/pool_vms.c storage/vm_def.c lib/strlcpy.c $(fuzz_config_SRCS) storage/pool_edit.c storage/gpt.c storage/gpt_edit.c \
 	storage/volume.c drivers/blk.c core/page_alloc.c core/workqueue.c lib/crc32.c lib/fmt.c \
 	$(FAKE_ARCH)
-fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/rate_limit.c \
+fuzz_switch_SRCS  := net/switch.c net/switch_list.c net/mac_table.c net/net_frame.c net/net_gso.c net/net_csum.c net/rate_limit.c \
 	lib/fmt.c lib/strlcpy.c $(FAKE_ARCH)
 # the uplink driver on a fake device (which stands in for drivers/virtio_mmio_io.c) and a real switch
 # (the target includes drivers/net.c itself, to empty the NIC registry between runs)
@@ -79,7 +79,7 @@ fuzz_uplink_rx_SRCS := drivers/virtio_net.c drivers/virtio_mmio_host.c net/uplin
 	net/net_csum.c core/boot_uplink.c core/boot_option.c core/config.c core/config_spec.c core/config_disk.c \
 	core/config_vif.c net/rate_parse.c core/platform.c core/workqueue.c core/page_alloc.c \
 	tests/unit/fake_virtio_net.c net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c \
-	net/net_frame.c net/rate_limit.c lib/fmt.c lib/strlcpy.c lib/fdt.c $(FAKE_ARCH)
+	net/net_frame.c net/net_gso.c net/rate_limit.c lib/fmt.c lib/strlcpy.c lib/fdt.c $(FAKE_ARCH)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 # Headers are not tracked per file: any change rebuilds every target.

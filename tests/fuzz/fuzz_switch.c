@@ -10,15 +10,23 @@
  *   2: churn [port]  (removed; added back when removed already)
  *   3: room  [port] [buffers]
  *   4: list
+ *   5: gso   [port] [len lo] [len hi] [cut] [kind] [mss lo] [mss hi] [csum_start]
+ *            then len bytes: a GSO frame (kind bit 0: TCPv6, bit 1: made a
+ *            plausible TCP packet first, so the checks past the IP header run)
+ * Port 2 takes GSO frames whole; the others get them cut into segments.
  * Every delivery is CHECKed against the switch's rules: never to the sender,
  * a vif only gets untagged frames of its VLAN from a source that passed
- * anti-spoofing, an uplink gets the VLAN's tag, lengths within bounds, no
+ * anti-spoofing, an uplink gets the VLAN's tag, lengths within bounds (a
+ * whole GSO frame only to a port that takes it, segments MTU-size with their
+ * checksum field inside), no
  * port used after its release; and every frame sent is either counted in
  * or counted as one drop reason.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_csum.h"
+#include "net/net_gso.h"
 #include "net/switch.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
@@ -38,10 +46,17 @@ static const struct fport *sender;
 static enum switch_deliver fdeliver(struct switch_port *p, const struct net_delivery *d)
 {
 	struct fport *f = p->ctx;
-	u8 buf[NET_HDR_MAX + ETH_FRAME_MAX + 8];
+	static u8 buf[NET_GSO_FRAME_MAX + 8];
 
 	CHECK(!f->released && f != sender);
-	CHECK(d->len >= ETH_HLEN && d->len <= ETH_FRAME_MAX + VLAN_HLEN);
+	if (d->offload.gso_type != NET_GSO_NONE) {
+		CHECK(f == &ports[2] && d->len <= NET_GSO_FRAME_MAX);
+		CHECK(d->offload.hdr_len < d->len);
+	} else {
+		CHECK(d->len >= ETH_HLEN && d->len <= ETH_FRAME_MAX + VLAN_HLEN);
+	}
+	if (d->offload.flags & NET_OFFLOAD_NEEDS_CSUM && d->frame->offload.gso_type != NET_GSO_NONE)
+		CHECK(net_csum_offsets_ok(&d->offload, d->len));
 	CHECK(net_delivery_copy(d, 0, buf, sizeof(buf)) == d->len);
 	if (f->cfg.kind == SWITCH_PORT_VIF) {
 		CHECK(d->vlan == f->cfg.vlan);
@@ -67,7 +82,13 @@ static void frelease(struct switch_port *p)
 	f->released = true;
 }
 
-static const struct switch_port_ops fops = { .deliver = fdeliver, .release = frelease };
+static bool ftakes_gso(struct switch_port *p, u8 type)
+{
+	return p->ctx == &ports[2];
+}
+
+static const struct switch_port_ops fops = { .deliver = fdeliver, .release = frelease,
+					     .takes_gso = ftakes_gso };
 
 static void plug(u32 i)
 {
@@ -107,11 +128,12 @@ static void total(const struct fport *f, u64 *in)
 			*in += c.drops[r];
 }
 
-static void send_frame(u32 port, const u8 *data, size_t len, u32 cut, u64 now)
+static void send_frame(u32 port, const u8 *data, size_t len, u32 cut, u64 now,
+		       const struct net_offload *off)
 {
 	struct fport *f = &ports[port];
 	struct net_seg seg[2] = { { data, cut }, { data + cut, (u32)len - cut } };
-	struct net_frame fr = { .segs = seg, .nsegs = 2, .len = (u32)len };
+	struct net_frame fr = { .segs = seg, .nsegs = 2, .len = (u32)len, .offload = *off };
 	u64 before, after;
 	enum switch_tx r;
 
@@ -122,8 +144,48 @@ static void send_frame(u32 port, const u8 *data, size_t len, u32 cut, u64 now)
 	total(f, &after);
 	if (!f->on)
 		CHECK(r == SWITCH_TX_PORT_GONE && after == before);
-	else
+	else if (r == SWITCH_TX_DROPPED || off->gso_type == NET_GSO_NONE)
 		CHECK((r == SWITCH_TX_SENT || r == SWITCH_TX_DROPPED) && after == before + 1);
+	else   /* a GSO frame counts as the segments it became */
+		CHECK(r == SWITCH_TX_SENT && after > before);
+}
+
+/* A GSO frame from the input: the 8 bytes of op 5, then the frame's. */
+static size_t gso_op(const u8 *data, size_t size, size_t at, u64 now)
+{
+	static u8 frame[NET_GSO_FRAME_MAX];
+	const u8 *a = data + at;
+	u32 port = a[0] % NPORTS, len = (u32)(a[1] | a[2] << 8), cut = a[3];
+	bool v6 = a[4] & 1;
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM,
+				   .gso_type = v6 ? NET_GSO_TCPV6 : NET_GSO_TCPV4,
+				   .gso_size = (u16)(a[5] | a[6] << 8), .csum_start = a[7],
+				   .csum_offset = TCP_CSUM_OFFSET };
+	u32 l3 = v6 ? 40 : 20, taken;
+
+	at += 8;
+	if (len > size - at)
+		len = (u32)(size - at);
+	taken = len;
+	memcpy(frame, data + at, len);
+	/* a short input still makes a long frame: the rest repeats it */
+	if (a[4] & 4 && len)
+		for (u32 i = len; i < 20000; i++)
+			frame[i] = frame[i % len];
+	if (a[4] & 4 && len)
+		len = 20000;
+	if (a[4] & 2 && len >= ETH_HLEN + l3 + 20) {
+		memcpy(frame + 6, ports[port].cfg.mac, ETH_ALEN);
+		put_be16(frame + 12, v6 ? ETH_P_IPV6 : ETH_P_IPV4);
+		frame[ETH_HLEN] = v6 ? 0x60 : 0x45;
+		frame[ETH_HLEN + (v6 ? 6 : 9)] = IPPROTO_TCP_NUM;
+		if (!v6)
+			frame[ETH_HLEN + 6] &= 0x40;            /* not a fragment */
+		frame[ETH_HLEN + l3 + 12] = (u8)((frame[ETH_HLEN + l3 + 12] % 4 + 5) << 4);
+		off.csum_start = (u16)(ETH_HLEN + l3);
+	}
+	send_frame(port, frame, len, cut < len ? cut : len, now, &off);
+	return at + taken;
 }
 
 static void sink(void *ctx, const char *line)
@@ -139,7 +201,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	setup();
 	while (at < size) {
-		u8 op = data[at++] % 5;
+		u8 op = data[at++] % 6;
 
 		if (op == 0 && size - at >= 4) {
 			u32 port = data[at] % NPORTS;
@@ -149,7 +211,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			at += 4;
 			if (len > size - at)
 				len = (u32)(size - at);
-			send_frame(port, data + at, len, cut < len ? cut : len, now);
+			send_frame(port, data + at, len, cut < len ? cut : len, now,
+				   &(struct net_offload){ 0 });
 			at += len;
 		} else if (op == 1 && size - at >= 4) {
 			u32 ms;
@@ -170,6 +233,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		} else if (op == 3 && size - at >= 2) {
 			ports[data[at] % NPORTS].buffers = data[at + 1];
 			at += 2;
+		} else if (op == 5 && size - at >= 8) {
+			at = gso_op(data, size, at, now);
 		} else if (op == 4) {
 			if (lists++ < 2)        /* it walks the whole table: keep runs fast */
 				switch_list(&sw, now, sink, NULL);

@@ -6,7 +6,11 @@
  * outside what it may (ASan), the device writes guest RAM only inside the
  * buffers the driver offered (a canary region no descriptor names stays
  * untouched), the peer receives only frames with the vif's source MAC, and
- * the VM's references come back to the port's one.
+ * the VM's references come back to the port's one. GSO: the device offers
+ * TSO both ways (the fuzzed feature bits include them); the peer takes no
+ * GSO frame whole, so what it gets from the vif is MTU-size, and the peer's
+ * own GSO frames (made plausible TCP packets half the time) reach the vif
+ * whole or segmented by what its driver negotiated.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include "core/workqueue.h"
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net_hdr.h"
+#include "net/net_gso.h"
 #include "fake_arch.h"
 #include "net/net_csum.h"
 #include "net/switch.h"
@@ -66,6 +71,7 @@ static enum switch_deliver peer_deliver(struct switch_port *p, const struct net_
 
 	CHECK(net_delivery_copy(d, 0, hdr, ETH_HLEN) == ETH_HLEN);
 	CHECK(!memcmp(hdr + 6, VIF_MAC, 6));
+	CHECK(d->offload.gso_type == NET_GSO_NONE && d->len <= ETH_FRAME_MAX);
 	/* a checksum left to do never lands in the MAC header the switch checked */
 	CHECK(!(d->offload.flags & NET_OFFLOAD_NEEDS_CSUM) || net_csum_offsets_ok(&d->offload, d->len));
 	return SWITCH_DELIVERED;
@@ -155,14 +161,35 @@ static void offer(struct input *in, u32 q, bool writes)
 	wr(0x050, q);
 }
 
+/* Makes f a TCP packet over IPv4 or IPv6 of the GSO type `off` names. */
+static void plausible_tcp(u8 *f, u32 len, struct net_offload *off)
+{
+	bool v6 = off->gso_type == NET_GSO_TCPV6;
+	u32 l3 = v6 ? 40 : 20;
+
+	if (len < ETH_HLEN + l3 + 20)
+		return;
+	put_be16(f + 12, v6 ? ETH_P_IPV6 : ETH_P_IPV4);
+	f[ETH_HLEN] = v6 ? 0x60 : 0x45;
+	f[ETH_HLEN + (v6 ? 6 : 9)] = IPPROTO_TCP_NUM;
+	if (!v6)
+		put_be16(f + ETH_HLEN + 6, 0);
+	f[ETH_HLEN + l3 + 12] = 5 << 4;
+	off->flags |= NET_OFFLOAD_NEEDS_CSUM;
+	off->csum_start = (u16)(ETH_HLEN + l3);
+	off->csum_offset = TCP_CSUM_OFFSET;
+}
+
 static void peer_send(struct input *in)
 {
-	static u8 f[1600];
-	u32 len = take16(in) % sizeof(f);
+	static u8 f[NET_GSO_FRAME_MAX];
+	u8 gso = take(in);
+	u32 len = (gso & 0x40 ? (u32)take16(in) << 2 : take16(in)) % sizeof(f);
 	struct net_offload off = { .flags = take(in) & 3, .csum_start = take16(in),
-				   .csum_offset = take16(in) };
+				   .csum_offset = take16(in), .gso_type = gso & 0x85,
+				   .gso_size = take16(in), .hdr_len = take16(in) };
 	struct net_seg s = { f, len };
-	struct net_frame fr = { .segs = &s, .nsegs = 1, .len = len, .offload = off };
+	struct net_frame fr = { .segs = &s, .nsegs = 1, .len = len };
 
 	for (u32 i = 0; i < len; i++)
 		f[i] = (u8)(i * 31);
@@ -170,6 +197,9 @@ static void peer_send(struct input *in)
 		memcpy(f, (take(in) & 1) ? VIF_MAC : (const u8[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 6);
 		memcpy(f + 6, PEER_MAC, 6);
 	}
+	if (gso & 0x20)
+		plausible_tcp(f, len, &off);
+	fr.offload = off;
 	switch_tx(&peer, &fr, 1, NULL);
 }
 

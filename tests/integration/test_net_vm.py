@@ -23,6 +23,7 @@ UP = """#!/bin/sh
 ip link set eth0 up
 ip addr add {ip}/24 dev eth0
 echo "MAC $(cat /sys/class/net/eth0/address)"
+echo "VFEATURES $(cat /sys/class/net/eth0/device/features)"
 for i in $(seq 1 30); do
     if ping -c 1 -W 1 {peer} >/dev/null 2>&1; then echo "PING-OK"; break; fi
 done
@@ -52,6 +53,7 @@ for i in $(seq 1 20); do
     if nc -w 5 {{peer}} {PORT} < /tmp/s; then echo "NC-DONE"; break; fi
     sleep 1
 done
+echo "TXPACKETS $(cat /sys/class/net/eth0/statistics/tx_packets)"
 poweroff
 """
 
@@ -77,3 +79,10 @@ def test_two_vms_ping_and_move_16mib(tmp_path, initramfs):
     recv = [l.split()[1:] for l in la if l.startswith("RECV ")]
     assert sent and recv and sent == recv, run
     assert sent[0][0] == str(BYTES)
+    # TSO both ways: the driver negotiated HOST_TSO4 (bit 11) and GUEST_TSO4
+    # (bit 7), and sent fewer frames than 1448-byte segments would take
+    for lines in (la, lb):
+        feats = [l.split()[1] for l in lines if l.startswith("VFEATURES ")]
+        assert feats and feats[0][7] == "1" and feats[0][11] == "1", run
+    txp = [int(l.split()[1]) for l in lb if l.startswith("TXPACKETS ")]
+    assert txp and txp[0] < BYTES // 1448, run

@@ -105,21 +105,22 @@ $(ARCH_NEUTRAL_CHECK): tests/unit/arch_neutral_main.c $(ARCH_NEUTRAL_SRCS) $(FAK
 
 # The virtual switch: frames between fake ports, the MAC table, token buckets,
 # the rate= parser, the registry on a host page pool.
-NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c \
+NET_SRCS := net/switch.c net/switch_list.c net/switch_registry.c net/mac_table.c net/net_frame.c net/net_gso.c net/net_csum.c \
 	net/rate_limit.c lib/fmt.c lib/strlcpy.c
 $(eval $(call unit_test,test_switch,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
+$(eval $(call unit_test,test_net_gso,$(NET_SRCS) core/page_alloc.c $(FAKE_ARCH)))
 $(eval $(call unit_test,test_rate,net/rate_parse.c net/rate_limit.c))
 # The uplink: the virtio-net driver against a fake device (fake_virtio_net.c
 # stands in for drivers/virtio_mmio_io.c), joined to a real switch. It probes
 # a fresh NIC per test, so the registry is made bigger than the machine's.
-UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c net/net_csum.c \
+UPLINK_SRCS := drivers/virtio_net.c drivers/net.c drivers/virtio_mmio_host.c net/uplink.c \
 	core/boot_uplink.c core/boot_option.c $(CONFIG_SRCS) core/platform.c core/workqueue.c tests/unit/fake_virtio_net.c
 $(eval $(call unit_test,test_virtio_net,$(UPLINK_SRCS) $(NET_SRCS) core/page_alloc.c lib/fdt.c \
 	$(FAKE_ARCH) $(HV_POOL) $(LOG_LAST),-DNET_MAX_NICS=64))
 
 # The guest's virtio-net device on the transport and a real switch; the test
 # is a guest's driver (tests/unit/virtio_guest.c) and a port beside the vif.
-GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c net/net_csum.c \
+GUEST_NET_DEPS := tests/unit/virtio_guest.c devices/virtio/net.c devices/virtio/net_hdr.c \
 	devices/virtio/mmio.c devices/virtio/virtqueue.c core/guest_mem.c core/vdev.c \
 	net/vif_mac.c $(filter-out lib/fmt.c,$(NET_SRCS)) $(DEVICE_DEPS)
 $(eval $(call unit_test,test_virtio_net_dev,$(GUEST_NET_DEPS) $(HV_POOL)))

@@ -33,6 +33,10 @@
 #define F_CSUM (1ull << 0)
 #define F_GUEST_CSUM (1ull << 1)
 #define F_MAC (1ull << 5)
+#define F_GUEST_TSO4 (1ull << 7)
+#define F_GUEST_TSO6 (1ull << 8)
+#define F_HOST_TSO4 (1ull << 11)
+#define F_HOST_TSO6 (1ull << 12)
 #define F_MRG_RXBUF (1ull << 15)
 #define F_STATUS (1ull << 16)
 #define F_INDIRECT (1ull << 28)
@@ -658,6 +662,182 @@ static void test_rx_csum_in_mac_header(void **state)
 
 /* --- MACs -------------------------------------------------------------------------- */
 
+/* --- GSO ------------------------------------------------------------------------ */
+
+#define TCP_OFF (ETH_HLEN + 20)
+#define TCP_HDR 20
+#define GSO_MSS 1460
+
+/* A TCPv4 packet of `payload` bytes from `src` to `dst` with its checksum
+ * partial (the pseudo-header's sum, as a Linux guest leaves it); its length. */
+static u32 tcp_frame(u8 *f, u32 payload, const u8 *dst, const u8 *src)
+{
+	u32 len = TCP_OFF + TCP_HDR + payload;
+	u64 sum;
+
+	make_frame(f, len, dst, src, 9);
+	memset(f + ETH_HLEN, 0, 20 + TCP_HDR);
+	f[ETH_HLEN] = 0x45;
+	put_be16(f + ETH_HLEN + 2, (u16)(len - ETH_HLEN));
+	f[ETH_HLEN + 8] = 64;
+	f[ETH_HLEN + 9] = 6;
+	memcpy(f + ETH_HLEN + 12, (u8[]){ 10, 0, 0, 2, 10, 0, 0, 1 }, 8);
+	put_be16(f + TCP_OFF + 4, 0x1234);    /* seq */
+	f[TCP_OFF + 12] = 5 << 4;
+	f[TCP_OFF + 13] = 0x18;               /* PSH ACK */
+	sum = 0x0a00 + 0x0002 + 0x0a00 + 0x0001 + 6 + TCP_HDR + payload;
+	put_be16(f + TCP_OFF + 16, (u16)~net_csum_fold(sum));
+	return len;
+}
+
+static const struct vnet_hdr gso_hdr = {
+	.flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = GSO_MSS,
+	.hdr_len = TCP_OFF + TCP_HDR, .csum_start = TCP_OFF, .csum_offset = 16 };
+
+/* A segment's TCP checksum, complete, verifies. */
+static bool tcp_ok(const u8 *f, u32 len)
+{
+	u32 tl = len - TCP_OFF;
+	u64 sum = 0x0a00 + 0x0002 + 0x0a00 + 0x0001 + 6 + tl;
+
+	for (u32 i = 0; i < tl; i += 2)
+		sum += (u32)f[TCP_OFF + i] << 8 | (i + 1 < tl ? f[TCP_OFF + i + 1] : 0);
+	return net_csum_fold(sum) == 0;
+}
+
+/* With HOST_TSO4 a GSO frame goes; the peer (no TSO) gets its segments. */
+static void test_tx_gso_segmented_for_peer(void **state)
+{
+	u8 f[3200];
+	u32 len;
+
+	assert_int_equal(vg_driver_init(&g, F_ALL | F_HOST_TSO4, 2), 15);
+	len = tcp_frame(f, 3000, PEER_MAC, VIF_MAC);
+	offer_tx(&gso_hdr, f, len);
+	work_run(0);
+	assert_int_equal(vif_status().tx_errors, 0);
+	assert_int_equal(ngot, 3);
+	for (u32 k = 0; k < 3; k++) {
+		u32 plen = k < 2 ? GSO_MSS : 3000 - 2 * GSO_MSS;
+
+		assert_int_equal(got_len[k], TCP_OFF + TCP_HDR + plen);
+		assert_int_equal(got_off[k].flags, NET_OFFLOAD_NEEDS_CSUM);
+		assert_int_equal(got_off[k].gso_type, VNET_GSO_NONE);
+		assert_memory_equal(got[k] + TCP_OFF + TCP_HDR, f + TCP_OFF + TCP_HDR + k * GSO_MSS, plen);
+		net_csum_complete(got[k], got_len[k], &got_off[k]);
+		assert_true(tcp_ok(got[k], got_len[k]));
+	}
+	assert_int_equal(vif_counters().rx_packets, 3);
+}
+
+/* Each bad GSO header: dropped, counted, the chain returned. */
+static void test_tx_gso_bad_headers(void **state)
+{
+	u8 f[3200];
+	u32 len, n = 0;
+	struct vnet_hdr bad[8];
+
+	assert_int_equal(vg_driver_init(&g, F_ALL | F_HOST_TSO4, 2), 15);
+	len = tcp_frame(f, 3000, PEER_MAC, VIF_MAC);
+	for (u32 i = 0; i < 8; i++)
+		bad[i] = gso_hdr;
+	bad[0].gso_type = VNET_GSO_TCPV6;            /* not negotiated */
+	bad[1].gso_type = VNET_GSO_TCPV4 | VNET_GSO_ECN;
+	bad[2].gso_type = VNET_GSO_UDP;
+	bad[3].gso_size = 0;
+	bad[4].gso_size = 9000;
+	bad[5].hdr_len = (u16)(len + 1);
+	bad[6].hdr_len = TCP_OFF + 10;               /* short of the checksum field */
+	bad[7].flags = 0;
+	for (u32 i = 0; i < 8; i++) {
+		offer_tx(&bad[i], f, len);
+		work_run(0);
+		n++;
+		assert_int_equal(vif_status().tx_errors, n);
+		assert_int_equal(vg_used_pending(&g, TXQ), n);
+	}
+	assert_int_equal(ngot, 0);
+}
+
+/* GUEST_TSO4: a GSO frame arrives whole over mergeable buffers, its
+ * fields in the header. */
+static void test_rx_gso_whole(void **state)
+{
+	static u8 f[9000], out[16384];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+				   .gso_size = GSO_MSS, .hdr_len = 80, .csum_start = TCP_OFF,
+				   .csum_offset = 16 };
+	struct vnet_hdr h;
+	u32 len, n;
+
+	assert_int_equal(vg_driver_init(&g, F_ALL | F_GUEST_TSO4, 2), 15);
+	len = tcp_frame(f, 8000, VIF_MAC, PEER_MAC);
+	offer_rx(6, 4096);             /* what 8 KiB would take at 1518 bytes a buffer */
+	assert_int_equal(peer_send(f, len, off), SWITCH_TX_SENT);
+	assert_int_equal(gather_rx(out, &n), VNET_HDR_LEN + len);
+	assert_int_equal(n, 2);
+	vnet_hdr_parse(out, &h);
+	assert_int_equal(h.gso_type, VNET_GSO_TCPV4);
+	assert_int_equal(h.gso_size, GSO_MSS);
+	assert_int_equal(h.hdr_len, TCP_OFF + TCP_HDR);   /* the exact one, not the hint */
+	assert_int_equal(h.flags, VNET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.csum_start, TCP_OFF);
+	assert_int_equal(h.num_buffers, 2);
+	assert_memory_equal(out + VNET_HDR_LEN, f, len);
+}
+
+/* GUEST_TSO4 but too few buffers posted for the whole frame: its segments
+ * instead, as many as there are buffers, the rest dropped and counted. */
+static void test_rx_gso_short_ring_gets_segments(void **state)
+{
+	static u8 f[9000], out[16384];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+				   .gso_size = GSO_MSS, .hdr_len = TCP_OFF + TCP_HDR,
+				   .csum_start = TCP_OFF, .csum_offset = 16 };
+	struct vnet_hdr h;
+	u32 len, n;
+
+	assert_int_equal(vg_driver_init(&g, F_ALL | F_GUEST_TSO4, 2), 15);
+	len = tcp_frame(f, 8000, VIF_MAC, PEER_MAC);
+	offer_rx(3, 4096);
+	assert_int_equal(peer_send(f, len, off), SWITCH_TX_SENT);
+	assert_int_equal(gather_rx(out, &n), 3 * (VNET_HDR_LEN + TCP_OFF + TCP_HDR + GSO_MSS));
+	assert_int_equal(n, 3);
+	vnet_hdr_parse(out, &h);
+	assert_int_equal(h.gso_type, VNET_GSO_NONE);
+	assert_int_equal(h.flags, VNET_HDR_F_NEEDS_CSUM);   /* GUEST_CSUM: left partial */
+	assert_int_equal(vif_counters().tx_packets, 3);
+	assert_int_equal(vif_counters().drops[SW_DROP_NO_BUFFERS], 3);   /* 6 segments */
+}
+
+/* Neither GUEST_TSO nor GUEST_CSUM: MTU-size segments, each TCP checksum
+ * completed into the guest's copy. */
+static void test_rx_gso_segmented_csum_computed(void **state)
+{
+	static u8 f[9000], out[16384];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+				   .gso_size = GSO_MSS, .hdr_len = TCP_OFF + TCP_HDR,
+				   .csum_start = TCP_OFF, .csum_offset = 16 };
+	struct vnet_hdr h;
+	u32 len, n, at = 0;
+
+	assert_int_equal(vg_driver_init(&g, F_VERSION_1 | F_MAC | F_MRG_RXBUF, 2), 15);
+	len = tcp_frame(f, 3000, VIF_MAC, PEER_MAC);
+	offer_rx(3, 2048);
+	assert_int_equal(peer_send(f, len, off), SWITCH_TX_SENT);
+	assert_int_equal(gather_rx(out, &n), 3 * (VNET_HDR_LEN + TCP_OFF + TCP_HDR) + 3000);
+	assert_int_equal(n, 3);
+	for (u32 k = 0; k < 3; k++) {
+		u32 plen = k < 2 ? GSO_MSS : 3000 - 2 * GSO_MSS, slen = TCP_OFF + TCP_HDR + plen;
+
+		vnet_hdr_parse(out + at, &h);
+		assert_int_equal(h.flags, 0);
+		assert_int_equal(h.gso_type, VNET_GSO_NONE);
+		assert_true(tcp_ok(out + at + VNET_HDR_LEN, slen));
+		at += VNET_HDR_LEN + slen;
+	}
+}
+
 static void test_mac_derivation(void **state)
 {
 	u8 a[6], b[6], c[6], d[6];
@@ -790,6 +970,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_backlog_waits_as_long_as_its_batch_took, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_bad_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gso_segmented_for_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gso_bad_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_gso_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_gso_short_ring_gets_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_gso_segmented_csum_computed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_runt_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_malformed_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_mergeable, setup, teardown),
