@@ -356,6 +356,11 @@ struct virtio_mmio *virtio_mmio_create(struct vdev *d, const struct virtio_devic
 	return t;
 }
 
+void virtio_mmio_withhold_features(struct virtio_mmio *t, u64 features)
+{
+	t->device_features &= ~(features & DEVICE_TYPE_FEATURES);
+}
+
 /* --- the back end's side -------------------------------------------------- */
 
 u32 virtio_mmio_avail(struct virtio_mmio *t, u32 queue)

@@ -101,6 +101,9 @@ struct virtio_mmio {
  * memory or `ops` does not describe a device the transport can carry.
  */
 struct virtio_mmio *virtio_mmio_create(struct vdev *d, const struct virtio_device_ops *ops, void *dev);
+/* This instance offers fewer of its type's feature bits (a config choice):
+ * called right after virtio_mmio_create(), before any driver reads them. */
+void virtio_mmio_withhold_features(struct virtio_mmio *t, u64 features);
 
 /* The back end's side (deferred work, any CPU). */
 

@@ -590,23 +590,7 @@ static void vnet_destroy(void *dev)
 		       (1ull << VIRTIO_NET_F_GUEST_TSO6))
 #define VNET_HOST_TSO ((1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6))
 static const struct virtio_device_ops vnet_ops = {
-	.features = VNET_FEATURES | VNET_HOST_TSO,
-	.device_id = VIRTIO_ID_NET,
-	.num_queues = 2,
-	.queue_max = VNET_QUEUE_MAX,
-	.config_size = VNET_CFG_SIZE,
-	.config_read = vnet_config_read,
-	.notify = vnet_notify,
-	.reset = vnet_reset,
-	.unplug = vnet_unplug,
-	.destroy = vnet_destroy,
-};
-
-/* A vif with a rate does not offer HOST_TSO: its bucket's burst (the rate
- * over 50 ms by default) may be smaller than one 64 KiB frame, which would
- * then never pass. */
-static const struct virtio_device_ops vnet_ops_rated = {
-	.features = VNET_FEATURES,
+	.features = VNET_FEATURES | VNET_HOST_TSO,   /* HOST_TSO: not on a vif with a rate */
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = 2,
 	.queue_max = VNET_QUEUE_MAX,
@@ -708,11 +692,15 @@ static int vnet_create(struct vdev *d, const char **why)
 	else
 		vif_derive_mac(d->vm->cfg.name, d->instance, mac);
 	fill_config(v, mac);
-	v->t = virtio_mmio_create(d, c->rate_bps ? &vnet_ops_rated : &vnet_ops, v);
+	v->t = virtio_mmio_create(d, &vnet_ops, v);
 	if (!v->t) {
 		*why = "no memory for its virtio-net transport";
 		return -1;
 	}
+	/* Its bucket's burst (the rate over 50 ms by default) may be smaller
+	 * than one 64 KiB frame, which would then never pass. */
+	if (c->rate_bps)
+		virtio_mmio_withhold_features(v->t, VNET_HOST_TSO);
 	if (join_switch(v, c, why))
 		return -1;
 	d->vm->vifs[d->instance] = (struct vm_vif){ &v->port, vnet_status };

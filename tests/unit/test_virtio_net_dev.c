@@ -705,6 +705,20 @@ static bool tcp_ok(const u8 *f, u32 len)
 	return net_csum_fold(sum) == 0;
 }
 
+/* A vif with a rate offers no HOST_TSO (its bucket may hold less than one
+ * 64 KiB frame); one without offers both, and GUEST_TSO either way. */
+static void test_host_tso_offered_unless_rated(void **state)
+{
+	u64 f = vg_device_features(&g);
+
+	assert_int_equal(f & (F_HOST_TSO4 | F_HOST_TSO6), 0);
+	assert_true(f & (1ull << 7));      /* GUEST_TSO4 */
+	teardown(state);
+	setup(state);
+	f = vg_device_features(&g);
+	assert_int_equal(f & (F_HOST_TSO4 | F_HOST_TSO6), F_HOST_TSO4 | F_HOST_TSO6);
+}
+
 /* With HOST_TSO4 a GSO frame goes; the peer (no TSO) gets its segments. */
 static void test_tx_gso_segmented_for_peer(void **state)
 {
@@ -968,6 +982,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_to_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_backlog_waits_as_long_as_its_batch_took, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_tso_offered_unless_rated, setup_rate, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_bad_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_segmented_for_peer, setup, teardown),
