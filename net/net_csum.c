@@ -20,18 +20,23 @@ u16 net_csum_fold(u64 sum)
 	return (u16)~sum;
 }
 
+u64 net_csum_sum(const u8 *p, u32 n)
+{
+	u64 sum = 0;
+	u32 i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += get_be16(p + i);
+	if (i < n)
+		sum += (u32)p[i] << 8;  /* an odd last byte, padded with zero */
+	return sum;
+}
+
 void net_csum_complete(u8 *frame, u32 len, const struct net_offload *off)
 {
 	u32 field = (u32)off->csum_start + off->csum_offset;
-	u64 sum = 0;
-	u16 csum;
-	u32 i;
+	u16 csum = net_csum_fold(net_csum_sum(frame + off->csum_start, len - off->csum_start));
 
-	for (i = off->csum_start; i + 1 < len; i += 2)
-		sum += get_be16(frame + i);
-	if (i < len)
-		sum += (u32)frame[i] << 8;  /* an odd last byte, padded with zero */
-	csum = net_csum_fold(sum);
 	/* 0 and 0xffff are the same number; UDP reserves 0 for "no checksum" */
 	put_be16(frame + field, csum ? csum : 0xffff);
 }

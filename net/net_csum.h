@@ -20,6 +20,9 @@ bool net_csum_offsets_ok(const struct net_offload *off, u32 len);
 /* The Internet checksum (RFC 1071) of a ones'-complement sum of big-endian
  * 16-bit words: folded and inverted, as the field stores it. */
 u16 net_csum_fold(u64 sum);
+/* The ones' complement sum, unfolded, of `n` bytes as big-endian 16-bit
+ * words (an odd last byte padded with zero): to add to, then fold. */
+u64 net_csum_sum(const u8 *p, u32 n);
 
 /* Completes the checksum of `frame` (len bytes) as `off` asks: the ones'
  * complement sum from csum_start to the end, stored big-endian at

@@ -16,15 +16,6 @@ static void put_be32(u8 *p, u32 v)
 	put_be16(p + 2, (u16)v);
 }
 
-static u64 sum_words(const u8 *p, u32 n)
-{
-	u64 sum = 0;
-
-	for (u32 i = 0; i + 1 < n; i += 2)
-		sum += get_be16(p + i);
-	return sum;
-}
-
 /* The IP header's length, or 0 when it is not the one the type names. */
 static u32 ip_header_len(const struct net_gso *g, u16 ethertype, u32 avail)
 {
@@ -100,8 +91,8 @@ u64 net_gso_wire_len(const struct net_gso *g)
 static u64 pseudo_sum(const struct net_gso *g, u32 tcp_len)
 {
 	if (g->type == NET_GSO_TCPV4)
-		return sum_words(g->hdr + 12, 8) + IPPROTO_TCP_NUM + tcp_len;
-	return sum_words(g->hdr + 8, 32) + IPPROTO_TCP_NUM + (tcp_len >> 16) + (tcp_len & 0xffff);
+		return net_csum_sum(g->hdr + 12, 8) + IPPROTO_TCP_NUM + tcp_len;
+	return net_csum_sum(g->hdr + 8, 32) + IPPROTO_TCP_NUM + (tcp_len >> 16) + (tcp_len & 0xffff);
 }
 
 u32 net_gso_segment(const struct net_gso *g, u32 k, u8 *out)
@@ -116,7 +107,7 @@ u32 net_gso_segment(const struct net_gso *g, u32 k, u8 *out)
 		put_be16(ip + 2, (u16)(g->l3_len + tcp_len));
 		put_be16(ip + 4, (u16)(get_be16(g->hdr + 4) + k));
 		put_be16(ip + 10, 0);
-		put_be16(ip + 10, net_csum_fold(sum_words(ip, g->l3_len)));
+		put_be16(ip + 10, net_csum_fold(net_csum_sum(ip, g->l3_len)));
 	} else {
 		put_be16(ip + 4, (u16)tcp_len);
 	}
