@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "core/boot_option.h"
 #include "core/boot_uplink.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/firmware.h"
 #include "core/log.h"
@@ -87,6 +88,16 @@ static void reserve_firmware_regions(void)
 }
 
 /*
+ * The lines just said may still sit in the console's ring while another CPU
+ * drains it: flush them, or the reason for powering off is lost.
+ */
+static void __attribute__((noreturn)) power_off(void)
+{
+	console_flush_for_power_off();
+	arch_system_off();
+}
+
+/*
  * On UEFI boards the device tree's memory nodes often cover what the UEFI
  * map keeps (runtime services, ACPI, reserved): keep it like the tree's own
  * reservations, and unmapped, since Bulkhead never touches it. The one
@@ -100,7 +111,7 @@ static void keep_boot_firmware_memory(void)
 
 	if (arch_boot_reserved_overflow()) {
 		hv_err("the UEFI memory map keeps more regions than Bulkhead can track: powering off");
-		arch_system_off();
+		power_off();
 	}
 	for (u32 i = 0; arch_boot_reserved(i, &base, &size); i++) {
 		bool no_map = !overlaps(base, size, dtb, dtb_size);
@@ -108,7 +119,7 @@ static void keep_boot_firmware_memory(void)
 		if (!platform_add_reserved(&platform, base, size, no_map, RESERVED_BY_UEFI)) {
 			hv_err("the firmware reserves more memory regions than Bulkhead can track: "
 			       "powering off");
-			arch_system_off();
+			power_off();
 		}
 	}
 }
@@ -217,7 +228,7 @@ static void start_vms(paddr_t image, u64 image_size)
 	if (package_open(&boot_package, (const u8 *)pa_to_ptr(image) + hv_size,
 			 image_size > hv_size ? image_size - hv_size : 0, &why)) {
 		hv_err("%s; nothing to run: powering off", why);
-		arch_system_off();
+		power_off();
 	}
 	count = package_vm_count(&boot_package);
 	hv_info("VM package: %u VM%s", count, count == 1 ? "" : "s");
@@ -226,7 +237,7 @@ static void start_vms(paddr_t image, u64 image_size)
 	defined += pool_vm_at(0) != NULL;
 	if (vm_running_count() == 0 && defined == 0 && boot_on_idle() == ON_IDLE_POWEROFF) {
 		hv_err("no VM could be started: powering off");
-		arch_system_off();
+		power_off();
 	}
 	if (vm_running_count() == 0)
 		hv_info("no VM is running yet: the shell's `create NAME` starts one");
@@ -251,7 +262,7 @@ void core_refuse_boot(paddr_t dtb, const char *why)
 
 	open_console(dtb, &unused);
 	hv_err("%s", why);
-	arch_system_off();
+	power_off();
 }
 
 void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
@@ -260,7 +271,7 @@ void core_boot(paddr_t dtb, paddr_t image, u64 image_size)
 
 	if (!open_console(dtb, &why)) {
 		hv_err("cannot start: %s", why);
-		arch_system_off();
+		power_off();
 	}
 	if (!log_set_from_cmdline(platform.bootargs))
 		hv_warn("unknown loglevel in '%s' (use error, warn, info or debug)", platform.bootargs);
