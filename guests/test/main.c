@@ -141,11 +141,17 @@ static void sleep_wfi(u64 ms)
 {
 	u32 before = idle_wakes;
 
+	/* masked while deciding to sleep, as in sched_modes.c's shot() */
+	irq_disable();
 	write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0) + ms_to_ticks(ms));
 	write_sysreg(cntv_ctl_el0, 1);
 	isb();
-	while (idle_wakes == before)
+	while (idle_wakes == before) {
 		wfi();
+		irq_enable();
+		irq_disable();
+	}
+	irq_enable();
 }
 
 /*

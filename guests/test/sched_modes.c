@@ -55,17 +55,29 @@ static void on_timer(u32 cpu, u32 intid)
 	fired++;
 }
 
-/* One shot: arm the timer `ahead` ticks out and sleep until it fires. */
+/*
+ * One shot: arm the timer `ahead` ticks out and sleep until it fires. IRQs
+ * stay masked while deciding to sleep (WFI wakes on a pending interrupt
+ * whatever PSTATE.I says): an interrupt taken between the test and the WFI
+ * would leave it sleeping with the timer already disabled by the handler,
+ * on the bare machine as under Bulkhead (seen on a loaded host, where the
+ * timer fired while the guest ran).
+ */
 static bool shot(u64 ahead)
 {
 	u32 before = fired;
 	u64 start = now_ticks();
 
+	irq_disable();
 	write_sysreg(cntv_cval_el0, start + ahead);
 	write_sysreg(cntv_ctl_el0, CNTV_ENABLE);
 	isb();
-	while (fired == before && now_ticks() - start < ms_to_ticks(1000))
+	while (fired == before && now_ticks() - start < ms_to_ticks(1000)) {
 		wfi();
+		irq_enable();   /* the handler runs here */
+		irq_disable();
+	}
+	irq_enable();
 	return fired != before;
 }
 
