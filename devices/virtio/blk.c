@@ -29,6 +29,7 @@
 #include "core/spinlock.h"
 #include "core/vm.h"
 #include "core/workqueue.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/mmio.h"
 #include "lib/string.h"
 #include "storage/volume.h"
@@ -69,14 +70,6 @@
 #define VBLK_CFG_MAX_WRITE_ZEROES_SEG 52
 #define VBLK_CFG_SIZE     60          /* through write_zeroes_may_unmap and padding */
 
-/* Guest requests in flight per device, and pieces on the volume with the
- * bounce buffer each has: bounded, so a guest cannot make Bulkhead take more
- * memory than this for its disk (8 x 32 KiB: a 1 MiB request is on the disk
- * a quarter at a time). */
-#define VBLK_SLOTS 8              /* at most 32: started_mask */
-#define VBLK_PIECES 8
-#define VBLK_BOUNCE_PAGES 8
-#define VBLK_BOUNCE_BYTES (VBLK_BOUNCE_PAGES * PAGE_SIZE)
 #define VBLK_QUEUE_MAX 256
 /* DISCARD and WRITE_ZEROES: one range per request (the segment is 16 bytes:
  * le64 sector, le32 num_sectors, le32 flags), at most this many sectors.

@@ -32,6 +32,7 @@
 #include "core/vdev.h"
 #include "core/vm.h"
 #include "core/workqueue.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/mmio.h"
 #include "fake_arch.h"
 #include "storage/volume.h"
@@ -41,7 +42,7 @@
 #define BASE 0x0a000000ull
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (64 * 1024)
-#define HV_PAGES 96      /* as tests/unit/test_virtio_blk_dev.c: the device's 8 pieces and bounce buffers */
+#define HV_PAGES (VBLK_PIECES * VBLK_BOUNCE_PAGES + 32)   /* the device's pieces, bounce buffers, state */
 #define QSIZE 16
 #define DESC 0x0
 #define AVAIL 0x100
@@ -50,7 +51,7 @@
 #define RECORD 16
 #define DISK_SECTORS 64
 #define MAX_RQ 16
-#define BOUNCE_MAX (32 * 1024)   /* the device's bounce buffer */
+#define BOUNCE_MAX VBLK_BOUNCE_BYTES
 
 /* The device's report of its memory goes to the log: not looked at here. */
 void log_msg(enum log_level level, const char *fmt, ...)

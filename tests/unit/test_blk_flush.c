@@ -22,13 +22,14 @@
 #include "fake_arch.h"
 #include "storage/volume.h"
 #include "storage/volume_table.h"
+#include "devices/virtio/blk.h"
 #include "virtio_blk_guest.h"
 
-#define HV_PAGES 96
+#define HV_PAGES (VBLK_PIECES * VBLK_BOUNCE_PAGES + 32)
 #define DISK_SECTORS 8192
 #define VOL_FIRST 2048        /* the volume's first sector on the disk */
 #define VOL_SECTORS 1024
-#define PIECE_SECTORS 64      /* a bounce buffer: 32 KiB */
+#define PIECE_SECTORS (VBLK_BOUNCE_BYTES / 512)   /* a bounce buffer */
 #define MAX_RQ 16
 
 /* The device's report of its memory goes to the log: not looked at here. */
@@ -157,7 +158,7 @@ static void assert_not_answered(u32 h, u16 used)
 	assert_int_equal(used_idx(), used);
 }
 
-/* A 64 KiB write (two pieces on the volume), completed to the guest once the
+/* A write of two pieces (two pieces on the volume), completed to the guest once the
  * disk has both; then the guest's flush, which reaches the disk as its flush
  * and completes to the guest only when the disk's flush has completed. */
 static void test_flush_completes_after_the_disks_flush(void **state)

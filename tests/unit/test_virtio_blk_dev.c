@@ -19,14 +19,16 @@
 #include "core/page_alloc.h"
 #include "core/vm.h"
 #include "core/workqueue.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/mmio.h"
 #include "fake_arch.h"
 #include "log_last.h"
 #include "storage/volume.h"
 #include "virtio_blk_guest.h"
 
-#define HV_PAGES 96
-#define DISK_SECTORS 1024
+#define HV_PAGES (VBLK_PIECES * VBLK_BOUNCE_PAGES + 32)
+#define DISK_SECTORS 8192
+#define PIECE_SECTORS (VBLK_BOUNCE_BYTES / 512)
 
 
 /* --- the volume double ----------------------------------------------------- */
@@ -232,7 +234,7 @@ static void test_write_then_read(void **state)
  * request is answered once, when the last is back. */
 static void test_large_request_split(void **state)
 {
-	u32 len = 96 * KiB;
+	u32 len = 3 * VBLK_BOUNCE_BYTES;
 	static const u32 order[3] = { 2, 0, 1 };
 
 	for (u32 i = 0; i < len; i++)
@@ -241,8 +243,8 @@ static void test_large_request_split(void **state)
 	assert_int_equal(nsubmitted, 3);
 	for (u32 i = 0; i < 3; i++) {
 		assert_int_equal(seen[i].op, BLK_WRITE);
-		assert_int_equal(seen[i].sector, 10 + i * 64);
-		assert_int_equal(seen[i].count, 64);
+		assert_int_equal(seen[i].sector, 10 + i * PIECE_SECTORS);
+		assert_int_equal(seen[i].count, PIECE_SECTORS);
 	}
 	for (u32 i = 0; i < 3; i++) {
 		assert_int_equal(ram[STATS], UNTOUCHED);
@@ -269,17 +271,17 @@ static void test_large_request_split(void **state)
  * with at most 8 out; the data arrives whole, whatever the order. */
 static void test_request_longer_than_the_pieces(void **state)
 {
-	u32 len = 320 * KiB;          /* 10 pieces of 32 KiB */
+	u32 len = 10 * VBLK_BOUNCE_BYTES;   /* 10 pieces */
 
 	rw(0, T_IN, 0, 0, len);
 	assert_int_equal(nsubmitted, 8);
 	assert_int_equal(in_flight(), 8);
 	complete(5, BLK_OK);
 	assert_int_equal(nsubmitted, 9);
-	assert_int_equal(seen[8].sector, 8 * 64);
+	assert_int_equal(seen[8].sector, 8 * PIECE_SECTORS);
 	complete(8, BLK_OK);
 	assert_int_equal(nsubmitted, 10);
-	assert_int_equal(seen[9].sector, 9 * 64);
+	assert_int_equal(seen[9].sector, 9 * PIECE_SECTORS);
 	for (u32 i = 9; i-- > 0;) {
 		if (!completed[i])
 			complete(i, BLK_OK);
@@ -297,7 +299,7 @@ static void test_request_longer_than_the_pieces(void **state)
  * write's, which copies from the guest, to the work. */
 static void test_completion_in_the_interrupt_handler(void **state)
 {
-	u32 len = 320 * KiB;          /* 10 pieces of 32 KiB */
+	u32 len = 10 * VBLK_BOUNCE_BYTES;   /* 10 pieces */
 
 	rw(0, T_OUT, 0, 0, len);
 	assert_int_equal(nsubmitted, 8);
@@ -309,7 +311,7 @@ static void test_completion_in_the_interrupt_handler(void **state)
 	work_run(0);
 	assert_int_equal(nsubmitted, 9);
 	assert_int_equal(seen[8].op, BLK_WRITE);
-	assert_int_equal(seen[8].sector, 8 * 64);
+	assert_int_equal(seen[8].sector, 8 * PIECE_SECTORS);
 	for (u32 i = 0; i < 9; i++) {
 		if (!completed[i])
 			complete(i, BLK_OK);
@@ -338,7 +340,7 @@ static void test_completion_in_the_interrupt_handler(void **state)
  * out are back, and no piece of it is started after the failure. */
 static void test_volume_error(void **state)
 {
-	rw(0, T_OUT, 0, 0, 64 * KiB);
+	rw(0, T_OUT, 0, 0, 2 * VBLK_BOUNCE_BYTES);
 	assert_int_equal(nsubmitted, 2);
 	complete(0, BLK_IOERR);
 	assert_int_equal(ram[STATS], UNTOUCHED);
@@ -353,7 +355,7 @@ static void test_volume_error(void **state)
 	assert_int_equal(used_idx(), 2);
 	submit_rc = 0;
 	/* longer than the pieces: a failure stops the rest */
-	rw(2, T_IN, 0, 0, 320 * KiB);
+	rw(2, T_IN, 0, 0, 10 * VBLK_BOUNCE_BYTES);
 	assert_int_equal(nsubmitted, 10);
 	complete(3, BLK_IOERR);
 	for (u32 i = 2; i < 10; i++) {
@@ -639,9 +641,9 @@ static void test_destroy_keeps_busy_buffers(void **state)
 	rw(0, T_IN, 0, 0, 512);
 	assert_int_equal(nsubmitted, 1);
 	dev.ops->destroy(&dev);
-	assert_int_equal(hv_pages.free_pages, free_before + 7 * 8);
+	assert_int_equal(hv_pages.free_pages, free_before + 7 * VBLK_BOUNCE_PAGES);
 	dev.ops->destroy(&dev);                       /* twice: nothing more */
-	assert_int_equal(hv_pages.free_pages, free_before + 7 * 8);
+	assert_int_equal(hv_pages.free_pages, free_before + 7 * VBLK_BOUNCE_PAGES);
 }
 
 /* The device says what it took from Bulkhead's pages when it was created:
@@ -651,7 +653,7 @@ static void test_reports_its_memory(void **state)
 	u64 taken = guest_blk_create_pages;
 	char want[64];
 
-	assert_true(taken >= 8 * 8);                 /* at least the 8 bounce buffers */
+	assert_true(taken >= VBLK_PIECES * VBLK_BOUNCE_PAGES);   /* at least the bounce buffers */
 	snprintf(want, sizeof(want), ": %llu KiB of hypervisor memory",
 		 (unsigned long long)(taken * PAGE_SIZE / KiB));
 	assert_non_null(strstr(last_log, "disk xvda (volume '"));
@@ -672,18 +674,18 @@ static void range_request(u32 h, u32 type, u64 sector, u32 num, u32 flags)
 
 static void test_write_zeroes_and_discard(void **state)
 {
-	/* 80 sectors: two pieces (a bounce buffer is 64 sectors), all zeros */
-	range_request(0, T_WRITE_ZEROES, 100, 80, 1);
+	/* a piece and 16 sectors: two pieces, all zeros */
+	range_request(0, T_WRITE_ZEROES, 100, PIECE_SECTORS + 16, 1);
 	for (u32 i = 0; i < nsubmitted; i++) {
 		assert_int_equal(seen[i].op, BLK_WRITE);
-		assert_int_equal(seen[i].sector, 100 + 64 * i);
+		assert_int_equal(seen[i].sector, 100 + PIECE_SECTORS * i);
 		complete(i, BLK_OK);
 	}
 	assert_int_equal(nsubmitted, 2);
 	assert_int_equal(ram[STATS], 0);
-	for (u32 i = 0; i < 80 * 512; i++)
+	for (u32 i = 0; i < (PIECE_SECTORS + 16) * 512; i++)
 		assert_int_equal(disk[100 * 512 + i], 0);
-	assert_int_not_equal(disk[180 * 512] | disk[180 * 512 + 1], 0);   /* not past it */
+	assert_int_not_equal(disk[(116 + PIECE_SECTORS) * 512] | disk[(116 + PIECE_SECTORS) * 512 + 1], 0);   /* not past it */
 
 	range_request(1, T_DISCARD, 300, 1, 0);
 	assert_int_equal(nsubmitted, 3);

@@ -22,7 +22,7 @@ struct vdev dev;
 struct mmio_bus bus;
 u8 *ram;
 static u8 *hv_mem;
-static u64 hv_bitmap[4];
+static u64 hv_bitmap[8];
 static u16 next_desc;
 
 u64 guest_blk_create_pages;

@@ -14,7 +14,7 @@
 #define BASE 0x0a000000ull
 #define LINE 16
 #define RAM_BASE 0x40000000ull
-#define RAM_SIZE (512 * KiB)
+#define RAM_SIZE (2 * MiB)
 #define QSIZE 16
 #define DESC  0x1000
 #define AVAIL 0x2000
