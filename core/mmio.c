@@ -32,6 +32,44 @@ static void add_fixed(struct mmio_bus *bus, struct vdev *d)
 	}
 }
 
+/* Whether `d` has the bus's polled slot, claiming it when nobody has. */
+static bool polled_owner(struct vdev *d)
+{
+	const struct vdev *none = NULL;
+
+	if (!d->bus)
+		return false;
+	return __atomic_compare_exchange_n(&d->bus->polled_owner, &none, d, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || none == d;
+}
+
+bool mmio_polled_publish(struct vdev *d, ipaddr_t ipa, u32 value)
+{
+	struct mmio_bus *bus = d->bus;
+
+	if (!polled_owner(d))
+		return false;
+	if (bus->polled.ipa != ipa_addr(ipa)) {
+		/* the address changes only here (once, as a device polls one
+		 * register), withdrawn and fenced so no load pairs it with
+		 * another's value */
+		__atomic_store_n(&bus->npolled, 0, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		bus->polled.ipa = ipa_addr(ipa);
+		bus->polled_frame = ipa_addr(ipa) >> MMIO_FIXED_FRAME_SHIFT;
+	}
+	/* one word: a load sees the old value or this one */
+	__atomic_store_n(&bus->polled.value, value, __ATOMIC_RELEASE);
+	__atomic_store_n(&bus->npolled, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+void mmio_polled_withdraw(struct vdev *d)
+{
+	if (d->bus && __atomic_load_n(&d->bus->polled_owner, __ATOMIC_ACQUIRE) == d)
+		__atomic_store_n(&d->bus->npolled, 0, __ATOMIC_RELEASE);
+}
+
 int mmio_register(struct mmio_bus *bus, struct vdev *d)
 {
 	u32 at = 0;
@@ -48,6 +86,7 @@ int mmio_register(struct mmio_bus *bus, struct vdev *d)
 		bus->dev[i] = bus->dev[i - 1];
 	bus->dev[at] = d;
 	bus->count++;
+	d->bus = bus;
 	add_fixed(bus, d);
 	return 0;
 }

@@ -38,10 +38,30 @@ struct mmio_bus {
 	u32 nfixed;
 	u64 fixed_frame;    /* their IPA >> MMIO_FIXED_FRAME_SHIFT (while nfixed > 0) */
 	struct mmio_fixed fixed[MMIO_FIXED_MAX];
+	/* The polled register (mmio_polled_publish): answered like a fixed one
+	 * while npolled is 1, from its own frame. */
+	u32 npolled;
+	u64 polled_frame;
+	struct mmio_fixed polled;
+	const struct vdev *polled_owner;   /* the first device to publish: the only one */
 	/* The device the last access found: a guest polling one register (a
 	 * UART's flags) finds it at once. Any CPU may replace it at any time. */
 	struct vdev *last;
 };
+
+/*
+ * One register a guest polls in a loop whose value changes now and then (a
+ * UART's flags while nothing is sent or received): while published, the
+ * trap vector answers a 32-bit load from it as it answers a fixed register,
+ * without entering C. The device publishes a value only in a state where a
+ * read has no side effect, and withdraws it, under its own lock, before
+ * anything it published stops being true; a load racing the change sees
+ * the value from just before it, as it would on hardware. One device per bus
+ * has the slot (the first to publish; false for any other), so the owner's
+ * lock is the slot's.
+ */
+bool mmio_polled_publish(struct vdev *d, ipaddr_t ipa, u32 value);
+void mmio_polled_withdraw(struct vdev *d);
 
 /* Puts the device's window on the bus; -1 when the bus is full or the window
  * is empty, wraps, or overlaps another device's. */

@@ -18,6 +18,7 @@
 #include "core/irq_line.h"
 
 struct vm;
+struct mmio_bus;
 struct vdev;
 struct vdt;
 
@@ -48,6 +49,7 @@ struct vdev {
 	const struct vdev_ops *ops;
 	const struct vdev_kind *kind;
 	struct vm *vm;
+	struct mmio_bus *bus;   /* the bus it is on (mmio_register), NULL before */
 	ipaddr_t base;          /* guest-physical window */
 	u64 size;
 	struct irq_line irq;    /* its interrupt output (irq_line_none() when it has none) */

@@ -59,14 +59,27 @@ void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *
 	pl011_emul_reset(u, sink, ctx, irq);
 }
 
-/* Everything but the lock: a reset may meet console input on another CPU. */
+/* Lock held. FR is no longer to be answered without us. */
+static void fr_withdraw(struct pl011_emul *u)
+{
+	if (!u->fr_published)
+		return;
+	mmio_polled_withdraw(u->dev);
+	u->fr_published = false;
+}
+
+/* Everything but the lock and the device: a reset may meet console input
+ * on another CPU. */
 static void reset_registers(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,
 			    struct irq_line irq)
 {
 	struct spinlock lock = u->lock;
+	struct vdev *dev = u->dev;
 
+	fr_withdraw(u);
 	memset(u, 0, sizeof(*u));
 	u->lock = lock;
+	u->dev = dev;
 	u->sink = sink;
 	u->ctx = ctx;
 	u->irq = irq;
@@ -119,6 +132,19 @@ static u32 read_flags(struct pl011_emul *u)
 	u32 rx = __atomic_load_n(&u->rx_count, __ATOMIC_RELAXED);
 
 	return tx_flags(u) | (rx ? 0 : FR_RXFE) | (rx == PL011_RX_FIFO ? FR_RXFF : 0);
+}
+
+/*
+ * Lock held. Publishes FR while reading it changes nothing: the sink holds no
+ * byte a read would have it write out, and no byte waits to be received.
+ * A write to DR or a byte received withdraws it first (fr_withdraw).
+ */
+static void fr_publish_if_quiet(struct pl011_emul *u)
+{
+	if (!u->dev || !u->sink->held || u->rx_count || u->sink->held(u->ctx))
+		return;
+	u->fr_published = mmio_polled_publish(u->dev, ipa_add(u->dev->base, UARTFR),
+					      read_flags(u));
 }
 
 static u32 read_register(struct pl011_emul *u, u64 reg)
@@ -183,6 +209,9 @@ static bool pl011_read(struct vdev *d, u64 offset, u32 size, u64 *value)
 		 * out a full FIFO or a partial line that fell due */
 		if (u->sink->flush)
 			u->sink->flush(u->ctx);
+		spin_lock(&u->lock);
+		fr_publish_if_quiet(u);
+		spin_unlock(&u->lock);
 	} else {
 		u32 before, left;
 
@@ -207,6 +236,7 @@ bool pl011_emul_receive(struct pl011_emul *u, u8 c)
 	bool taken = false;
 
 	spin_lock(&u->lock);
+	fr_withdraw(u);
 	if (u->rx_count < PL011_RX_FIFO) {
 		u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
 		__atomic_store_n(&u->rx_count, u->rx_count + 1, __ATOMIC_RELAXED);
@@ -236,6 +266,7 @@ static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value
 	u32 *plain;
 
 	if (offset == UARTDR) {
+		fr_withdraw(u);
 		u->sink->put(u->ctx, (char)(value & 0xff));
 		if (u->sink->room(u->ctx) >= PL011_TX_ROOM)
 			u->ris |= INT_TX;
@@ -306,7 +337,14 @@ static void input_room(void *ctx)
 	console_input_room();
 }
 
-static const struct pl011_sink console_sink = { ring_put, ring_room, ring_flush, input_room };
+static u32 ring_held(void *ctx)
+{
+	return console_ring_held(ctx);
+}
+
+static const struct pl011_sink console_sink = {
+	ring_put, ring_room, ring_flush, input_room, ring_held,
+};
 
 static void tx_ready(void *ctx)
 {
@@ -361,6 +399,7 @@ void pl011_emul_vdev(struct pl011_emul *u, ipaddr_t base, struct vdev *d)
 	d->base = base;
 	d->size = PL011_MMIO_SIZE;
 	d->priv = u;
+	u->dev = d;
 }
 
 /* The first UART of a VM is its console: what it prints goes to the VM's
@@ -375,6 +414,7 @@ static int pl011_create(struct vdev *d, const char **why)
 	}
 	d->ops = &pl011_ops;
 	d->priv = u;
+	u->dev = d;
 	pl011_reset(d);
 	if (!vm_console_device(d->vm))
 		vm_set_console_device(d->vm, d, console_input);

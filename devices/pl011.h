@@ -34,6 +34,9 @@ struct pl011_sink {
 	/* After the guest read from the receive FIFO and left it half full or
 	 * empty, with the UART's lock dropped. May be NULL. */
 	void (*rx_room)(void *ctx);
+	/* Bytes the sink still holds, not yet written out. May be NULL: FR is
+	 * then never published (below). */
+	u32 (*held)(void *ctx);
 };
 
 struct pl011_emul {
@@ -46,6 +49,11 @@ struct pl011_emul {
 	u8 rx[PL011_RX_FIFO];
 	u32 rx_head, rx_count;
 	struct spinlock lock;  /* the guest's accesses and console input meet here */
+	/* On a VM's bus, FR is published as its polled register
+	 * (mmio_polled_publish) while a read of it changes nothing: the sink
+	 * holds nothing to flush and the receive FIFO is empty. */
+	struct vdev *dev;
+	bool fr_published;
 };
 
 void pl011_emul_init(struct pl011_emul *u, const struct pl011_sink *sink, void *ctx,

@@ -290,8 +290,9 @@ hypercall_fixed:
 	isb
 
 /*
- * A 32-bit load from a register in the VM's table of constants (core/mmio.h,
- * struct mmio_fixed): answered here as the C fast path would answer it, with
+ * A 32-bit load from a register in the VM's table of constants, or from its
+ * polled register while published (core/mmio.h, struct mmio_fixed): answered
+ * here as the C fast path would answer it, with
  * x0-x5 borrowed on the stack, and counted as C counts it. Anything else -
  * a store, another size, sign extension, a fault on a table walk, an invalid
  * FAR, an address not in the table, interrupt state to refresh - goes on to
@@ -310,15 +311,7 @@ hypercall_fixed:
 .endm
 
 mmio_fixed_read:
-	mrs	x0, hpfar_el2		/* first the frame: most MMIO is elsewhere */
-	ubfx	x0, x0, #(MMIO_FIXED_FRAME_SHIFT - 8), #(44 - MMIO_FIXED_FRAME_SHIFT + 8)
-	mrs	x1, tpidr_el2
-	ldr	x1, [x1, #PERCPU_VCPU]
-	ldr	x1, [x1, #VCPU_VM]
-	ldr	x1, [x1, #VM_BUS_FIXED_FRAME]
-	cmp	x0, x1
-	b.ne	guest_sync_c
-	mrs	x0, esr_el2
+	mrs	x0, esr_el2		/* first the access: most MMIO traps are stores */
 	ubfx	x1, x0, #21, #4
 	cmp	x1, #0xc		/* ISV 1, SAS 2 (32 bits), SSE 0 */
 	b.ne	guest_sync_c
@@ -330,19 +323,33 @@ mmio_fixed_read:
 	mrs	x2, tpidr_el2
 	ldr	x2, [x2, #PERCPU_VCPU]
 	ldr	x3, [x2, #VCPU_VM]
-	ldr	w0, [x3, #VM_BUS_NFIXED]
-	cbz	w0, 9f
-	ldrb	w4, [x2, #VCPU_IRQ_DIRTY]
-	cbnz	w4, 9f			/* C refreshes the vGIC on the way back */
 	mrs	x1, hpfar_el2		/* the IPA: FIPA (HPFAR[43:4]) and FAR's page offset */
 	ubfx	x1, x1, #4, #40
 	lsl	x1, x1, #12
-	mrs	x4, far_el2
-	bfxil	x1, x4, #0, #12
+	lsr	x4, x1, #MMIO_FIXED_FRAME_SHIFT
+	ldr	x5, [x3, #VM_BUS_FIXED_FRAME]
+	cmp	x4, x5
+	b.ne	7f
+	ldr	w0, [x3, #VM_BUS_NFIXED]	/* the table of constants */
 	add	x3, x3, #(VM_BUS_FIXED & 0xfff)
 .if VM_BUS_FIXED >> 12
 	add	x3, x3, #(VM_BUS_FIXED & 0xfff000)
 .endif
+	b	8f
+7:	ldr	x5, [x3, #VM_BUS_POLLED_FRAME]	/* else the polled register, if published */
+	cmp	x4, x5
+	b.ne	9f
+	ldr	w0, [x3, #VM_BUS_NPOLLED]
+	dmb	ishld			/* the flag before the entry it publishes */
+	add	x3, x3, #(VM_BUS_POLLED & 0xfff)
+.if VM_BUS_POLLED >> 12
+	add	x3, x3, #(VM_BUS_POLLED & 0xfff000)
+.endif
+8:	cbz	w0, 9f
+	ldrb	w4, [x2, #VCPU_IRQ_DIRTY]
+	cbnz	w4, 9f			/* C refreshes the vGIC on the way back */
+	mrs	x4, far_el2
+	bfxil	x1, x4, #0, #12
 1:	ldr	x4, [x3], #16
 	cmp	x4, x1
 	b.eq	2f

@@ -386,6 +386,32 @@ static void test_fixed_registers_read_once_from_the_device(void **state)
 
 /* The table holds one 64 KiB frame (the vector checks the frame first) and
  * at most MMIO_FIXED_MAX entries; the devices themselves are all on the bus. */
+/* The polled slot: the first device to publish owns it, a second is refused;
+ * the owner's value changes in place; only the owner withdraws it. */
+static void test_polled_register_has_one_owner(void **state)
+{
+	struct vdev *a = dev(0, 0x9000000, 0x1000), *b = dev(1, 0x9001000, 0x1000);
+
+	assert_int_equal(mmio_register(&bus, a), 0);
+	assert_int_equal(mmio_register(&bus, b), 0);
+	assert_ptr_equal(a->bus, &bus);
+	assert_int_equal(bus.npolled, 0);
+	assert_true(mmio_polled_publish(a, ipa_init(0x9000018), 0x90));
+	assert_int_equal(bus.npolled, 1);
+	assert_int_equal(bus.polled.ipa, 0x9000018);
+	assert_int_equal(bus.polled.value, 0x90);
+	assert_int_equal(bus.polled_frame, 0x9000018 >> MMIO_FIXED_FRAME_SHIFT);
+	assert_false(mmio_polled_publish(b, ipa_init(0x9001018), 0x10));
+	mmio_polled_withdraw(b);                      /* not its slot: nothing */
+	assert_int_equal(bus.npolled, 1);
+	assert_int_equal(bus.polled.ipa, 0x9000018);
+	mmio_polled_withdraw(a);
+	assert_int_equal(bus.npolled, 0);
+	assert_true(mmio_polled_publish(a, ipa_init(0x9000018), 0x80));
+	assert_int_equal(bus.npolled, 1);
+	assert_int_equal(bus.polled.value, 0x80);
+}
+
 static void test_fixed_registers_one_frame_and_bounded(void **state)
 {
 	struct vdev *d = dev(0, 0x8000000, 0x1000);
@@ -420,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup(test_last_hint_never_misroutes, setup),
 		cmocka_unit_test_setup(test_fixed_registers_read_once_from_the_device, setup),
 		cmocka_unit_test_setup(test_fixed_registers_one_frame_and_bounded, setup),
+		cmocka_unit_test_setup(test_polled_register_has_one_owner, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,16 @@ static void sink_rx_room(void *ctx)
 	rx_rooms++;
 }
 
-static const struct pl011_sink sink = { sink_put, sink_room, sink_flush, sink_rx_room };
+/* Bytes the sink holds, as the console ring would say. */
+static u32 held;
+
+static u32 sink_held(void *ctx)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	return held;
+}
+
+static const struct pl011_sink sink = { sink_put, sink_room, sink_flush, sink_rx_room, sink_held };
 
 
 /* A fresh UART on an empty bus, its interrupt line watched by `irq` (or not connected). */
@@ -107,6 +116,7 @@ static int setup(void **state)
 	nsent = 0;
 	room = 4096;
 	flushes = refused = rx_rooms = 0;
+	held = 0;
 	attach(NULL);
 	return 0;
 }
@@ -421,6 +431,62 @@ static void test_reserved_offsets(void **state)
 	assert_int_equal(nsent, 0);
 }
 
+/* What the trap vector would answer for FR now: the bus's polled register
+ * (its address and value) while published, else nothing (-1). */
+static s64 fr_answered(void)
+{
+	if (!__atomic_load_n(&bus.npolled, __ATOMIC_ACQUIRE) || bus.polled.ipa != BASE + 0x018)
+		return -1;
+	return bus.polled.value;
+}
+
+/*
+ * FR is published for the trap vector only while a read of it changes
+ * nothing: the sink holds nothing to write out and no byte waits. A write
+ * to DR, a byte received and a reset withdraw it before anything changes;
+ * the next read in C publishes it again once quiet.
+ */
+static void test_fr_published_only_while_quiet(void **state)
+{
+	assert_int_equal(fr_answered(), -1);
+	assert_int_equal(rd(0x018, 4), 0x90);          /* TXFE | RXFE */
+	assert_int_equal(fr_answered(), 0x90);
+	assert_ptr_equal(bus.polled_owner, &dev);
+
+	wr(0x000, 4, 'x');                             /* DR: the sink may flush */
+	assert_int_equal(fr_answered(), -1);
+	held = 1;                                      /* it still holds the byte */
+	rd(0x018, 4);
+	assert_int_equal(fr_answered(), -1);
+	held = 0;                                      /* written out */
+	rd(0x018, 4);
+	assert_int_equal(fr_answered(), 0x90);
+
+	assert_true(pl011_emul_receive(&uart, 'a'));   /* input: RXFE no longer true */
+	assert_int_equal(fr_answered(), -1);
+	assert_int_equal(rd(0x018, 4), 0x80);          /* from C: a byte waits */
+	assert_int_equal(fr_answered(), -1);
+	assert_int_equal(rd(0x000, 4), 'a');
+	assert_int_equal(rd(0x018, 4), 0x90);
+	assert_int_equal(fr_answered(), 0x90);
+
+	pl011_emul_reset(&uart, &sink, &sink_ctx, irq_line_none());
+	assert_int_equal(fr_answered(), -1);
+}
+
+/* A narrow read of FR is answered in C as before, and publishes too. */
+static void test_fr_narrow_read_still_in_c(void **state)
+{
+	assert_int_equal(rd(0x018, 1), 0x90);
+	assert_int_equal(fr_answered(), 0x90);
+	room = 0;                                      /* the sink is full: TXFF */
+	held = 4096;
+	wr(0x000, 4, 'y');
+	assert_int_equal(fr_answered(), -1);
+	assert_int_equal(rd(0x018, 4), 0x30);          /* TXFF | RXFE */
+	assert_int_equal(fr_answered(), -1);
+}
+
 static void test_refused_accesses(void **state)
 {
 	u64 v = 0x5555;
@@ -472,6 +538,8 @@ int main(void)
 		cmocka_unit_test_setup(test_id_registers, setup),
 		cmocka_unit_test_setup(test_reserved_offsets, setup),
 		cmocka_unit_test_setup(test_refused_accesses, setup),
+		cmocka_unit_test_setup(test_fr_published_only_while_quiet, setup),
+		cmocka_unit_test_setup(test_fr_narrow_read_still_in_c, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,9 @@ void asm_offsets(void)
 	OFFSET(VM_BUS_NFIXED, struct vm, bus.nfixed);
 	OFFSET(VM_BUS_FIXED, struct vm, bus.fixed);
 	OFFSET(VM_BUS_FIXED_FRAME, struct vm, bus.fixed_frame);
+	OFFSET(VM_BUS_NPOLLED, struct vm, bus.npolled);
+	OFFSET(VM_BUS_POLLED, struct vm, bus.polled);
+	OFFSET(VM_BUS_POLLED_FRAME, struct vm, bus.polled_frame);
 	CONST(MMIO_FIXED_FRAME_SHIFT, MMIO_FIXED_FRAME_SHIFT);
 	OFFSET(MMIO_FIXED_VALUE, struct mmio_fixed, value);
 	SIZE(MMIO_FIXED_SIZE, struct mmio_fixed);
