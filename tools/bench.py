@@ -112,6 +112,29 @@ def run_guest(extra, memory=32, cpus=4, vcpus=1):
     return run_vms({"bench": f'extra = "{extra}"\nvcpus = {vcpus}\n'}, cpus, memory)
 
 
+def run_native(extra, vcpus=1, memory=64):
+    """The test guest on the bare QEMU machine (EL1, no hypervisor), same
+    CPU model and -icount: what the hardware itself costs."""
+    return subprocess.run(
+        ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
+         "-smp", str(vcpus), "-m", f"{memory}M", "-nic", "none", "-nographic",
+         "-icount", "shift=0,sleep=off", "-kernel", TEST_GUEST, "-append", extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True, errors="replace", timeout=300).stdout
+
+
+def native_values(output, *keys):
+    """BENCH lines of a bare-machine run (no VM prefix)."""
+    values = {}
+    for match in re.finditer(r"^BENCH (\S+) (?:avg )?([0-9.]+)", output, re.M):
+        values[match.group(1)] = float(match.group(2))
+    missing = [k for k in keys if k not in values]
+    if missing:
+        sys.stderr.write(output[-3000:])
+        raise SystemExit(f"bench: the bare machine gave no {', '.join(missing)}")
+    return values
+
+
 def progress(output, name):
     return int(re.search(rf"^\({name}\) PROGRESS (\d+)", output, re.M).group(1))
 
@@ -144,6 +167,10 @@ def scheduler_rows():
                                   "noisy": 'extra = "test=spin ms=3000"\n'}, cpus=1), "rt")
     row("pinned VM timer latency, alone (insns)", f"{alone[0]} / max {alone[1]}", "",
         "vCPU in WFI -> guest handler, 40 shots")
+    bare = native_values(run_native("test=latency"), "wfi-timer-latency-ns")
+    native = int(bare["wfi-timer-latency-ns"])
+    row("timer wait from WFI, hypervisor's share (insns)", alone[0] - native, "<= 150",
+        f"the pinned VM alone ({alone[0]}) less the same guest on the bare machine ({native})")
     row("pinned VM timer latency, noisy neighbour (insns)", f"{noisy[0]} / max {noisy[1]}", "",
         "a CPU-bound shared VM on the other CPU")
     row("shared VM timer latency, noisy neighbour (insns)", f"{shared[0]} / max {shared[1]}",
@@ -755,6 +782,14 @@ def main():
         "timer deadline -> guest handler, averaged")
     row("virtual IPI round trip (insns)", int(gic["ipi-roundtrip-ns"]), "<= 1800",
         "SGI vCPU0 -> vCPU1 -> vCPU0 (two IPIs), on 2 CPUs")
+    bare = native_values(run_native("test=gicbench", vcpus=2),
+                         "timer-irq-latency-ns", "ipi-roundtrip-ns")
+    row("virtual timer interrupt latency, hypervisor's share (insns)",
+        int(gic["timer-irq-latency-ns"] - bare["timer-irq-latency-ns"]), "<= 150",
+        f"less the bare machine's {bare['timer-irq-latency-ns']:.0f} (test=gicbench, 2 vCPUs)")
+    row("virtual IPI, hypervisor's share per IPI (insns)",
+        int((gic["ipi-roundtrip-ns"] - bare["ipi-roundtrip-ns"]) / 2), "<= 300",
+        f"half the round trip less the bare machine's {bare['ipi-roundtrip-ns']:.0f}")
 
     scheduler_rows()
     idle_rows()
