@@ -31,12 +31,26 @@ def fuzz_cfg(vmcfg, name, vcpus, seed, ops, extra=""):
                  extra=f"seed={seed} ops={ops} {extra}".strip())
 
 
+DONE = re.compile(r"FUZZ DONE (seed=\d+ ops=\d+ secondary_runs=\d+ faults=\d+ calls=\d+ "
+                  r"violations=\d+)")
+
+
 def done_line(run, name):
     """The FUZZ DONE fields of VM `name` (anywhere in its output: the fuzzer
-    writes random bytes to its UART, so lines can be ragged)."""
-    text = "\n".join(run.vm_lines(name))
-    m = re.search(r"FUZZ DONE (seed=\d+ ops=\d+ secondary_runs=\d+ faults=\d+ calls=\d+ violations=\d+)",
-                  text)
+    writes random bytes to its UART, so lines can be ragged). On a loaded
+    host the console may show the line in two pieces (a partial line is
+    written out once it has waited long enough, and the rest follows under
+    the VM's prefix again), so the pieces are tried joined too: a match that
+    ends where one of the VM's lines ended."""
+    lines = run.vm_lines(name)
+    m = DONE.search("\n".join(lines))
+    if not m:
+        flat, ends = "", set()
+        for line in lines:
+            flat += line
+            ends.add(len(flat))
+        ending = re.compile(DONE.pattern + "$")   # `$` at endpos: a line's end
+        m = next((c for c in (ending.search(flat, 0, e) for e in sorted(ends)) if c), None)
     assert m, run
     return dict(kv.split("=") for kv in m.group(1).split())
 
