@@ -371,23 +371,38 @@ static enum fill fill_chain(struct vnet *v, struct rx_fill *r, u32 i)
 	return FILL_OK;
 }
 
+/*
+ * Writes `n` bytes whose guest addresses are at[0..n-1]: each run of
+ * neighbouring addresses in one write (the whole header, as a rule: a
+ * write costs far more than a byte).
+ */
+static bool write_scattered(struct vnet *v, const ipaddr_t *at, const u8 *bytes, u32 n)
+{
+	for (u32 i = 0; i < n;) {
+		u32 j = i + 1;
+
+		while (j < n && ipa_addr(at[j]) == ipa_addr(at[j - 1]) + 1)
+			j++;
+		if (!guest_mem_write(v->vm, at[i], bytes + i, j - i))
+			return false;
+		i = j;
+	}
+	return true;
+}
+
 static bool write_patches(struct vnet *v, struct rx_fill *r, const struct vnet_hdr *h)
 {
 	u8 raw[VNET_HDR_LEN];
 
 	vnet_hdr_build(h, raw);
-	for (u32 i = 0; i < VNET_HDR_LEN; i++) {
-		if (!guest_mem_write(v->vm, r->hdr_at[i], raw + i, 1))
-			return false;
-	}
+	if (!write_scattered(v, r->hdr_at, raw, VNET_HDR_LEN))
+		return false;
 	if (r->csum) {
 		u16 c = net_csum_fold(r->sum);
 		u8 be[2] = { (u8)(c >> 8), (u8)c };
 
-		for (u32 k = 0; k < 2; k++) {
-			if (!guest_mem_write(v->vm, r->field_at[k], be + k, 1))
-				return false;
-		}
+		if (!write_scattered(v, r->field_at, be, 2))
+			return false;
 	}
 	return true;
 }
