@@ -479,6 +479,43 @@ static void test_rx_mergeable(void **state)
 	assert_int_equal(vif_counters().tx_packets, 1);
 }
 
+/* A header that straddles two buffers of the chain, apart in guest memory:
+ * each of its runs lands where its segment is, and the frame follows. */
+static void test_rx_header_split_over_segments(void **state)
+{
+	u8 f[200];
+	struct vg_seg s[3] = {
+		{ RXBUF, 5, true },                     /* the header's first 5 bytes */
+		{ RXBUF + 0x2000, 3, true },            /* 3 more, elsewhere */
+		{ RXBUF + 0x4000, 1024, true },         /* its last 4, then the frame */
+	};
+	u8 hdr[VNET_HDR_LEN];
+	struct vnet_hdr h;
+	u32 id, len;
+
+	for (u32 i = 0; i < 3; i++)
+		memset(g.ram + s[i].off, 0xee, s[i].len);
+	memset(g.ram + RXBUF + 5, 0x5a, 16);            /* past the first segment: untouched */
+	memset(g.ram + RXBUF + 0x2000 + 3, 0xa5, 16);   /* and past the second */
+	vg_offer(&g, RXQ, s, 3, true);
+	make_frame(f, sizeof(f), VIF_MAC, PEER_MAC, 9);
+	assert_int_equal(peer_send(f, sizeof(f), (struct net_offload){ 0 }), SWITCH_TX_SENT);
+	assert_true(vg_take_used(&g, RXQ, &id, &len));
+	assert_int_equal(len, VNET_HDR_LEN + sizeof(f));
+	memcpy(hdr, g.ram + RXBUF, 5);
+	memcpy(hdr + 5, g.ram + RXBUF + 0x2000, 3);
+	memcpy(hdr + 8, g.ram + RXBUF + 0x4000, VNET_HDR_LEN - 8);
+	vnet_hdr_parse(hdr, &h);
+	assert_int_equal(h.num_buffers, 1);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.gso_type, 0);
+	assert_memory_equal(g.ram + RXBUF + 0x4000 + VNET_HDR_LEN - 8, f, sizeof(f));
+	for (u32 i = 0; i < 16; i++)
+		assert_int_equal(g.ram[RXBUF + 5 + i], 0x5a);
+	for (u32 i = 0; i < 16; i++)
+		assert_int_equal(g.ram[RXBUF + 0x2000 + 3 + i], 0xa5);
+}
+
 /* Without MRG_RXBUF a frame takes one buffer, which must hold all of it. */
 static void test_rx_one_buffer(void **state)
 {
@@ -993,6 +1030,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_runt_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_malformed_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_mergeable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_header_split_over_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_one_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_no_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_no_interrupt, setup, teardown),
