@@ -103,7 +103,7 @@ def test_hostile_virtio_driver_beside_a_linux_vm(tmp_path, initramfs):
     log = tmp_path / "console.log"
     with console_run("--cpus", "2", "--timeout", "280", "--disk", str(pool_file),
                      str(linux), str(hostile), timeout=240, log=log) as p:
-        p.expect(r"\(hv\) hypervisor 0x([0-9a-f]+)-0x([0-9a-f]+)")
+        p.expect(r"\(hv\) hypervisor 0x([0-9a-f]+)-0x([0-9a-f]+):")  # whole: the colon follows
         hv = tuple(int(g, 16) for g in p.match.groups())
         p.expect(MAP.format("linux"))
         ipa_lo, ipa_hi, pa = (int(g, 16) for g in p.match.groups())
@@ -114,7 +114,7 @@ def test_hostile_virtio_driver_beside_a_linux_vm(tmp_path, initramfs):
         p.send("console hostile\r")
         p.expect(r"input goes to hostile")
         p.send("k")
-        p.expect(r"VH DONE pass=(\d+) fail=(\d+) rounds=(\d+)")  # raw: hostile has the input
+        p.expect(r"VH DONE pass=(\d+) fail=(\d+) rounds=(\d+)\s")  # raw: hostile has the input
         passed, failed, rounds = (int(g) for g in p.match.groups())
         p.expect(r"\(hv\) no VM is running \((\d+) crashed\): powering off")
         crashed = int(p.match.group(1))

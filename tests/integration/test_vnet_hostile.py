@@ -93,9 +93,9 @@ def test_hostile_vnet_driver_beside_a_linux_vm(tmp_path, initramfs):
     log = tmp_path / "console.log"
     with console_run("--cpus", "2", "--timeout", "600", str(linux), str(hostile),
                      timeout=500, log=log) as p:
-        p.expect(r"\(hv\) hypervisor 0x([0-9a-f]+)-0x([0-9a-f]+)")
+        p.expect(r"\(hv\) hypervisor 0x([0-9a-f]+)-0x([0-9a-f]+):")  # whole: the colon follows
         hv = tuple(int(g, 16) for g in p.match.groups())
-        done = [r"\(hostile\) VN DONE pass=(\d+) fail=(\d+) rounds=(\d+) forwarded=(\d+)",
+        done = [r"\(hostile\) VN DONE pass=(\d+) fail=(\d+) rounds=(\d+) forwarded=(\d+)\s",
                 r"\(linux\) LINUX-DONE"]
         for _ in range(2):             # in either order
             if p.expect(done) == 0:
