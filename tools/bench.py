@@ -112,13 +112,14 @@ def run_guest(extra, memory=32, cpus=4, vcpus=1):
     return run_vms({"bench": f'extra = "{extra}"\nvcpus = {vcpus}\n'}, cpus, memory)
 
 
-def run_native(extra, vcpus=1, memory=64):
+def run_native(extra, vcpus=1, memory=64, devices=()):
     """The test guest on the bare QEMU machine (EL1, no hypervisor), same
-    CPU model and -icount: what the hardware itself costs."""
+    CPU model and -icount: what the hardware itself costs. `devices`: more
+    QEMU options (a disk)."""
     return subprocess.run(
         ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
          "-smp", str(vcpus), "-m", f"{memory}M", "-nic", "none", "-nographic",
-         "-icount", "shift=0,sleep=off", "-kernel", TEST_GUEST, "-append", extra],
+         "-icount", "shift=0,sleep=off", *devices, "-kernel", TEST_GUEST, "-append", extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         text=True, errors="replace", timeout=300).stdout
 
@@ -362,14 +363,11 @@ def blk_insns(output, who):
 
 def blk_insns_native(raw):
     """The test guest on the bare QEMU machine (EL1), the file attached directly."""
-    return blk_insns(subprocess.run(
-        ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
-         "-smp", "1", "-m", "64M", "-nic", "none", "-nographic",
-         "-icount", "shift=0,sleep=off", "-global", "virtio-mmio.force-legacy=false",
-         "-drive", f"if=none,format=raw,file={raw},id=d", "-device", "virtio-blk-device,drive=d",
-         "-kernel", TEST_GUEST, "-append", f"test=blkbench reads={BLK_INSNS_READS}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        text=True, errors="replace", timeout=300).stdout, "natively")
+    return blk_insns(run_native(
+        f"test=blkbench reads={BLK_INSNS_READS}",
+        devices=("-global", "virtio-mmio.force-legacy=false",
+                 "-drive", f"if=none,format=raw,file={raw},id=d",
+                 "-device", "virtio-blk-device,drive=d")), "natively")
 
 
 def blk_insns_hosted(tmp, pool):
