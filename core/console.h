@@ -17,8 +17,11 @@
 
 /* Bulkhead's ring and one per VM. */
 #define CONSOLE_MAX_RINGS 32
-/* A partial line goes out after its owner wrote nothing for this long. */
+/* A partial line goes out after its owner wrote nothing for this long, */
 #define CONSOLE_IDLE_MS 30
+/* or this long while the owner's UART driver waits to send more (its vCPU
+ * may simply not be running: a line cut in two is worse than a late one). */
+#define CONSOLE_WAITING_MS 1000
 /* The CPU whose run loop drains the console and routes its input (deferred
  * work, core/workqueue.h); the console UART's interrupt is routed to it. */
 #define CONSOLE_CPU 0
@@ -84,9 +87,14 @@ bool console_guest_put(struct console_ring *r, char c);
 /* After a guest's UART access, with no device lock held: drain if a line is
  * ready (try-lock only: never waits for another CPU) and deliver wake-ups. */
 void console_guest_kick(struct console_ring *r);
-/* The guest waits for an interrupt (WFI): its partial line, a prompt, will
- * not grow soon, so it goes out now rather than after the idle time. */
+/* A vCPU of the guest waits for an interrupt (WFI): if it wrote the partial
+ * line last and its UART's driver has nothing more to send, the line is a
+ * prompt that will not grow soon, and goes out now rather than after the
+ * idle time. */
 void console_guest_idle(struct console_ring *r);
+/* The guest's UART driver does (or no longer does) wait for the transmit
+ * interrupt to send more: its open line is not yet a prompt. */
+void console_guest_tx_waits(struct console_ring *r, bool waits);
 /* Both, for the putc hypercall. */
 void console_guest_putc(struct console_ring *r, char c);
 

@@ -72,6 +72,15 @@ static u64 idle_ticks(void)
 	return arch_counter_freq() / 1000 * CONSOLE_IDLE_MS;
 }
 
+/* How long `r`'s open line may stay partial before it goes out. */
+static u64 ring_idle_ticks(const struct console_ring *r)
+{
+	u32 ms = __atomic_load_n(&r->writer_waits, __ATOMIC_RELAXED) ? CONSOLE_WAITING_MS :
+								      CONSOLE_IDLE_MS;
+
+	return arch_counter_freq() / 1000 * ms;
+}
+
 static u64 soon(u64 now)
 {
 	return now + arch_counter_freq() / 1000;
@@ -202,7 +211,7 @@ static bool ring_ready(const struct console_ring *r, u64 now)
 		return console_ring_held(r) != 0;
 	if (__atomic_load_n(&r->background, __ATOMIC_RELAXED))
 		return false;
-	return console_ring_ready(r, now, idle_ticks());
+	return console_ring_ready(r, now, ring_idle_ticks(r));
 }
 
 static int next_ready(u64 now)
@@ -227,7 +236,7 @@ static bool drain_locked(u64 now, u32 budget)
 			return false;
 		if (!budget--)
 			return true;
-		due = console_ring_partial_due(rings[i], idle_ticks());
+		due = console_ring_partial_due(rings[i], ring_idle_ticks(rings[i]));
 		write_one(rings[i], due && now >= due);
 		cursor = (u32)i + 1;
 	}
@@ -521,8 +530,9 @@ bool console_guest_put(struct console_ring *r, char c)
 	u64 now = arch_counter_read();
 	enum ring_put put = console_ring_put(r, c, now);
 
+	__atomic_store_n(&r->last_cpu, arch_cpu_index(), __ATOMIC_RELAXED);
 	if (put == RING_TAKEN && c != '\r')
-		note_due(now + idle_ticks());  /* an open line to flush if it stays partial */
+		note_due(now + ring_idle_ticks(r));  /* an open line to flush if it stays partial */
 	return put != RING_FULL;
 }
 
@@ -586,24 +596,44 @@ void console_guest_kick(struct console_ring *r)
 	}
 }
 
+/*
+ * Only the CPU that put the last byte going idle says the open line is done:
+ * another vCPU of the same VM idling says nothing about a line its sibling is
+ * in the middle of, nor does the writer waiting for its transmit interrupt.
+ */
+static bool prompt_waits(const struct console_ring *r)
+{
+	return __atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&r->writer_waits, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&r->last_cpu, __ATOMIC_RELAXED) == arch_cpu_index();
+}
+
 void console_guest_idle(struct console_ring *r)
 {
 	u64 now = arch_counter_read();
-	bool left = false;
+	bool left = false, prompt = prompt_waits(r);
 
-	if (!__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
-	    !ring_ready(r, now))
+	if (!prompt && !ring_ready(r, now))
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!spin_trylock(&out_lock))
 		return;  /* the holder writes its lines; the partial one falls due anyway */
 	left = drain_locked(now, DRAIN_BUDGET);
-	if (!left)
+	if (!left && prompt)
 		write_one(r, true);
 	spin_unlock(&out_lock);
 	if (left)
 		note_due(now);
 	drain(now, true);  /* for what came in meanwhile, and wake-ups */
+}
+
+void console_guest_tx_waits(struct console_ring *r, bool waits)
+{
+	if (__atomic_exchange_n(&r->writer_waits, waits, __ATOMIC_RELAXED) == waits || waits)
+		return;
+	/* its driver is done: an open line falls due after the short idle time */
+	if (__atomic_load_n(&r->open_len, __ATOMIC_RELAXED))
+		note_due(__atomic_load_n(&r->last_put, __ATOMIC_RELAXED) + idle_ticks());
 }
 
 void console_guest_putc(struct console_ring *r, char c)
@@ -627,7 +657,7 @@ static void recompute_due(u64 now)
 		if (__atomic_load_n(&r->newlines, __ATOMIC_RELAXED) || open >= CONSOLE_LINE_MAX)
 			note_due(soon(now));  /* a drainer is at it; look again shortly */
 		else if (open)
-			note_due(__atomic_load_n(&r->last_put, __ATOMIC_RELAXED) + idle_ticks());
+			note_due(__atomic_load_n(&r->last_put, __ATOMIC_RELAXED) + ring_idle_ticks(r));
 	}
 	if (__atomic_load_n(&wakes_waiting, __ATOMIC_ACQUIRE))
 		note_due(soon(now));

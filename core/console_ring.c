@@ -29,6 +29,7 @@ void console_ring_reset(struct console_ring *r)
 	SET(r->open_len, 0);
 	r->low_room = false;
 	r->wake_pending = false;
+	SET(r->writer_waits, false);
 	spin_unlock(&r->lock);
 }
 

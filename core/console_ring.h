@@ -49,6 +49,11 @@ struct console_ring {
 	u32 newlines;        /* '\n' bytes held */
 	u32 open_len;        /* bytes held after the last '\n' */
 	u64 last_put;        /* counter value of the last byte put */
+	u32 last_cpu;        /* the physical CPU that put it (a hint, console_out.c's) */
+	/* The writer has more to send: its UART's driver waits for the
+	 * transmit interrupt. Its open line is the middle of a line, not a
+	 * prompt, and is given longer to end (console_out.c). */
+	bool writer_waits;
 	bool low_room;       /* room fell below CONSOLE_TX_LEVEL since the writer last heard */
 	bool wake_pending;   /* room is back: the writer should be told */
 	/* statistics, never reset */

@@ -289,15 +289,20 @@ static void write_register(struct pl011_emul *u, u64 offset, u32 size, u64 value
 static bool pl011_write(struct vdev *d, u64 offset, u32 size, u64 value)
 {
 	struct pl011_emul *u = d->priv;
+	bool tx_was, tx_now;
 
 	if (!access_ok(offset, size))
 		return false;
 	spin_lock(&u->lock);
+	tx_was = u->imsc & INT_TX;
 	write_register(u, offset, size, value);
+	tx_now = u->imsc & INT_TX;
 	update_irq(u);
 	spin_unlock(&u->lock);
 	if (offset == UARTDR && u->sink->flush)
 		u->sink->flush(u->ctx);
+	if (tx_now != tx_was && u->sink->tx_waits)
+		u->sink->tx_waits(u->ctx, tx_now);
 	return true;
 }
 
@@ -342,8 +347,13 @@ static u32 ring_held(void *ctx)
 	return console_ring_held(ctx);
 }
 
+static void ring_tx_waits(void *ctx, bool waits)
+{
+	console_guest_tx_waits(ctx, waits);
+}
+
 static const struct pl011_sink console_sink = {
-	ring_put, ring_room, ring_flush, input_room, ring_held,
+	ring_put, ring_room, ring_flush, input_room, ring_held, ring_tx_waits,
 };
 
 static void tx_ready(void *ctx)
@@ -364,6 +374,7 @@ static void pl011_reset(struct vdev *d)
 	if (u->irq_level)
 		irq_line_set(&d->irq, false);  /* its output drops with the reset */
 	pl011_emul_reset(u, &console_sink, &d->vm->con, d->irq);
+	console_guest_tx_waits(&d->vm->con, false);  /* IMSC is clear again */
 	console_ring_open(&d->vm->con, tx_ready, u);
 }
 

@@ -37,6 +37,10 @@ struct pl011_sink {
 	/* Bytes the sink still holds, not yet written out. May be NULL: FR is
 	 * then never published (below). */
 	u32 (*held)(void *ctx);
+	/* The guest's driver unmasked (true) or masked the transmit interrupt:
+	 * it has more to send once there is room. With the UART's lock dropped.
+	 * May be NULL. */
+	void (*tx_waits)(void *ctx, bool waits);
 };
 
 struct pl011_emul {

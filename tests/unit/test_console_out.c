@@ -261,6 +261,51 @@ static void test_idle_guest_flushes_now(void **state)
 	assert_string_equal(screen, "(loud) busy\r\n(quiet) ~ # ");
 }
 
+/* The same VM's other vCPU (on another CPU) going idle says nothing about
+ * the line its sibling is writing; the writer going idle does. */
+static void test_sibling_idle_keeps_line_whole(void **state)
+{
+	fake.cpu_index = 1;
+	guest_write(&quiet, "SU");
+	fake.cpu_index = 0;
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "");
+	fake.cpu_index = 1;
+	guest_write(&quiet, "M 0 4501500\n");
+	assert_string_equal(screen, "(quiet) SUM 0 4501500\r\n");
+	guest_write(&quiet, "~ # ");
+	console_guest_idle(&quiet);
+	assert_string_equal(screen, "(quiet) SUM 0 4501500\r\n(quiet) ~ # ");
+	fake.cpu_index = 0;
+}
+
+/* While the UART's driver waits for its transmit interrupt, the open line is
+ * the middle of a line: not a prompt on WFI, and given CONSOLE_WAITING_MS
+ * rather than the idle time; once the driver is done, the idle time again. */
+static void test_waiting_writer_keeps_line_whole(void **state)
+{
+	u64 waiting = fake.counter_freq / 1000 * CONSOLE_WAITING_MS;
+
+	guest_write(&quiet, "S");
+	console_guest_tx_waits(&quiet, true);
+	console_guest_idle(&quiet);
+	fake.counter += idle;
+	work_run(CONSOLE_CPU);
+	assert_string_equal(screen, "");
+	fake.counter += waiting - idle;
+	work_run(CONSOLE_CPU);
+	assert_string_equal(screen, "(quiet) S");  /* a stuck driver's line still shows */
+	guest_write(&quiet, "UM\n");
+	clear_screen();
+	guest_write(&quiet, "ab");
+	fake.counter += idle;
+	work_run(CONSOLE_CPU);
+	assert_string_equal(screen, "");
+	console_guest_tx_waits(&quiet, false);  /* done, long after its last byte */
+	work_run(CONSOLE_CPU);
+	assert_string_equal(screen, "(quiet) ab");
+}
+
 /* An open partial line is ended before another owner's line. */
 static void test_other_owner_ends_open_line(void **state)
 {
@@ -514,6 +559,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_line_after_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_deadline_kicks_cpu0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_guest_flushes_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sibling_idle_keeps_line_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_waiting_writer_keeps_line_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_owner_ends_open_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shell_edit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_does_not_block, setup, teardown),

@@ -94,7 +94,19 @@ static u32 sink_held(void *ctx)
 	return held;
 }
 
-static const struct pl011_sink sink = { sink_put, sink_room, sink_flush, sink_rx_room, sink_held };
+/* The driver's "more to send" as the sink heard it: calls and the last value. */
+static u32 tx_waits_calls;
+static bool tx_waits;
+
+static void sink_tx_waits(void *ctx, bool waits)
+{
+	assert_ptr_equal(ctx, &sink_ctx);
+	tx_waits_calls++;
+	tx_waits = waits;
+}
+
+static const struct pl011_sink sink = { sink_put, sink_room, sink_flush, sink_rx_room, sink_held,
+					sink_tx_waits };
 
 
 /* A fresh UART on an empty bus, its interrupt line watched by `irq` (or not connected). */
@@ -117,6 +129,8 @@ static int setup(void **state)
 	room = 4096;
 	flushes = refused = rx_rooms = 0;
 	held = 0;
+	tx_waits_calls = 0;
+	tx_waits = false;
 	attach(NULL);
 	return 0;
 }
@@ -225,6 +239,23 @@ static void test_tx_interrupt(void **state)
 	wr(MIS, 4, INT_TX);
 	assert_int_equal(rd(RIS, 4), 0);
 	assert_int_equal(rd(MIS, 4), 0);
+}
+
+/* The sink hears when the driver unmasks or masks TXIM (Linux's amba-pl011
+ * does while it has bytes left to send), and only then. */
+static void test_tx_waits_follows_txim(void **state)
+{
+	wr(IMSC, 4, 0x10);
+	assert_int_equal(tx_waits_calls, 0);
+	wr(IMSC, 4, INT_TX | 0x10);
+	assert_int_equal(tx_waits_calls, 1);
+	assert_true(tx_waits);
+	wr(IMSC, 2, INT_TX);
+	wr(DR, 1, 'x');
+	assert_int_equal(tx_waits_calls, 1);
+	wr(IMSC, 4, 0x10);
+	assert_int_equal(tx_waits_calls, 2);
+	assert_false(tx_waits);
 }
 
 /* The interrupt output follows RIS & IMSC and is reported only when it changes. */
@@ -529,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reset_values, setup),
 		cmocka_unit_test_setup(test_transmit, setup),
 		cmocka_unit_test_setup(test_tx_interrupt, setup),
+		cmocka_unit_test_setup(test_tx_waits_follows_txim, setup),
 		cmocka_unit_test_setup(test_interrupt_line, setup),
 		cmocka_unit_test_setup(test_back_pressure, setup),
 		cmocka_unit_test_setup(test_receive, setup),
