@@ -22,6 +22,9 @@ class Run:
         self.out = proc.stdout
         self.err = proc.stderr
         self.lines = [line.rstrip("\r") for line in proc.stdout.splitlines()]
+        # pytest cuts a long assertion message short but shows a failed
+        # test's captured output whole: the run is there in full.
+        print(f"=== {' '.join(map(str, proc.args))}\n{self!r}")
 
     def vm_lines(self, name):
         prefix = f"({name}) "
