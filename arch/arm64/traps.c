@@ -148,17 +148,22 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 	for (u32 n = 0; n < WAIT_WAKES_MAX && !woken; n++) {
 		arm64_idle_wfi();
 		next = arm64_handle_irqs(vcpu);
-		woken = vcpu->arch.gic.lr_used || wake_now(vcpu);
+		/* Raised straight into a list register (its own timer), or into
+		 * the model from another CPU, which marked it dirty (an SGI): the
+		 * refresh hands that to the list registers, where it is pending
+		 * just as a scan of the model would find it. */
+		if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+			vgic_refresh(vcpu);
+		woken = vcpu->arch.gic.lr_pending != 0;
 		if (next != VCPU_RESUME || (!woken && !sched_wait_goes_on(vcpu)))
 			break;
 	}
 	sched_wait_end(vcpu);
-	if (!woken && sched_block(vcpu, wake_now))
-		return VCPU_YIELD;
-	/* Raised straight into a list register with nothing else waiting (no
-	 * other CPU marked it dirty): the registers are as vgic_fill would
-	 * leave them. Marked dirty (an SGI from another vCPU, say): refreshed
-	 * here once, which arm64_back_to_guest would otherwise redo after a fill. */
+	if (!woken) {
+		vgic_sync(vcpu);  /* as the WFI left them: the model holds it all */
+		if (sched_block(vcpu, wake_now))
+			return VCPU_YIELD;
+	}
 	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_refresh(vcpu);
 	else if (!vcpu->arch.gic.lr_used)

@@ -73,6 +73,7 @@ struct arch_vgic_cpu {
 	u64 vmcr;
 	u64 apr[2][4];   /* ICH_AP0R<n>_EL2, ICH_AP1R<n>_EL2 */
 	u32 lr_used;     /* bit n: ICH_LR<n>_EL2 holds an interrupt of this vCPU */
+	u32 lr_pending;  /* of those, the ones handed over pending (a WFI ends for them) */
 	u32 lr_intid[16];
 };
 

@@ -48,6 +48,7 @@ static void give_back(struct vcpu *vcpu, u32 n)
 
 	gic_write_lr(n, 0);
 	g->lr_used &= ~(1u << n);
+	g->lr_pending &= ~(1u << n);
 	vgic_lr_sync(&vcpu->vm->arch.vgic, vcpu->id, g->lr_intid[n], lr & LR_PENDING, lr & LR_ACTIVE);
 }
 
@@ -90,6 +91,7 @@ void vgic_fill(struct vcpu *vcpu)
 		vcpu->irqs_injected += picked[k].pending;
 		g->lr_intid[i] = picked[k].intid;
 		g->lr_used |= 1u << i;
+		g->lr_pending |= (u32)picked[k].pending << i;
 		k++;
 	}
 	/* all registers in use and maybe more waiting: ask to be told when they drain */
@@ -150,6 +152,7 @@ void vgic_raise_ppi_now(struct vcpu *vcpu, u32 intid)
 	vcpu->irqs_injected++;
 	g->lr_intid[n] = intid;
 	g->lr_used |= 1u << n;
+	g->lr_pending |= 1u << n;
 }
 
 /*
