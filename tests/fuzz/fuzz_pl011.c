@@ -51,7 +51,7 @@ static u32 tx_room(void *ctx)
 	return 4096;
 }
 
-static const struct pl011_sink sink = { tx, tx_room, NULL, NULL, NULL };
+static const struct pl011_sink sink = { tx, tx_room, NULL, NULL, NULL, NULL };
 
 static bool is_plain(u64 reg)
 {
