@@ -43,7 +43,7 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (sched_wake(vcpu))
 		return;
 	if (__atomic_load_n(&vcpu->running, __ATOMIC_ACQUIRE) && vcpu->pcpu != arch_cpu_index())
-		arch_kick_cpu(vcpu->pcpu);
+		arch_kick_cpu_irq(vcpu->pcpu);
 }
 
 /* A VM that references may still be taken on: built, and not being destroyed. */

@@ -18,6 +18,10 @@ struct vdt;
 u32 arch_cpu_index(void);
 /* Interrupts the CPU so that it looks at its run queue again. */
 void arch_kick_cpu(u32 cpu);
+/* Interrupts the CPU because the vCPU it runs has a new interrupt to take
+ * (its irq_dirty is set): nothing for its scheduler, so the CPU only
+ * refreshes the vCPU's interrupt state on its way back into the guest. */
+void arch_kick_cpu_irq(u32 cpu);
 /* Sleeps until an interrupt, handles it, returns. Interrupts stay masked otherwise. */
 void arch_idle(void);
 /* Handles the interrupts pending on this CPU without sleeping (between steps

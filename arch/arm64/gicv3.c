@@ -131,6 +131,7 @@ void gic_init_cpu(u64 mpidr)
 	gicr_write(rd, GICR_ICENABLER0, 0xffffffffu);
 	gicr_write(rd, GICR_IGROUPR0, 0xffffffffu);
 	enable_private(rd, SGI_KICK);
+	enable_private(rd, SGI_VIRQ);
 	enable_private(rd, PPI_MAINTENANCE);
 	enable_private(rd, PPI_HYP_TIMER);
 	enable_private(rd, PPI_VIRT_TIMER);

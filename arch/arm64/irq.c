@@ -92,6 +92,11 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 			gic_eoi(intid);
 			leave |= sched_kicked();
 			break;
+		case SGI_VIRQ:
+			/* the vCPU's irq_dirty is seen on the way back in (or by a
+			 * wait in place); a vCPU no longer here finds it at load */
+			gic_eoi(intid);
+			break;
 		case PPI_HYP_TIMER:
 			write_cnthp_ctl_el2(0); /* sched_timer_expired() programs the next one */
 			gic_eoi(intid);
@@ -163,6 +168,11 @@ u64 arch_cpu_busy_ticks(u32 cpu)
 void arch_kick_cpu(u32 cpu)
 {
 	gic_send_sgi(cpus[cpu].hwid, SGI_KICK);
+}
+
+void arch_kick_cpu_irq(u32 cpu)
+{
+	gic_send_sgi(cpus[cpu].hwid, SGI_VIRQ);
 }
 
 void arch_set_timer(u64 when)

@@ -52,6 +52,12 @@ void arch_kick_cpu(u32 cpu)
 	fake.last_kick = cpu;
 }
 
+void arch_kick_cpu_irq(u32 cpu)
+{
+	fake.irq_kicks++;
+	fake.last_kick = cpu;
+}
+
 bool arch_poll_irqs(void)
 {
 	return false;  /* no interrupts on the host */

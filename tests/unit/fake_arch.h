@@ -46,7 +46,8 @@ struct fake_arch {
 
 	/* records */
 	u32 wait_events, send_events, system_offs, smp_starts, icache_invalidates;
-	u32 kicks, last_kick;   /* arch_kick_cpu */
+	u32 kicks, last_kick;   /* arch_kick_cpu (last_kick: either kind) */
+	u32 irq_kicks;          /* arch_kick_cpu_irq */
 	u32 mmu_inits;
 	paddr_t mmu_image_base;
 	u64 mmu_image_size;

@@ -4,8 +4,12 @@
 
 #include "types.h"
 
-/* Software-generated interrupt Bulkhead sends between physical CPUs. */
+/* Software-generated interrupts Bulkhead sends between physical CPUs: a
+ * kick to look at the run queue, and one that only brings a running vCPU's
+ * new virtual interrupt in (arch_kick_cpu_irq), which costs no scheduling
+ * pass on the IPI path. */
 #define SGI_KICK 0
+#define SGI_VIRQ 1
 /* PPIs, as INTIDs (fixed by the Arm Base System Architecture for GICv3 systems;
  * arch_interrupts_init refuses a device tree that puts the timers elsewhere). */
 #define PPI_MAINTENANCE 25
