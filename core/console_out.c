@@ -610,9 +610,15 @@ static bool prompt_waits(const struct console_ring *r)
 
 void console_guest_idle(struct console_ring *r)
 {
-	u64 now = arch_counter_read();
-	bool left = false, prompt = prompt_waits(r);
+	u64 now;
+	bool left = false, prompt;
 
+	/* the common case, on every WFI: the ring holds nothing at all */
+	if (!__atomic_load_n(&r->open_len, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&r->newlines, __ATOMIC_RELAXED))
+		return;
+	now = arch_counter_read();
+	prompt = prompt_waits(r);
 	if (!prompt && !ring_ready(r, now))
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
