@@ -38,6 +38,11 @@ static u32 next_vm_id = 1;
 void vcpu_kick(struct vcpu *vcpu)
 {
 	__atomic_store_n(&vcpu->irq_dirty, true, __ATOMIC_RELEASE);
+	vcpu_notify(vcpu);
+}
+
+void vcpu_notify(struct vcpu *vcpu)
+{
 	if (sched_running_here(vcpu))
 		return;  /* e.g. its own timer: it looks at irq_dirty before it re-enters */
 	if (sched_wake(vcpu))

@@ -204,6 +204,9 @@ u32 vm_running_count(void);
 
 /* Tells a vCPU its interrupt state changed: wakes it if blocked, kicks its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *vcpu);
+/* vcpu_kick without marking the vCPU's interrupt state dirty: for a change
+ * the arch records itself (arm64's SGIs, which enter without a refresh). */
+void vcpu_notify(struct vcpu *vcpu);
 /* True when guest-physical [ipa, ipa + size) lies inside the VM's RAM (backed
  * or not: guest_mem says whether each page is). */
 static inline bool vm_ram_contains(const struct vm *vm, ipaddr_t ipa, u64 size)

@@ -267,15 +267,22 @@ static bool tvm_write(struct vcpu *vcpu, const struct sysreg_access *a, u64 v)
 	return true;
 }
 
+/* The model first (vgic_send_sgi), then each target's sgi_new, which tells
+ * it what to take in on its way into the guest, then its notification. */
 void sysreg_send_sgi(struct vcpu *vcpu, u64 value)
 {
 	struct vm *vm = vcpu->vm;
+	u32 sgi = 1u << ((value >> 24) & 0xf);
 	u64 kick = 0;
 
 	vgic_send_sgi(&vm->arch.vgic, vcpu->id, value, &kick);
-	for (u32 i = 0; i < vm->nvcpus && kick; i++) {
-		if (kick & (1ull << i))
-			vcpu_kick(&vm->vcpus[i]);
+	for (; kick; kick &= kick - 1) {
+		u32 i = (u32)__builtin_ctzll(kick);
+
+		if (i >= vm->nvcpus)
+			break;
+		__atomic_fetch_or(&vm->vcpus[i].arch.gic.sgi_new, sgi, __ATOMIC_RELEASE);
+		vcpu_notify(&vm->vcpus[i]);
 	}
 }
 

@@ -85,8 +85,8 @@ u32 arm64_guest_sync_fast(struct arch_regs *regs)
 		return TRAP_FAST_SLOW;
 	}
 	/* as arm64_back_to_guest(), without a call on the way */
-	if (next == VCPU_RESUME && __atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
-		vgic_refresh(vcpu);
+	if (next == VCPU_RESUME && vgic_lrs_behind(vcpu))
+		vgic_catch_up(vcpu);
 	return next;
 }
 

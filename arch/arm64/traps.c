@@ -149,11 +149,11 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 		arm64_idle_wfi();
 		next = arm64_handle_irqs(vcpu);
 		/* Raised straight into a list register (its own timer), or into
-		 * the model from another CPU, which marked it dirty (an SGI): the
-		 * refresh hands that to the list registers, where it is pending
-		 * just as a scan of the model would find it. */
-		if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
-			vgic_refresh(vcpu);
+		 * the model from another CPU, which marked it dirty or sent an
+		 * SGI: the catch-up hands that to the list registers, where it is
+		 * pending just as a scan of the model would find it. */
+		if (vgic_lrs_behind(vcpu))
+			vgic_catch_up(vcpu);
 		woken = vcpu->arch.gic.lr_pending != 0;
 		if (next != VCPU_RESUME || (!woken && !sched_wait_goes_on(vcpu)))
 			break;
@@ -164,8 +164,8 @@ static enum vcpu_next wait_in_place(struct vcpu *vcpu)
 		if (sched_block(vcpu, wake_now))
 			return VCPU_YIELD;
 	}
-	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
-		vgic_refresh(vcpu);
+	if (vgic_lrs_behind(vcpu))
+		vgic_catch_up(vcpu);
 	else if (!vcpu->arch.gic.lr_used)
 		vgic_fill(vcpu);
 	return next;
@@ -199,8 +199,8 @@ enum vcpu_next arm64_back_to_guest(struct vcpu *vcpu, enum vcpu_next next)
 {
 	if (next != VCPU_RESUME)
 		return next;
-	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
-		vgic_refresh(vcpu);
+	if (vgic_lrs_behind(vcpu))
+		vgic_catch_up(vcpu);
 	return VCPU_RESUME;
 }
 

@@ -184,6 +184,47 @@ static void do_pick(u32 vcpu, u32 want)
 	}
 }
 
+/* New SGIs' fast way in: only SGIs of the mask, handed over as a pick
+ * would, into free LRs; refused (-1) with nothing changed. */
+static void do_take_sgis(u32 vcpu, u32 sgis)
+{
+	struct vgic_lr out[NLR + 1];
+	u32 free_slots = 0, was_in_lr = 0;
+	int n;
+
+	if (vcpu >= ncpus) {
+		CHECK(vgic_take_sgis(&g, vcpu, sgis, out, NLR) == -1);
+		return;
+	}
+	for (u32 s = 0; s < NLR; s++)
+		free_slots += !lrs[vcpu][s].used;
+	for (u32 i = 0; i < 16; i++)
+		was_in_lr |= (u32)g.cpus[vcpu].priv[i].in_lr << i;
+	memset(out, 0xa5, sizeof(out));
+	n = vgic_take_sgis(&g, vcpu, sgis, out, free_slots);
+	CHECK(out[free_slots].intid == 0xa5a5a5a5u);  /* nothing written past max */
+	if (n < 0) {
+		for (u32 i = 0; i < 16; i++)
+			CHECK(g.cpus[vcpu].priv[i].in_lr == ((was_in_lr >> i) & 1));
+		return;
+	}
+	CHECK((u32)n <= free_slots);
+	for (int i = 0; i < n; i++) {
+		const struct vgic_lr *lr = &out[i];
+		const struct vgic_irq *irq;
+		u32 s = 0;
+
+		CHECK(lr->intid < 16 && ((sgis >> lr->intid) & 1) && !((was_in_lr >> lr->intid) & 1));
+		irq = irq_of(vcpu, lr->intid);
+		CHECK(irq->in_lr && irq->lr_vcpu == vcpu);
+		CHECK(lr->pending && irq->enabled && group_on(irq));
+		CHECK(lr->active == irq->active && lr->priority == irq->priority);
+		while (lrs[vcpu][s].used)
+			s++;
+		lrs[vcpu][s] = (struct lr){ true, lr->intid, lr->pending, lr->active };
+	}
+}
+
 /* The timer's fast way in; the arch code uses it only with a free LR. */
 static void do_raise_private(u32 vcpu, u32 intid)
 {
@@ -397,7 +438,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		}
 		case 6:
-			do_pick(vcpu, b % (NLR + 1));
+			if (value & 1)
+				do_take_sgis(vcpu, b);
+			else
+				do_pick(vcpu, b % (NLR + 1));
 			(void)vgic_has_pending(&g, vcpu);
 			break;
 		default:

@@ -74,6 +74,10 @@ struct arch_vgic_cpu {
 	u64 apr[2][4];   /* ICH_AP0R<n>_EL2, ICH_AP1R<n>_EL2 */
 	u32 lr_used;     /* bit n: ICH_LR<n>_EL2 holds an interrupt of this vCPU */
 	u32 lr_pending;  /* of those, the ones handed over pending (a WFI ends for them) */
+	/* SGIs sent to this vCPU since its list registers were last filled
+	 * (sysreg_send_sgi): taken in on the way into the guest without a
+	 * scan of the model (vgic_catch_up). Set by any CPU, atomically. */
+	u32 sgi_new;
 	u32 lr_intid[16];
 };
 

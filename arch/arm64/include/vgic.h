@@ -30,9 +30,16 @@ struct vgic_irq {
 	bool active;
 	bool group1;       /* IGROUPR bit */
 	bool in_lr;        /* currently held in a list register of vcpu `lr_vcpu` */
+	/* While in_lr: states the guest rewrote through the distributor or
+	 * redistributor (I[SC]PENDR, I[SC]ACTIVER), which the list register's
+	 * copy must not overwrite when it comes back (VGIC_LR_STALE_*). */
+	u8 lr_stale;
 	u16 lr_vcpu;
 	u64 route;         /* SPIs: IROUTER (affinity of the target vCPU; IRM not supported) */
 };
+
+#define VGIC_LR_STALE_PENDING (1u << 0)
+#define VGIC_LR_STALE_ACTIVE  (1u << 1)
 
 struct vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
@@ -123,5 +130,15 @@ void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active
  * vCPU's list registers as usual.
  */
 bool vgic_raise_private(struct vgic *g, u32 vcpu, u32 intid, struct vgic_lr *out);
+/*
+ * The fast way in for SGIs just sent to a vCPU whose list registers were up
+ * to date before them: hands each of `sgis` (a mask of INTIDs 0-15) that is
+ * deliverable to out[], like vgic_pick(), and returns how many (at most
+ * `max`). Returns -1 with nothing handed over when one of them is in a
+ * list register already (its new pending state must meet the register's
+ * there, which only a sync does) or `max` is too small: the caller then
+ * refreshes as usual.
+ */
+int vgic_take_sgis(struct vgic *g, u32 vcpu, u32 sgis, struct vgic_lr *out, u32 max);
 
 #endif

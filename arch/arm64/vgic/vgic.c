@@ -17,6 +17,7 @@
  */
 #include "types.h"
 #include "core/spinlock.h"
+#include "lib/bits.h"
 #include "lib/string.h"
 #include "vgic.h"
 #include "vgic_lock.h"
@@ -305,6 +306,7 @@ static inline void take_into_lr(struct vgic_locked l, struct vgic_irq *irq, u32 
 		.group1 = irq->group1,
 	};
 	irq->in_lr = true;
+	irq->lr_stale = 0;
 	irq->lr_vcpu = (u16)vcpu;
 	/* An edge's latch moves into the LR. A level line's latch stays until
 	 * the guest acknowledges it (seen at sync), like the GIC's flip-flop. */
@@ -373,6 +375,32 @@ bool vgic_raise_private(struct vgic *g, u32 vcpu, u32 intid, struct vgic_lr *out
 	return taken;
 }
 
+int vgic_take_sgis(struct vgic *g, u32 vcpu, u32 sgis, struct vgic_lr *out, u32 max)
+{
+	struct vgic_locked l;
+	u32 n = 0;
+
+	sgis &= 0xffff;
+	if (vcpu >= g->ncpus || !out || bits_set(sgis) > max)
+		return -1;
+	l = vgic_lock(g);
+	for (u32 left = sgis; left; left &= left - 1) {
+		if (g->cpus[vcpu].priv[__builtin_ctz(left)].in_lr) {
+			vgic_unlock(l);
+			return -1;
+		}
+	}
+	for (u32 left = sgis; left; left &= left - 1) {
+		u32 intid = (u32)__builtin_ctz(left);
+		struct vgic_irq *irq = &g->cpus[vcpu].priv[intid];
+
+		if (deliverable(g, irq))
+			take_into_lr(l, irq, intid, vcpu, &out[n++]);
+	}
+	vgic_unlock(l);
+	return (int)n;
+}
+
 void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active)
 {
 	struct vgic_locked l;
@@ -388,14 +416,19 @@ void vgic_lr_sync(struct vgic *g, u32 vcpu, u32 intid, bool pending, bool active
 		 * A level line that was not active when picked was handed to the
 		 * LR as pending: if that is gone, the guest acknowledged it and
 		 * the latch is spent. One that was active was handed without its
-		 * pending state, which the latch (and the line) still hold.
+		 * pending state, which the latch (and the line) still hold. A
+		 * state the guest rewrote since (lr_stale) stands as written.
 		 */
-		if (irq->edge)
+		bool keep_pending = irq->lr_stale & VGIC_LR_STALE_PENDING;
+
+		if (!keep_pending && irq->edge)
 			irq->pending = irq->pending || pending;
-		else if (!irq->active && !pending)
+		else if (!keep_pending && !irq->active && !pending)
 			irq->pending = false;
+		if (!(irq->lr_stale & VGIC_LR_STALE_ACTIVE))
+			irq->active = active;
+		irq->lr_stale = 0;
 		irq->in_lr = false;
-		irq->active = active;
 		mark_busy(l, vcpu, intid);
 	}
 	vgic_unlock(l);

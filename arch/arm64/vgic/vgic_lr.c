@@ -9,6 +9,7 @@
  */
 #include "core/vm.h"
 #include "gicv3.h"
+#include "lib/bits.h"
 #include "guest_gic.h"
 #include "sysregs.h"
 #include "vgic.h"
@@ -74,16 +75,16 @@ static u64 encode(const struct vgic_lr *l)
 	return lr;
 }
 
-void vgic_fill(struct vcpu *vcpu)
+static u32 free_lrs(const struct arch_vgic_cpu *g)
+{
+	return nr_lrs - bits_set(g->lr_used);
+}
+
+/* The picked interrupts into free list registers, in order. */
+static void place(struct vcpu *vcpu, const struct vgic_lr *picked, u32 n)
 {
 	struct arch_vgic_cpu *g = &vcpu->arch.gic;
-	struct vgic_lr picked[MAX_LRS];
-	u32 free = nr_lrs;
-	u32 n;
 
-	for (u32 used = g->lr_used; used; used &= used - 1)
-		free--;
-	n = vgic_pick(&vcpu->vm->arch.vgic, vcpu->id, picked, free);
 	for (u32 i = 0, k = 0; k < n && i < nr_lrs; i++) {
 		if (g->lr_used & (1u << i))
 			continue;
@@ -94,8 +95,63 @@ void vgic_fill(struct vcpu *vcpu)
 		g->lr_pending |= (u32)picked[k].pending << i;
 		k++;
 	}
+}
+
+void vgic_fill(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	struct vgic_lr picked[MAX_LRS];
+	u32 free = free_lrs(g);
+	u32 n;
+
+	/* the pick sees every SGI sent before this: none is news any more */
+	__atomic_exchange_n(&g->sgi_new, 0, __ATOMIC_ACQUIRE);
+	n = vgic_pick(&vcpu->vm->arch.vgic, vcpu->id, picked, free);
+	place(vcpu, picked, n);
 	/* all registers in use and maybe more waiting: ask to be told when they drain */
 	write_ich_hcr_el2(ICH_HCR_EN | (n == free && n ? ICH_HCR_UIE : 0));
+}
+
+/*
+ * SGIs sent since the last fill, the list registers otherwise up to date:
+ * each goes into a free register as a fill would put it, since with a free
+ * one to spare nothing else waits (underflow not asked for). One already in
+ * a register, more than fit, or registers already short: a refresh.
+ */
+static void take_new_sgis(struct vcpu *vcpu)
+{
+	struct arch_vgic_cpu *g = &vcpu->arch.gic;
+	struct vgic_lr picked[16];
+	u32 sgis = __atomic_exchange_n(&g->sgi_new, 0, __ATOMIC_ACQUIRE);
+	int n;
+
+	if (!sgis)
+		return;
+	if (read_ich_hcr_el2() & ICH_HCR_UIE) {
+		vgic_refresh(vcpu);
+		return;
+	}
+	/* the last one of the same SGI, most likely, done with but not given back */
+	for (u32 used = g->lr_used; used; used &= used - 1) {
+		u32 i = (u32)__builtin_ctz(used);
+
+		if (g->lr_intid[i] < 16 && ((sgis >> g->lr_intid[i]) & 1) &&
+		    !(gic_read_lr(i) & (LR_PENDING | LR_ACTIVE)))
+			give_back(vcpu, i);
+	}
+	n = vgic_take_sgis(&vcpu->vm->arch.vgic, vcpu->id, sgis, picked, free_lrs(g));
+	if (n < 0)
+		vgic_refresh(vcpu);
+	else
+		place(vcpu, picked, (u32)n);
+}
+
+void vgic_catch_up(struct vcpu *vcpu)
+{
+	if (__atomic_load_n(&vcpu->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_refresh(vcpu);
+	else
+		take_new_sgis(vcpu);
 }
 
 void vgic_load(struct vcpu *vcpu)

@@ -16,9 +16,11 @@
  * frames returns false.
  *
  * Register reads show the model, also for interrupts held in a list
- * register, and writes change the model only (a pending state cleared by
- * ICPENDR comes back if the LR still had it, as on hardware where the guest
- * may win that race).
+ * register. Writes change the model; for an interrupt held in a list
+ * register, the written state (pending, active) is marked stale in the
+ * register, so that the model's wins when the register comes back (every
+ * write kicks the vCPUs, which then sync and refill at once): an ICACTIVER
+ * write deactivates an interrupt the guest is handling, as on hardware.
  */
 #include "types.h"
 #include "core/spinlock.h"
@@ -168,6 +170,10 @@ static u32 bits_write(struct vgic_irq *irqs, enum bit_reg reg, u32 value)
 		case REG_ICACTIVER: irq->active = false; break;
 		default: break;
 		}
+		if (irq->in_lr && (reg == REG_ISPENDR || reg == REG_ICPENDR))
+			irq->lr_stale |= VGIC_LR_STALE_PENDING;
+		if (irq->in_lr && (reg == REG_ISACTIVER || reg == REG_ICACTIVER))
+			irq->lr_stale |= VGIC_LR_STALE_ACTIVE;
 	}
 	return reg == REG_ISPENDR || reg == REG_ISACTIVER ? value : 0;
 }
