@@ -52,21 +52,39 @@ primary_entry:
 
 /*
  * We are linked at 0; every absolute pointer in data needs the load base
- * added. Only R_AARCH64_RELATIVE can appear in a static PIE.
+ * (x20) added to the link-time value the linker left in it. Their offsets
+ * are packed as in ELF's RELR (tools/pack-relocs): an even word is the
+ * offset of one such pointer; an odd word's bits 1-63 stand for the 63
+ * words after the last one covered. Applied once per boot: a second pass
+ * would add the base twice.
  */
 apply_relocations:
-	adr_l	x1, __rela_start
-	adr_l	x2, __rela_end
+	adr_l	x1, __relr_start
+	adr_l	x2, __relr_end
+	mov	x3, x20			/* where the next bitmap starts */
 1:	cmp	x1, x2
-	b.hs	2f
-	ldp	x3, x4, [x1], #16	/* r_offset, r_info */
-	ldr	x5, [x1], #8		/* r_addend */
-	cmp	w4, #1027		/* R_AARCH64_RELATIVE */
-	b.ne	1b
-	add	x5, x5, x20
-	str	x5, [x20, x3]
+	b.hs	5f
+	ldr	x4, [x1], #8
+	tbnz	x4, #0, 2f
+	add	x5, x20, x4		/* an offset */
+	ldr	x6, [x5]
+	add	x6, x6, x20
+	str	x6, [x5], #8
+	mov	x3, x5
 	b	1b
-2:	ret
+2:	lsr	x4, x4, #1		/* a bitmap: bit 0 is the word at x3 */
+	mov	x5, x3
+3:	cbz	x4, 4f
+	tbz	x4, #0, 6f
+	ldr	x6, [x5]
+	add	x6, x6, x20
+	str	x6, [x5]
+6:	lsr	x4, x4, #1
+	add	x5, x5, #8
+	b	3b
+4:	add	x3, x3, #(63 * 8)
+	b	1b
+5:	ret
 
 /*
  * Secondary CPUs arrive here from PSCI CPU_ON, at EL2 with the MMU off and

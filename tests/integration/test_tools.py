@@ -158,3 +158,30 @@ def test_the_linux_guests_example_works_as_written(linux_payload):
                           timeout=300)
     assert proc.returncode == 0, proc.stdout
     assert "(web) web: Hello from /srv/www" in proc.stdout.replace("\r", ""), proc.stdout
+
+
+def test_packed_relocations_are_checked_against_the_linkers(tmp_path):
+    """tools/pack-relocs: the image's .relr names exactly the linker's
+    relocations (the build runs --verify), and a table that misses one is
+    refused in one line."""
+    elf = f"{ROOT}/build/bulkhead.elf"
+    tool = f"{ROOT}/tools/pack-relocs"
+    ok = subprocess.run([tool, "--verify", elf], stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stdout
+    table = tmp_path / "relr.bin"
+    subprocess.run(["aarch64-linux-gnu-objcopy", "-O", "binary", "--only-section=.relr", elf,
+                    str(table)], check=True, timeout=60)
+    words = bytearray(table.read_bytes())
+    assert len(words) >= 16 and words[0] & 1 == 0  # starts with an offset
+    words[0:8] = (int.from_bytes(words[0:8], "little") + 8).to_bytes(8, "little")
+    table.write_bytes(bytes(words))
+    bad = tmp_path / "bad.elf"
+    subprocess.run(["aarch64-linux-gnu-objcopy", f"--update-section=.relr={table}", elf,
+                    str(bad)], check=True, timeout=60)
+    refused = subprocess.run([tool, "--verify", str(bad)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stdout.startswith("pack-relocs: ") and refused.stdout.count("\n") == 1, \
+        refused.stdout
+    assert "Traceback" not in refused.stdout
