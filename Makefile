@@ -27,7 +27,7 @@ HV_COLD_SRCS := $(wildcard core/shell*.c core/config*.c core/boot*.c storage/gpt
 	net/switch_list.c net/switch_registry.c net/vif_mac.c net/rate_parse.c lib/fmt.c lib/crc32.c \
 	core/log.c core/vboard.c core/vm_devices.c core/vm_volumes.c core/dev_arena.c devices/pl061.c \
 	devices/virtio/balloon.c arch/arm64/psci_guest.c arch/arm64/vcpu_mpidr.c \
-	arch/arm64/vdebug.c arch/arm64/vpmu.c arch/arm64/inject.c core/console.c core/vm.c \
+	arch/arm64/vdebug.c arch/arm64/vpmu.c arch/arm64/inject.c core/console.c core/vm.c devices/pl011.c \
 	arch/arm64/vgic/vgic_v3_regs.c core/console_out.c core/console_ring.c drivers/pl011.c)
 $(patsubst %,$(B)/hv/%.o,$(HV_COLD_SRCS)): HV_CFLAGS += -Os
 ASM_OFFSETS := $(B)/hv/include/asm_offsets.h
