@@ -141,6 +141,14 @@ void vcpu_kick(struct vcpu *v)
 	kicks++;
 }
 
+/* An SGI's target: told after its sgi_new names the SGI. */
+void vcpu_notify(struct vcpu *v)
+{
+	CHECK(v == &vcpus[0] || v == &vcpus[1]);
+	CHECK(v->arch.gic.sgi_new & (1u << ((sgi_value >> 24) & 0xf)));
+	kicks++;
+}
+
 void sched_set_task(struct vcpu *v, enum vcpu_next (*task)(struct vcpu *))
 {
 	CHECK(v == &vcpus[0] && task);
