@@ -301,13 +301,26 @@ struct rx_fill {
 	u64 sum;
 };
 
+/*
+ * Adds the checksummed part of stream bytes [at, at + n) to the sum. A run
+ * that starts at an odd offset from csum_from has every byte in the other
+ * half of its 16-bit word: its sum, taken as if even, counts byte-swapped
+ * (256 x 256 = 1 in ones'-complement arithmetic, RFC 1071).
+ */
 static void sum_bytes(struct rx_fill *r, u32 at, const u8 *p, u32 n)
 {
-	for (u32 i = 0; i < n; i++) {
-		if (at + i < r->csum_from)
-			continue;
-		r->sum += ((at + i - r->csum_from) & 1) ? p[i] : (u64)p[i] << 8;
+	u32 skip = at < r->csum_from ? r->csum_from - at : 0;
+	u64 sum;
+
+	if (skip >= n)
+		return;
+	sum = net_csum_sum(p + skip, n - skip);
+	if ((at + skip - r->csum_from) & 1) {
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xff) << 8 | sum >> 8;
 	}
+	r->sum += sum;
 }
 
 /* Places stream bytes into one writable segment; false when not RAM. */

@@ -637,6 +637,26 @@ static void test_rx_csum_completed(void **state)
 	assert_memory_equal(out + VNET_HDR_LEN + UDP_OFF + 8, f + UDP_OFF + 8, len - UDP_OFF - 8);
 }
 
+/* Buffers of odd sizes: the summed runs start at odd offsets from
+ * csum_start too, and count byte-swapped. */
+static void test_rx_csum_completed_odd_buffers(void **state)
+{
+	u8 f[1600], out[4096];
+	struct net_offload off = { .flags = NET_OFFLOAD_NEEDS_CSUM, .csum_start = UDP_OFF,
+				   .csum_offset = 6 };
+	u32 len, n;
+
+	for (u32 size = 101; size <= 333; size += 116) {   /* 101, 217, 333 */
+		assert_int_equal(vg_driver_init(&g, F_VERSION_1 | F_MAC | F_MRG_RXBUF, 2), 15);
+		len = udp_frame(f, 1000);
+		offer_rx(16, size);
+		peer_send(f, len, off);
+		assert_int_equal(gather_rx(out, &n), VNET_HDR_LEN + len);
+		assert_true(n > 1);
+		assert_true(udp_ok(out + VNET_HDR_LEN, len));
+	}
+}
+
 static void test_rx_csum_passed_through(void **state)
 {
 	u8 f[1600], out[4096];
@@ -1035,6 +1055,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_no_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_no_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_completed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_csum_completed_odd_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_passed_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_bad_offsets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_in_mac_header, setup, teardown),
