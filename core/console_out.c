@@ -67,18 +67,21 @@ void console_rx_irq(bool on)
 		out->rx_irq(on);
 }
 
+static u64 ms_ticks(u32 ms)
+{
+	return arch_counter_freq() / 1000 * ms;
+}
+
 static u64 idle_ticks(void)
 {
-	return arch_counter_freq() / 1000 * CONSOLE_IDLE_MS;
+	return ms_ticks(CONSOLE_IDLE_MS);
 }
 
 /* How long `r`'s open line may stay partial before it goes out. */
 static u64 ring_idle_ticks(const struct console_ring *r)
 {
-	u32 ms = __atomic_load_n(&r->writer_waits, __ATOMIC_RELAXED) ? CONSOLE_WAITING_MS :
-								      CONSOLE_IDLE_MS;
-
-	return arch_counter_freq() / 1000 * ms;
+	return ms_ticks(__atomic_load_n(&r->writer_waits, __ATOMIC_RELAXED) ? CONSOLE_WAITING_MS :
+									  CONSOLE_IDLE_MS);
 }
 
 static u64 soon(u64 now)

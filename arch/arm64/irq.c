@@ -93,8 +93,8 @@ enum vcpu_next arm64_handle_irqs(struct vcpu *vcpu)
 			leave |= sched_kicked();
 			break;
 		case SGI_VIRQ:
-			/* the vCPU's irq_dirty is seen on the way back in (or by a
-			 * wait in place); a vCPU no longer here finds it at load */
+			/* the vCPU's irq_dirty or sgi_new is seen on the way back in
+			 * (or by a wait in place); a vCPU no longer here finds it at load */
 			gic_eoi(intid);
 			break;
 		case PPI_HYP_TIMER:

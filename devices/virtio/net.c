@@ -316,9 +316,9 @@ static void sum_bytes(struct rx_fill *r, u32 at, const u8 *p, u32 n)
 		return;
 	sum = net_csum_sum(p + skip, n - skip);
 	if ((at + skip - r->csum_from) & 1) {
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xff) << 8 | sum >> 8;
+		u16 folded = (u16)~net_csum_fold(sum);
+
+		sum = (u16)(folded << 8 | folded >> 8);
 	}
 	r->sum += sum;
 }
