@@ -128,13 +128,14 @@ enum vn_answer vn_rx_find(struct vnet *n, u8 *bufs, const u8 *f, u32 len, int sk
 
 /* --- a's TX -------------------------------------------------------------------- */
 
-enum vn_answer vn_tx_go(u16 head, u16 step)
+/* What a's queue `q` answers: VN_USED with the used element's id and
+ * length, or how it failed (a reset it asked for, with or without its
+ * configuration interrupt, or nothing in time). */
+static enum vn_answer a_answer(u32 q, u32 *id, u32 *len)
 {
-	u32 id = 0, len = 0;
 	bool cfg;
 
-	vnet_submit(&vn_a, VNET_TXQ, head, step);
-	switch (vnet_wait(&vn_a, VNET_TXQ, VN_WAIT_MS, &id, &len, &cfg)) {
+	switch (vnet_wait(&vn_a, q, VN_WAIT_MS, id, len, &cfg)) {
 	case VA_NEEDS_RESET:
 		return cfg ? VN_NEEDS_RESET : VN_NO_INTERRUPT;
 	case VA_TIMEOUT:
@@ -142,6 +143,18 @@ enum vn_answer vn_tx_go(u16 head, u16 step)
 	case VA_USED:
 		break;
 	}
+	return VN_USED;
+}
+
+enum vn_answer vn_tx_go(u16 head, u16 step)
+{
+	u32 id = 0, len = 0;
+	enum vn_answer a;
+
+	vnet_submit(&vn_a, VNET_TXQ, head, step);
+	a = a_answer(VNET_TXQ, &id, &len);
+	if (a != VN_USED)
+		return a;
 	return id == head && len == 0 ? VN_USED : VN_BAD;
 }
 
@@ -397,23 +410,19 @@ static bool stray_in(u16 head)
 static enum vn_answer rx_go(u16 head, u16 step)
 {
 	u32 id = 0, len = 0;
-	bool cfg;
 
 	for (u32 tries = 0;; tries++) {
+		enum vn_answer a;
+
 		vnet_submit(&vn_a, VNET_RXQ, head, step);
 		vn_frame(frame, 200, vn_a.mac, vn_b.mac, VN_ETHERTYPE);
 		if (vnet_send(&vn_b, &(struct vnet_hdr){ 0 }, frame, 200, VN_WAIT_MS) != VA_USED) {
 			extra_fail = "b's frame did not come back";
 			return VN_BAD;
 		}
-		switch (vnet_wait(&vn_a, VNET_RXQ, VN_WAIT_MS, &id, &len, &cfg)) {
-		case VA_NEEDS_RESET:
-			return cfg ? VN_NEEDS_RESET : VN_NO_INTERRUPT;
-		case VA_TIMEOUT:
-			return VN_TIMEOUT;
-		case VA_USED:
-			break;
-		}
+		a = a_answer(VNET_RXQ, &id, &len);
+		if (a != VN_USED)
+			return a;
 		if (id != head || !len || len == VNET_HDR_LEN + 200 ||
 		    tries + 1 == RX_STRAY_TRIES || !stray_in(head))
 			break;
