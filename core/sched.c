@@ -545,7 +545,8 @@ static bool alone_here(struct rq_locked rq, struct vcpu *vcpu, u64 now)
 {
 	struct cpu *c = rq.cpu;
 
-	if (c->current != vcpu || c->preempt || work_due(c->index, now) || !can_run(vcpu, now))
+	if (c->current != vcpu || c->preempt || work_due(c->index, now) ||
+	    work_when_idle(c->index) || !can_run(vcpu, now))
 		return false;
 	for (const struct vcpu *v = c->rq_head; v; v = v->rq_next) {
 		if (v != vcpu && v->state == VCPU_RUNNABLE && can_run(v, now))
@@ -835,7 +836,8 @@ void cpu_run_loop(void)
 		if (!v && take_work(c, arch_counter_read()))
 			v = claim_next(c);
 		if (!v) {
-			arch_idle();
+			if (!work_run_idle(c->index))
+				arch_idle();
 			continue;
 		}
 		next = v->task ? run_task(v) : arch_vcpu_run(v);

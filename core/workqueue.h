@@ -22,8 +22,10 @@ struct work {
 	void (*fn)(struct work *w, u64 now);
 	struct work *next;   /* queue link */
 	u64 due;             /* counter value it runs from; 0: at once */
-	u32 cpu;             /* whose queue: fixed for the item's life */
+	u32 cpu;             /* whose queue (moved only by work_queue_idle) */
 	bool queued;
+	bool when_idle;      /* may run before `due`, once its CPU has nothing else */
+	bool running;        /* taken to run, not yet work_ran(): it stays on its CPU */
 };
 
 /* An item that runs `fn` on CPU `cpu`. */
@@ -39,12 +41,29 @@ static inline void work_init(struct work *w, void (*fn)(struct work *w, u64 now)
  * than it knew.
  */
 void work_queue(struct work *w, u64 due);
+/*
+ * Work a VM asks for, run in that VM's place: on CPU `cpu` (where its vCPU
+ * runs; the item moves there when it is neither queued nor running, so it
+ * never runs twice at once), as soon as that CPU has nothing else to run
+ * (the vCPU waits for an interrupt, none other is runnable), and at `latest`
+ * at the latest. What the guest asks for while it keeps running is done in
+ * one go when it pauses, as a device would; a guest that never pauses still
+ * gets it by `latest`. An item queued so calls work_ran() once it no longer
+ * needs to be the only run of itself, before anything that may free it.
+ * An item already queued with a plain work_queue() keeps that rule (it must
+ * not run before its due); only its due may move earlier.
+ */
+void work_queue_idle(struct work *w, u32 cpu, u64 latest);
+/* The run of an item queued by work_queue_idle() is over as far as moving
+ * the item is concerned (it stays on its CPU until this is called). */
+void work_ran(struct work *w);
 /* Takes `w` off its queue if it is there: it will not run (teardown). */
 void work_cancel(struct work *w);
 struct work_queue {
 	struct spinlock lock;
 	struct work *head;
 	u64 next_due;        /* the earliest due of its items, 0 when empty */
+	bool any_when_idle;  /* an item may run as soon as the CPU is idle */
 };
 
 /* Read by the scheduler on every pass (inline: it is on the IPI path). */
@@ -63,10 +82,20 @@ static inline bool work_due(u32 cpu, u64 now)
 
 	return next && next <= now;
 }
+/* True when CPU `cpu` has an item that runs once it has nothing else to do:
+ * a vCPU going idle there does not wait in place but lets it run. */
+static inline bool work_when_idle(u32 cpu)
+{
+	return __atomic_load_n(&work_queues[cpu].any_when_idle, __ATOMIC_ACQUIRE);
+}
+
 /* Runs the items of CPU `cpu`'s queue that are due, each at most once per
  * call (one that queues itself again runs on a later call). No lock held.
  * So an item never runs twice at once. Cheap when the queue is empty: the
  * run loop calls it every round. */
 void work_run(u32 cpu);
+/* As work_run(), for a CPU with nothing else to run: the items that may run
+ * when it is idle run too, due or not. True when anything ran. */
+bool work_run_idle(u32 cpu);
 
 #endif

@@ -3,9 +3,11 @@
  * transport: one per `vif` of the VM's config, each a port of a virtual
  * switch (net/switch.h). Queue 0 receives, queue 1 transmits.
  *
- * TX: the guest's notification queues `tx_work`, which pops up to
- * VNET_TX_BATCH chains a run (then queues itself again, so a flooding guest
- * shares its CPU's work loop), checks each chain's virtio_net_hdr and hands
+ * TX: the guest's notification queues `tx_work` on the notifying vCPU's CPU,
+ * to run when that vCPU pauses (or VNET_TX_LATEST_HZ later): the sender's
+ * time pays for its frames, and what it queues while it runs goes in one
+ * run. A run pops up to VNET_TX_BATCH chains (then queues itself again, so
+ * a backlog shares its CPU's work loop), checks each chain's virtio_net_hdr and hands
  * the frame to switch_tx() as pointers into the guest's RAM, with no device
  * lock held, then returns the chain. A vif with a rate (xl's `rate=`) holds
  * a frame its port's bucket has no room for yet, with the chain unreturned,
@@ -59,6 +61,9 @@
 #define VNET_QUEUE_MAX 256
 /* Chains a TX run takes before it lets other work on its CPU run. */
 #define VNET_TX_BATCH 16
+/* The longest a frame the guest queued waits while its vCPU keeps running
+ * (1 ms): what it queues meanwhile goes out with it in one run. */
+#define VNET_TX_LATEST_HZ 1000
 /* The most RX chains one frame may take: a driver posting buffers smaller
  * than a whole GSO frame (64 KiB and headers) / 48 gets such frames dropped
  * (Linux posts 1.5 KiB or more). */
@@ -261,8 +266,10 @@ static void tx_work(struct work *w, u64 now)
 
 	(void)now;
 	/* the frames point into its RAM: the VM stays while they travel */
-	if (!vm_get(vm))
+	if (!vm_get(vm)) {
+		work_ran(w);
 		return;
+	}
 	for (n = 0; n < VNET_TX_BATCH; n++) {
 		if (!tx_take_held(v) &&
 		    virtio_mmio_pop(v->t, VNET_TXQ, v->tx_seg, VIRTQ_MAX_SEGS, c) != VIRTQ_CHAIN)
@@ -275,13 +282,14 @@ static void tx_work(struct work *w, u64 now)
 		virtio_mmio_push(v->t, VNET_TXQ, c, 0);
 	}
 	if (n == VNET_TX_BATCH) {
-		/* More may wait. It runs again after as long as this batch took,
-		 * so a vif with a backlog (a flood) gets at most half its CPU's
-		 * time: what shares that CPU (a vCPU, other vifs) keeps the rest. */
+		/* More may wait. It runs again after as long as this batch took
+		 * (or once the CPU has nothing else), so a vif with a backlog gets
+		 * at most half a CPU that has a vCPU to run. */
 		u64 end = arch_counter_read();
 
-		work_queue(&v->tx_work, end + (end - start));
+		work_queue_idle(&v->tx_work, arch_cpu_index(), end + (end - start));
 	}
+	work_ran(w);
 	vm_put(vm);                           /* last: the VM may go with it */
 }
 
@@ -577,7 +585,8 @@ static void vnet_notify(void *dev, u32 queue)
 	 * While a frame waits for its rate the work is queued for then: a
 	 * guest's kicks do not make it run (and ask the bucket) sooner. */
 	if (queue == VNET_TXQ && !__atomic_load_n(&v->tx_held, __ATOMIC_RELAXED))
-		work_queue(&v->tx_work, 0);
+		work_queue_idle(&v->tx_work, arch_cpu_index(),
+				arch_counter_read() + arch_counter_freq() / VNET_TX_LATEST_HZ);
 }
 
 /* A driver reset or a VM restart: a deliver() running now finishes first

@@ -121,6 +121,7 @@ static int setup(void **state)
 	memset(&pinned_vm, 0, sizeof(pinned_vm));
 	memset(v, 0, sizeof(v));
 	memset(&guest, 0, sizeof(guest));
+	memset(work_queues, 0, sizeof(work_queues));
 	guest.max_runs = 1;
 	guest.next = VCPU_YIELD;
 	exits_handled = 0;
@@ -494,6 +495,51 @@ static void test_wfi_does_not_wait_in_place_beside_a_runnable_vcpu(void **state)
 	assert_false(cpus[HERE].waiting_in_place);
 }
 
+/* Work the VM asked for that waits for its vCPU to pause: the WFI does not
+ * wait in place but lets the CPU run it, and work that appears during a
+ * wait in place ends the wait. */
+static struct work vm_work;
+static bool begin_with_vm_work, wait_on_with_vm_work;
+static u32 vm_work_runs;
+
+static void vm_work_fn(struct work *w, u64 now)
+{
+	(void)now;
+	vm_work_runs++;
+	work_ran(w);
+}
+
+static void wait_beside_vm_work(struct vcpu *running)
+{
+	if (running != &v[0] || guest.runs != 1)
+		return;
+	fake.cpu_index = HERE;
+	work_queue_idle(&vm_work, HERE, fake.counter + ms(1));
+	begin_with_vm_work = sched_wait_begin(&v[0]);
+	work_cancel(&vm_work);
+	assert_true(sched_wait_begin(&v[0]));
+	work_queue_idle(&vm_work, HERE, fake.counter + ms(1));
+	wait_on_with_vm_work = sched_wait_goes_on(&v[0]);
+	sched_wait_end(&v[0]);
+}
+
+static void test_wfi_lets_the_vms_work_run_first(void **state)
+{
+	work_init(&vm_work, vm_work_fn, 0);
+	vm_work_runs = 0;
+	sched_add(&v[0], HERE);
+	sched_start(&v[0]);
+	guest.during = wait_beside_vm_work;
+	guest.max_runs = 1;
+	begin_with_vm_work = true;
+	wait_on_with_vm_work = true;
+	run_loop();
+	assert_false(begin_with_vm_work);
+	assert_false(wait_on_with_vm_work);
+	/* the loop, with nothing to run, ran it before its latest */
+	assert_int_equal(vm_work_runs, 1);
+}
+
 /* A CPU waiting in place is idle to the others: it is kicked to help, and
  * its wait then ends so that it can take the waiting vCPU. */
 static bool help_ended_wait;
@@ -667,11 +713,11 @@ static void test_blocked_vcpu_deadline(void **state)
 
 /* Deferred work (core/workqueue.h) on this CPU: its due time arms the timer,
  * a running guest leaves when it falls due, and the loop runs it. */
-static u32 work_ran;
+static u32 work_fn_runs;
 
 static void count_work(struct work *w, u64 now)
 {
-	work_ran++;
+	work_fn_runs++;
 }
 
 static struct work later;
@@ -687,7 +733,7 @@ static void test_work_is_run_by_the_loop(void **state)
 {
 	u64 due = fake.counter + ms(5);
 
-	work_ran = 0;
+	work_fn_runs = 0;
 	work_init(&later, count_work, HERE);
 	fake.cpu_index = HERE;
 	work_queue(&later, due);
@@ -697,7 +743,7 @@ static void test_work_is_run_by_the_loop(void **state)
 	sched_start(&v[0]);
 	guest.during = work_falls_due;
 	run_loop();
-	assert_int_equal(work_ran, 1);
+	assert_int_equal(work_fn_runs, 1);
 	assert_int_equal(work_next_due(HERE), 0);
 }
 
@@ -718,7 +764,7 @@ static void work_due_now(struct vcpu *running)
 
 static void test_due_work_arms_no_past_timer(void **state)
 {
-	work_ran = 0;
+	work_fn_runs = 0;
 	work_init(&later, count_work, HERE);
 	fake.cpu_index = HERE;
 	/* an idle CPU: the loop it goes back to runs the work */
@@ -731,7 +777,7 @@ static void test_due_work_arms_no_past_timer(void **state)
 	sched_start(&v[0]);
 	guest.during = work_due_now;
 	run_loop();
-	assert_int_equal(work_ran, 1);
+	assert_int_equal(work_fn_runs, 1);
 	/* the loop armed the timer again from what is left: nothing */
 	assert_int_equal(fake.timer, 0);
 }
@@ -780,6 +826,7 @@ int main(void)
 		cmocka_unit_test_setup(test_move_of_a_removed_vcpu_does_not_relink_it, setup),
 		cmocka_unit_test_setup(test_wfi_waits_in_place_only_when_alone, setup),
 		cmocka_unit_test_setup(test_wfi_does_not_wait_in_place_beside_a_runnable_vcpu, setup),
+		cmocka_unit_test_setup(test_wfi_lets_the_vms_work_run_first, setup),
 		cmocka_unit_test_setup(test_cpu_waiting_in_place_is_kicked_to_help, setup),
 		cmocka_unit_test_setup(test_kick_if_running, setup),
 		cmocka_unit_test_setup(test_idle_cpu_takes_waiting_work, setup),

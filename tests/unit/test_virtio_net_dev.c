@@ -223,6 +223,12 @@ static void offer_tx(const struct vnet_hdr *h, const u8 *frame, u32 len)
 	vg_offer(&g, TXQ, s, 3, true);
 }
 
+/* The vCPU's CPU with nothing else to run: it runs what it was asked to. */
+static void cpu_idle(void)
+{
+	work_run_idle(0);
+}
+
 static void test_tx_to_port(void **state)
 {
 	u8 f[200];
@@ -232,7 +238,7 @@ static void test_tx_to_port(void **state)
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 1);
 	offer_tx(&h, f, sizeof(f));
 	assert_int_equal(ngot, 0);        /* the notify only queued work */
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 1);
 	assert_int_equal(got_len[0], sizeof(f));
 	assert_memory_equal(got[0], f, sizeof(f));
@@ -255,9 +261,9 @@ static void test_tx_batches(void **state)
 	memcpy(g.ram + TXBUF + VNET_HDR_LEN, f, sizeof(f));
 	for (u32 i = 0; i < VG_QSIZE; i++)
 		vg_offer(&g, TXQ, &s, 1, i == VG_QSIZE - 1);
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, VG_QSIZE / 2);
-	work_run(0);                       /* it queued itself again */
+	cpu_idle();                       /* it queued itself again */
 	assert_int_equal(vif_counters().rx_packets, VG_QSIZE);
 	assert_int_equal(vg_used_pending(&g, TXQ), VG_QSIZE);
 }
@@ -267,6 +273,8 @@ static void test_tx_batches(void **state)
  * a flood gets at most half of its CPU's time, whatever shares the CPU
  * keeps the rest.
  */
+/* A backlog on a CPU with a vCPU to run waits as long as its batch took,
+ * and no longer once the CPU has nothing else to do. */
 static void test_tx_backlog_waits_as_long_as_its_batch_took(void **state)
 {
 	u8 f[64];
@@ -281,14 +289,51 @@ static void test_tx_backlog_waits_as_long_as_its_batch_took(void **state)
 		vg_offer(&g, TXQ, &s, 1, i == VG_QSIZE - 1);
 	fake.counter_step = 1;             /* every reading of the clock costs a tick */
 	start = fake.counter;
-	work_run(0);
+	cpu_idle();
 	fake.counter_step = 0;
 	assert_int_equal(vif_counters().rx_packets, VG_QSIZE / 2);
-	work_run(0);                       /* no sooner than the batch took */
+	work_run(0);                       /* busy: no sooner than the batch took */
 	assert_int_equal(vif_counters().rx_packets, VG_QSIZE / 2);
 	fake.counter += fake.counter - start;
 	work_run(0);
 	assert_int_equal(vif_counters().rx_packets, VG_QSIZE);
+	/* again, and this time the CPU falls idle: at once */
+	for (u32 i = 0; i < VG_QSIZE; i++)
+		vg_offer(&g, TXQ, &s, 1, i == VG_QSIZE - 1);
+	fake.counter_step = 1;
+	cpu_idle();
+	fake.counter_step = 0;
+	assert_int_equal(vif_counters().rx_packets, VG_QSIZE * 3 / 2);
+	cpu_idle();
+	assert_int_equal(vif_counters().rx_packets, VG_QSIZE * 2);
+}
+
+/* A frame the guest queued while its vCPU runs on waits for the vCPU to
+ * pause, or 1 ms at most, on the CPU of the vCPU that asked. */
+static void test_tx_waits_for_the_vcpu_to_pause(void **state)
+{
+	u8 f[80];
+	struct vnet_hdr h = { 0 };
+	u64 ms = fake.counter_freq / 1000;
+
+	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 4);
+	fake.cpu_index = 1;
+	offer_tx(&h, f, sizeof(f));
+	work_run(1);                       /* the vCPU runs on */
+	fake.counter += ms - 1;
+	work_run(1);
+	assert_int_equal(ngot, 0);
+	work_run(0);                       /* not the shared CPU's work */
+	work_run_idle(0);
+	assert_int_equal(ngot, 0);
+	fake.counter += 1;
+	work_run(1);
+	assert_int_equal(ngot, 1);
+	offer_tx(&h, f, sizeof(f));
+	assert_true(work_when_idle(1));
+	work_run_idle(1);                  /* it paused: at once */
+	assert_int_equal(ngot, 2);
+	fake.cpu_index = 0;
 }
 
 static void test_tx_bad_header(void **state)
@@ -300,18 +345,18 @@ static void test_tx_bad_header(void **state)
 
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 3);
 	offer_tx(&h, f, sizeof(f));
-	work_run(0);
+	cpu_idle();
 	vg_offer(&g, TXQ, &shorty, 1, true);   /* not even a header */
-	work_run(0);
+	cpu_idle();
 	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 90, .csum_offset = 9 };
 	offer_tx(&h, f, sizeof(f));            /* its checksum field past the end */
-	work_run(0);
+	cpu_idle();
 	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 0, .csum_offset = 6 };
 	offer_tx(&h, f, sizeof(f));            /* its sum over the source MAC the switch checked */
-	work_run(0);
+	cpu_idle();
 	h = (struct vnet_hdr){ .flags = VNET_HDR_F_NEEDS_CSUM, .csum_start = 13, .csum_offset = 0 };
 	offer_tx(&h, f, sizeof(f));            /* starting in the EtherType */
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 0);
 	assert_int_equal(vif_status().tx_errors, 5);
 	assert_int_equal(vg_used_pending(&g, TXQ), 5);   /* every chain returned */
@@ -327,7 +372,7 @@ static void test_tx_gso_refused(void **state)
 
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 4);
 	offer_tx(&h, f, sizeof(f));
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 0);
 	assert_int_equal(vif_status().tx_errors, 1);
 	assert_int_equal(vg_used_pending(&g, TXQ), 1);
@@ -341,10 +386,10 @@ static void test_tx_runt_spoofed(void **state)
 
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 5);
 	offer_tx(&h, f, 10);
-	work_run(0);
+	cpu_idle();
 	make_frame(f, sizeof(f), PEER_MAC, PEER_MAC, 5);
 	offer_tx(&h, f, sizeof(f));
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 0);
 	assert_int_equal(vif_counters().drops[SW_DROP_RUNT], 1);
 	assert_int_equal(vif_counters().drops[SW_DROP_SPOOFED], 1);
@@ -357,7 +402,7 @@ static void test_tx_malformed_chain(void **state)
 	struct vg_seg s = { VG_RAM_SIZE - 4, 64, false };   /* runs past RAM */
 
 	vg_offer(&g, TXQ, &s, 1, true);
-	work_run(0);
+	cpu_idle();
 	assert_true(vg_rd(&g, 0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_string_equal(vif_status().state, "needs reset");
 	assert_int_equal(ngot, 0);
@@ -387,24 +432,24 @@ static void offer_tx_1000(u32 n)
 static void test_tx_waits_for_its_rate(void **state)
 {
 	offer_tx_1000(10);
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 6);
 	assert_int_equal(vg_used_pending(&g, TXQ), 6);
 	offer_tx_1000(1);                    /* a kick while it waits */
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 6);
 	fake.counter += 7 * TICKS_PER_MS;    /* 9,000 bits: the 7th, not the 8th */
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 7);
 	fake.counter += 1 * TICKS_PER_MS;
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 7);   /* its 7 ms not over */
 	fake.counter += 6 * TICKS_PER_MS + 1;
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 8);
 	fake.counter += 30 * TICKS_PER_MS;
 	for (u32 i = 0; i < 4; i++)
-		work_run(0);
+		cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 11);
 	assert_int_equal(vg_used_pending(&g, TXQ), 11);
 	assert_int_equal(vif_counters().drops[SW_DROP_RATE], 0);
@@ -414,15 +459,15 @@ static void test_tx_waits_for_its_rate(void **state)
 static void test_tx_held_frame_reset(void **state)
 {
 	offer_tx_1000(7);
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 6);
 	vg_wr(&g, 0x070, 0);
 	fake.counter += 100 * TICKS_PER_MS;
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 6);
 	assert_int_equal(vg_driver_init(&g, F_ALL, 2), 15);
 	offer_tx_1000(1);
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_counters().rx_packets, 7);
 }
 
@@ -785,7 +830,7 @@ static void test_tx_gso_segmented_for_peer(void **state)
 	assert_int_equal(vg_driver_init(&g, F_ALL | F_HOST_TSO4, 2), 15);
 	len = tcp_frame(f, 3000, PEER_MAC, VIF_MAC);
 	offer_tx(&gso_hdr, f, len);
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(vif_status().tx_errors, 0);
 	assert_int_equal(ngot, 3);
 	for (u32 k = 0; k < 3; k++) {
@@ -822,7 +867,7 @@ static void test_tx_gso_bad_headers(void **state)
 	bad[7].flags = 0;
 	for (u32 i = 0; i < 8; i++) {
 		offer_tx(&bad[i], f, len);
-		work_run(0);
+		cpu_idle();
 		n++;
 		assert_int_equal(vif_status().tx_errors, n);
 		assert_int_equal(vg_used_pending(&g, TXQ), n);
@@ -976,7 +1021,7 @@ static void test_reset_mid_traffic(void **state)
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 12);
 	offer_tx(&h, f, sizeof(f));        /* queued, not run yet */
 	vg_wr(&g, 0x070, 0);               /* the driver resets the device */
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 0);         /* the ring it was on is gone */
 	make_frame(f, sizeof(f), VIF_MAC, PEER_MAC, 13);
 	peer_send(f, sizeof(f), (struct net_offload){ 0 });
@@ -990,7 +1035,7 @@ static void test_reset_mid_traffic(void **state)
 	assert_int_equal(gather_rx(out, &n), VNET_HDR_LEN + sizeof(f));
 	make_frame(f, sizeof(f), PEER_MAC, VIF_MAC, 14);
 	offer_tx(&h, f, sizeof(f));
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 1);
 }
 
@@ -1008,7 +1053,7 @@ static void test_unplug_while_flowing(void **state)
 	g.dev.ops->unplug(&g.dev);
 	assert_int_equal(g.vm.refs, 0);
 	assert_string_equal(vif_status().state, "unplugged");
-	work_run(0);                        /* the VM is going: no reference, no send */
+	cpu_idle();                        /* the VM is going: no reference, no send */
 	assert_int_equal(ngot, 0);
 	make_frame(f, sizeof(f), VIF_MAC, PEER_MAC, 16);
 	peer_send(f, sizeof(f), (struct net_offload){ 0 });
@@ -1026,7 +1071,7 @@ static void test_removed_mid_frame(void **state)
 	offer_tx(&h, f, sizeof(f));
 	offer_tx(&h, f, sizeof(f));
 	remove_on_deliver = g.vm.vifs[0].port;
-	work_run(0);
+	cpu_idle();
 	assert_int_equal(ngot, 1);         /* the second frame met a port gone */
 	assert_int_equal(g.vm.refs, 0);    /* released once the first frame ended */
 	assert_int_equal(vg_used_pending(&g, TXQ), 2);
@@ -1039,6 +1084,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_to_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_backlog_waits_as_long_as_its_batch_took, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_waits_for_the_vcpu_to_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_tso_offered_unless_rated, setup_rate, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_bad_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gso_refused, setup, teardown),

@@ -348,6 +348,119 @@ static void test_cpus_are_independent(void **state)
 	assert_int_equal(total_runs, 2);
 }
 
+/* An item queued by work_queue_idle() that says when its run is over. */
+static void idle_fn(struct work *w, u64 now)
+{
+	struct item *it = (struct item *)w;
+
+	it->runs++;
+	it->last_now = now;
+	total_runs++;
+	assert_true(w->running);
+	if (it->requeue)
+		work_queue_idle(w, w->cpu, it->requeue_due);
+	work_ran(w);
+	assert_false(w->running);
+}
+
+static void test_idle_runs_early_only_when_idle(void **state)
+{
+	struct item *a = &items[0], *b = &items[1];
+
+	work_init(&a->w, idle_fn, 1);
+	fake.counter = 100;
+	work_queue_idle(&a->w, 1, 1100);
+	assert_true(work_when_idle(1));
+	assert_int_equal(work_next_due(1), 1100);
+	/* a CPU with other things to run leaves it until its latest */
+	run_at(1, 500);
+	assert_int_equal(a->runs, 0);
+	/* one with nothing else runs it at once */
+	fake.counter = 600;
+	assert_true(work_run_idle(1));
+	assert_int_equal(a->runs, 1);
+	assert_int_equal(a->last_now, 600);
+	assert_false(work_when_idle(1));
+	assert_int_equal(work_next_due(1), 0);
+	assert_false(work_run_idle(1));        /* nothing more */
+	/* not idle, it still runs by its latest */
+	work_queue_idle(&a->w, 1, 2000);
+	run_at(1, 2000);
+	assert_int_equal(a->runs, 2);
+	/* a plain item waits for its due even on an idle CPU, beside an idle one */
+	work_queue(&b->w, 5000);
+	work_queue_idle(&a->w, 1, 6000);
+	fake.counter = 3000;
+	assert_true(work_run_idle(1));
+	assert_int_equal(a->runs, 3);
+	assert_int_equal(b->runs, 0);
+	assert_false(work_when_idle(1));
+	assert_int_equal(work_next_due(1), 5000);
+}
+
+static void test_idle_item_moves_to_the_asking_cpu(void **state)
+{
+	struct item *a = &items[0];
+
+	work_init(&a->w, idle_fn, 0);
+	fake.counter = 10;
+	work_queue_idle(&a->w, 2, 1000);       /* neither queued nor running: moves */
+	assert_int_equal(a->w.cpu, 2);
+	assert_int_equal(fake.last_kick, 2);
+	assert_int_equal(work_next_due(0), 0);
+	assert_int_equal(work_next_due(2), 1000);
+	/* queued: asking from elsewhere only moves its latest earlier */
+	work_queue_idle(&a->w, 3, 500);
+	assert_int_equal(a->w.cpu, 2);
+	assert_int_equal(work_next_due(3), 0);
+	assert_int_equal(work_next_due(2), 500);
+	assert_true(work_run_idle(2));
+	assert_int_equal(a->runs, 1);
+	assert_false(a->w.running);
+	/* once its run is over it may move again */
+	work_queue_idle(&a->w, 3, 700);
+	assert_int_equal(a->w.cpu, 3);
+	assert_true(work_when_idle(3));
+	assert_false(work_when_idle(2));
+}
+
+/* An item running on one CPU asked for from another: it stays where it runs
+ * (its fn is not over), so it never runs on two CPUs at once. */
+static struct item *asked_while_running;
+
+static void asks_itself_fn(struct work *w, u64 now)
+{
+	(void)now;
+	asked_while_running->runs++;
+	work_queue_idle(w, 3, 900);
+	assert_int_equal(w->cpu, 1);
+	assert_true(w->queued);
+	work_ran(w);
+}
+
+static void test_running_idle_item_stays(void **state)
+{
+	struct item *a = &items[0];
+
+	asked_while_running = a;
+	work_init(&a->w, asks_itself_fn, 1);
+	work_queue_idle(&a->w, 1, 100);
+	run_at(1, 100);
+	assert_int_equal(a->runs, 1);
+	assert_int_equal(work_next_due(1), 900);
+	assert_int_equal(work_next_due(3), 0);
+	/* an item a plain work_queue() found queued keeps the plain rule */
+	work_cancel(&a->w);
+	work_init(&a->w, idle_fn, 1);
+	work_queue(&a->w, 5000);
+	work_queue_idle(&a->w, 1, 4000);
+	assert_false(work_when_idle(1));
+	assert_int_equal(work_next_due(1), 4000);
+	fake.counter = 10;
+	assert_false(work_run_idle(1));
+	assert_int_equal(a->runs, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +474,9 @@ int main(void)
 		cmocka_unit_test_setup(test_batch_limit, setup),
 		cmocka_unit_test_setup(test_kicks, setup),
 		cmocka_unit_test_setup(test_cpus_are_independent, setup),
+		cmocka_unit_test_setup(test_idle_runs_early_only_when_idle, setup),
+		cmocka_unit_test_setup(test_idle_item_moves_to_the_asking_cpu, setup),
+		cmocka_unit_test_setup(test_running_idle_item_stays, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
